@@ -1,0 +1,58 @@
+"""Errors raised by the ldngraph library.
+
+Every error names the bad value and says how to fix it; the CLI prints ``str(error)`` as one line
+and exits with status 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LdnGraphError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class DataError(LdnGraphError):
+    """Curated data (YAML) is malformed or inconsistent.
+
+    Holds every problem found in one pass; ``str()`` gives the first line and a count, ``problems``
+    the full list, each ``FILE:LINE: RECORD: FIELD: message``.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return f"{len(self.problems)} problems in the data:\n" + "\n".join(self.problems)
+
+
+class ProfileError(LdnGraphError):
+    """The evidence profile is malformed."""
+
+
+class UnknownEntityError(LdnGraphError):
+    """A name or CURIE given by the user matches no entity, claim or query."""
+
+
+class QueryError(LdnGraphError):
+    """A SPARQL query or its parameters are invalid."""
+
+
+class ExportError(LdnGraphError):
+    """Output could not be written."""
+
+
+class PubMedError(LdnGraphError):
+    """PubMed XML/MEDLINE input is malformed, or E-utilities failed for good."""
+
+
+class StoreError(LdnGraphError):
+    """A graph store (Oxigraph, SPARQL endpoint) failed or is misconfigured."""
+
+
+class ValidationFailed(LdnGraphError):
+    """The graph does not conform to the SHACL shapes."""

@@ -1,0 +1,183 @@
+"""Read and validate the curated YAML in data/.
+
+Every problem is reported with file, line, record and field, all in one pass:
+``data/studies.yaml:42: study 'smith2011': design 'rtc' is not one of rct, crossover_rct, ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ldngraph.errors import DataError
+from ldngraph.model import (
+    Claim,
+    Entity,
+    KnowledgeBase,
+    Publication,
+    SourceDocument,
+    Study,
+    find_problems,
+)
+
+#: file name -> (top-level key, record kind, model)
+FILES: dict[str, tuple[str, str, type[BaseModel]]] = {
+    "entities.yaml": ("entities", "entity", Entity),
+    "publications.yaml": ("publications", "publication", Publication),
+    "studies.yaml": ("studies", "study", Study),
+    "claims.yaml": ("claims", "claim", Claim),
+    "sources.yaml": ("sources", "source", SourceDocument),
+}
+
+
+@dataclass
+class _Located:
+    """Where a record and each of its top-level fields start (1-based lines)."""
+
+    path: str
+    line: int
+    fields: dict[str, int] = field(default_factory=dict)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
+    shown = _display(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{shown}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8")
+        return None, None
+    except OSError as exc:
+        problems.append(f"{shown}: cannot read ({exc.strerror})")
+        return None, None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"{mark.line + 1}" if mark else "?"
+        problems.append(f"{shown}:{line}: YAML syntax error: {exc.problem}; fix the syntax at that line")
+        return None, None
+    except yaml.YAMLError as exc:
+        problems.append(f"{shown}: YAML error: {exc}")
+        return None, None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _enum_names(annotation: Any) -> str | None:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return ", ".join(str(m.value) for m in annotation)
+    return None
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in err["loc"]) or "record"
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        allowed = expected.replace("'", "").replace(" or ", ", ")
+        return f"{loc} '{value}' is not one of {allowed}"
+    if kind == "missing":
+        return f"{loc}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown field (check the spelling against the data format in data/README.md)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "value_error":
+        # Model validators name the field themselves ("title: ...").
+        return msg if ":" in msg.split(" ")[0] else f"{loc}: {msg}"
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return f"{loc}: {msg} (got {shown})"
+
+
+def _records(path: Path, key: str, problems: list[str]) -> list[tuple[dict[str, Any], _Located]]:
+    shown = _display(path)
+    data, node = _read_yaml(path, problems)
+    if node is None:
+        if data is None and not any(p.startswith(shown) for p in problems):
+            problems.append(f"{shown}: file is empty; expected a mapping with the key '{key}:'")
+        return []
+    if not isinstance(data, dict) or key not in data:
+        problems.append(f"{shown}:1: expected a mapping with the key '{key}:' at the top")
+        return []
+    items = data[key] or []
+    if not isinstance(items, list):
+        problems.append(f"{shown}:1: '{key}' must be a list of records")
+        return []
+    assert isinstance(node, yaml.MappingNode)
+    seq_node = next(v for k, v in node.value if k.value == key)
+    out: list[tuple[dict[str, Any], _Located]] = []
+    for i, item in enumerate(items):
+        item_node = seq_node.value[i] if isinstance(seq_node, yaml.SequenceNode) else seq_node
+        loc = _Located(shown, item_node.start_mark.line + 1)
+        if not isinstance(item, dict):
+            problems.append(f"{shown}:{loc.line}: {key}[{i}]: each record must be a mapping")
+            continue
+        if isinstance(item_node, yaml.MappingNode):
+            loc.fields = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
+        out.append((item, loc))
+    return out
+
+
+def read_knowledge_base(data_dir: Path) -> KnowledgeBase:
+    """Read every curated file in ``data_dir`` and return a cross-checked :class:`KnowledgeBase`.
+
+    Raises :class:`DataError` listing every problem found.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError([f"{data_dir}: data directory not found; pass --data DIR or create it"])
+    problems: list[str] = []
+    parsed: dict[str, list[Any]] = {key: [] for key, _, _ in FILES.values()}
+    where: dict[tuple[str, str], _Located] = {}
+    for name, (key, kind, model) in FILES.items():
+        path = data_dir / name
+        if not path.exists():
+            if key in {"entities", "publications", "studies", "claims"}:
+                problems.append(f"{_display(path)}: missing; every data directory needs {name}")
+            continue
+        for i, (raw, loc) in enumerate(_records(path, key, problems)):
+            rid = str(raw.get("id", f"#{i + 1}"))
+            where[(kind, rid)] = loc
+            try:
+                parsed[key].append(model.model_validate(raw))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    first = str(err["loc"][0]) if err["loc"] else ""
+                    line = loc.fields.get(first, loc.line)
+                    problems.append(f"{loc.path}:{line}: {kind} '{rid}': {_describe(err)}")
+    if problems:
+        raise DataError(problems)
+    kb = KnowledgeBase(**{k: tuple(v) for k, v in parsed.items()})
+    for kind, rid, fld, message in find_problems(kb):
+        found = where.get((kind, rid))
+        prefix = (
+            f"{found.path}:{found.fields.get(fld.split('[')[0].split('.')[0], found.line)}" if found else kind
+        )
+        problems.append(f"{prefix}: {kind} '{rid}': {fld}: {message}")
+    if problems:
+        raise DataError(problems)
+    return kb
+
+
+def summarise_problems(problems: Sequence[str], limit: int = 20) -> str:
+    """At most ``limit`` problems, one a line, with a count of the rest."""
+    shown = list(problems[:limit])
+    if len(problems) > limit:
+        shown.append(f"... and {len(problems) - limit} more")
+    return "\n".join(shown)

@@ -1,0 +1,133 @@
+"""The one place where namespaces, prefixes and vocabulary mappings are bound.
+
+External identifiers (CHEBI, HGNC, CL, MeSH, PubMed, DOI ...) are expanded through a small fixed
+``curies`` prefix map rather than hand-written IRI strings scattered through the code. A fixed map
+is deliberate: bioregistry's PubMed IRIs round-trip with a trailing slash (field notes), and a
+graph's IRIs must not change when a registry updates.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import curies
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from ldngraph.model import Design, Predicate
+
+#: Prefix -> IRI prefix for every identifier scheme the graph uses.
+PREFIX_MAP: dict[str, str] = {
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "HGNC": "http://identifiers.org/hgnc/",
+    "CL": "http://purl.obolibrary.org/obo/CL_",
+    "GO": "http://purl.obolibrary.org/obo/GO_",
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "MESH": "http://id.nlm.nih.gov/mesh/",
+    "NCBITaxon": "http://purl.obolibrary.org/obo/NCBITaxon_",
+    "ECO": "http://purl.obolibrary.org/obo/ECO_",
+    "PMID": "https://pubmed.ncbi.nlm.nih.gov/",
+    "DOI": "https://doi.org/",
+    "PMC": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
+    "NCT": "https://clinicaltrials.gov/study/",
+    "LDNO": "https://w3id.org/ldngraph/concept/",
+}
+
+LDN = Namespace("https://w3id.org/ldngraph/vocab/")
+"""Project vocabulary: classes and properties without a standard equivalent."""
+LDNR = Namespace("https://w3id.org/ldngraph/id/")
+"""Project resources: claims, evidence items, studies, source documents."""
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+CITO = Namespace("http://purl.org/spar/cito/")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+
+NAMESPACES: dict[str, Namespace] = {
+    "ldn": LDN,
+    "ldnr": LDNR,
+    "biolink": BIOLINK,
+    "obo": OBO,
+    "cito": CITO,
+    "fabio": FABIO,
+    "bibo": BIBO,
+    "dcterms": Namespace(str(DCTERMS)),
+    "prov": Namespace(str(PROV)),
+    "skos": Namespace(str(SKOS)),
+    "owl": Namespace(str(OWL)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+}
+
+#: Local predicate -> (Biolink predicate, object direction qualifier or None).
+PREDICATES: dict[Predicate, tuple[str, str | None]] = {
+    Predicate.decreases: ("affects", "decreased"),
+    Predicate.increases: ("affects", "increased"),
+    Predicate.contributes_to: ("contributes_to", None),
+    Predicate.in_clinical_trials_for: ("in_clinical_trials_for", None),
+    Predicate.beneficial_in_models_for: ("beneficial_in_models_for", None),
+    Predicate.studied_to_treat: ("treats_or_applied_or_studied_to_treat", None),
+    Predicate.well_tolerated_in: ("related_to", None),
+}
+
+#: Design -> ECO evidence class (architecture.md: clinical 180, animal 179, in vitro 181).
+DESIGN_ECO: dict[Design, str] = {
+    Design.animal: "ECO:0000179",
+    Design.in_vitro: "ECO:0000181",
+    **{
+        d: "ECO:0000180"
+        for d in Design
+        if d not in {Design.animal, Design.in_vitro, Design.commentary, Design.narrative_review}
+    },
+}
+
+#: Entity kind -> default Biolink category.
+DEFAULT_CATEGORY: dict[str, str] = {
+    "intervention": "ChemicalEntity",
+    "mechanism": "BiologicalEntity",
+    "condition": "Disease",
+    "outcome": "PhenotypicFeature",
+}
+#: Prefix -> Biolink category for mechanisms, which come in several kinds.
+PREFIX_CATEGORY: dict[str, str] = {
+    "HGNC": "Gene",
+    "CL": "Cell",
+    "GO": "BiologicalProcess",
+    "CHEBI": "ChemicalEntity",
+}
+
+
+@lru_cache(maxsize=1)
+def get_converter() -> curies.Converter:
+    """The project's CURIE <-> IRI converter."""
+    return curies.Converter.from_prefix_map(PREFIX_MAP)
+
+
+def to_iri(curie: str) -> URIRef:
+    """Expand a CURIE with the project's prefix map (raises ValueError for an unknown prefix)."""
+    return URIRef(get_converter().expand(curie, strict=True))
+
+
+def from_iri(iri: str) -> str | None:
+    """Compress an IRI to a CURIE, or None if no prefix matches."""
+    return get_converter().compress(str(iri))
+
+
+def local(kind: str, identifier: str) -> URIRef:
+    """IRI of a project resource, e.g. ``local('claim', '1a2b...')``."""
+    return LDNR[f"{kind}/{identifier}"]
+
+
+def biolink_predicate(predicate: Predicate) -> URIRef:
+    return BIOLINK[PREDICATES[predicate][0]]
+
+
+def bind_namespaces(graph: Graph) -> Graph:
+    """Bind every prefix the project uses, so Turtle output stays readable."""
+    for prefix, ns in NAMESPACES.items():
+        graph.bind(prefix, ns, override=True)
+    for prefix, iri in PREFIX_MAP.items():
+        graph.bind(prefix.lower() if prefix not in {"NCBITaxon"} else "ncbitaxon", Namespace(iri))
+    graph.bind("rdf", RDF)
+    return graph

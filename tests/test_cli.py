@@ -1,0 +1,87 @@
+"""CLI: assert on what was written (parsed RDF, JSON) and on exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from ldngraph.cli import cli
+from ldngraph.pipeline import load
+
+
+def test_build_writes_turtle_and_json_summary(mini_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "g.ttl"
+    result = CliRunner().invoke(cli, ["build", "--data", str(mini_dir), "-o", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["claims"] == 3
+    assert summary["studies_by_design"] == {"crossover_rct": 1, "in_vitro": 1, "rct": 1}
+    assert summary["publications_by_status"] == {"content_match": 1, "unresolved": 1, "verified": 1}
+    assert summary["evidence_by_direction"] == {"refutes": 1, "supports": 3}
+    assert isomorphic(Graph().parse(out), load(mini_dir).graph)
+
+
+def test_build_table(mini_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "--data", str(mini_dir)])
+    assert result.exit_code == 0
+    assert "studies_by_design:" in result.stdout
+    assert "rct" in result.stdout
+
+
+def test_export_jsonld(mini_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "g.jsonld"
+    result = CliRunner().invoke(cli, ["export", "--data", str(mini_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert isomorphic(Graph().parse(out, format="json-ld"), load(mini_dir).graph)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_bad_data_one_line_exit_1_nothing_written(
+    edit: Callable[[str, str, str], Path], tmp_path: Path
+) -> None:
+    data = edit("studies.yaml", "design: rct", "design: rtc")
+    out = tmp_path / "out.ttl"
+    proc = _run("build", "--data", str(data), "-o", str(out))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "studies.yaml:4: study 'trial-a': design 'rtc' is not one of" in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_bad_data_does_not_overwrite(edit: Callable[[str, str, str], Path], tmp_path: Path) -> None:
+    data = edit("claims.yaml", "- study: trial-b", "- study: trial-x")
+    out = tmp_path / "out.ttl"
+    out.write_text("previous", encoding="utf-8")
+    proc = _run("export", "--data", str(data), "-o", str(out))
+    assert proc.returncode == 1
+    assert "claim 'ldn-pain': evidence[1].study: unknown study 'trial-x'" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "previous"
+
+
+def test_unwritable_output(mini_dir: Path, tmp_path: Path) -> None:
+    proc = _run("export", "--data", str(mini_dir), "-o", str(tmp_path / "no" / "such" / "dir.ttl"))
+    assert proc.returncode == 1
+    assert "does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_usage_error_exit_2() -> None:
+    proc = _run("build", "--format", "xml")
+    assert proc.returncode == 2
