@@ -426,7 +426,8 @@ def test_seed_statement_mapped(key: str) -> None:
 @pytest.mark.parametrize("key", STATEMENT_KEYS)
 def test_readme_mapping_table(key: str) -> None:
     st = _record("statements", key)
-    rows = [line for line in README.read_text(encoding="utf-8").splitlines() if f"`{key}`" in line]
+    lines = README.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith(f"| `{key}` |")]
     assert rows, f"data/README.md: add a mapping-table row for statement `{key}`"
     for code in [*st.get("claims", []), *st.get("gaps", [])]:
         assert f"`{code}`" in rows[0], f"data/README.md: row `{key}` must list `{code}` as in sources.yaml"
@@ -439,3 +440,25 @@ def test_asserted_claims_are_mapped(rid: str) -> None:
         return
     mapped = {cid for doc in _kb().sources for st in doc.statements for cid in st.claims}
     assert rid in mapped, f"data/sources.yaml: claim '{rid}' is asserted by the seed; map it to its statement"
+
+
+# -- the shipped query on publication status -----------------------------------------------------
+
+
+def test_publications_by_status_query() -> None:
+    from rdflib import Literal
+    from rdflib.plugins.sparql import prepareQuery
+
+    from ldngraph.pipeline import load
+
+    graph = load(DATA).graph
+    text = (REPO / "queries" / "publications_by_status.rq").read_text(encoding="utf-8")
+    query = prepareQuery(text)
+    rows = list(graph.query(query, initBindings={"status": Literal("unresolved")}))
+    got = {str(row.publication): row.title for row in rows}
+    want = {f"PMID {pmid}" for pmid in UNRESOLVED_SEED_PMIDS}
+    assert set(got) == want, f"queries/publications_by_status.rq: unresolved rows {sorted(got)}"
+    assert all(title is None for title in got.values()), "an unresolved publication shows a title"
+    everything = list(graph.query(query))
+    assert len(everything) == len(PUBLICATION_IDS)
+    assert {str(row.status) for row in everything} == {"verified", "content_match", "unresolved"}
