@@ -365,9 +365,40 @@ def _share(items: list[ItemScore], flag: str) -> float:
     return sum(1 for i in items if flag in i.flags) / len(items) if items else 0.0
 
 
+def _count_participants(
+    core: list[ItemScore], units: list[EvidenceUnit], studies: Mapping[str, Study], profile: Profile
+) -> int | None:
+    """Participants behind the core body, each counted once; None if no human study is in it.
+
+    Per evidence unit: the larger of the largest review's n and the sum of its primaries' n
+    (a review pools the primaries it covers; a study without n adds 0).
+    """
+    exempt = profile.sample_size.exempt_designs
+    sized = {
+        i.study for i in core if i.population is Population.human and studies[i.study].design not in exempt
+    }
+    if not sized:
+        return None
+    total = 0
+    for unit in units:
+        if unit.direction is not Direction.supports:
+            continue
+        members = [studies[s] for s in unit.studies if s in sized]
+        reviews = [m.n or 0 for m in members if _is_review(m)]
+        primaries = [m.n or 0 for m in members if not _is_review(m)]
+        total += max(max(reviews, default=0), sum(primaries))
+    return total
+
+
 def _get_certainty(
-    items: list[ItemScore], studies: Mapping[str, Study], disagreement: float, profile: Profile
+    items: list[ItemScore],
+    units: list[EvidenceUnit],
+    studies: Mapping[str, Study],
+    disagreement: float,
+    profile: Profile,
 ) -> tuple[Certainty, Certainty, list[str], list[str]]:
+    """Certainty that the claim holds: judged on its supporting evidence; refuting evidence
+    lowers it (inconsistency) but never raises it."""
     rules = profile.certainty
     trace: list[str] = []
     reasons: list[str] = []
@@ -375,14 +406,15 @@ def _get_certainty(
         reasons.append("retracted")
         trace.append("retracted: evidence resting only on retracted publications is excluded")
     counted = [i for i in items if i.excluded is None]
-    if not counted:
-        trace.append("no evidence counts: certainty very_low")
+    supporting = [i for i in counted if i.direction is Direction.supports]
+    if not supporting:
+        trace.append("no supporting evidence counts: certainty very_low")
         return Certainty.very_low, Certainty.very_low, reasons, trace
-    start = max((rules.start[i.design] for i in counted), key=lambda c: c.rank)
-    core = [i for i in counted if rules.start[i.design] is start]
+    start = max((rules.start[i.design] for i in supporting), key=lambda c: c.rank)
+    core = [i for i in supporting if rules.start[i.design] is start]
     trace.append(
         f"start {start.value}: best design {', '.join(sorted({i.design.value for i in core}))} "
-        f"({len(core)} item(s) form the core body)"
+        f"among supporting items ({len(core)} item(s) form the core body)"
     )
     if all(i.tier == "theoretical" for i in counted):
         reasons.append("theoretical_only")
@@ -391,17 +423,15 @@ def _get_certainty(
         reasons.append("preclinical_only")
         trace.append("preclinical_only: animal or cell evidence only")
     drop = 0
-    sized = {i.study for i in core if i.population is Population.human}
-    sized = {s for s in sized if studies[s].design not in profile.sample_size.exempt_designs}
-    if sized:
-        total_n = sum(studies[s].n or 0 for s in sized)
+    total_n = _count_participants(core, units, studies, profile)
+    if total_n is not None:
         imp = rules.imprecision
         levels = 2 if total_n < imp.very_serious_below_n else 1 if total_n < imp.serious_below_n else 0
         if levels:
             drop += levels
             reasons.append("imprecision")
             trace.append(
-                f"imprecision -{levels}: {total_n} participants in the core body "
+                f"imprecision -{levels}: {total_n} participants in the core body, each counted once "
                 f"(< {imp.very_serious_below_n if levels == 2 else imp.serious_below_n})"
             )
     for flag in ("risk_of_bias", "indirectness", "unverified_citation"):
@@ -445,7 +475,7 @@ def score_claim(
     support, refute = quantise(support), quantise(refute)
     trace.append(f"support = 1 - prod(1 - w) = {support:.6f}; refute = {refute:.6f}")
     trace.append(f"strength = support x (1 - refute) = {strength:.6f}; disagreement {disagreement:.6f}")
-    certainty, start, reasons, ctrace = _get_certainty(items, studies, disagreement, profile)
+    certainty, start, reasons, ctrace = _get_certainty(items, units, studies, disagreement, profile)
     counted = [i for i in items if i.excluded is None and i.weight > 0]
     tier = max((i.tier for i in counted), key=TIERS.__getitem__, default="none")
     return ClaimScore(
