@@ -70,6 +70,18 @@ def test_optional_filters_bind(mini_dir: Path) -> None:
     assert [r["claim_id"] for r in only] == ["ldn-microglia"]
 
 
+def test_gap_and_certainty_filters() -> None:
+    graph = built("shipped").graph
+    rows = run_query(graph, "gaps", {"only": "no_rct"}).to_records()
+    assert rows and {r["gap"] for r in rows} == {"no_rct"}
+    assert "ldn-improves-crohn-disease-activity" not in {r["subject_id"] for r in rows}  # Smith 2011 RCT
+    all_gaps = {r["gap"] for r in run_query(graph, "gaps", {}).to_records()}
+    assert {"no_rct", "no_objective_outcome", "preclinical_only", "theoretical_only"} <= all_gaps
+    assert "unverified_citation" in all_gaps
+    low = run_query(graph, "conditions_by_certainty", {"level": "low"}).to_records()
+    assert low and {r["certainty"] for r in low} == {"low"}
+
+
 def test_entities_by_curie_label_or_synonym_any_case() -> None:
     graph = built("mini").graph
     a = run_query(graph, "mechanisms_for_condition", {"condition": "MESH:D005356"}).rows

@@ -444,3 +444,13 @@ def test_load_takes_a_profile_path(mini_dir: Path, tmp_path: Path) -> None:
     path = _write_profile(tmp_path, lambda d: d.__setitem__("version", "test-9"))
     built = load(mini_dir, profile=path)
     assert {s.profile_version for s in built.scores.claims.values()} == {"test-9"}
+
+
+def test_docs_worked_example_matches_the_code() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
+    score = load().scores.claims["ldn-improves-fatigue-long-covid"]
+    assert f"strength = {score.strength:.6f}" in doc
+    for item in score.items:
+        assert f"**{item.weight:.6f}**" in doc
+    assert score.certainty is Certainty.very_low and set(score.reasons) == {"imprecision", "risk_of_bias"}
+    assert f"profile {P.version}" in doc
