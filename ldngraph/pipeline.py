@@ -13,6 +13,7 @@ from typing import Any
 from rdflib import Graph
 
 from ldngraph.build import to_graph
+from ldngraph.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir
 from ldngraph.model import KnowledgeBase
@@ -28,7 +29,9 @@ class Built:
 
 def load(data_dir: Path | str | None = None) -> Built:
     """Read and validate ``data_dir`` (default: the shipped data) and build its graph."""
-    kb = read_knowledge_base(Path(data_dir) if data_dir is not None else get_data_dir())
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    kb = read_knowledge_base(directory)
+    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, when data/pubmed/ exists
     return Built(kb=kb, graph=to_graph(kb))
 
 
