@@ -203,3 +203,23 @@ def summarise_checks(checks: Sequence[CitationCheck]) -> dict[str, int]:
         counts[check.check.value] += 1
     counts["retracted"] = sum(c.retracted for c in checks)
     return counts
+
+
+def format_checks(checks: Sequence[CitationCheck]) -> list[str]:
+    """One line per publication: id, outcome, retraction, differing fields."""
+    lines = []
+    for c in checks:
+        diffs = "; ".join(f"{d.field}: curated {d.curated!r} vs PubMed {d.pubmed!r}" for d in c.differences)
+        flag = "RETRACTED " if c.retracted else ""
+        lines.append(f"{c.publication:<16} {c.check.value:<10} {flag}{diffs}".rstrip())
+    return lines
+
+
+def format_triage(items: Sequence[TriageItem]) -> list[str]:
+    """One line per PMID: PMID, year, publication types, title."""
+    lines = []
+    for i in items:
+        flag = " [RETRACTED]" if i.retracted else ""
+        types = ", ".join(i.publication_types)
+        lines.append(f"{i.pmid:<10} {i.year or '':<5} {types:<40} {i.title or '(not fetched)'}{flag}")
+    return lines

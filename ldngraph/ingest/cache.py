@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import PubMedError
-from ldngraph.ingest.pubmed import PubMedRecord
+from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_file
 from ldngraph.locations import get_data_dir
 from ldngraph.model import PMID_RE
 
@@ -109,3 +109,23 @@ class PubMedCache:
             record = self.get(pmid)
             if record is not None:
                 yield record
+
+
+def import_files(cache: PubMedCache, paths: Iterable[Path], *, progress: bool = False) -> dict[str, int]:
+    """Merge the records of PubMed XML / MEDLINE files into ``cache``; returns counts per file.
+
+    Every file is read through once to check it before anything is written, so a malformed file
+    (truncated, wrong root, missing PMID...) raises :class:`PubMedError` and leaves the cache as it was.
+    """
+    from tqdm import tqdm
+
+    paths = list(paths)
+    counts = {str(path): sum(1 for _ in iter_pubmed_file(path)) for path in paths}
+    with tqdm(
+        total=sum(counts.values()), desc="import", unit="rec", disable=not progress, leave=False
+    ) as bar:
+        for path in paths:
+            for record in iter_pubmed_file(path):
+                cache.put(record, source=f"file:{path.name}")
+                bar.update(1)
+    return counts
