@@ -160,10 +160,16 @@ class FetchReport(BaseModel):
 class EntrezClient:
     """Talks to E-utilities: rate limited, with timeouts and exponential backoff."""
 
-    def __init__(self, config: EntrezConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        config: EntrezConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.config = config
         self._sleep = sleep
-        self._limiter = RateLimiter(config.requests_per_second, sleep=sleep)
+        self._limiter = limiter or RateLimiter(config.requests_per_second)
         self.requests = 0
         if not config.email:
             log.warning("no contact email for NCBI: set NCBI_EMAIL or email in %s", get_config_path())
