@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -70,8 +71,8 @@ def test_fetch_250_with_429_500_and_a_slow_reply(eutils: FakeEutils, tmp_path: P
     assert statuses == [(429, False), (500, False), (200, True), (200, False), (503, False), (200, False)]
     # NCBI's limit without an API key: 3 requests per second
     arrivals = sorted(r.at for r in eutils.log)
-    assert min(b - a for a, b in zip(arrivals, arrivals[1:], strict=False)) >= 0.3
-    assert all(r.params["email"] == "test@example.org" and r.params["tool"] == "ldngraph" for r in eutils.log)
+    assert min(b - a for a, b in itertools.pairwise(arrivals)) >= 0.3
+    assert all(r.params["email"] == "t@example.org" and r.params["tool"] == "ldngraph" for r in eutils.log)
     assert all("api_key" not in r.params for r in eutils.log)
 
 
@@ -223,6 +224,10 @@ def test_config_file_then_environment_then_options(tmp_path: Path) -> None:
 
 
 def test_importing_sets_no_entrez_globals() -> None:
-    code = "import ldngraph.cli, ldngraph.ingest.entrez; from Bio import Entrez; print(Entrez.email, Entrez.api_key)"
+    code = (
+        "import ldngraph.cli, ldngraph.ingest.entrez, ldngraph.pipeline\n"
+        "from Bio import Entrez\n"
+        "print(Entrez.email, Entrez.api_key)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "None None"
