@@ -72,7 +72,7 @@ def test_fetch_250_with_429_500_and_a_slow_reply(eutils: FakeEutils, tmp_path: P
     # NCBI's limit without an API key: 3 requests per second
     arrivals = sorted(r.at for r in eutils.log)
     assert min(b - a for a, b in itertools.pairwise(arrivals)) >= 0.3
-    assert all(r.params["email"] == "t@example.org" and r.params["tool"] == "ldngraph" for r in eutils.log)
+    assert all(r.params["email"] == "test@example.org" and r.params["tool"] == "ldngraph" for r in eutils.log)
     assert all("api_key" not in r.params for r in eutils.log)
 
 
