@@ -107,8 +107,6 @@ class PubMedRecord(_Frozen):
 
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
-# libxml2 messages for a document that stops early (seen at end of input only).
-_TRUNCATION_HINTS = ("premature end", "end of data", "couldn't find end", "endtag", "no element found")
 
 
 class _EofTracker(io.RawIOBase):
@@ -117,6 +115,7 @@ class _EofTracker(io.RawIOBase):
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self.at_eof = False
+        self.newlines = 0
 
     def readable(self) -> bool:
         return True
@@ -125,6 +124,7 @@ class _EofTracker(io.RawIOBase):
         data = self._raw.read(size)
         if not data:
             self.at_eof = True
+        self.newlines += data.count(b"\n")
         return data
 
     def readinto(self, buffer: Any) -> int:
@@ -290,6 +290,7 @@ def _iterparse(raw: IO[bytes], label: str) -> Iterator[PubMedRecord]:
     from lxml import etree
 
     tracked = _EofTracker(raw)
+    etree.clear_error_log()  # the log is per thread; earlier parses must not colour our messages
     context = etree.iterparse(
         tracked,
         events=("start", "end"),
@@ -330,7 +331,7 @@ def _iterparse(raw: IO[bytes], label: str) -> Iterator[PubMedRecord]:
                 while elem.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise PubMedError(_syntax_message(exc, label, where(), root_seen, tracked.at_eof)) from None
+        raise PubMedError(_syntax_message(exc, label, where(), root_seen, tracked)) from None
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
         raise PubMedError(
             f"{where()}: truncated or corrupt gzip data ({exc}); download the file again"
@@ -350,19 +351,27 @@ def _reject_entities(root: Any, label: str) -> None:
         )
 
 
-def _syntax_message(exc: Any, label: str, where: str, root_seen: bool, at_eof: bool) -> str:
+def _syntax_message(exc: Any, label: str, where: str, root_seen: bool, tracked: _EofTracker) -> str:
     # lxml's own message can be a generic "no element found"; libxml2's first error names the cause.
-    entries = list(getattr(exc, "error_log", None) or ())
+    # lxml's own message can be a generic "no element found"; libxml2's latest fatal error (the log
+    # is per thread and appended to) names the cause.
+    log = getattr(exc, "error_log", None)
+    entries = list(log.filter_from_fatals() or log) if log is not None else []
     if entries:
-        msg, line = entries[0].message, entries[0].line
+        msg, line = entries[-1].message, entries[-1].line
     else:
         msg = str(getattr(exc, "msg", None) or exc)
-        line = exc.position[0] if getattr(exc, "position", None) else None
+        line = exc.position[0] if getattr(exc, "position", None) else 0
     at = f" at line {line}" if line else ""
-    if not root_seen:
-        return f"{label}: not XML ({msg}{at}); expected a PubmedArticleSet document"
-    if at_eof and any(hint in msg.lower() for hint in _TRUNCATION_HINTS):
+    not_xml = f"{label}: not XML ({msg}{at}); expected a PubmedArticleSet document"
+    if not root_seen and (line <= 1 or "Document is empty" in msg):
+        return not_xml
+    # A cut-off document fails on its last line, once all input is read (the message varies with
+    # where the cut falls: "Premature end of data", "Couldn't find end of Start Tag", ...).
+    if tracked.at_eof and line >= tracked.newlines:
         return f"{where}: truncated: the document ends early ({msg}{at}); download the file again"
+    if not root_seen:
+        return not_xml
     return f"{where}: malformed XML ({msg}{at})"
 
 
