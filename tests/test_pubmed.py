@@ -217,7 +217,8 @@ EXTERNAL_ENTITY = HEAD + (
         ),
         (
             ARTICLE.replace(b"</PubmedArticleSet>", b"")
-            + b"<PubmedArticle><MedlineCitation><Article/></MedlineCitation></PubmedArticle></PubmedArticleSet>",
+            + b"<PubmedArticle><MedlineCitation><Article/></MedlineCitation></PubmedArticle>"
+            + b"</PubmedArticleSet>",
             r"bad\.xml: record 2 \(after PMID 111\): missing PMID",
         ),
         (HEAD + b"<PubmedArticleSet><PubmedArticle><Bad></PubmedArticle>", r"record 1: malformed XML"),
@@ -255,7 +256,7 @@ def test_every_truncation_point_says_truncated() -> None:
             with pytest.raises(PubMedError, match="root element is <PubmedArticle>"):
                 read_pubmed_xml(io.BytesIO(data[:cut]), name="cut")
             continue
-        with pytest.raises(PubMedError, match=r"^cut: (record [12].*: )?truncated"):
+        with pytest.raises(PubMedError, match=r"^cut: (record [123].*: )?truncated"):
             read_pubmed_xml(io.BytesIO(data[:cut]), name="cut")
     assert len(read_pubmed_xml(io.BytesIO(data[:-1]), name="cut")) == 2  # only the final newline cut
 
@@ -285,5 +286,5 @@ def test_medline_without_pmid(tmp_path: Path) -> None:
 
 
 def test_missing_file() -> None:
-    with pytest.raises(PubMedError, match="nope.xml: cannot read"):
+    with pytest.raises(PubMedError, match=r"nope\.xml: cannot read"):
         read_pubmed_xml(RES / "nope.xml")
