@@ -171,11 +171,15 @@ def _xml_authors(article: Any) -> tuple[str, ...]:
 
 def _xml_mesh(citation: Any) -> tuple[MeshHeading, ...]:
     headings: list[MeshHeading] = []
-    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
-        descriptor = heading.find("DescriptorName")
-        if descriptor is None or not descriptor.text:
+    mesh_list = citation.find("MeshHeadingList")
+    if mesh_list is None:
+        return ()
+    # Per the DTD a MeshHeading is DescriptorName, QualifierName*; children are walked directly
+    # (no path lookups): this loop dominates parse time.
+    for heading in mesh_list:
+        if len(heading) == 0 or heading[0].tag != "DescriptorName" or not heading[0].text:
             continue
-        qualifiers = heading.findall("QualifierName")
+        descriptor, qualifiers = heading[0], heading[1:]
         major = descriptor.get("MajorTopicYN") == "Y" or any(q.get("MajorTopicYN") == "Y" for q in qualifiers)
         headings.append(
             MeshHeading(
@@ -217,16 +221,16 @@ def _xml_ids(elem: Any, article: Any) -> tuple[str | None, str | None]:
     return doi, pmcid
 
 
-def _record_from_xml(elem: Any, where: str) -> PubMedRecord:
-    """Extract a record from a PubmedArticle element; ``where`` names it in errors."""
+def _record_from_xml(elem: Any) -> PubMedRecord:
+    """Extract a record from a PubmedArticle element."""
     citation = elem.find("MedlineCitation")
     if citation is None:
-        raise PubMedError(f"{where}: no MedlineCitation element; is this a PubmedArticle per the PubMed DTD?")
+        raise _RecordProblem("no MedlineCitation element; is this a PubmedArticle per the PubMed DTD?")
     pmid = (citation.findtext("PMID") or "").strip()
     if not pmid:
-        raise PubMedError(f"{where}: missing PMID (MedlineCitation/PMID is empty or absent)")
+        raise _RecordProblem("missing PMID (MedlineCitation/PMID is empty or absent)")
     if not PMID_RE.match(pmid):
-        raise PubMedError(f"{where}: PMID '{pmid}' is not digits only")
+        raise _RecordProblem(f"PMID '{pmid}' is not digits only")
     article = citation.find("Article")
     journal = None if article is None else article.find("Journal")
     doi, pmcid = _xml_ids(elem, article)
@@ -291,36 +295,34 @@ def _iterparse(raw: IO[bytes], label: str) -> Iterator[PubMedRecord]:
 
     tracked = _EofTracker(raw)
     etree.clear_error_log()  # the log is per thread; earlier parses must not colour our messages
+    # Only record ends are reported (a Python step per record, not per element); the root element
+    # and the DOCTYPE are checked at the first record, or at the end for a document without any.
     context = etree.iterparse(
         tracked,
-        events=("start", "end"),
-        tag=("PubmedArticleSet", *_RECORD_TAGS),
+        events=("end",),
+        tag=_RECORD_TAGS,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
+        collect_ids=False,
     )
-    index, last_pmid, root_seen = 0, None, False
+    index, last_pmid, checked = 0, None, False
 
     def where() -> str:
         after = f" (after PMID {last_pmid})" if last_pmid else ""
         return f"{label}: record {index + 1}{after}"
 
     try:
-        for event, elem in context:
-            if not root_seen:
-                if event != "start" or elem.tag != "PubmedArticleSet":
-                    root = elem.getroottree().getroot().tag
-                    raise PubMedError(f"{label}: root element is <{root}>, expected <PubmedArticleSet>")
-                root_seen = True
-                _reject_entities(elem, label)
-                continue
-            if event != "end" or elem.tag == "PubmedArticleSet":
-                continue
+        for _, elem in context:
+            if not checked:
+                _check_root(elem.getroottree().getroot(), label)
+                checked = True
             if elem.tag == "PubmedArticle":
-                record = _record_from_xml(elem, where())
+                try:
+                    record = _record_from_xml(elem)
+                except _RecordProblem as exc:
+                    raise PubMedError(f"{where()}: {exc}") from None
                 last_pmid = record.pmid
                 index += 1
                 yield record
@@ -331,14 +333,24 @@ def _iterparse(raw: IO[bytes], label: str) -> Iterator[PubMedRecord]:
                 while elem.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise PubMedError(_syntax_message(exc, label, where(), root_seen, tracked)) from None
+        raise PubMedError(_syntax_message(exc, label, where(), index > 0, tracked)) from None
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
         raise PubMedError(
             f"{where()}: truncated or corrupt gzip data ({exc}); download the file again"
         ) from None
-    if not root_seen:
-        root = context.root.tag if getattr(context, "root", None) is not None else "nothing"
-        raise PubMedError(f"{label}: root element is <{root}>, expected <PubmedArticleSet>")
+    if not checked:
+        _check_root(context.root, label)
+
+
+class _RecordProblem(Exception):
+    """A record lacks what the DTD requires; the caller adds where it is."""
+
+
+def _check_root(root: Any, label: str) -> None:
+    if root is None or root.tag != "PubmedArticleSet":
+        tag = "nothing" if root is None else f"<{root.tag}>"
+        raise PubMedError(f"{label}: root element is {tag}, expected <PubmedArticleSet>")
+    _reject_entities(root, label)
 
 
 def _reject_entities(root: Any, label: str) -> None:
@@ -351,8 +363,7 @@ def _reject_entities(root: Any, label: str) -> None:
         )
 
 
-def _syntax_message(exc: Any, label: str, where: str, root_seen: bool, tracked: _EofTracker) -> str:
-    # lxml's own message can be a generic "no element found"; libxml2's first error names the cause.
+def _syntax_message(exc: Any, label: str, where: str, any_record: bool, tracked: _EofTracker) -> str:
     # lxml's own message can be a generic "no element found"; libxml2's latest fatal error (the log
     # is per thread and appended to) names the cause.
     log = getattr(exc, "error_log", None)
@@ -364,14 +375,12 @@ def _syntax_message(exc: Any, label: str, where: str, root_seen: bool, tracked: 
         line = exc.position[0] if getattr(exc, "position", None) else 0
     at = f" at line {line}" if line else ""
     not_xml = f"{label}: not XML ({msg}{at}); expected a PubmedArticleSet document"
-    if not root_seen and (line <= 1 or "Document is empty" in msg):
+    if not any_record and (line <= 1 or "Document is empty" in msg):
         return not_xml
     # A cut-off document fails on its last line, once all input is read (the message varies with
     # where the cut falls: "Premature end of data", "Couldn't find end of Start Tag", ...).
     if tracked.at_eof and line >= tracked.newlines:
         return f"{where}: truncated: the document ends early ({msg}{at}); download the file again"
-    if not root_seen:
-        return not_xml
     return f"{where}: malformed XML ({msg}{at})"
 
 
