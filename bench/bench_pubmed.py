@@ -192,6 +192,7 @@ def main() -> None:
     text = json.dumps(report, indent=2)
     print(text)
     if args.json_out:
+        sys.path.insert(0, str(REPO))  # run from a checkout without installing
         from ldngraph.atomic import write_text_atomic
 
         write_text_atomic(args.json_out, text + "\n")
