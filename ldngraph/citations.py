@@ -58,6 +58,10 @@ class CitationCheck(BaseModel):
     publication: str = Field(description="Publication id, e.g. PMID:123")
     pmid: str | None
     check: PubMedCheck
+    reason: str | None = Field(
+        default=None,
+        description="Why unresolved: not_in_cache (fetch the PMID) or no_pmid (nothing to look up)",
+    )
     curated_status: CitationStatus
     retracted: bool = Field(description="PubMed marks it retracted (or the curated record does)")
     retraction_notices: tuple[str, ...] = Field(default=(), description="PMIDs of RetractionIn notices")
@@ -91,6 +95,7 @@ def check_publication(pub: Publication, record: PubMedRecord | None) -> Citation
             publication=pub.id,
             pmid=pub.pmid,
             check=PubMedCheck.unresolved,
+            reason="not_in_cache" if pub.pmid else "no_pmid",
             curated_status=pub.status,
             retracted=pub.retracted,
         )
@@ -196,6 +201,11 @@ def triage(kb: KnowledgeBase, cache: PubMedCache, pmids: Iterable[str]) -> list[
     return items
 
 
+def missing_pmids(checks: Sequence[CitationCheck]) -> list[str]:
+    """PMIDs with no cached record, in data order: what ``ldngraph fetch`` should get."""
+    return list(dict.fromkeys(c.pmid for c in checks if c.pmid and c.reason == "not_in_cache"))
+
+
 def summarise_checks(checks: Sequence[CitationCheck]) -> dict[str, int]:
     """Counts by outcome, plus retracted."""
     counts = {status.value: 0 for status in PubMedCheck}
@@ -211,7 +221,8 @@ def format_checks(checks: Sequence[CitationCheck]) -> list[str]:
     for c in checks:
         diffs = "; ".join(f"{d.field}: curated {d.curated!r} vs PubMed {d.pubmed!r}" for d in c.differences)
         flag = "RETRACTED " if c.retracted else ""
-        lines.append(f"{c.publication:<16} {c.check.value:<10} {flag}{diffs}".rstrip())
+        outcome = c.check.value + (f" ({c.reason.replace('_', ' ')})" if c.reason else "")
+        lines.append(f"{c.publication:<16} {outcome:<25} {flag}{diffs}".rstrip())
     return lines
 
 

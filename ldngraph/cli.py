@@ -218,6 +218,8 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     for line in score.trace:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
 # -- pubmed --
 
 cache_option = click.option(
@@ -304,26 +306,34 @@ def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Pat
 @cli.command("verify-citations")
 @data_option
 @cache_option
+@click.option("--missing-pmids", is_flag=True, help="Print only the PMIDs not cached (for `fetch`).")
 @format_option("table", "json")
-def verify_citations_command(data_dir: Path | None, cache_dir: Path | None, fmt: str) -> None:
+def verify_citations_command(
+    data_dir: Path | None, cache_dir: Path | None, missing_pmids: bool, fmt: str
+) -> None:
     """Compare curated publications with cached PubMed records: verified / mismatch / unresolved."""
-    from ldngraph.citations import summarise_checks, verify_citations
-    from ldngraph.ingest.cache import PubMedCache, get_cache_dir
+    from ldngraph import citations
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.locations import get_data_dir
 
     directory = data_dir or get_data_dir()
-    checks = verify_citations(
-        read_knowledge_base(directory), PubMedCache(cache_dir or get_cache_dir(directory))
-    )
-    if fmt == "json":
+    cache = _pubmed_cache(directory, cache_dir)
+    checks = citations.verify_citations(read_knowledge_base(directory), cache)
+    summary = citations.summarise_checks(checks)
+    if missing_pmids:
+        click.echo("\n".join(citations.missing_pmids(checks)))
+    elif fmt == "json":
         rows = [c.model_dump(mode="json") for c in checks]
-        click.echo(json.dumps({"summary": summarise_checks(checks), "publications": rows}, indent=2))
-        return
-    for c in checks:
-        diffs = "; ".join(f"{d.field}: curated {d.curated!r} vs PubMed {d.pubmed!r}" for d in c.differences)
-        click.echo(f"{c.publication:<16} {c.check.value:<10} {'RETRACTED ' if c.retracted else ''}{diffs}")
-    _echo_table(summarise_checks(checks))
+        click.echo(json.dumps({"summary": summary, "publications": rows}, indent=2))
+    else:
+        click.echo("\n".join(citations.format_checks(checks)))
+        _echo_table(summary)
+    if not cache.pmids():
+        click.echo(
+            f"cache {cache.directory} is empty: with network access run `ldngraph fetch "
+            "$(ldngraph verify-citations --missing-pmids)`, then verify again",
+            err=True,
+        )
 
 
 @cli.command("triage")

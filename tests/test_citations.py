@@ -56,7 +56,9 @@ def test_verify_statuses_and_differing_fields(cached: Path) -> None:
     resolved = checks["PMID:333"]  # unresolved in data/, nothing curated to contradict
     assert resolved.check is PubMedCheck.verified and resolved.retracted
     assert resolved.retraction_notices == ("444",)
-    assert checks["DOI:10.1000/fixture.2"].check is PubMedCheck.unresolved  # no PMID, nothing cached
+    unchecked = checks["DOI:10.1000/fixture.2"]  # no PMID, nothing to look up
+    assert (unchecked.check, unchecked.reason) == (PubMedCheck.unresolved, "no_pmid")
+    assert mismatch.reason is None and resolved.reason is None
 
 
 def test_matching_record_is_verified(cached: Path) -> None:
@@ -110,7 +112,8 @@ def test_cli_verify_citations_json_and_table(cached: Path) -> None:
     assert [d["field"] for d in row["differences"]] == ["title", "year"]
     table = CliRunner().invoke(cli, ["verify-citations", "--data", str(cached)])
     assert table.exit_code == 0
-    assert "PMID:333         verified   RETRACTED" in table.stdout
+    assert "PMID:333         verified                  RETRACTED" in table.stdout
+    assert "DOI:10.1000/fixture.2 unresolved (no pmid)" in table.stdout
     assert "year: curated '2020' vs PubMed '2021'" in table.stdout
 
 
@@ -162,3 +165,27 @@ def test_cli_triage_lists_uncited_hits(
     table = CliRunner().invoke(cli, args)
     assert "903" in table.stdout and "[RETRACTED]" in table.stdout
     assert len(eutils.requests("efetch")) == 1  # the second run found everything cached
+
+
+def test_shipped_data_with_an_empty_cache_is_all_unresolved(tmp_path: Path) -> None:
+    """Nothing fetched yet: every PMID of data/ is unresolved (not in cache), exit 0, and
+    --missing-pmids lists exactly those PMIDs for `ldngraph fetch`."""
+    from ldngraph.locations import get_data_dir
+
+    pmids = [p.pmid for p in read_knowledge_base(get_data_dir()).publications if p.pmid]
+    assert len(pmids) >= 10  # the seed cites many PMIDs
+    empty = tmp_path / "no-cache-yet"
+    run = CliRunner().invoke(cli, ["verify-citations", "--cache", str(empty), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    out = json.loads(run.stdout)
+    rows = {r["pmid"]: r for r in out["publications"] if r["pmid"]}
+    assert list(rows) == list(dict.fromkeys(pmids))
+    assert {(r["check"], r["reason"]) for r in rows.values()} == {("unresolved", "not_in_cache")}
+    assert out["summary"]["unresolved"] == len(out["publications"]) and out["summary"]["verified"] == 0
+    assert "is empty: with network access run `ldngraph fetch" in run.stderr
+    listed = CliRunner().invoke(cli, ["verify-citations", "--cache", str(empty), "--missing-pmids"])
+    assert listed.exit_code == 0 and listed.stdout.split() == list(dict.fromkeys(pmids))
+    table = CliRunner().invoke(cli, ["verify-citations", "--cache", str(empty)])
+    assert table.exit_code == 0
+    assert table.stdout.count("unresolved (not in cache)") == len(set(pmids))
+    assert not empty.exists()  # reading never creates the cache
