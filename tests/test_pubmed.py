@@ -257,6 +257,17 @@ def test_every_truncation_point_says_truncated() -> None:
     assert len(read_pubmed_xml(io.BytesIO(data[:-1]), name="cut")) == 2  # only the final newline cut
 
 
+def test_every_truncation_point_of_a_file_says_truncated(tmp_path: Path) -> None:
+    """Files are parsed without counting lines on the way (they are counted after a failure)."""
+    data = (RES / "retracted.xml").read_bytes()
+    start = data.index(b"<PubmedArticleSet>")
+    path = tmp_path / "cut.xml"
+    for cut in range(start, len(data) - len(b"</PubmedArticleSet>\n") + 1, 7):
+        path.write_bytes(data[:cut])
+        with pytest.raises(PubMedError, match=r"^cut\.xml: (record [123].*: )?truncated"):
+            read_pubmed_xml(path, name="cut.xml")
+
+
 def test_truncated_gzip(tmp_path: Path) -> None:
     gz = gzip.compress(ARTICLE * 1)
     path = tmp_path / "cut.xml.gz"
