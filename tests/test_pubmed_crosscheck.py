@@ -85,8 +85,8 @@ def _bio_authors(article: dict) -> tuple[str, ...]:  # type: ignore[type-arg]
             continue
         if "LastName" in a:
             out.append(f"{a['LastName']} {a['Initials']}" if a.get("Initials") else str(a["LastName"]))
-        else:
-            out.append(str(a["CollectiveName"]))
+        else:  # a collective name is mixed content: ldngraph collapses its whitespace, as for titles
+            out.append(" ".join(str(a["CollectiveName"]).split()))
     return tuple(out)
 
 
