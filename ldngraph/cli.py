@@ -67,7 +67,13 @@ def cli(verbose: bool) -> None:
     help="Also write the graph to this file (format from the suffix: .ttl .jsonld .nt .trig).",
 )
 @format_option("table", "json")
-def build(data_dir: Path | None, output: Path | None, fmt: str) -> None:
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the built graph against the SHACL shapes before writing it.",
+)
+def build(data_dir: Path | None, output: Path | None, fmt: str, validate: bool) -> None:
     """Validate data/, build the evidence graph and print a summary."""
     from ldngraph.export import guess_format, write_rdf
     from ldngraph.pipeline import get_summary, load
@@ -75,6 +81,10 @@ def build(data_dir: Path | None, output: Path | None, fmt: str) -> None:
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
     built = load(data_dir)
+    if validate:
+        from ldngraph.validate import check_graph
+
+        check_graph(built.graph)  # the build checks its own output before writing it
     if output is not None:
         write_rdf(built.graph, output)
         click.echo(f"wrote {len(built.graph)} triples to {output}", err=True)
@@ -110,6 +120,34 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     built = load(data_dir)
     write_rdf(built.graph, output, fmt)
     click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
+
+
+# -- hardening --
+
+
+@cli.command(name="validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@data_option
+@format_option("table", "json")
+def validate_cmd(file: Path | None, data_dir: Path | None, fmt: str) -> None:
+    """Check an RDF FILE (default: the graph built from data/) against the SHACL shapes.
+
+    Prints the results grouped by shape, with counts and the first few focus nodes; exits with
+    status 1 when the graph does not conform.
+    """
+    from ldngraph.errors import ValidationFailed
+    from ldngraph.validate import read_graph, validate_graph
+
+    if file is not None:
+        graph = read_graph(file)
+    else:
+        from ldngraph.pipeline import load
+
+        graph = load(data_dir).graph
+    report = validate_graph(graph)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else "\n".join(report.to_lines()))
+    if not report.conforms:
+        raise ValidationFailed(f"{file or 'the built graph'} {report.summary()}")
 
 
 def main(argv: list[str] | None = None) -> None:
