@@ -100,26 +100,31 @@ def build(data_dir: Path | None, output: Path | None, fmt: str, validate: bool) 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ttl", "jsonld", "nt", "trig"]),
+    type=click.Choice(["ttl", "jsonld", "nt", "trig", "kgx", "graphml"]),
     default=None,
-    help="RDF format (default: from the output suffix).",
+    help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="File to write (written atomically).",
+    help="File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.",
 )
 def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
-    """Export the evidence graph as RDF."""
-    from ldngraph.export import guess_format, write_rdf
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
+    from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
-    fmt = fmt or guess_format(output)
+    fmt = fmt or guess_export_format(output)
     built = load(data_dir)
-    write_rdf(built.graph, output, fmt)
-    click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
+    if fmt == "kgx":
+        written = " and ".join(map(str, write_kgx(built.graph, output)))
+    elif fmt == "graphml":
+        written = str(write_graphml(built.graph, output))
+    else:
+        written = str(write_rdf(built.graph, output, fmt))
+    click.echo(f"wrote {written} ({fmt}, from {len(built.graph)} triples)", err=True)
 
 
 # -- hardening --
