@@ -73,7 +73,7 @@ def guess_format(path: Path | str) -> str:
     if suffix not in SUFFIX_FORMATS:
         raise ExportError(
             f"{path}: cannot tell the format from '{suffix or 'no suffix'}'; "
-            f"use --format with one of {', '.join(RDF_FORMATS)}"
+            f"use a suffix ({', '.join(SUFFIX_FORMATS)}) or export --format"
         )
     return SUFFIX_FORMATS[suffix]
 

@@ -197,5 +197,6 @@ def read_graph(path: Path | str) -> Graph:
             return graph
         return Graph().parse(source, format=fmt)
     except Exception as exc:  # rdflib raises many unrelated types for a bad file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValidationFailed(f"{source}: not valid {fmt}: {first}") from None
+        # rdflib's messages span lines (the Turtle parser adds the offending text): keep one line.
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ValidationFailed(f"{source}: not valid {fmt}: {reason}; fix the file or re-export it") from None
