@@ -263,6 +263,11 @@ CASES: list[Case] = [
         _write("claims.yaml", "claims:\n  - id: caf\xe9\n".encode("latin-1")),
         ("claims.yaml", "not valid UTF-8 (byte offset 19)", "save the file as UTF-8"),
     ),
+    Case(
+        "control-character",
+        _write("entities.yaml", b"entities:\n  - id: CHEBI:7465\x00\n"),
+        ("entities.yaml:2:", "control character U+0000 is not allowed in YAML"),
+    ),
     Case("empty-file", _write("studies.yaml", b""), ("studies.yaml", "file is empty", "'studies:'")),
     Case(
         "missing-file",

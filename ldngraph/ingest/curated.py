@@ -84,7 +84,13 @@ def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         problems.append(f"{shown}: cannot read ({exc.strerror})")
         return None, None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL (found by fuzzing)
+        lineno = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problems.append(f"{shown}:{lineno}: control character U+{code:04X} is not allowed in YAML; remove it")
+        return None, None
     try:
         node = loader.get_single_node()
         duplicate = _find_duplicate_key(node)
@@ -98,10 +104,11 @@ def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark else "?"
-        problems.append(f"{shown}:{line}: YAML syntax error: {exc.problem}; fix the syntax at that line")
+        problem = " ".join(str(exc.problem).split())
+        problems.append(f"{shown}:{line}: YAML syntax error: {problem}; fix the syntax at that line")
         return None, None
     except yaml.YAMLError as exc:
-        problems.append(f"{shown}: YAML error: {exc}")
+        problems.append(f"{shown}: YAML error: {' '.join(str(exc).split())}")
         return None, None
     finally:
         loader.dispose()
