@@ -104,6 +104,8 @@ class Indirectness(StrEnum):
     co_intervention = "co_intervention"  # e.g. LDN given with NAD+
     different_population = "different_population"
     different_condition = "different_condition"  # e.g. chronic pain in general for fibromyalgia
+    # the study tested another agent (e.g. the opioid growth factor), not naltrexone
+    different_agent = "different_agent"
 
 
 class Predicate(StrEnum):
