@@ -341,7 +341,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "LDNGRAPH_DATA": str(MINI)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
         capture_output=True,

@@ -14,7 +14,6 @@ import networkx as nx
 import pytest
 import yaml
 from click.testing import CliRunner
-from rdflib import Literal
 from rdflib.namespace import RDF
 
 from ldngraph.cli import cli
@@ -151,17 +150,20 @@ def test_kgx_round_trip_gives_the_knowledge_base(data: Path | None, tmp_path: Pa
         assert by_claim[claim.id]["primary_knowledge_source"] == KNOWLEDGE_SOURCE
 
 
-def test_kgx_carries_scores_when_present(mini_dir: Path) -> None:
-    graph = load(mini_dir).graph
-    _, edges = to_kgx(graph)
-    assert not any("strength" in e or "certainty" in e for e in edges)
-    claim = sorted(graph.subjects(RDF.type, LDN.Claim))[0]
-    graph.add((claim, LDN.strength, Literal(0.42)))
-    graph.add((claim, LDN.certainty, Literal("low")))
-    _, scored = to_kgx(graph)
-    [edge] = [e for e in scored if "strength" in e]
-    assert edge["strength"] == 0.42 and edge["certainty"] == "low"
-    assert json.loads(to_jsonl([edge]))["strength"] == 0.42
+def test_kgx_carries_the_scores(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    _, edges = to_kgx(built.graph)
+    for edge in edges:
+        score = built.scores.claims[edge["ldn_claim_id"]]
+        assert edge["strength"] == pytest.approx(score.strength)
+        assert edge["support"] == pytest.approx(score.support)
+        assert edge["certainty"] == score.certainty.value
+    claim = sorted(built.graph.subjects(RDF.type, LDN.Claim))[0]
+    for name in ("support", "refute", "strength", "disagreement", "certainty"):
+        built.graph.remove((claim, LDN[name], None))
+    _, unscored = to_kgx(built.graph)
+    assert sum("strength" not in e for e in unscored) == 1
+    assert json.loads(to_jsonl(edges).splitlines()[0])["strength"] == edges[0]["strength"]
 
 
 def test_kgx_write_is_all_or_nothing(mini_dir: Path, tmp_path: Path) -> None:

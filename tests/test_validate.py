@@ -150,13 +150,18 @@ def test_each_breakage_is_caught(mini_graph: Graph, name: str) -> None:
     assert (shape, constraint) in found, found
 
 
-def test_scores_in_range_conform(mini_graph: Graph) -> None:
-    for claim in _claims(mini_graph):
-        for prop, value in [(LDN.support, 0.0), (LDN.refute, 1.0), (LDN.strength, 0.25)]:
-            mini_graph.add((claim, prop, Literal(value)))
-        mini_graph.add((claim, LDN.certainty, Literal("very_low")))
-    for item in mini_graph.subjects(RDF.type, LDN.EvidenceItem):
-        mini_graph.add((item, LDN.weight, Literal(0.7)))
+def test_scored_graph_conforms_at_the_bounds(mini_graph: Graph) -> None:
+    claims = _claims(mini_graph)
+    items = list(mini_graph.subjects(RDF.type, LDN.EvidenceItem))
+    # pipeline.load scores the graph: every claim and evidence item carries its numbers.
+    assert all(mini_graph.value(c, LDN.strength) is not None for c in claims)
+    assert all(mini_graph.value(i, LDN.weight) is not None for i in items)
+    for claim in claims:
+        for prop, value in [(LDN.support, 0.0), (LDN.refute, 1.0), (LDN.strength, 0.0)]:
+            mini_graph.set((claim, prop, Literal(value)))
+        mini_graph.set((claim, LDN.certainty, Literal("very_low")))
+    for item in items:
+        mini_graph.set((item, LDN.weight, Literal(1.0)))
     assert validate_graph(mini_graph).conforms
 
 
