@@ -78,6 +78,22 @@ def _write(name: str, content: bytes, run: Callable[[Env], list[str]] = _build) 
     return prepare
 
 
+SHIPPED_PROFILE = REPO / "data" / "evidence-profile.yaml"
+
+
+def _profile(old: str, new: str, *command: str) -> Callable[[Env], list[str]]:
+    """Run ``command`` with a copy of the shipped evidence profile in which ``old`` became ``new``."""
+
+    def prepare(env: Env) -> list[str]:
+        text = SHIPPED_PROFILE.read_text(encoding="utf-8")
+        assert old in text, f"profile text {old!r} not found"
+        path = env.tmp / "profile.yaml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return [*command, "--data", str(env.data), "--profile", str(path)]
+
+    return prepare
+
+
 CASES: list[Case] = [
     # -- curated data YAML ---------------------------------------------------------------------
     data_case(
@@ -279,7 +295,83 @@ CASES: list[Case] = [
         lambda env: ["build", "--data", str(env.tmp / "nowhere"), "-o", str(env.previous)],
         ("nowhere", "data directory not found", "--data"),
     ),
+    # -- evidence profile ---------------------------------------------------------------------------
+    Case(
+        "profile-weight-above-1",
+        _profile("  rct: 0.75", "  rct: 1.7", "query", "claims_by_strength"),
+        ("profile.yaml", "base_weights.rct: 1.7 is not in [0, 1]"),
+    ),
+    Case(
+        "profile-weight-negative",
+        _profile(
+            "different_dose: 0.8", "different_dose: -0.2", "paths", "--from", "LDN", "--to", "fibromyalgia"
+        ),
+        ("profile.yaml", "indirectness", "different_dose: -0.2 is not in [0, 1]"),
+    ),
+    Case(
+        "profile-missing-design",
+        _profile("  case_report: 0.12\n", "", "explain", "ldn-pain"),
+        ("profile.yaml", "base_weights: no base weight for design(s) case_report"),
+    ),
+    Case(
+        "profile-bad-number",
+        _profile("half_n: 40", "half_n: -4", "query", "gaps"),
+        ("profile.yaml", "sample_size.half_n", "greater than 0"),
+    ),
+    Case(
+        "profile-yaml-syntax",
+        _profile("base_weights:\n", "base_weights: [\n", "query", "gaps"),
+        ("profile.yaml:", "YAML syntax error"),
+    ),
+    Case(
+        "profile-missing-file",
+        lambda env: ["query", "gaps", "--data", str(env.data), "--profile", str(env.tmp / "nope.yaml")],
+        ("nope.yaml", "cannot read the evidence profile"),
+    ),
     # -- CLI arguments and output paths -----------------------------------------------------------
+    Case(
+        "unknown-entity",
+        lambda env: ["paths", "--data", str(env.data), "--from", "LDN", "--to", "gout"],
+        ("unknown entity 'gout'",),
+    ),
+    Case(
+        "unknown-claim",
+        lambda env: ["explain", "--data", str(env.data), "no-such-claim"],
+        ("unknown claim 'no-such-claim'",),
+    ),
+    Case(
+        "unknown-query",
+        lambda env: ["query", "--data", str(env.data), "nosuch"],
+        ("unknown query 'nosuch'", "named queries: ", "gaps"),
+    ),
+    Case(
+        "param-without-equals",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "only"],
+        ("--param 'only' must look like name=value",),
+    ),
+    Case(
+        "param-unknown-name",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "nosuch=1"],
+        ("query 'gaps' has no parameter 'nosuch'", "it takes only"),
+    ),
+    Case(
+        "query-file-no-header",
+        lambda env: (
+            (env.tmp / "mine.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8"),
+            ["query", "--data", str(env.data), str(env.tmp / "mine.rq")],
+        )[1],
+        ("mine.rq", "needs 'Purpose:' and 'Columns:'"),
+    ),
+    Case(
+        "query-file-bad-sparql",
+        lambda env: (
+            (env.tmp / "bad.rq").write_text(
+                "# Purpose: broken on purpose\n# Columns: s\nSELECT ?s WHERE { ?s ?p }\n", encoding="utf-8"
+            ),
+            ["query", "--data", str(env.data), str(env.tmp / "bad.rq")],
+        )[1],
+        ("bad.rq",),
+    ),
     Case(
         "unwritable-output",
         lambda env: ["export", "--data", str(env.data), "-o", "/proc/ldngraph-denied.ttl"],
@@ -336,8 +428,12 @@ CASES: list[Case] = [
 ]
 
 
-def _snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+def _snapshot(directory: Path) -> dict[str, bytes | None]:
+    """Every file (with its bytes) and directory under ``directory``."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() if p.is_file() else None
+        for p in sorted(directory.rglob("*"))
+    }
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
