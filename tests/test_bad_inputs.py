@@ -9,6 +9,7 @@ docs/bad-inputs.md lists every case; ``test_docs_table_lists_every_case`` keeps 
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -79,6 +80,20 @@ def _write(name: str, content: bytes, run: Callable[[Env], list[str]] = _build) 
 
 
 SHIPPED_PROFILE = REPO / "data" / "evidence-profile.yaml"
+ARTICLE = (REPO / "tests" / "resources" / "pubmed" / "article.xml").read_bytes()
+XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+ONE_RECORD = b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>"
+END_RECORD = b"</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>\n"
+
+
+def _pubmed(content: bytes, name: str = "in.xml") -> Callable[[Env], list[str]]:
+    """``import-pubmed`` of one file into a cache under the output directory (which must not change)."""
+
+    def prepare(env: Env) -> list[str]:
+        (env.tmp / name).write_bytes(content)
+        return ["import-pubmed", str(env.tmp / name), "--cache", str(env.out / "cache")]
+
+    return prepare
 
 
 def _profile(old: str, new: str, *command: str) -> Callable[[Env], list[str]]:
@@ -294,6 +309,56 @@ CASES: list[Case] = [
         "missing-data-dir",
         lambda env: ["build", "--data", str(env.tmp / "nowhere"), "-o", str(env.previous)],
         ("nowhere", "data directory not found", "--data"),
+    ),
+    # -- PubMed XML (import-pubmed) -----------------------------------------------------------------
+    Case(
+        "pubmed-truncated",
+        _pubmed(ARTICLE[: ARTICLE.index(b"<AuthorList")]),
+        ("in.xml: record 1: truncated", "download the file again"),
+    ),
+    Case(
+        "pubmed-truncated-gzip",
+        _pubmed(gzip.compress(ARTICLE)[:300], "in.xml.gz"),
+        ("in.xml.gz", "Compressed file ended before the end-of-stream marker"),
+    ),
+    Case("pubmed-not-xml", _pubmed(b"this is not XML at all\n"), ("in.xml: not XML", "PubmedArticleSet")),
+    Case("pubmed-empty", _pubmed(b""), ("in.xml: not XML",)),
+    Case(
+        "pubmed-wrong-root",
+        _pubmed(XML_HEAD + b"<eFetchResult><ERROR>Empty id list</ERROR></eFetchResult>\n"),
+        ("in.xml: root element is <eFetchResult>, expected <PubmedArticleSet>",),
+    ),
+    Case(
+        "pubmed-missing-pmid",
+        _pubmed(ARTICLE.replace(b'<PMID Version="1">111</PMID>', b"")),
+        ("in.xml: record 1: missing PMID",),
+    ),
+    Case(
+        "pubmed-pmid-not-digits",
+        _pubmed(ARTICLE.replace(b'<PMID Version="1">111</PMID>', b'<PMID Version="1">11x</PMID>')),
+        ("in.xml: record 1", "PMID '11x' is not digits only"),
+    ),
+    Case(
+        "pubmed-entity-expansion",
+        _pubmed(
+            XML_HEAD + b'<!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+            + ONE_RECORD
+            + b"&c;"
+            + END_RECORD
+        ),
+        ("in.xml: the DOCTYPE declares entities (a, b, c)", "not expanded"),
+    ),
+    Case(
+        "pubmed-external-entity",
+        _pubmed(
+            XML_HEAD
+            + b'<!DOCTYPE PubmedArticleSet [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            + ONE_RECORD
+            + b"&x;"
+            + END_RECORD
+        ),
+        ("in.xml: the DOCTYPE declares entities (x)",),
     ),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
