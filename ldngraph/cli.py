@@ -112,6 +112,33 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
 
 
+# -- see the evidence: viz, plot, report --
+
+
+@cli.command()
+@data_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
+@click.option(
+    "--focus", default=None, help="Draw only this entity's neighbourhood (CURIE, label or synonym)."
+)
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Hops around --focus (default 1).")
+@click.option("--title", default="LDN evidence graph", show_default=True, help="Page title.")
+def viz(data_dir: Path | None, output: Path, focus: str | None, depth: int | None, title: str) -> None:
+    """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
+    from ldngraph.pipeline import load
+    from ldngraph.viz import write_html
+
+    built = load(data_dir)
+    write_html(built, output, focus=focus, depth=depth, title=title)
+    click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
     try:
