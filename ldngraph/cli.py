@@ -139,6 +139,33 @@ def viz(data_dir: Path | None, output: Path, focus: str | None, depth: int | Non
     click.echo(f"wrote {output}", err=True)
 
 
+@cli.group()
+def plot() -> None:
+    """Static figures of the evidence (matplotlib)."""
+
+
+@plot.command("evidence-map")
+@data_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Image to write: .png, .svg or .pdf.",
+)
+def evidence_map(data_dir: Path | None, output: Path) -> None:
+    """Conditions x study design bubble chart (size = participants, colour = direction)."""
+    from ldngraph.pipeline import load
+    from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
+
+    get_format(output)  # fail before any work on a bad suffix
+    built = load(data_dir)
+    write_evidence_map(built, output)
+    for line in describe(get_evidence_map(built.kb, built.graph)):
+        click.echo(line)
+    click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
     try:
