@@ -166,6 +166,25 @@ def evidence_map(data_dir: Path | None, output: Path) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
+@cli.command()
+@data_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Brief to write: .md (Markdown) or .html.",
+)
+def report(data_dir: Path | None, output: Path) -> None:
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
+    from ldngraph.pipeline import load
+    from ldngraph.report import write_report
+
+    built = load(data_dir)
+    write_report(built.kb, built.graph, output)
+    click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
     try:
