@@ -167,3 +167,15 @@ def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("Error: no entity named 'nope'")
     assert not bad.exists()
+
+
+def test_large_graphs_get_rings_and_no_physics(mini_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ldngraph.viz as viz
+
+    monkeypatch.setattr(viz, "SPRING_MAX_NODES", 2)
+    monkeypatch.setattr(viz, "PHYSICS_MAX_NODES", 2)
+    data = _data(to_html(load(mini_dir)))
+    assert data["physics"] is False
+    pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}  # type: ignore[attr-defined]
+    assert pos["CHEBI:7465"] == (0.0, 0.0)  # the intervention sits in the centre
+    assert len(set(pos.values())) == len(pos)  # nobody on top of anybody
