@@ -27,12 +27,20 @@ def synthetic(n_nodes: int, seed: int = 1) -> Built:
     rnd = random.Random(seed)
     kinds = ["mechanism"] * 6 + ["condition"] * 3
     entities = [{"id": "CHEBI:7465", "label": "LDN", "kind": "intervention"}]
-    entities += [{"id": f"LDNO:e{i}", "label": f"entity {i}", "kind": rnd.choice(kinds)} for i in range(n_nodes - 1)]
+    entities += [
+        {"id": f"LDNO:e{i}", "label": f"entity {i}", "kind": rnd.choice(kinds)} for i in range(n_nodes - 1)
+    ]
     pubs = [{"id": f"PMID:{i + 1}", "pmid": str(i + 1), "status": "unresolved"} for i in range(200)]
     designs = ["rct", "crossover_rct", "pre_post", "animal", "in_vitro", "case_series"]
     studies = [
-        {"id": f"s{i}", "label": f"study {i}", "design": rnd.choice(designs), "population": "human",
-         "n": rnd.randint(5, 300), "publications": [f"PMID:{rnd.randint(1, 200)}"]}
+        {
+            "id": f"s{i}",
+            "label": f"study {i}",
+            "design": rnd.choice(designs),
+            "population": "human",
+            "n": rnd.randint(5, 300),
+            "publications": [f"PMID:{rnd.randint(1, 200)}"],
+        }
         for i in range(500)
     ]
     ids = [e["id"] for e in entities]
@@ -41,11 +49,22 @@ def synthetic(n_nodes: int, seed: int = 1) -> Built:
         source = ids[0] if i % 4 == 0 else rnd.choice(ids[1:])
         if source == target:
             source = ids[0]
-        claims.append({"id": f"c{i}", "subject": source, "predicate": "contributes_to", "object": target,
-                       "statement": f"claim {i}",
-                       "evidence": [{"study": f"s{rnd.randrange(500)}", "direction": rnd.choice(["supports", "refutes"])}
-                                    for _ in range(rnd.randint(1, 3))]})
-    kb = KnowledgeBase.model_validate({"entities": entities, "publications": pubs, "studies": studies, "claims": claims})
+        claims.append(
+            {
+                "id": f"c{i}",
+                "subject": source,
+                "predicate": "contributes_to",
+                "object": target,
+                "statement": f"claim {i}",
+                "evidence": [
+                    {"study": f"s{rnd.randrange(500)}", "direction": rnd.choice(["supports", "refutes"])}
+                    for _ in range(rnd.randint(1, 3))
+                ],
+            }
+        )
+    kb = KnowledgeBase.model_validate(
+        {"entities": entities, "publications": pubs, "studies": studies, "claims": claims}
+    )
     return Built(kb=kb, graph=to_graph(kb))
 
 
@@ -67,8 +86,10 @@ def measure(n_nodes: int, browser: object, tmp: Path) -> tuple[float, float, int
 def main() -> None:
     big = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         base = measure(200, browser, Path(tmp))
         large = measure(big, browser, Path(tmp))
         browser.close()

@@ -137,11 +137,11 @@ def _ring_layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         rings[str(kind)].append(str(node))
     angle: dict[str, float] = {}
     radius: dict[str, float] = {}
-    r = 0.0
-    for kind, members in rings.items():
+    r = -250.0  # a single node on the first ring sits in the centre
+    for members in rings.values():
         if not members:
             continue
-        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi)) if r or len(members) > 1 else 0.0
+        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi))
         for i, node in enumerate(members):
             angle[node], radius[node] = 2 * math.pi * i / len(members), r
     for _ in range(2):
