@@ -141,7 +141,7 @@ def _ring_layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
     for members in rings.values():
         if not members:
             continue
-        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi))
+        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi) if len(members) > 1 else 0.0)
         for i, node in enumerate(members):
             angle[node], radius[node] = 2 * math.pi * i / len(members), r
     for _ in range(2):
