@@ -10,6 +10,7 @@ blocks first, then rendered to Markdown or to (escaped) HTML.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,14 @@ class Block:
             raise ExportError(f"internal: uncited sentence in the brief: {self.text!r}")
 
 
+_INNER_STOP = re.compile(r"\.\s+([A-Z])(?=[a-z])|\.\s+(?=[A-Z])")
+
+
 def _clause(text: str) -> str:
-    """Record text used inside a sentence: no trailing full stop."""
-    return text.strip().rstrip(".").strip()
+    """Record text used inside a sentence: no trailing full stop, and inner sentence breaks
+    turned into semicolons, so the citation that closes the sentence covers all of it."""
+    text = text.strip().rstrip(".").strip()
+    return _INNER_STOP.sub(lambda m: "; " + (m.group(1).lower() if m.group(1) else ""), text)
 
 
 def _pubs(rows: Iterable[EvidenceRow]) -> tuple[Publication, ...]:

@@ -37,6 +37,7 @@ UNSCORED = "unscored"
 Status = Literal["supports", "refutes", "conflicting"]
 
 _DESIGN_LABELS: dict[Design, str] = {
+    Design.meta_analysis: "meta-analysis",
     Design.rct: "RCT",
     Design.crossover_rct: "crossover RCT",
     Design.controlled_trial: "non-randomised controlled trial",
