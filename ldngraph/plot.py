@@ -133,9 +133,9 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
     ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
     ax.set_yticks(range(len(rows)), [label for _, label in emap.conditions])
     ax.set_xlim(-0.6, len(cols) - 0.4)
-    ax.set_ylim(len(rows) - 0.4, -0.7)
+    ax.set_ylim(len(rows) - 0.2, -0.7)
     ax.grid(True, color="#eeeeee", zorder=0)
-    ax.set_xlabel("study design")
+    ax.set_xlabel("study design (reviews count the participants they pool, which overlap the trials')")
     ax.set_title("Studies by condition and design (bubble area = participants)", fontsize=10)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, markersize=9, label=name)
@@ -179,7 +179,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             )
             left = [a + b for a, b in zip(left, widths, strict=True)]
     bar.set_yticks(range(len(rows)), [""] * len(rows))
-    bar.set_ylim(len(rows) - 0.4, -0.7)
+    bar.set_ylim(len(rows) - 0.2, -0.7)
     bar.set_xlabel("claims")
     bar.xaxis.set_major_locator(MaxNLocator(integer=True))
     bar.set_title("Certainty of the claims per condition", fontsize=10)

@@ -124,7 +124,12 @@ def _layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
         return _ring_layout(view)
     simple = nx.Graph(view.to_undirected(as_view=True))
     scale = 150.0 * math.sqrt(simple.number_of_nodes())
-    pos = nx.spring_layout(simple, seed=7, scale=scale, iterations=50)
+    if simple.number_of_nodes() <= PHYSICS_MAX_NODES:
+        # Small graphs: Kamada-Kawai spaces hubs and leaves more evenly than a spring layout.
+        start = nx.spring_layout(simple, seed=7, iterations=50)
+        pos = nx.kamada_kawai_layout(simple, pos=start, scale=scale)
+    else:
+        pos = nx.spring_layout(simple, seed=7, scale=scale, iterations=50)
     return {str(n): (round(float(x), 1), round(float(y), 1)) for n, (x, y) in pos.items()}
 
 
