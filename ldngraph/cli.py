@@ -112,11 +112,120 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
 
 
+# -- scoring, paths and queries --
+
+profile_option = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: str) -> None:
+    """Rows as an aligned table, JSON records or CSV, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in r] for r in rows)
+    else:
+        shown = [
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r] for r in rows
+        ]
+        widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        for r in shown:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
+@format_option("table", "json", "csv")
+def query(data_dir: Path | None, profile: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a named query (see queries/) or a .rq file, with bound parameters."""
+    from ldngraph.pipeline import load
+    from ldngraph.query import parse_params, run_query
+
+    bound = parse_params(params)
+    result = run_query(load(data_dir, profile).graph, name, bound)
+    _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
+    click.echo(f"{len(result.rows)} row(s)", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option("--from", "source", required=True, help="Intervention: CURIE, label or synonym.")
+@click.option("--to", "target", required=True, help="Condition: CURIE, label or synonym.")
+@click.option("--max-hops", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option("--top", "top_k", type=click.IntRange(1), default=10, show_default=True)
+@format_option("table", "json")
+def paths(
+    data_dir: Path | None, profile: Path | None, source: str, target: str, max_hops: int, top_k: int, fmt: str
+) -> None:
+    """Ranked paths from an intervention to a condition: strength, weakest link, certainty, citations."""
+    from ldngraph.paths import find_paths, to_networkx
+    from ldngraph.pipeline import load
+
+    found = find_paths(to_networkx(load(data_dir, profile)), source, target, max_hops=max_hops, top_k=top_k)
+    if fmt == "json":
+        click.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        return
+    cols = ["strength", "certainty", "path", "weakest link", "reasons", "citations"]
+    rows = [
+        [
+            p.strength,
+            p.certainty.value,
+            " > ".join(p.labels),
+            p.weakest_link,
+            " ".join(p.reasons),
+            " ".join(p.citations),
+        ]
+        for p in found
+    ]
+    _echo_rows(cols, rows, "table")
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.argument("claim")
+@format_option("table", "json")
+def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -> None:
+    """Explain a claim's score step by step (claim id or content hash)."""
+    from ldngraph.names import get_claim
+    from ldngraph.pipeline import load
+
+    built = load(data_dir, profile)
+    score = built.scores.claims[get_claim(built.kb, claim).id]
+    if fmt == "json":
+        click.echo(json.dumps(score.model_dump(mode="json"), indent=2))
+        return
+    click.echo(f"{score.claim_id} ({score.content_hash}): {built.kb.claim_index[score.claim_id].statement}")
+    for line in score.trace:
+        click.echo(f"  {line}")
+    click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
 # -- see the evidence: viz, plot, report --
 
 
 @cli.command()
 @data_option
+@profile_option
 @click.option(
     "-o",
     "--output",
@@ -129,12 +238,19 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
 )
 @click.option("--depth", type=click.IntRange(min=0), default=None, help="Hops around --focus (default 1).")
 @click.option("--title", default="LDN evidence graph", show_default=True, help="Page title.")
-def viz(data_dir: Path | None, output: Path, focus: str | None, depth: int | None, title: str) -> None:
+def viz(
+    data_dir: Path | None,
+    profile: Path | None,
+    output: Path,
+    focus: str | None,
+    depth: int | None,
+    title: str,
+) -> None:
     """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
     from ldngraph.pipeline import load
     from ldngraph.viz import write_html
 
-    built = load(data_dir)
+    built = load(data_dir, profile)
     write_html(built, output, focus=focus, depth=depth, title=title)
     click.echo(f"wrote {output}", err=True)
 
@@ -146,6 +262,7 @@ def plot() -> None:
 
 @plot.command("evidence-map")
 @data_option
+@profile_option
 @click.option(
     "-o",
     "--output",
@@ -153,13 +270,13 @@ def plot() -> None:
     required=True,
     help="Image to write: .png, .svg or .pdf.",
 )
-def evidence_map(data_dir: Path | None, output: Path) -> None:
+def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Conditions x study design bubble chart (size = participants, colour = direction)."""
     from ldngraph.pipeline import load
     from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
-    built = load(data_dir)
+    built = load(data_dir, profile)
     write_evidence_map(built, output)
     for line in describe(get_evidence_map(built.kb, built.graph)):
         click.echo(line)
@@ -168,6 +285,7 @@ def evidence_map(data_dir: Path | None, output: Path) -> None:
 
 @cli.command()
 @data_option
+@profile_option
 @click.option(
     "-o",
     "--output",
@@ -175,12 +293,12 @@ def evidence_map(data_dir: Path | None, output: Path) -> None:
     required=True,
     help="Brief to write: .md (Markdown) or .html.",
 )
-def report(data_dir: Path | None, output: Path) -> None:
+def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
     from ldngraph.pipeline import load
     from ldngraph.report import write_report
 
-    built = load(data_dir)
+    built = load(data_dir, profile)
     write_report(built.kb, built.graph, output)
     click.echo(f"wrote {output}", err=True)
 

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from rdflib import Literal
 
-from ldngraph.build import claim_iri
+from ldngraph.build import claim_iri, to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Design
@@ -27,7 +27,13 @@ def test_cells_sum_participants_and_keep_direction(mini_dir: Path) -> None:
     rct = cells[("MESH:D005356", Design.rct)]
     assert (rct.participants, rct.direction, rct.studies) == (40, "supports", ("trial-a",))
     assert cells[("MESH:D005356", Design.crossover_rct)].direction == "refutes"
-    assert emap.certainty == {"MESH:D005356": {"unscored": 2}}
+    expected: dict[str, int] = {}
+    for cid in ("ldn-pain", "microglia-fibro"):
+        level = built.scores.claims[cid].certainty.value
+        expected[level] = expected.get(level, 0) + 1
+    assert emap.certainty == {"MESH:D005356": expected}
+    unscored = get_evidence_map(built.kb, to_graph(built.kb))  # a graph without materialised scores
+    assert unscored.certainty == {"MESH:D005356": {"unscored": 2}}
     assert emap.designs == (Design.rct, Design.crossover_rct)
 
 
@@ -38,9 +44,9 @@ def test_mixed_direction_and_scored_certainty(edit: object, mini_copy: Path) -> 
         "      - study: trial-a\n        direction: refutes",
     )
     built = load(mini_copy)
-    claim = built.kb.claim_index["ldn-pain"]
-    built.graph.set((claim_iri(claim), LDN.certainty, Literal("low")))
-    emap = get_evidence_map(built.kb, built.graph)
+    graph = to_graph(built.kb)  # unscored, then one certainty set by hand
+    graph.set((claim_iri(built.kb.claim_index["ldn-pain"]), LDN.certainty, Literal("low")))
+    emap = get_evidence_map(built.kb, graph)
     (cell,) = emap.cells
     assert cell.direction == "mixed" and cell.participants == 40
     assert emap.certainty["MESH:D005356"] == {"low": 1, "unscored": 1}

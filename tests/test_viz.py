@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from ldngraph.build import claim_iri
+from ldngraph.build import claim_iri, to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError, UnknownEntityError
-from ldngraph.pipeline import load
+from ldngraph.pipeline import Built, load
+from ldngraph.view import reason_label
 from ldngraph.viz import STATUS_COLOUR, UNSCORED_WIDTH, edge_width, to_html, to_networkx, write_html
 from ldngraph.vocab import LDN
 
@@ -110,8 +111,24 @@ def test_style_by_kind_status_and_strength(mini_dir: Path) -> None:
     assert edges["ldn-microglia"]["color"] == STATUS_COLOUR["supports"]
     shapes = {n["kind"]: n["shape"] for n in data["nodes"]}  # type: ignore[attr-defined]
     assert len(set(shapes.values())) == 4
-    assert {e["certainty"] for e in edges.values() if e["kind"] == "claim"} == {"unscored"}
-    assert edges["ldn-pain"]["width"] == UNSCORED_WIDTH
+    # widths and certainty come from the scores materialised in the graph
+    for cid, score in built.scores.claims.items():
+        assert edges[cid]["strength"] == pytest.approx(score.strength)
+        assert edges[cid]["width"] == edge_width(score.strength)
+        assert edges[cid]["certainty"] == score.certainty.value
+        card = data["cards"][cid]  # type: ignore[index]
+        assert card["reasons"] == [reason_label(r) for r in sorted(score.reasons)]
+    assert data["scored"] is True
+
+
+def test_unscored_graph_still_draws(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    bare = Built(kb=built.kb, graph=to_graph(built.kb), scores=built.scores)  # no materialised scores
+    data = _data(to_html(bare))
+    edges = [e for e in data["edges"] if e["kind"] == "claim"]  # type: ignore[attr-defined]
+    assert {e["certainty"] for e in edges} == {"unscored"}
+    assert {e["width"] for e in edges} == {UNSCORED_WIDTH}
+    assert data["scored"] is False
 
 
 def test_materialised_scores_drive_width_and_card(mini_dir: Path) -> None:
@@ -119,6 +136,7 @@ def test_materialised_scores_drive_width_and_card(mini_dir: Path) -> None:
     node = claim_iri(built.kb.claim_index["ldn-microglia"])
     built.graph.set((node, LDN.strength, Literal(0.5)))
     built.graph.set((node, LDN.certainty, Literal("very_low")))
+    built.graph.remove((node, LDN.reason, None))
     built.graph.add((node, LDN.reason, Literal("preclinical_only")))
     data = _data(to_html(built))
     edge = next(e for e in data["edges"] if e["id"] == "ldn-microglia")  # type: ignore[attr-defined]
