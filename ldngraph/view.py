@@ -15,7 +15,6 @@ from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
 from ldngraph.build import claim_iri, get_outcome_kind
-from ldngraph.errors import UnknownEntityError
 from ldngraph.model import (
     Claim,
     Design,
@@ -196,16 +195,6 @@ def get_claim_conditions(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
         conds = sorted(c for c in reach if c in entities and entities[c].kind is EntityKind.condition)
         result[claim.id] = tuple(conds)
     return result
-
-
-def find_entity(kb: KnowledgeBase, name: str) -> Entity:
-    """The entity whose CURIE, label or synonym is ``name`` (case-insensitive)."""
-    wanted = name.strip().casefold()
-    for entity in kb.entities:
-        if any(wanted == n.casefold() for n in entity.names):
-            return entity
-    hint = ", ".join(sorted(e.label for e in kb.entities)[:8])
-    raise UnknownEntityError(f"no entity named '{name}'; use a CURIE or a label such as: {hint}")
 
 
 def entities_of_kind(kb: KnowledgeBase, kind: EntityKind) -> list[Entity]:

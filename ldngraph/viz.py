@@ -29,12 +29,12 @@ from urllib.parse import quote
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import EntityKind, KnowledgeBase
+from ldngraph.names import get_entity
 from ldngraph.view import (
     CERTAINTIES,
     UNSCORED,
     certainty_label,
     design_label,
-    find_entity,
     get_claim_conditions,
     get_claim_scores,
     get_evidence_rows,
@@ -107,7 +107,7 @@ def get_ego(view: nx.MultiDiGraph, kb: KnowledgeBase, focus: str, depth: int) ->
 
     if depth < 0:
         raise ExportError(f"--depth {depth}: use 0 or more hops")
-    node = find_entity(kb, focus).id
+    node = get_entity(kb, focus).id
     if node not in view:
         raise ExportError(f"'{focus}' ({node}) has no claims, so it has no neighbourhood to draw")
     keep = nx.single_source_shortest_path_length(view.to_undirected(as_view=True), node, cutoff=depth)

@@ -183,7 +183,7 @@ def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[s
         main(["viz", "--data", str(mini_dir), "-o", str(bad), "--focus", "nope"])
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("Error: no entity named 'nope'")
+    assert err[-1].startswith("Error: unknown entity 'nope'")
     assert not bad.exists()
 
 
