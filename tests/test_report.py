@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from ldngraph.build import to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Direction, KnowledgeBase
 from ldngraph.pipeline import load
 from ldngraph.report import get_blocks, to_html, to_markdown, write_report
-from ldngraph.view import design_label
+from ldngraph.view import design_label, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 CITE = r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+)"
@@ -130,3 +131,18 @@ def test_cli_report(tmp_path: Path, mini_dir: Path) -> None:
     assert exc.value.code == 1 and not (tmp_path / "brief.txt").exists()
     with pytest.raises(ExportError):
         write_report(load(mini_dir).kb, load(mini_dir).graph, tmp_path / "x.pdf")
+
+
+def test_certainty_sentences_follow_the_scores(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    text = to_markdown(get_blocks(built.kb, built.graph))
+    for cid, score in built.scores.claims.items():
+        statement = built.kb.claim_index[cid].statement.rstrip(".")
+        block = text.split(f"#### Claim: {statement}\n", 1)[1].split("\n#", 1)[0]
+        line = next(ln for ln in block.splitlines() if ln.startswith("Certainty is "))
+        assert line.startswith(f"Certainty is {score.certainty.value.replace('_', ' ')} ")
+        assert f"strength {score.strength:.2f}" in line and score.profile_version in line
+        for reason in score.reasons:
+            assert reason_label(reason) in line
+    bare = to_markdown(get_blocks(built.kb, to_graph(built.kb)))  # an unscored graph still reports
+    assert "Certainty is not graded: the graph carries no evidence scores" in bare

@@ -98,8 +98,12 @@ def test_counts_match_the_graph(mini_dir: Path) -> None:
     assert len(data["nodes"]) == view.number_of_nodes() == 4  # type: ignore[arg-type]
     # three claims plus one 'measured by' edge (fibromyalgia -> pain)
     assert len(data["edges"]) == view.number_of_edges() == 4  # type: ignore[arg-type]
-    claims = {e["id"] for e in data["edges"] if e["kind"] == "claim"}  # type: ignore[attr-defined]
-    assert claims == {c.id for c in built.kb.claims}
+    claims = {e["id"]: e for e in data["edges"] if e["kind"] == "claim"}  # type: ignore[attr-defined]
+    assert set(claims) == {c.id for c in built.kb.claims}
+    # the condition filter follows mechanism chains: LDN -> microglia bears on fibromyalgia
+    assert claims["ldn-microglia"]["conditions"] == ["MESH:D005356"]
+    assert claims["ldn-microglia"]["human"] is False and claims["ldn-pain"]["human"] is True
+    assert claims["ldn-pain"]["designs"] == ["crossover_rct", "rct"]
 
 
 def test_style_by_kind_status_and_strength(mini_dir: Path) -> None:

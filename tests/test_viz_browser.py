@@ -120,6 +120,21 @@ def test_graph_draws_offline_with_matching_counts(watched: _Watched, tmp_path: P
     assert page.evaluate("edges.get('ldn-pain').hidden") is False
     page.click("#f-reset")
     assert page.evaluate("edges.get('ldn-microglia').hidden") is False
+    # minimum strength above every claim's strength hides every claim edge and every node
+    page.fill("#f-strength", "1")
+    page.dispatch_event("#f-strength", "input")
+    assert page.evaluate("edges.get({filter: e => e.kind === 'claim' && !e.hidden}).length") == 0
+    assert page.evaluate("nodes.get({filter: n => !n.hidden}).length") == 0
+    page.click("#f-reset")
+    # design filter: only the in-vitro study's edge is left, with its two end nodes
+    page.select_option("#f-design", "in_vitro")
+    shown = page.evaluate("edges.get({filter: e => e.kind === 'claim' && !e.hidden}).map(e => e.id)")
+    assert shown == ["ldn-microglia"]
+    assert sorted(page.evaluate("nodes.get({filter: n => !n.hidden}).map(n => n.id)")) == [
+        "CHEBI:7465",
+        "CL:0000129",
+    ]
+    page.click("#f-reset")
     assert watched.errors == []
     assert watched.outgoing == []
 
