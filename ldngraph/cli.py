@@ -218,6 +218,8 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     for line in score.trace:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
 # -- pubmed --
 
 cache_option = click.option(

@@ -57,7 +57,19 @@ NON_EMPIRICAL = SECONDARY_DESIGNS | {Design.commentary}
 _GAP_TEXT = {
     "no_long_term_safety_data": "no long-term safety data",
     "off_label_use": "LDN use is off-label (not approved for these conditions)",
+    "no_rct": "no randomised controlled trial",
+    "no_large_rct": "no large randomised controlled trial",
+    "few_objective_outcomes": "few objective outcomes; most are patient-reported",
+    "mechanism_unproven_in_humans": "the mechanism is not shown in humans",
+    "no_clinical_data": "no clinical data",
+    "preclinical_only": "only preclinical (animal or cell) data",
+    "unverified_citation": "rests on a citation that could not be verified",
 }
+
+
+def gap_text(code: str) -> str:
+    """Readable text of a gap code (codes as in data/sources.yaml and queries/gaps.rq)."""
+    return _GAP_TEXT.get(code, code.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -286,7 +298,7 @@ class _Writer:
             for claim in claims:
                 self.departure(claim)
             for gap in st.gaps:
-                self.add("gap", f"{_GAP_TEXT.get(gap, gap.replace('_', ' '))} (asserted by the seed summary)")
+                self.add("gap", f"{gap_text(gap)} (asserted by the seed summary)")
         self.add("h3", "The seed summary's bibliography")
         for pid in doc.cites:
             pub = pubs[pid]
@@ -330,7 +342,12 @@ class _Writer:
             )
             said = True
         elif all(r.study.design in PRECLINICAL_DESIGNS | NON_EMPIRICAL for r in rows):
-            self.add("item", f"'{_clause(claim.statement)}' rests on preclinical data only", _pubs(rows))
+            what = (
+                "preclinical data only"
+                if all(r.study.design in PRECLINICAL_DESIGNS for r in rows)
+                else "preclinical data and reviews only, with no human primary study"
+            )
+            self.add("item", f"'{_clause(claim.statement)}' rests on {what}", _pubs(rows))
             said = True
         for row in rows:
             indirect = sorted(
