@@ -25,11 +25,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _chromium() -> str | None:
-    return (
-        os.environ.get("LDNGRAPH_CHROMIUM")
-        or shutil.which("chromium")
-        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    )
+    """The browser binary: $LDNGRAPH_CHROMIUM, else chromium on PATH, else /usr/bin/chromium."""
+    for candidate in (os.environ.get("LDNGRAPH_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 @pytest.fixture(scope="module")
