@@ -7,7 +7,6 @@ says. A graph that has not been scored still works: its claims are reported as "
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -163,15 +162,6 @@ def get_evidence_rows(kb: KnowledgeBase, claim: Claim) -> list[EvidenceRow]:
     return rows
 
 
-def get_claim_citations(kb: KnowledgeBase, claim: Claim) -> tuple[str, ...]:
-    """Citation handles ('PMID 1', 'DOI 10.x/y') of every publication behind a claim, in order."""
-    seen: dict[str, None] = {}
-    for row in get_evidence_rows(kb, claim):
-        for cite in row.citations:
-            seen.setdefault(cite, None)
-    return tuple(seen)
-
-
 def get_claim_conditions(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
     """Claim id -> the conditions it bears on: its object if a condition, else the conditions
     reachable downstream from its object (a mechanism edge bears on what the mechanism feeds)."""
@@ -204,9 +194,3 @@ def entities_of_kind(kb: KnowledgeBase, kind: EntityKind) -> list[Entity]:
 def claims_about(kb: KnowledgeBase, curie: str) -> list[Claim]:
     """Claims with ``curie`` as subject or object, in file order."""
     return [c for c in kb.claims if curie in (c.subject, c.object)]
-
-
-def study_sizes(studies: Iterable[Study]) -> int:
-    """Participants across distinct studies (studies without n count 0)."""
-    unique: Mapping[str, Study] = {s.id: s for s in studies}
-    return sum(s.n or 0 for s in unique.values())
