@@ -404,6 +404,89 @@ def triage_command(
     click.echo(f"{len(items)} of {report.requested} hits are not cited in data/", err=True)
 
 
+# -- see the evidence: viz, plot, report --
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
+@click.option(
+    "--focus", default=None, help="Draw only this entity's neighbourhood (CURIE, label or synonym)."
+)
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Hops around --focus (default 1).")
+@click.option("--title", default="LDN evidence graph", show_default=True, help="Page title.")
+def viz(
+    data_dir: Path | None,
+    profile: Path | None,
+    output: Path,
+    focus: str | None,
+    depth: int | None,
+    title: str,
+) -> None:
+    """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
+    from ldngraph.pipeline import load
+    from ldngraph.viz import write_html
+
+    built = load(data_dir, profile)
+    write_html(built, output, focus=focus, depth=depth, title=title)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def plot() -> None:
+    """Static figures of the evidence (matplotlib)."""
+
+
+@plot.command("evidence-map")
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Image to write: .png, .svg or .pdf.",
+)
+def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Conditions x study design bubble chart (size = participants, colour = direction)."""
+    from ldngraph.pipeline import load
+    from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
+
+    get_format(output)  # fail before any work on a bad suffix
+    built = load(data_dir, profile)
+    write_evidence_map(built, output)
+    for line in describe(get_evidence_map(built.kb, built.graph)):
+        click.echo(line)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Brief to write: .md (Markdown) or .html.",
+)
+def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
+    from ldngraph.pipeline import load
+    from ldngraph.report import write_report
+
+    built = load(data_dir, profile)
+    write_report(built.kb, built.graph, output)
+    click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
     try:
