@@ -448,6 +448,26 @@ CASES: list[Case] = [
         ("no/such.ttl", "directory", "does not exist"),
     ),
     Case(
+        "viz-unwritable-output",
+        lambda env: ["viz", "--data", str(env.data), "-o", str(env.out / "no" / "graph.html")],
+        ("no/graph.html", "does not exist"),
+    ),
+    Case(
+        "viz-unknown-focus",
+        lambda env: ["viz", "--data", str(env.data), "--focus", "gout", "-o", str(env.out / "graph.html")],
+        ("unknown entity 'gout'",),
+    ),
+    Case(
+        "plot-unwritable-output",
+        lambda env: ["plot", "evidence-map", "--data", str(env.data), "-o", "/proc/ldngraph-map.png"],
+        ("/proc/ldngraph-map.png", "cannot write there"),
+    ),
+    Case(
+        "report-unknown-suffix",
+        lambda env: ["report", "--data", str(env.data), "-o", str(env.out / "brief.xyz")],
+        ("brief.xyz", "unknown report suffix '.xyz'", ".md or .html"),
+    ),
+    Case(
         "unknown-output-suffix",
         lambda env: ["build", "--data", str(env.data), "-o", str(env.out / "graph.xyz")],
         ("graph.xyz", "cannot tell the format from '.xyz'", "use a suffix (.ttl"),
