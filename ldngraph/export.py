@@ -92,9 +92,6 @@ def write_rdf(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
 
 #: Our Biolink knowledge source id (infores registry style) for every KGX edge.
 KNOWLEDGE_SOURCE = "infores:ldngraph"
-#: Biolink 4 marks ``treats_or_applied_or_studied_to_treat`` as a mixin, and KGX/TRAPI consumers
-#: reject mixin predicates on edges; its concrete child ``studied_to_treat`` states the same thing.
-KGX_PREDICATES: dict[str, str] = {"treats_or_applied_or_studied_to_treat": "studied_to_treat"}
 #: Score properties copied onto KGX/GraphML edges when the graph has been scored.
 SCORE_PROPERTIES: tuple[str, ...] = ("support", "refute", "strength", "disagreement", "certainty")
 #: Separator for list values in GraphML attributes (KGX TSV uses the same).
@@ -151,7 +148,7 @@ def _kgx_edge(graph: Graph, claim: Node) -> Record:
     record: Record = {
         "id": _curie(claim),
         "subject": _curie(graph.value(claim, RDF.subject)),  # type: ignore[arg-type]
-        "predicate": "biolink:" + KGX_PREDICATES.get(local_name, local_name),
+        "predicate": "biolink:" + local_name,
         "object": _curie(graph.value(claim, RDF.object)),  # type: ignore[arg-type]
         "category": ["biolink:Association"],
         "knowledge_level": _literal(graph, claim, BIOLINK.knowledge_level) or "knowledge_assertion",

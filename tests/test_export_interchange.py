@@ -127,7 +127,6 @@ def _expected_edges(kb: KnowledgeBase) -> set[tuple[str, str, str]]:
     out = set()
     for claim in kb.claims:
         name = PREDICATES[claim.predicate][0]
-        name = "studied_to_treat" if name == "treats_or_applied_or_studied_to_treat" else name
         out.add((claim.subject, f"biolink:{name}", claim.object))
     return out
 
