@@ -27,6 +27,13 @@ data_option = click.option(
     help="Curated data directory (default: the shipped data/).",
 )
 
+profile_option = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
+)
+
 
 def format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
@@ -59,6 +66,7 @@ def cli(verbose: bool) -> None:
 
 @cli.command()
 @data_option
+@profile_option
 @click.option(
     "-o",
     "--output",
@@ -73,14 +81,14 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Check the built graph against the SHACL shapes before writing it.",
 )
-def build(data_dir: Path | None, output: Path | None, fmt: str, validate: bool) -> None:
+def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt: str, validate: bool) -> None:
     """Validate data/, build the evidence graph and print a summary."""
     from ldngraph.export import guess_format, write_rdf
     from ldngraph.pipeline import get_summary, load
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
-    built = load(data_dir)
+    built = load(data_dir, profile)
     if validate:
         from ldngraph.validate import check_graph
 
@@ -156,13 +164,6 @@ def validate_cmd(file: Path | None, data_dir: Path | None, fmt: str) -> None:
 
 
 # -- scoring, paths and queries --
-
-profile_option = click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
-)
 
 
 def _cell(value: Any) -> str:
