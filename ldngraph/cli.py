@@ -27,6 +27,13 @@ data_option = click.option(
     help="Curated data directory (default: the shipped data/).",
 )
 
+profile_option = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
+)
+
 
 def format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
@@ -59,6 +66,7 @@ def cli(verbose: bool) -> None:
 
 @cli.command()
 @data_option
+@profile_option
 @click.option(
     "-o",
     "--output",
@@ -67,14 +75,24 @@ def cli(verbose: bool) -> None:
     help="Also write the graph to this file (format from the suffix: .ttl .jsonld .nt .trig).",
 )
 @format_option("table", "json")
-def build(data_dir: Path | None, output: Path | None, fmt: str) -> None:
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the built graph against the SHACL shapes before writing it.",
+)
+def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt: str, validate: bool) -> None:
     """Validate data/, build the evidence graph and print a summary."""
     from ldngraph.export import guess_format, write_rdf
     from ldngraph.pipeline import get_summary, load
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
-    built = load(data_dir)
+    built = load(data_dir, profile)
+    if validate:
+        from ldngraph.validate import check_graph
+
+        check_graph(built.graph)  # the build checks its own output before writing it
     if output is not None:
         write_rdf(built.graph, output)
         click.echo(f"wrote {len(built.graph)} triples to {output}", err=True)
@@ -90,36 +108,62 @@ def build(data_dir: Path | None, output: Path | None, fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ttl", "jsonld", "nt", "trig"]),
+    type=click.Choice(["ttl", "jsonld", "nt", "trig", "kgx", "graphml"]),
     default=None,
-    help="RDF format (default: from the output suffix).",
+    help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="File to write (written atomically).",
+    help="File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.",
 )
 def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
-    """Export the evidence graph as RDF."""
-    from ldngraph.export import guess_format, write_rdf
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
+    from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
-    fmt = fmt or guess_format(output)
+    fmt = fmt or guess_export_format(output)
     built = load(data_dir)
-    write_rdf(built.graph, output, fmt)
-    click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
+    if fmt == "kgx":
+        written = " and ".join(map(str, write_kgx(built.graph, output)))
+    elif fmt == "graphml":
+        written = str(write_graphml(built.graph, output))
+    else:
+        written = str(write_rdf(built.graph, output, fmt))
+    click.echo(f"wrote {written} ({fmt}, from {len(built.graph)} triples)", err=True)
+
+
+# -- hardening --
+
+
+@cli.command(name="validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@data_option
+@format_option("table", "json")
+def validate_cmd(file: Path | None, data_dir: Path | None, fmt: str) -> None:
+    """Check an RDF FILE (default: the graph built from data/) against the SHACL shapes.
+
+    Prints the results grouped by shape, with counts and the first few focus nodes; exits with
+    status 1 when the graph does not conform.
+    """
+    from ldngraph.errors import ValidationFailed
+    from ldngraph.validate import read_graph, validate_graph
+
+    if file is not None:
+        graph = read_graph(file)
+    else:
+        from ldngraph.pipeline import load
+
+        graph = load(data_dir).graph
+    report = validate_graph(graph)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else "\n".join(report.to_lines()))
+    if not report.conforms:
+        raise ValidationFailed(f"{file or 'the built graph'} {report.summary()}")
 
 
 # -- scoring, paths and queries --
-
-profile_option = click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
-)
 
 
 def _cell(value: Any) -> str:
@@ -367,6 +411,89 @@ def triage_command(
     else:
         click.echo("\n".join(format_triage(items)))
     click.echo(f"{len(items)} of {report.requested} hits are not cited in data/", err=True)
+
+
+# -- see the evidence: viz, plot, report --
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
+@click.option(
+    "--focus", default=None, help="Draw only this entity's neighbourhood (CURIE, label or synonym)."
+)
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Hops around --focus (default 1).")
+@click.option("--title", default="LDN evidence graph", show_default=True, help="Page title.")
+def viz(
+    data_dir: Path | None,
+    profile: Path | None,
+    output: Path,
+    focus: str | None,
+    depth: int | None,
+    title: str,
+) -> None:
+    """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
+    from ldngraph.pipeline import load
+    from ldngraph.viz import write_html
+
+    built = load(data_dir, profile)
+    write_html(built, output, focus=focus, depth=depth, title=title)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def plot() -> None:
+    """Static figures of the evidence (matplotlib)."""
+
+
+@plot.command("evidence-map")
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Image to write: .png, .svg or .pdf.",
+)
+def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Conditions x study design bubble chart (size = participants, colour = direction)."""
+    from ldngraph.pipeline import load
+    from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
+
+    get_format(output)  # fail before any work on a bad suffix
+    built = load(data_dir, profile)
+    write_evidence_map(built, output)
+    for line in describe(get_evidence_map(built.kb, built.graph)):
+        click.echo(line)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Brief to write: .md (Markdown) or .html.",
+)
+def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
+    from ldngraph.pipeline import load
+    from ldngraph.report import write_report
+
+    built = load(data_dir, profile)
+    write_report(built.kb, built.graph, output)
+    click.echo(f"wrote {output}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,13 +5,21 @@ RDF formats round-trip isomorphically (``rdflib.compare.isomorphic``); the tests
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
 
-from ldngraph.atomic import write_text_atomic
+from ldngraph.atomic import atomic_path, write_text_atomic
 from ldngraph.errors import ExportError
-from ldngraph.vocab import LDNR
+from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: CLI format name -> rdflib serializer name.
 RDF_FORMATS: dict[str, str] = {"ttl": "turtle", "jsonld": "json-ld", "nt": "nt", "trig": "trig"}
@@ -65,11 +73,174 @@ def guess_format(path: Path | str) -> str:
     if suffix not in SUFFIX_FORMATS:
         raise ExportError(
             f"{path}: cannot tell the format from '{suffix or 'no suffix'}'; "
-            f"use --format with one of {', '.join(RDF_FORMATS)}"
+            f"use a suffix ({', '.join(SUFFIX_FORMATS)}) or export --format"
         )
     return SUFFIX_FORMATS[suffix]
+
+
+def guess_export_format(path: Path | str) -> str:
+    """Export format from a suffix: the RDF suffixes, plus ``.graphml`` (KGX needs --format)."""
+    return "graphml" if Path(path).suffix.lower() == ".graphml" else guess_format(path)
 
 
 def write_rdf(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
     """Write ``graph`` to ``path`` atomically in ``fmt`` (guessed from the suffix if None)."""
     return write_text_atomic(path, to_rdf(graph, fmt or guess_format(path)))
+
+
+# -- interchange: KGX JSON Lines and GraphML ------------------------------------------------------
+
+#: Our Biolink knowledge source id (infores registry style) for every KGX edge.
+KNOWLEDGE_SOURCE = "infores:ldngraph"
+#: Score properties copied onto KGX/GraphML edges when the graph has been scored.
+SCORE_PROPERTIES: tuple[str, ...] = ("support", "refute", "strength", "disagreement", "certainty")
+#: Separator for list values in GraphML attributes (KGX TSV uses the same).
+LIST_SEPARATOR = "|"
+
+Record = dict[str, Any]
+
+
+def _curie(term: Node) -> str:
+    """CURIE of an entity/publication IRI; project resources become ``ldnr:kind/id``."""
+    text = str(term)
+    if text.startswith(str(LDNR)):
+        return "ldnr:" + text[len(str(LDNR)) :]
+    curie = from_iri(text)
+    if curie is None:
+        raise ExportError(f"cannot write '{text}' as a CURIE; add its prefix to ldngraph/vocab.py PREFIX_MAP")
+    return curie
+
+
+def _biolink(term: Node) -> str | None:
+    text = str(term)
+    return "biolink:" + text[len(str(BIOLINK)) :] if text.startswith(str(BIOLINK)) else None
+
+
+def _publication_curie(term: Node) -> str:
+    curie = _curie(term)
+    return "doi:" + curie[4:] if curie.startswith("DOI:") else curie  # Biolink spells it doi:
+
+
+def _literal(graph: Graph, node: Node, prop: URIRef) -> Any:
+    value = graph.value(node, prop)
+    return value.toPython() if isinstance(value, Literal) else None
+
+
+def _kgx_node(graph: Graph, node: Node) -> Record:
+    categories = sorted(c for c in map(_biolink, graph.objects(node, RDF.type)) if c)
+    record: Record = {"id": _curie(node), "category": categories, "name": _literal(graph, node, RDFS.label)}
+    record["ldn_kind"] = _literal(graph, node, LDN.kind)
+    synonyms = sorted(str(s) for s in graph.objects(node, SKOS.altLabel))
+    xrefs = sorted(_curie(x) for x in graph.objects(node, SKOS.exactMatch))
+    if synonyms:
+        record["synonym"] = synonyms
+    if xrefs:
+        record["xref"] = xrefs
+    record["description"] = _literal(graph, node, SKOS.definition)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def _kgx_edge(graph: Graph, claim: Node) -> Record:
+    predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
+    if predicate is None:
+        raise ExportError(f"claim {claim} has no Biolink rdf:predicate; rebuild the graph")
+    local_name = predicate.removeprefix("biolink:")
+    record: Record = {
+        "id": _curie(claim),
+        "subject": _curie(graph.value(claim, RDF.subject)),  # type: ignore[arg-type]
+        "predicate": "biolink:" + local_name,
+        "object": _curie(graph.value(claim, RDF.object)),  # type: ignore[arg-type]
+        "category": ["biolink:Association"],
+        "knowledge_level": _literal(graph, claim, BIOLINK.knowledge_level) or "knowledge_assertion",
+        "agent_type": _literal(graph, claim, BIOLINK.agent_type) or "manual_agent",
+        "primary_knowledge_source": KNOWLEDGE_SOURCE,
+        "publications": sorted({_publication_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}),
+        "object_direction_qualifier": _literal(graph, claim, BIOLINK.object_direction_qualifier),
+        "object_aspect_qualifier": _literal(graph, claim, BIOLINK.object_aspect_qualifier),
+        "description": _literal(graph, claim, DCTERMS.description),
+        "ldn_claim_id": _literal(graph, claim, LDN.claimId),
+        "ldn_predicate": _literal(graph, claim, LDN.predicate),
+        "ldn_evidence_count": len(set(graph.objects(claim, LDN.hasEvidence))),
+    }
+    outcome = graph.value(claim, LDN.outcome)
+    if outcome is not None:
+        record["ldn_outcome"] = _curie(outcome)
+    for name in SCORE_PROPERTIES:
+        record[name] = _literal(graph, claim, LDN[name])
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def to_kgx(graph: Graph) -> tuple[list[Record], list[Record]]:
+    """KGX node and edge records: entities as nodes, claims as edges (sorted, deterministic).
+
+    Nodes carry ``id`` (CURIE), ``category`` (Biolink classes) and ``name``; edges carry the
+    Biolink-required ``subject``, ``predicate``, ``object``, ``knowledge_level`` and
+    ``agent_type``, plus ``primary_knowledge_source``, ``publications`` (``PMID:``/``doi:``) and
+    the claim's scores when the graph has them.
+    """
+    nodes = [_kgx_node(graph, n) for n in set(graph.subjects(LDN.kind, None))]
+    edges = [_kgx_edge(graph, c) for c in set(graph.subjects(RDF.type, LDN.Claim))]
+    return sorted(nodes, key=lambda r: r["id"]), sorted(edges, key=lambda r: r["id"])
+
+
+def to_jsonl(records: Iterable[Record]) -> str:
+    """One JSON object a line (KGX JSON Lines)."""
+    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+
+
+def kgx_paths(prefix: Path | str) -> tuple[Path, Path]:
+    """``PREFIX_nodes.jsonl`` and ``PREFIX_edges.jsonl`` (KGX's own naming for JSON Lines)."""
+    base = Path(prefix)
+    stem = base.name.removesuffix(".jsonl")
+    return base.with_name(f"{stem}_nodes.jsonl"), base.with_name(f"{stem}_edges.jsonl")
+
+
+def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
+    """Write the KGX node and edge files atomically: both are replaced, or neither."""
+    nodes, edges = to_kgx(graph)
+    nodes_path, edges_path = kgx_paths(prefix)
+    with atomic_path(nodes_path) as tmp_nodes, atomic_path(edges_path) as tmp_edges:
+        tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
+        tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")
+    return nodes_path, edges_path
+
+
+def _scalar(value: Any) -> Any:
+    # GraphML attributes are scalars: lists become one '|'-separated string.
+    return LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else value
+
+
+def to_networkx(graph: Graph) -> nx.MultiDiGraph:
+    """The KGX view as a networkx MultiDiGraph (one edge per claim, keyed by claim CURIE)."""
+    import networkx as nx
+
+    nodes, edges = to_kgx(graph)
+    view = nx.MultiDiGraph()
+    for node in nodes:
+        view.add_node(node["id"], **{k: _scalar(v) for k, v in node.items() if k != "id"})
+    for edge in edges:
+        attrs = {k: _scalar(v) for k, v in edge.items() if k not in {"subject", "object", "id"}}
+        view.add_edge(edge["subject"], edge["object"], key=edge["id"], **attrs)
+    return view
+
+
+def to_graphml(graph: Graph) -> str:
+    """GraphML for Cytoscape and Gephi: entities as nodes, claims as edges, scalar attributes."""
+    import io
+
+    import networkx as nx
+
+    view = to_networkx(graph)
+    # Cytoscape and Gephi show a 'label' attribute when there is one.
+    for node, data in view.nodes(data=True):
+        data.setdefault("label", data.get("name", node))
+    for _, _, data in view.edges(data=True):
+        data.setdefault("label", data.get("ldn_predicate", data["predicate"]))
+    buffer = io.BytesIO()
+    nx.write_graphml(view, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue().decode("utf-8")
+
+
+def write_graphml(graph: Graph, path: Path | str) -> Path:
+    """Write :func:`to_graphml` to ``path`` atomically."""
+    return write_text_atomic(path, to_graphml(graph))

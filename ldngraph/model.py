@@ -513,7 +513,14 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
         if ent is None:
             problems.append((kind, rid, field, f"unknown entity '{curie}'; add it to entities.yaml"))
         elif want is not None and ent.kind is not want:
-            problems.append((kind, rid, field, f"'{curie}' is a {ent.kind.value}, expected a {want.value}"))
+            problems.append(
+                (
+                    kind,
+                    rid,
+                    field,
+                    f"'{curie}' is a {ent.kind.value}, expected an entity of kind {want.value}",
+                )
+            )
 
     for study in kb.studies:
         for pub in study.publications:

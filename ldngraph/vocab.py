@@ -67,7 +67,7 @@ PREDICATES: dict[Predicate, tuple[str, str | None]] = {
     Predicate.contributes_to: ("contributes_to", None),
     Predicate.in_clinical_trials_for: ("in_clinical_trials_for", None),
     Predicate.beneficial_in_models_for: ("beneficial_in_models_for", None),
-    Predicate.studied_to_treat: ("treats_or_applied_or_studied_to_treat", None),
+    Predicate.studied_to_treat: ("studied_to_treat", None),  # concrete child of the mixin
     Predicate.well_tolerated_in: ("related_to", None),
 }
 

@@ -52,6 +52,28 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _find_duplicate_key(root: yaml.Node | None) -> yaml.ScalarNode | None:
+    """The first repeated key of any mapping: PyYAML silently keeps the last value of a repeat."""
+    seen_nodes: set[int] = set()  # aliases share nodes; visit each once (no alias-bomb blow-up)
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        return key
+                    keys.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
 def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     shown = _display(path)
     try:
@@ -62,17 +84,31 @@ def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         problems.append(f"{shown}: cannot read ({exc.strerror})")
         return None, None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL (found by fuzzing)
+        lineno = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problems.append(f"{shown}:{lineno}: control character U+{code:04X} is not allowed in YAML; remove it")
+        return None, None
     try:
         node = loader.get_single_node()
+        duplicate = _find_duplicate_key(node)
+        if duplicate is not None:
+            problems.append(
+                f"{shown}:{duplicate.start_mark.line + 1}: duplicate key '{duplicate.value}' "
+                "(YAML keeps only the last one); remove or rename one of them"
+            )
+            return None, None
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark else "?"
-        problems.append(f"{shown}:{line}: YAML syntax error: {exc.problem}; fix the syntax at that line")
+        problem = " ".join(str(exc.problem).split())
+        problems.append(f"{shown}:{line}: YAML syntax error: {problem}; fix the syntax at that line")
         return None, None
     except yaml.YAMLError as exc:
-        problems.append(f"{shown}: YAML error: {exc}")
+        problems.append(f"{shown}: YAML error: {' '.join(str(exc).split())}")
         return None, None
     finally:
         loader.dispose()
@@ -99,8 +135,9 @@ def _describe(err: Mapping[str, Any]) -> str:
         return f"{loc}: unknown field (check the spelling against the data format in data/README.md)"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind == "value_error":
-        # Model validators name the field themselves ("title: ...").
-        return msg if ":" in msg.split(" ")[0] else f"{loc}: {msg}"
+        # Model validators name the field themselves ("title: ..."); a message that starts with a
+        # quoted CURIE ("'FMA:1' has unknown prefix") does not, so test for a trailing colon.
+        return msg if msg.split(" ")[0].endswith(":") else f"{loc}: {msg}"
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     return f"{loc}: {msg} (got {shown})"
 

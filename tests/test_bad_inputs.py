@@ -1,0 +1,578 @@
+"""The bad-input matrix: every case runs the real CLI in a subprocess.
+
+Each case must end with exit status 1, exactly one line on stderr that names the file, record and
+field (and says what is wrong), no traceback, and the output directory exactly as it was: a
+pre-existing output file untouched, no new or temporary file left behind.
+
+docs/bad-inputs.md lists every case; ``test_docs_table_lists_every_case`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+MINI = REPO / "tests" / "resources" / "mini"
+
+PREVIOUS = "previous output, must survive\n"
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a case may prepare: a writable copy of the fixture data and an output directory."""
+
+    data: Path
+    out: Path
+    tmp: Path
+
+    def edit(self, name: str, old: str, new: str) -> Path:
+        path = self.data / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture text {old!r} not found in {name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return path
+
+    @property
+    def previous(self) -> Path:
+        """An output file that exists before the run and must be left as it was."""
+        return self.out / "previous.ttl"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    prepare: Callable[[Env], list[str]]
+    expect: tuple[str, ...]  # substrings of the one stderr line
+
+
+def _build(env: Env) -> list[str]:
+    return ["build", "--data", str(env.data), "-o", str(env.previous)]
+
+
+def _export(env: Env, *extra: str) -> list[str]:
+    return ["export", "--data", str(env.data), "-o", str(env.out / "new.ttl"), *extra]
+
+
+def data_case(cid: str, name: str, old: str, new: str, *expect: str, export: bool = False) -> Case:
+    def prepare(env: Env) -> list[str]:
+        env.edit(name, old, new)
+        return _export(env) if export else _build(env)
+
+    return Case(cid, prepare, (name, *expect))
+
+
+def _write(name: str, content: bytes, run: Callable[[Env], list[str]] = _build) -> Callable[[Env], list[str]]:
+    def prepare(env: Env) -> list[str]:
+        (env.data / name).write_bytes(content)
+        return run(env)
+
+    return prepare
+
+
+SHIPPED_PROFILE = REPO / "data" / "evidence-profile.yaml"
+ARTICLE = (REPO / "tests" / "resources" / "pubmed" / "article.xml").read_bytes()
+XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+ONE_RECORD = b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>"
+END_RECORD = b"</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>\n"
+
+
+def _pubmed(content: bytes, name: str = "in.xml") -> Callable[[Env], list[str]]:
+    """``import-pubmed`` of one file into a cache under the output directory (which must not change)."""
+
+    def prepare(env: Env) -> list[str]:
+        (env.tmp / name).write_bytes(content)
+        return ["import-pubmed", str(env.tmp / name), "--cache", str(env.out / "cache")]
+
+    return prepare
+
+
+def _profile(old: str, new: str, *command: str) -> Callable[[Env], list[str]]:
+    """Run ``command`` with a copy of the shipped evidence profile in which ``old`` became ``new``."""
+
+    def prepare(env: Env) -> list[str]:
+        text = SHIPPED_PROFILE.read_text(encoding="utf-8")
+        assert old in text, f"profile text {old!r} not found"
+        path = env.tmp / "profile.yaml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return [*command, "--data", str(env.data), "--profile", str(path)]
+
+    return prepare
+
+
+CASES: list[Case] = [
+    # -- curated data YAML ---------------------------------------------------------------------
+    data_case(
+        "yaml-syntax",
+        "studies.yaml",
+        "    label: Trial A\n",
+        "    label: [Trial A\n",
+        ":4: YAML syntax error",
+        "fix the syntax",
+    ),
+    data_case(
+        "yaml-tab-indent",
+        "claims.yaml",
+        "    subject: CHEBI:7465\n",
+        "\tsubject: CHEBI:7465\n",
+        ":3: YAML syntax error",
+    ),
+    data_case(
+        "duplicate-key",
+        "studies.yaml",
+        "    design: rct\n",
+        "    design: rct\n    design: case_report\n",
+        ":5: duplicate key 'design'",
+        "keeps only the last one",
+    ),
+    data_case(
+        "wrong-type",
+        "studies.yaml",
+        "n: 40",
+        "n: forty",
+        ":7: study 'trial-a': n:",
+        "valid integer",
+        "'forty'",
+    ),
+    data_case(
+        "wrong-type-bool",
+        "studies.yaml",
+        "randomised: true\n    controlled: true\n    blinded: true\n    publications: [PMID:111]",
+        "randomised: maybe\n    controlled: true\n    blinded: true\n    publications: [PMID:111]",
+        "study 'trial-a': randomised:",
+        "'maybe'",
+    ),
+    data_case(
+        "unknown-enum",
+        "studies.yaml",
+        "design: rct",
+        "design: rtc",
+        ":4: study 'trial-a': design 'rtc' is not one of",
+        "crossover_rct",
+    ),
+    data_case(
+        "unknown-enum-direction",
+        "claims.yaml",
+        "direction: refutes",
+        "direction: refuted",
+        "claim 'ldn-pain': evidence.1.direction 'refuted' is not one of supports, refutes",
+    ),
+    data_case(
+        "negative-n",
+        "studies.yaml",
+        "n: 40",
+        "n: -5",
+        ":7: study 'trial-a': n:",
+        "greater than or equal to 1",
+    ),
+    data_case(
+        "duplicate-id",
+        "entities.yaml",
+        "    outcome_kind: subjective\n",
+        "    outcome_kind: subjective\n  - id: LDNO:pain\n    label: pain again\n    kind: outcome\n"
+        "    outcome_kind: objective\n",
+        ":18: entity 'LDNO:pain': id: duplicate id 'LDNO:pain'",
+    ),
+    data_case(
+        "dangling-study",
+        "claims.yaml",
+        "- study: trial-b",
+        "- study: trial-x",
+        "claim 'ldn-pain': evidence[1].study: unknown study 'trial-x'",
+        export=True,
+    ),
+    data_case(
+        "dangling-publication",
+        "studies.yaml",
+        "publications: [DOI:10.1000/fixture.2]",
+        "publications: [PMID:999]",
+        "study 'trial-b': publications: unknown publication 'PMID:999'",
+    ),
+    data_case(
+        "unknown-curie-prefix",
+        "entities.yaml",
+        "    synonyms: [microglia]\n",
+        "    synonyms: [microglia]\n    xrefs: [FMA:54539]\n",
+        "entity 'CL:0000129': xrefs:",
+        "unknown prefix 'FMA'",
+    ),
+    data_case(
+        "not-a-curie",
+        "studies.yaml",
+        "species: NCBITaxon:9606",
+        "species: human",
+        "study 'trial-a': species:",
+        "'human' is not a CURIE",
+    ),
+    data_case(
+        "wrong-entity-kind",
+        "claims.yaml",
+        "qualifiers: {outcome: LDNO:pain}",
+        "qualifiers: {outcome: MESH:D005356}",
+        "claim 'ldn-pain': qualifiers.outcome: 'MESH:D005356' is a condition, expected an entity of kind outcome",
+    ),
+    data_case(
+        "pmid-not-digits",
+        "publications.yaml",
+        'pmid: "333"',
+        'pmid: "33a"',
+        "publication 'PMID:333': pmid:",
+        "digits only",
+    ),
+    data_case(
+        "doi-with-url",
+        "publications.yaml",
+        "doi: 10.1000/fixture.2",
+        "doi: https://doi.org/10.1000/fixture.2",
+        "publication 'DOI:10.1000/fixture.2': doi:",
+        "no https://doi.org/ prefix",
+    ),
+    data_case(
+        "unresolved-with-title",
+        "publications.yaml",
+        "    status: unresolved\n",
+        "    status: unresolved\n    title: A guessed title\n",
+        "publication 'PMID:333': title: an unresolved publication must not carry a title",
+    ),
+    data_case(
+        "claim-without-evidence",
+        "claims.yaml",
+        "    evidence:\n      - study: cells-c\n        direction: supports\n",
+        "    evidence: []\n",
+        ":21: claim 'ldn-microglia': evidence: a claim needs at least one evidence item",
+    ),
+    data_case(
+        "missing-field",
+        "studies.yaml",
+        "    label: Cells C\n",
+        "",
+        "study 'cells-c': label: required field is missing",
+    ),
+    data_case(
+        "unknown-field",
+        "studies.yaml",
+        "    population: cell\n",
+        "    population: cell\n    desing: in_vitro\n",
+        "study 'cells-c': desing: unknown field",
+    ),
+    data_case(
+        "record-not-mapping",
+        "entities.yaml",
+        "  - id: LDNO:pain\n    label: pain\n    kind: outcome\n    outcome_kind: subjective\n",
+        "  - LDNO:pain\n",
+        "entities[3]: each record must be a mapping",
+    ),
+    data_case(
+        "top-level-not-mapping",
+        "sources.yaml",
+        "sources:\n",
+        "- sources:\n",
+        ":1: expected a mapping with the key 'sources:'",
+    ),
+    data_case(
+        "yaml-alias-bomb",
+        "studies.yaml",
+        "    label: Cells C\n",
+        "    label: Cells C\n    notes:\n      x0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"      x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
+            for i in range(1, 12)
+        ),
+        "study 'cells-c': notes:",
+    ),
+    Case(
+        "non-utf8",
+        _write("claims.yaml", "claims:\n  - id: caf\xe9\n".encode("latin-1")),
+        ("claims.yaml", "not valid UTF-8 (byte offset 19)", "save the file as UTF-8"),
+    ),
+    Case(
+        "control-character",
+        _write("entities.yaml", b"entities:\n  - id: CHEBI:7465\x00\n"),
+        ("entities.yaml:2:", "control character U+0000 is not allowed in YAML"),
+    ),
+    Case("empty-file", _write("studies.yaml", b""), ("studies.yaml", "file is empty", "'studies:'")),
+    Case(
+        "missing-file",
+        lambda env: [(env.data / "claims.yaml").unlink(), *_build(env)][1:],
+        ("claims.yaml", "missing; every data directory needs claims.yaml"),
+    ),
+    Case(
+        "missing-data-dir",
+        lambda env: ["build", "--data", str(env.tmp / "nowhere"), "-o", str(env.previous)],
+        ("nowhere", "data directory not found", "--data"),
+    ),
+    # -- PubMed XML (import-pubmed) -----------------------------------------------------------------
+    Case(
+        "pubmed-truncated",
+        _pubmed(ARTICLE[: ARTICLE.index(b"<AuthorList")]),
+        ("in.xml: record 1: truncated", "download the file again"),
+    ),
+    Case(
+        "pubmed-truncated-gzip",
+        _pubmed(gzip.compress(ARTICLE)[:300], "in.xml.gz"),
+        ("in.xml.gz", "Compressed file ended before the end-of-stream marker"),
+    ),
+    Case("pubmed-not-xml", _pubmed(b"this is not XML at all\n"), ("in.xml: not XML", "PubmedArticleSet")),
+    Case("pubmed-empty", _pubmed(b""), ("in.xml: not XML",)),
+    Case(
+        "pubmed-wrong-root",
+        _pubmed(XML_HEAD + b"<eFetchResult><ERROR>Empty id list</ERROR></eFetchResult>\n"),
+        ("in.xml: root element is <eFetchResult>, expected <PubmedArticleSet>",),
+    ),
+    Case(
+        "pubmed-missing-pmid",
+        _pubmed(ARTICLE.replace(b'<PMID Version="1">111</PMID>', b"")),
+        ("in.xml: record 1: missing PMID",),
+    ),
+    Case(
+        "pubmed-pmid-not-digits",
+        _pubmed(ARTICLE.replace(b'<PMID Version="1">111</PMID>', b'<PMID Version="1">11x</PMID>')),
+        ("in.xml: record 1", "PMID '11x' is not digits only"),
+    ),
+    Case(
+        "pubmed-entity-expansion",
+        _pubmed(
+            XML_HEAD + b'<!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+            + ONE_RECORD
+            + b"&c;"
+            + END_RECORD
+        ),
+        ("in.xml: the DOCTYPE declares entities (a, b, c)", "not expanded"),
+    ),
+    Case(
+        "pubmed-external-entity",
+        _pubmed(
+            XML_HEAD
+            + b'<!DOCTYPE PubmedArticleSet [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            + ONE_RECORD
+            + b"&x;"
+            + END_RECORD
+        ),
+        ("in.xml: the DOCTYPE declares entities (x)",),
+    ),
+    # -- evidence profile ---------------------------------------------------------------------------
+    Case(
+        "profile-weight-above-1",
+        _profile("  rct: 0.75", "  rct: 1.7", "query", "claims_by_strength"),
+        ("profile.yaml", "base_weights.rct: 1.7 is not in [0, 1]"),
+    ),
+    Case(
+        "profile-weight-negative",
+        _profile(
+            "different_dose: 0.8", "different_dose: -0.2", "paths", "--from", "LDN", "--to", "fibromyalgia"
+        ),
+        ("profile.yaml", "indirectness", "different_dose: -0.2 is not in [0, 1]"),
+    ),
+    Case(
+        "profile-missing-design",
+        _profile("  case_report: 0.12\n", "", "explain", "ldn-pain"),
+        ("profile.yaml", "base_weights: no base weight for design(s) case_report"),
+    ),
+    Case(
+        "profile-bad-number",
+        _profile("half_n: 40", "half_n: -4", "query", "gaps"),
+        ("profile.yaml", "sample_size.half_n", "greater than 0"),
+    ),
+    Case(
+        "profile-yaml-syntax",
+        _profile("base_weights:\n", "base_weights: [\n", "query", "gaps"),
+        ("profile.yaml:", "YAML syntax error"),
+    ),
+    Case(
+        "profile-missing-file",
+        lambda env: ["query", "gaps", "--data", str(env.data), "--profile", str(env.tmp / "nope.yaml")],
+        ("nope.yaml", "cannot read the evidence profile"),
+    ),
+    # -- CLI arguments and output paths -----------------------------------------------------------
+    Case(
+        "unknown-entity",
+        lambda env: ["paths", "--data", str(env.data), "--from", "LDN", "--to", "gout"],
+        ("unknown entity 'gout'",),
+    ),
+    Case(
+        "unknown-claim",
+        lambda env: ["explain", "--data", str(env.data), "no-such-claim"],
+        ("unknown claim 'no-such-claim'",),
+    ),
+    Case(
+        "unknown-query",
+        lambda env: ["query", "--data", str(env.data), "nosuch"],
+        ("unknown query 'nosuch'", "named queries: ", "gaps"),
+    ),
+    Case(
+        "param-without-equals",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "only"],
+        ("--param 'only' must look like name=value",),
+    ),
+    Case(
+        "param-unknown-name",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "nosuch=1"],
+        ("query 'gaps' has no parameter 'nosuch'", "it takes only"),
+    ),
+    Case(
+        "query-file-no-header",
+        lambda env: (
+            (env.tmp / "mine.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8"),
+            ["query", "--data", str(env.data), str(env.tmp / "mine.rq")],
+        )[1],
+        ("mine.rq", "needs 'Purpose:' and 'Columns:'"),
+    ),
+    Case(
+        "query-file-bad-sparql",
+        lambda env: (
+            (env.tmp / "bad.rq").write_text(
+                "# Purpose: broken on purpose\n# Columns: s\nSELECT ?s WHERE { ?s ?p }\n", encoding="utf-8"
+            ),
+            ["query", "--data", str(env.data), str(env.tmp / "bad.rq")],
+        )[1],
+        ("bad.rq",),
+    ),
+    Case(
+        "unwritable-output",
+        lambda env: ["export", "--data", str(env.data), "-o", "/proc/ldngraph-denied.ttl"],
+        ("/proc/ldngraph-denied.ttl", "cannot write there"),
+    ),
+    Case(
+        "output-dir-missing",
+        lambda env: ["export", "--data", str(env.data), "-o", str(env.out / "no" / "such.ttl")],
+        ("no/such.ttl", "directory", "does not exist"),
+    ),
+    Case(
+        "viz-unwritable-output",
+        lambda env: ["viz", "--data", str(env.data), "-o", str(env.out / "no" / "graph.html")],
+        ("no/graph.html", "does not exist"),
+    ),
+    Case(
+        "viz-unknown-focus",
+        lambda env: ["viz", "--data", str(env.data), "--focus", "gout", "-o", str(env.out / "graph.html")],
+        ("unknown entity 'gout'",),
+    ),
+    Case(
+        "plot-unwritable-output",
+        lambda env: ["plot", "evidence-map", "--data", str(env.data), "-o", "/proc/ldngraph-map.png"],
+        ("/proc/ldngraph-map.png", "cannot write there"),
+    ),
+    Case(
+        "report-unknown-suffix",
+        lambda env: ["report", "--data", str(env.data), "-o", str(env.out / "brief.xyz")],
+        ("brief.xyz", "unknown report suffix '.xyz'", ".md or .html"),
+    ),
+    Case(
+        "unknown-output-suffix",
+        lambda env: ["build", "--data", str(env.data), "-o", str(env.out / "graph.xyz")],
+        ("graph.xyz", "cannot tell the format from '.xyz'", "use a suffix (.ttl"),
+    ),
+    Case(
+        "kgx-unwritable-prefix",
+        lambda env: ["export", "--data", str(env.data), "--format", "kgx", "-o", str(env.out / "no" / "ldn")],
+        ("ldn_nodes.jsonl", "does not exist"),
+    ),
+    Case(
+        "validate-not-rdf",
+        lambda env: (
+            (env.tmp / "bad.ttl").write_text("this is <not turtle", encoding="utf-8"),
+            ["validate", str(env.tmp / "bad.ttl")],
+        )[1],
+        ("bad.ttl", "not valid turtle: at line 1", "Bad syntax"),
+    ),
+    Case(
+        "validate-missing-file",
+        lambda env: ["validate", str(env.tmp / "absent.ttl")],
+        ("absent.ttl", "no such file"),
+    ),
+    Case(
+        "validate-unknown-suffix",
+        lambda env: (
+            (env.tmp / "graph.dat").write_text("x", encoding="utf-8"),
+            ["validate", str(env.tmp / "graph.dat")],
+        )[1],
+        ("graph.dat", "cannot tell the RDF format from '.dat'"),
+    ),
+    Case(
+        "validate-nonconforming",
+        lambda env: (
+            (env.tmp / "claim.ttl").write_text(
+                "<https://w3id.org/ldngraph/id/claim/x> a <https://w3id.org/ldngraph/vocab/Claim> ;\n"
+                '  <https://w3id.org/ldngraph/vocab/claimId> "x" .\n',
+                encoding="utf-8",
+            ),
+            ["validate", str(env.tmp / "claim.ttl")],
+        )[1],
+        ("claim.ttl", "does not conform", "shape:Claim-evidence", "ldnr:claim/x"),
+    ),
+]
+
+
+def _snapshot(directory: Path) -> dict[str, bytes | None]:
+    """Every file (with its bytes) and directory under ``directory``."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() if p.is_file() else None
+        for p in sorted(directory.rglob("*"))
+    }
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+def assert_one_line_failure(proc: subprocess.CompletedProcess[str], expect: tuple[str, ...]) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    line = lines[0]
+    assert line.startswith("Error: "), line
+    for part in expect:
+        assert part in line, f"{part!r} not in {line!r}"
+    return line
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path) -> None:
+    env = Env(data=tmp_path / "data", out=tmp_path / "out", tmp=tmp_path)
+    shutil.copytree(MINI, env.data)
+    env.out.mkdir()
+    env.previous.write_text(PREVIOUS, encoding="utf-8")
+    args = case.prepare(env)
+    before = _snapshot(env.out)
+    proc = run_cli(args, cwd=tmp_path)
+    assert_one_line_failure(proc, case.expect)
+    assert _snapshot(env.out) == before, "output directory changed"
+
+
+def test_matrix_size() -> None:
+    assert len(CASES) >= 30
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_docs_table_lists_every_case() -> None:
+    text = (REPO / "docs" / "bad-inputs.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M))
+    assert documented == {c.id for c in CASES}
+
+
+def test_good_input_passes_the_same_harness(tmp_path: Path) -> None:
+    """The harness itself can fail: the valid fixture exits 0 and writes the output."""
+    out = tmp_path / "g.ttl"
+    proc = run_cli(["build", "--data", str(MINI), "-o", str(out)], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 0
