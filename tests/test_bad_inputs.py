@@ -218,7 +218,8 @@ CASES: list[Case] = [
         "claims.yaml",
         "qualifiers: {outcome: LDNO:pain}",
         "qualifiers: {outcome: MESH:D005356}",
-        "claim 'ldn-pain': qualifiers.outcome: 'MESH:D005356' is a condition, expected an entity of kind outcome",
+        "claim 'ldn-pain': qualifiers.outcome: 'MESH:D005356' is a condition, "
+        "expected an entity of kind outcome",
     ),
     data_case(
         "pmid-not-digits",
