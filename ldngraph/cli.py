@@ -112,6 +112,42 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
 
 
+# -- stores and scale --
+
+
+@cli.command()
+@data_option
+@click.option(
+    "--endpoint",
+    "--store",
+    "spec",
+    required=True,
+    help="Where to load the graph: a SPARQL 1.1 endpoint URL (query + update) or oxigraph:PATH.",
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    default=None,
+    help="Named graph to replace on an endpoint (default: the ldngraph evidence graph IRI).",
+)
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+def push(data_dir: Path | None, spec: str, graph_iri: str | None, append: bool) -> None:
+    """Load the built (scored) graph into a SPARQL server or a persistent Oxigraph store."""
+    from ldngraph.export import GRAPH_NAME
+    from ldngraph.pipeline import load
+    from ldngraph.store import is_persistent, open_store
+
+    if not is_persistent(spec):
+        raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")
+    built = load(data_dir)
+    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME))
+    if not append:
+        store.clear()
+    store.load(built.graph)
+    click.echo(f"loaded {len(built.graph)} triples into {spec}; it now holds {len(store)}", err=True)
+    store.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
     try:
