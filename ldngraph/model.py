@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -439,7 +440,11 @@ class SourceDocument(_Frozen):
 
 
 class KnowledgeBase(_Frozen):
-    """All curated records, cross-checked: no dangling references, no duplicate ids."""
+    """All curated records, cross-checked: no dangling references, no duplicate ids.
+
+    The ``*_index`` lookups are computed once per (frozen) knowledge base: building a graph of
+    10^5 studies looks a study up for every evidence item.
+    """
 
     entities: tuple[Entity, ...] = ()
     publications: tuple[Publication, ...] = ()
@@ -450,19 +455,19 @@ class KnowledgeBase(_Frozen):
     def entity(self, curie: str) -> Entity:
         return self.entity_index[curie]
 
-    @property
+    @cached_property
     def entity_index(self) -> Mapping[str, Entity]:
         return {e.id: e for e in self.entities}
 
-    @property
+    @cached_property
     def publication_index(self) -> Mapping[str, Publication]:
         return {p.id: p for p in self.publications}
 
-    @property
+    @cached_property
     def study_index(self) -> Mapping[str, Study]:
         return {s.id: s for s in self.studies}
 
-    @property
+    @cached_property
     def claim_index(self) -> Mapping[str, Claim]:
         return {c.id: c for c in self.claims}
 
