@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_store import QUERIES
+from test_store import QUERIES, QUERY_FILES, loose
 from virtuoso_server import Virtuoso, find_binaries, run_virtuoso
 
 from ldngraph.endpoint import EndpointStore
@@ -97,3 +97,24 @@ def test_push_command_loads_the_server(virtuoso: Virtuoso, built: Built) -> None
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert len(open_store(virtuoso.sparql_url, graph=graph)) == len(built.graph)
+
+
+@pytest.fixture(scope="module")
+def shipped(virtuoso: Virtuoso) -> tuple[GraphStore, GraphStore]:
+    graph = load().graph
+    remote = open_store(virtuoso.sparql_url, graph="https://example.org/shipped")
+    remote.clear()
+    remote.load(graph)
+    local = open_store("oxigraph")
+    local.load(graph)
+    return remote, local
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=[p.stem for p in QUERY_FILES])
+def test_every_query_file_on_the_server(path: Path, shipped: tuple[GraphStore, GraphStore]) -> None:
+    remote, local = shipped
+    text = path.read_text(encoding="utf-8")
+    here, there = local.query(text), remote.query(text)
+    assert here.rows, f"{path.name} returns no rows on the shipped data"
+    assert there.columns == here.columns
+    assert loose(there) == loose(here)
