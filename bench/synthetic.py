@@ -26,8 +26,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ldngraph.model import (
-    Claim,
     CitationStatus,
+    Claim,
     Design,
     Direction,
     Effect,
@@ -108,7 +108,8 @@ def _entities(shape: CorpusShape) -> list[Entity]:
         for c in range(shape.conditions)
     ]
     ents += [
-        make(id=curie, label=label, kind=EntityKind.outcome, outcome_kind=kind) for curie, label, kind in OUTCOMES
+        make(id=curie, label=label, kind=EntityKind.outcome, outcome_kind=kind)
+        for curie, label, kind in OUTCOMES
     ]
     return ents
 
@@ -204,14 +205,18 @@ def generate(n_studies: int, *, seed: int = 7, shape: CorpusShape | None = None)
                 label=f"Synthetic {design.value} {s}",
                 design=design,
                 population=population,
-                species="NCBITaxon:9606" if human else ("NCBITaxon:10090" if design is Design.animal else None),
+                species="NCBITaxon:9606"
+                if human
+                else ("NCBITaxon:10090" if design is Design.animal else None),
                 population_description=None,
                 n=n,
                 randomised=randomised if human else None,
                 controlled=controlled if population is not Population.none else None,
                 blinded=(randomised and rng.random() < 0.8) if human else None,
                 crossover=design is Design.crossover_rct,
-                registry=f"NCT{10_000_000 + s:08d}" if randomised and design is not Design.meta_analysis else None,
+                registry=f"NCT{10_000_000 + s:08d}"
+                if randomised and design is not Design.meta_analysis
+                else None,
                 duration_weeks=float(rng.choice((4, 8, 12, 16, 24))) if human and n and n > 1 else None,
                 year=year,
                 publications=(pid,),
