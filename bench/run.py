@@ -82,12 +82,20 @@ def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     source: URIRef = to_iri(intervention_id(0))
     rows = _timed(res, "paths_one_intervention", lambda: store.query(PATHS_QUERY, {"source": source}))
     res["paths_one_intervention"]["rows"] = len(rows)
+    res["paths_one_intervention"]["rows_sha256"] = _digest(rows)
     rows = _timed(res, "paths_all", lambda: store.query(PATHS_QUERY))
     res["paths_all"]["rows"] = len(rows)
     count = _timed(res, "networkx_paths", lambda: _networkx_paths(kb, intervention_id(0)))
     res["networkx_paths"]["paths"] = count
     _html(res, kb)
     return res
+
+
+def _digest(rows: Any) -> str:
+    """Fingerprint of a result (canonical rows), to check both engines returned the same rows."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(rows.canonical()).encode()).hexdigest()[:16]
 
 
 def _score(res: dict[str, Any], kb: Any, store: Any) -> None:
@@ -150,6 +158,9 @@ def run_rdflib(size: int, seed: int) -> dict[str, Any]:
         lambda: store.query(PATHS_QUERY, {"source": to_iri(intervention_id(0))}),
     )
     res["paths_one_intervention_rdflib"]["rows"] = len(rows)
+    res["paths_one_intervention_rdflib"]["rows_sha256"] = _digest(rows)
+    rows = _timed(res, "paths_all_rdflib", lambda: store.query(PATHS_QUERY))
+    res["paths_all_rdflib"]["rows"] = len(rows)
     return res
 
 
@@ -276,6 +287,8 @@ def summarise(size: int, oxi: dict[str, Any], rdf: dict[str, Any], timeout: floa
         ratio = f"> {timeout / max(ox_paths, 1e-6):.0f}x"
     else:
         ratio = "-"
+    ox_digest = oxi.get("paths_one_intervention", {}).get("rows_sha256")
+    same = "-" if not rdf_step else ("yes" if rdf_step.get("rows_sha256") == ox_digest else "NO")
     build_score = None
     if "build" in oxi and "seconds" in oxi.get("score", {}):
         build_score = round(oxi["build"]["seconds"] + oxi["score"]["seconds"], 2)
@@ -288,7 +301,9 @@ def summarise(size: int, oxi: dict[str, Any], rdf: dict[str, Any], timeout: floa
         "paths(1) oxigraph s": _sec(oxi.get("paths_one_intervention")),
         "paths(1) rdflib s": _sec(rdf_step, timeout if "timeout_s" in rdf else None),
         "rdflib/oxigraph": ratio,
+        "same rows": same,
         "all paths s": _sec(oxi.get("paths_all")),
+        "all paths rdflib s": _sec(rdf.get("paths_all_rdflib"), timeout if "timeout_s" in rdf else None),
         "networkx s": _sec(oxi.get("networkx_paths")),
         "html 5k s": _sec(oxi.get("html_5k_nodes")),
         "peak MB (oxigraph run)": max(

@@ -13,6 +13,7 @@ rdflib.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -23,10 +24,12 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ldngraph.errors import QueryError, StoreError
-from ldngraph.store import Bindings, QueryRows, Term, check_bindings, inject_values, plain_literal
+from ldngraph.store import IRI_RE, Bindings, QueryRows, Term, check_bindings, inject_values, plain_literal
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.
 CHUNK_TRIPLES = 2000
+#: ``--graph default``: use the server's default graph (no GRAPH clause, no default-graph-uri).
+DEFAULT_GRAPH = "default"
 _RETRIES = 3
 
 
@@ -51,6 +54,16 @@ def _term(value: Mapping[str, Any]) -> Term:
     raise StoreError(f"unexpected term type '{kind}' in SPARQL JSON results")
 
 
+def get_update_url(url: str) -> str:
+    """Where updates go: Oxigraph server and Fuseki split ``/query`` and ``/update``; GraphDB and
+    RDF4J take updates on ``/repositories/ID/statements``; Virtuoso and most others on the same URL."""
+    if url.endswith("/query"):
+        return url.removesuffix("/query") + "/update"
+    if re.search(r"/repositories/[^/]+/?$", url):
+        return url.rstrip("/") + "/statements"
+    return url
+
+
 class EndpointStore:
     """A SPARQL 1.1 endpoint; ``graph`` is the named graph ldngraph reads and writes (None: default)."""
 
@@ -64,10 +77,16 @@ class EndpointStore:
     ) -> None:
         self.spec = url
         self.url = url
-        # Oxigraph server (and others) split /query and /update; most servers take both on one URL.
-        self.update_url = update_url or (url[: -len("/query")] + "/update" if url.endswith("/query") else url)
-        if graph is not None and not graph.startswith(("http://", "https://", "urn:")):
-            raise StoreError(f"named graph '{graph}' must be an absolute IRI, e.g. https://example.org/ldn")
+        self.update_url = update_url or get_update_url(url)
+        if graph == DEFAULT_GRAPH:
+            graph = None
+        if graph is not None and not (
+            graph.startswith(("http://", "https://", "urn:")) and IRI_RE.match(graph)
+        ):
+            raise StoreError(
+                f"named graph '{graph}' must be an absolute IRI (e.g. https://example.org/ldn) "
+                f"or '{DEFAULT_GRAPH}' for the server's default graph"
+            )
         self.graph = URIRef(graph) if graph else None
         self.timeout = timeout
 

@@ -39,7 +39,7 @@ Bindings = Mapping[str, Node]
 SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # IRIREF of the SPARQL grammar: what may sit between < and >.
-_IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
+IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def check_bindings(bindings: Bindings | None) -> dict[str, Term]:
         if not _VAR_RE.match(name):
             raise QueryError(f"parameter name '{name}' is not a SPARQL variable name (letters, digits, _)")
         if isinstance(value, URIRef):
-            if not _IRI_RE.match(str(value)):
+            if not IRI_RE.match(str(value)):
                 raise QueryError(f"parameter '{name}': '{value}' is not a valid IRI")
         elif not isinstance(value, Literal):
             raise QueryError(f"parameter '{name}': bind an IRI or a literal, not {type(value).__name__}")
@@ -257,7 +257,7 @@ def to_sparql_term(term: Term) -> str:
     (Like rdflib's ``Term.n3()``, but always the short-string form, so no quoting corner cases.)
     """
     if isinstance(term, URIRef):
-        if not _IRI_RE.match(str(term)):
+        if not IRI_RE.match(str(term)):
             raise QueryError(f"'{term}' is not a valid IRI")
         return f"<{term}>"
     if isinstance(term, Literal):
