@@ -14,6 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from ldngraph.cli import cli
+from ldngraph.endpoint import EndpointStore, get_update_url
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.locations import get_queries_dir
 from ldngraph.pipeline import Built, load
@@ -286,3 +287,26 @@ def test_every_query_file_gives_the_same_rows_everywhere(
     assert memory.rows, f"{path.name} returns no rows on the shipped data"
     assert oxigraph.columns == memory.columns
     assert loose(oxigraph) == loose(memory)
+
+
+@pytest.mark.parametrize(
+    ("url", "update"),
+    [
+        ("http://127.0.0.1:7878/query", "http://127.0.0.1:7878/update"),
+        ("http://h:7200/repositories/ldn", "http://h:7200/repositories/ldn/statements"),
+        ("http://h:8890/sparql", "http://h:8890/sparql"),
+    ],
+)
+def test_update_url_follows_the_server_convention(url: str, update: str) -> None:
+    assert get_update_url(url) == update
+
+
+@pytest.mark.parametrize("graph", ["not an iri", "ldn-graph", "http://example.org/a b"])
+def test_bad_named_graph_is_refused(graph: str) -> None:
+    with pytest.raises(StoreError, match="must be an absolute IRI"):
+        open_store("http://127.0.0.1:1/sparql", graph=graph)
+
+
+def test_default_graph_means_no_named_graph() -> None:
+    store = open_store("http://127.0.0.1:1/sparql", graph="default")
+    assert isinstance(store, EndpointStore) and store.graph is None
