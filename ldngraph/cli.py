@@ -112,6 +112,114 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     click.echo(f"wrote {len(built.graph)} triples to {output} ({fmt})", err=True)
 
 
+# -- scoring, paths and queries --
+
+profile_option = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: str) -> None:
+    """Rows as an aligned table, JSON records or CSV, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in r] for r in rows)
+    else:
+        shown = [
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r] for r in rows
+        ]
+        widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        for r in shown:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
+@format_option("table", "json", "csv")
+def query(data_dir: Path | None, profile: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a named query (see queries/) or a .rq file, with bound parameters."""
+    from ldngraph.pipeline import load
+    from ldngraph.query import parse_params, run_query
+
+    bound = parse_params(params)
+    result = run_query(load(data_dir, profile).graph, name, bound)
+    _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
+    click.echo(f"{len(result.rows)} row(s)", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option("--from", "source", required=True, help="Intervention: CURIE, label or synonym.")
+@click.option("--to", "target", required=True, help="Condition: CURIE, label or synonym.")
+@click.option("--max-hops", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option("--top", "top_k", type=click.IntRange(1), default=10, show_default=True)
+@format_option("table", "json")
+def paths(
+    data_dir: Path | None, profile: Path | None, source: str, target: str, max_hops: int, top_k: int, fmt: str
+) -> None:
+    """Ranked paths from an intervention to a condition: strength, weakest link, certainty, citations."""
+    from ldngraph.paths import find_paths, to_networkx
+    from ldngraph.pipeline import load
+
+    found = find_paths(to_networkx(load(data_dir, profile)), source, target, max_hops=max_hops, top_k=top_k)
+    if fmt == "json":
+        click.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        return
+    cols = ["strength", "certainty", "path", "weakest link", "reasons", "citations"]
+    rows = [
+        [
+            p.strength,
+            p.certainty.value,
+            " > ".join(p.labels),
+            p.weakest_link,
+            " ".join(p.reasons),
+            " ".join(p.citations),
+        ]
+        for p in found
+    ]
+    _echo_rows(cols, rows, "table")
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.argument("claim")
+@format_option("table", "json")
+def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -> None:
+    """Explain a claim's score step by step (claim id or content hash)."""
+    from ldngraph.names import get_claim
+    from ldngraph.pipeline import load
+
+    built = load(data_dir, profile)
+    score = built.scores.claims[get_claim(built.kb, claim).id]
+    if fmt == "json":
+        click.echo(json.dumps(score.model_dump(mode="json"), indent=2))
+        return
+    click.echo(f"{score.claim_id} ({score.content_hash}): {built.kb.claim_index[score.claim_id].statement}")
+    for line in score.trace:
+        click.echo(f"  {line}")
+    click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
 # -- stores and scale --
 
 

@@ -1,4 +1,4 @@
-"""The whole pipeline in one call: read data/, validate, build the graph.
+"""The whole pipeline in one call: read data/, validate, build the graph, score it.
 
 Notebooks and the CLI start here; each stage is also callable on its own.
 """
@@ -16,24 +16,41 @@ from ldngraph.build import to_graph
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir
 from ldngraph.model import KnowledgeBase
+from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
+
+PROFILE_NAME = "evidence-profile.yaml"
 
 
 @dataclass(frozen=True)
 class Built:
-    """A validated knowledge base and its RDF graph."""
+    """A validated knowledge base, its scores, and its RDF graph (scores materialised)."""
 
     kb: KnowledgeBase
     graph: Graph
+    scores: ScoreReport
 
 
-def load(data_dir: Path | str | None = None) -> Built:
-    """Read and validate ``data_dir`` (default: the shipped data) and build its graph."""
-    kb = read_knowledge_base(Path(data_dir) if data_dir is not None else get_data_dir())
-    return Built(kb=kb, graph=to_graph(kb))
+def get_profile_path(data_dir: Path | None = None) -> Path:
+    """The profile beside ``data_dir`` if it has one, else the shipped data's profile."""
+    if data_dir is not None and (data_dir / PROFILE_NAME).is_file():
+        return data_dir / PROFILE_NAME
+    return get_data_dir() / PROFILE_NAME
+
+
+def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
+    """Read and validate ``data_dir`` (default: the shipped data), build and score its graph.
+
+    ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile.
+    """
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
+    kb = read_knowledge_base(directory)
+    scores = score_knowledge_base(kb, prof)
+    return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
 
 
 def get_summary(built: Built) -> dict[str, Any]:
-    """Counts by node type, edge type, study design and citation status."""
+    """Counts by node type, edge type, study design, citation status and claim certainty."""
     kb = built.kb
     nodes = Counter(e.kind.value for e in kb.entities)
     nodes.update({"study": len(kb.studies), "publication": len(kb.publications)})
@@ -48,4 +65,8 @@ def get_summary(built: Built) -> dict[str, Any]:
         ),
         "studies_by_design": dict(sorted(Counter(s.design.value for s in kb.studies).items())),
         "publications_by_status": dict(sorted(Counter(p.status.value for p in kb.publications).items())),
+        "claims_by_certainty": dict(
+            sorted(Counter(s.certainty.value for s in built.scores.claims.values()).items())
+        ),
+        "profile_version": built.scores.profile_version,
     }

@@ -56,12 +56,13 @@ class QueryRows:
         return iter(self.rows)
 
     def canonical(self, digits: int = 9) -> list[tuple[str | float | bool | None, ...]]:
-        """Rows as sorted tuples of plain values, floats rounded: equal across engines.
+        """Rows as sorted tuples of plain values, floats to ``digits`` significant digits.
 
         Sorted because engines may order ties differently; compare ORDER BY keys separately.
+        Virtuoso 7.2 writes doubles with 6 significant digits, so compare with it at ``digits=6``.
         """
         rows = [
-            tuple(round(v, digits) if isinstance(v, float) else v for v in map(to_python, row))
+            tuple(float(f"{v:.{digits}g}") if isinstance(v, float) else v for v in map(to_python, row))
             for row in self.rows
         ]
         return sorted(rows, key=repr)

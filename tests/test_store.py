@@ -257,12 +257,12 @@ def test_push_refuses_a_store_that_forgets(mini_dir: Path) -> None:
 QUERY_FILES = sorted(get_queries_dir().glob("*.rq"))
 
 
-def loose(rows: QueryRows) -> list[tuple[object, ...]]:
+def loose(rows: QueryRows, digits: int = 9) -> list[tuple[object, ...]]:
     """Canonical rows with space-separated lists sorted: GROUP_CONCAT order is engine-defined."""
     return sorted(
         (
             tuple(" ".join(sorted(v.split(" "))) if isinstance(v, str) else v for v in row)
-            for row in rows.canonical()
+            for row in rows.canonical(digits)
         ),
         key=repr,
     )

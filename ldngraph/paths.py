@@ -1,0 +1,203 @@
+"""A networkx view of the scored graph, and ranked intervention -> condition paths.
+
+The view (:func:`to_networkx`) has one node per entity and **one edge per (subject, object)
+pair**: parallel claims (e.g. LDN -> fibromyalgia for pain and for sleep) collapse into one edge
+represented by the claim with the highest strength (ties: higher certainty, then the smaller
+claim id); the edge keeps the ids of every parallel claim. Collapsing first keeps path
+enumeration bounded (field notes: the raw multigraph explodes).
+
+Paths (:func:`find_paths`) run from an intervention to a condition through mechanisms only,
+with at most ``max_hops`` edges:
+
+* strength = product of the edge strengths x hop_penalty ** (hops - 1) (the penalty comes from
+  the evidence profile); ``queries/paths_to_condition.rq`` computes the same number in SPARQL;
+* certainty = the lowest edge certainty; the edge that sets it is the named *weakest link*
+  (ties: the weaker edge strength). A mechanistic chain never raises a clinical claim's grade:
+  when a direct edge source -> target exists, a longer path's certainty is capped at the direct
+  edge's certainty.
+
+Safety claims (``well_tolerated_in``) are not efficacy links and stay out of the view.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from itertools import pairwise
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldngraph.errors import QueryError
+from ldngraph.model import Claim, EntityKind, Predicate
+from ldngraph.names import match_name
+from ldngraph.pipeline import Built
+from ldngraph.score import TIERS, Certainty
+
+#: Claim predicates that take part in paths.
+PATH_PREDICATES: frozenset[Predicate] = frozenset(Predicate) - {Predicate.well_tolerated_in}
+
+
+class PathResult(BaseModel):
+    """One ranked path from an intervention to a condition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nodes: tuple[str, ...] = Field(description="Entity CURIEs, source first")
+    labels: tuple[str, ...] = Field(description="Entity labels, in the same order")
+    claim_ids: tuple[str, ...] = Field(description="The claim representing each edge")
+    edge_claims: tuple[tuple[str, ...], ...] = Field(description="Every parallel claim of each edge")
+    predicates: tuple[str, ...] = Field(description="Predicate of each edge's representative claim")
+    edge_strengths: tuple[float, ...]
+    edge_certainties: tuple[Certainty, ...]
+    hops: int
+    strength: float = Field(description="prod(edge strengths) x hop_penalty ** (hops - 1)")
+    weakest_link: str = Field(description="Claim id of the edge that sets the certainty")
+    weakest_link_label: str = Field(description="'subject -> object' of the weakest link")
+    certainty: Certainty
+    capped_by_direct: bool = Field(description="True when the direct edge's certainty capped it")
+    reasons: tuple[str, ...] = Field(description="Reason codes of every edge, merged")
+    tier: str = Field(description="Lowest evidence tier along the path")
+    citations: tuple[str, ...] = Field(description="Publication ids (PMID:/DOI:) behind the edges")
+
+
+class ConditionRank(BaseModel):
+    """A condition's best standing: certainty of its best path, evidence tier, strength."""
+
+    model_config = ConfigDict(frozen=True)
+
+    condition: str
+    label: str
+    certainty: Certainty
+    tier: str
+    strength: float
+    conflicting: bool = Field(description="A direct clinical claim carries 'inconsistency'")
+    best_path: tuple[str, ...]
+
+
+def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDICATES) -> nx.DiGraph:
+    """One node per entity, one scored edge per (subject, object) pair (see module doc)."""
+    kb, scores = built.kb, built.scores.claims
+    graph = nx.DiGraph(hop_penalty=built.scores.hop_penalty, profile_version=built.scores.profile_version)
+    for ent in kb.entities:
+        graph.add_node(ent.id, label=ent.label, kind=ent.kind.value, names=ent.names)
+    parallel: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    for claim in kb.claims:
+        if claim.predicate in predicates:
+            parallel[(claim.subject, claim.object)].append(claim)
+    for (subj, obj), claims in parallel.items():
+        rep = min(claims, key=lambda c: (-scores[c.id].strength, -scores[c.id].certainty.rank, c.id))
+        score = scores[rep.id]
+        cites = [p for it in score.items if it.excluded is None for p in it.publications]
+        graph.add_edge(
+            subj,
+            obj,
+            claim=rep.id,
+            claim_ids=tuple(sorted(c.id for c in claims)),
+            predicate=rep.predicate.value,
+            strength=score.strength,
+            certainty=score.certainty,
+            reasons=score.reasons,
+            tier=score.tier,
+            citations=tuple(dict.fromkeys(cites)),
+            conflicting=any("inconsistency" in scores[c.id].reasons for c in claims),
+        )
+    return graph
+
+
+def resolve_node(graph: nx.DiGraph, name: str) -> str:
+    """The node named by CURIE, label or synonym (case-insensitive)."""
+    return match_name(name, {n: d.get("names", (n,)) for n, d in graph.nodes(data=True)})
+
+
+def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResult:
+    edges = [graph.edges[a, b] for a, b in pairwise(nodes)]
+    strength = 1.0
+    for e in edges:
+        strength *= e["strength"]
+    strength *= penalty ** (len(edges) - 1)
+    weakest_i = min(range(len(edges)), key=lambda i: (edges[i]["certainty"].rank, edges[i]["strength"], i))
+    certainty: Certainty = edges[weakest_i]["certainty"]
+    capped = False
+    source, target = nodes[0], nodes[-1]
+    if len(edges) > 1 and graph.has_edge(source, target):
+        direct: Certainty = graph.edges[source, target]["certainty"]
+        if direct.rank < certainty.rank:
+            certainty, capped = direct, True
+    labels = tuple(graph.nodes[n]["label"] for n in nodes)
+    reasons = dict.fromkeys(r for e in edges for r in e["reasons"])
+    return PathResult(
+        nodes=tuple(nodes),
+        labels=labels,
+        claim_ids=tuple(e["claim"] for e in edges),
+        edge_claims=tuple(e["claim_ids"] for e in edges),
+        predicates=tuple(e["predicate"] for e in edges),
+        edge_strengths=tuple(e["strength"] for e in edges),
+        edge_certainties=tuple(e["certainty"] for e in edges),
+        hops=len(edges),
+        strength=strength,
+        weakest_link=edges[weakest_i]["claim"],
+        weakest_link_label=f"{labels[weakest_i]} -> {labels[weakest_i + 1]}",
+        certainty=certainty,
+        capped_by_direct=capped,
+        reasons=tuple(reasons),
+        tier=min((e["tier"] for e in edges), key=TIERS.__getitem__),
+        citations=tuple(dict.fromkeys(c for e in edges for c in e["citations"])),
+    )
+
+
+def find_paths(
+    graph: nx.DiGraph,
+    source: str,
+    target: str,
+    *,
+    max_hops: int = 3,
+    top_k: int | None = 10,
+) -> list[PathResult]:
+    """Paths source -> target through mechanisms, strongest first (``top_k=None``: all of them).
+
+    ``source`` and ``target`` may be CURIEs, labels or synonyms.
+    """
+    if max_hops < 1:
+        raise QueryError(f"max_hops must be at least 1 (got {max_hops})")
+    src, dst = resolve_node(graph, source), resolve_node(graph, target)
+    if src == dst:
+        return []
+    allowed = {n for n, kind in graph.nodes(data="kind") if kind == EntityKind.mechanism.value} | {src, dst}
+    view = nx.subgraph_view(graph, filter_node=lambda n: n in allowed)
+    penalty = float(graph.graph.get("hop_penalty", 1.0))
+    results = [_to_result(graph, p, penalty) for p in nx.all_simple_paths(view, src, dst, cutoff=max_hops)]
+    results.sort(key=lambda r: (-r.strength, -r.certainty.rank, r.nodes))
+    return results if top_k is None else results[:top_k]
+
+
+def rank_conditions(graph: nx.DiGraph, source: str, *, max_hops: int = 3) -> list[ConditionRank]:
+    """Every condition reachable from ``source``, best first.
+
+    A condition's standing is its best path's certainty, then its best evidence tier (human data
+    outrank review, preclinical and theoretical evidence whatever the numbers), then its best
+    path strength.
+    """
+    src = resolve_node(graph, source)
+    ranked: list[ConditionRank] = []
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != EntityKind.condition.value:
+            continue
+        paths = find_paths(graph, src, node, max_hops=max_hops, top_k=None)
+        if not paths:
+            continue
+        best = paths[0]
+        direct = graph.edges[src, node] if graph.has_edge(src, node) else None
+        ranked.append(
+            ConditionRank(
+                condition=node,
+                label=data["label"],
+                certainty=max((p.certainty for p in paths), key=lambda c: c.rank),
+                tier=max((p.tier for p in paths), key=TIERS.__getitem__),
+                strength=best.strength,
+                conflicting=bool(direct and direct["conflicting"]),
+                best_path=best.nodes,
+            )
+        )
+    ranked.sort(key=lambda c: (-c.certainty.rank, -TIERS[c.tier], -c.strength, c.condition))
+    return ranked

@@ -1,0 +1,188 @@
+"""The evidence profile: every number the scorer uses, read from a versioned YAML file.
+
+``data/evidence-profile.yaml`` is the shipped profile; docs/evidence-model.md explains each number.
+:func:`read_profile` validates it (weights in [0, 1], a base weight and a start level for every
+design) and raises :class:`ProfileError` naming the file and field.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ldngraph.errors import ProfileError
+from ldngraph.model import CitationStatus, Design
+
+
+class Certainty(StrEnum):
+    """GRADE-like certainty of a claim, highest first."""
+
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    very_low = "very_low"
+
+    @property
+    def rank(self) -> int:
+        """3 for high ... 0 for very_low (larger is better)."""
+        return _CERTAINTY_ORDER.index(self)
+
+    @classmethod
+    def from_rank(cls, rank: int) -> Certainty:
+        return _CERTAINTY_ORDER[max(0, min(rank, len(_CERTAINTY_ORDER) - 1))]
+
+
+_CERTAINTY_ORDER = (Certainty.very_low, Certainty.low, Certainty.moderate, Certainty.high)
+
+# -- profile -------------------------------------------------------------------------------------
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _unit(value: float, where: str) -> float:
+    if not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise ValueError(f"{where}: {value} is not in [0, 1]")
+    return value
+
+
+class SampleSize(_Frozen):
+    floor: float = Field(description="Factor for a study of (almost) nobody")
+    half_n: float = Field(gt=0, description="n at which the factor is halfway between floor and 1")
+    missing_n: float = Field(description="Factor for a human study that reports no n")
+    exempt_designs: tuple[Design, ...] = Field(default=(), description="Designs the curve skips")
+
+    @model_validator(mode="after")
+    def _units(self) -> SampleSize:
+        _unit(self.floor, "floor")
+        _unit(self.missing_n, "missing_n")
+        return self
+
+    def get_factor(self, n: int) -> float:
+        """floor + (1 - floor) * n / (n + half_n): rises with n, in [floor, 1)."""
+        return self.floor + (1.0 - self.floor) * n / (n + self.half_n)
+
+
+class Modifier(_Frozen):
+    multiplier: float
+    designs: tuple[Design, ...]
+
+    @model_validator(mode="after")
+    def _units(self) -> Modifier:
+        _unit(self.multiplier, "multiplier")
+        return self
+
+
+class Modifiers(_Frozen):
+    unblinded_subjective: Modifier
+    blinding_unknown_subjective: Modifier
+    uncontrolled: Modifier
+    non_randomised: Modifier
+
+
+class Indirectness(_Frozen):
+    animal: float
+    cell: float
+    different_isomer: float
+    different_dose: float
+    co_intervention: float
+    different_population: float
+    different_condition: float
+
+    @model_validator(mode="after")
+    def _units(self) -> Indirectness:
+        for key, value in self.model_dump().items():
+            _unit(value, key)
+        return self
+
+
+class Reviews(_Frozen):
+    unlisted_covers_claim: bool = True
+
+
+class PathSettings(_Frozen):
+    hop_penalty: float
+    max_hops: int = Field(ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _units(self) -> PathSettings:
+        _unit(self.hop_penalty, "hop_penalty")
+        return self
+
+
+class Imprecision(_Frozen):
+    serious_below_n: int = Field(ge=0)
+    very_serious_below_n: int = Field(ge=0)
+
+
+class CertaintyRules(_Frozen):
+    start: dict[Design, Certainty]
+    imprecision: Imprecision
+    share_threshold: float
+    inconsistency_at: float
+
+    @model_validator(mode="after")
+    def _complete(self) -> CertaintyRules:
+        missing = [d.value for d in Design if d not in self.start]
+        if missing:
+            raise ValueError(f"start: no start level for design(s) {', '.join(missing)}")
+        _unit(self.share_threshold, "share_threshold")
+        _unit(self.inconsistency_at, "inconsistency_at")
+        return self
+
+
+class Profile(_Frozen):
+    """The evidence profile: every number the scorer uses (see data/evidence-profile.yaml)."""
+
+    version: str = Field(min_length=1)
+    base_weights: dict[Design, float]
+    sample_size: SampleSize
+    modifiers: Modifiers
+    indirectness: Indirectness
+    citation_status: dict[CitationStatus, float]
+    reviews: Reviews = Field(default_factory=Reviews)
+    paths: PathSettings
+    certainty: CertaintyRules
+
+    @model_validator(mode="after")
+    def _complete(self) -> Profile:
+        missing = [d.value for d in Design if d not in self.base_weights]
+        if missing:
+            raise ValueError(f"base_weights: no base weight for design(s) {', '.join(missing)}")
+        for design, value in self.base_weights.items():
+            _unit(value, f"base_weights.{design.value}")
+        missing = [s.value for s in CitationStatus if s not in self.citation_status]
+        if missing:
+            raise ValueError(f"citation_status: no multiplier for {', '.join(missing)}")
+        for status, value in self.citation_status.items():
+            _unit(value, f"citation_status.{status.value}")
+        return self
+
+
+def read_profile(path: Path | str) -> Profile:
+    """Read and validate an evidence profile; raises :class:`ProfileError` naming file and field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read the evidence profile ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"{path}{line}: YAML syntax error; fix the syntax there") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: expected a mapping with 'version:' and the profile sections")
+    if "version" in data and not isinstance(data["version"], str):
+        data["version"] = str(data["version"])
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "profile"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ProfileError(f"{path}: {field}: {msg} (see docs/evidence-model.md)") from exc

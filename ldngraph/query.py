@@ -1,0 +1,217 @@
+"""Named SPARQL queries (queries/*.rq) with typed, bound parameters.
+
+Each .rq file opens with a comment block::
+
+    # Purpose: what the query answers (may continue on indented lines).
+    # Parameters:
+    #   condition (entity, required): the condition, as CURIE, label or synonym
+    #   min_strength (double, optional): lowest claim strength to list
+    # Columns: condition, label, strength
+
+Parameter values are never pasted into query text: each becomes a typed rdflib term (an IRI for
+an entity or claim, resolved from a CURIE, label, synonym, claim id or content hash; a literal
+otherwise) and is bound with ``prepareQuery`` + ``initBindings``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.query import Result
+from rdflib.term import Identifier, Node
+
+from ldngraph.errors import QueryError
+from ldngraph.locations import get_queries_dir
+from ldngraph.names import match_name
+from ldngraph.vocab import LDN, NAMESPACES, from_iri
+
+#: Parameter kinds and what a value becomes.
+KINDS = ("entity", "claim", "string", "double", "integer")
+_PARAM_RE = re.compile(
+    r"^\s*(?P<name>[a-z_][a-z0-9_]*)\s*\((?P<kind>\w+)(?:,\s*(?P<need>required|optional))?"
+    r"(?:,\s*example:\s*(?P<example>[^)]*))?\)\s*:\s*(?P<text>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    kind: str
+    required: bool
+    description: str
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file and what its comment block declares."""
+
+    name: str
+    path: Path
+    purpose: str
+    parameters: tuple[QueryParam, ...]
+    columns: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Result rows as JSON-ready values (IRIs compressed to CURIEs where a prefix matches)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def read_query(path: Path) -> NamedQuery:
+    """Parse a query file's comment block; raises :class:`QueryError` if it is missing parts."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read the query ({exc.strerror})") from exc
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line[1:].rstrip())
+    purpose: list[str] = []
+    params: list[QueryParam] = []
+    columns: tuple[str, ...] = ()
+    section = ""
+    for line in header:
+        stripped = line.strip()
+        if stripped.startswith("Purpose:"):
+            section, text = "purpose", stripped.removeprefix("Purpose:").strip()
+            purpose.append(text)
+        elif stripped.startswith("Parameters:"):
+            section = "params"
+        elif stripped.startswith("Columns:"):
+            section = "columns"
+            columns = tuple(c.strip() for c in stripped.removeprefix("Columns:").split(",") if c.strip())
+        elif section == "purpose" and stripped:
+            purpose.append(stripped)
+        elif section == "params" and (match := _PARAM_RE.match(line)):
+            if match["kind"] not in KINDS:
+                raise QueryError(f"{path}: parameter '{match['name']}' has unknown kind '{match['kind']}'")
+            params.append(
+                QueryParam(
+                    name=match["name"],
+                    kind=match["kind"],
+                    required=match["need"] == "required",
+                    description=match["text"].strip(),
+                    example=match["example"].strip() if match["example"] else None,
+                )
+            )
+    if not purpose or not columns:
+        raise QueryError(f"{path}: the opening comment needs 'Purpose:' and 'Columns:' lines")
+    return NamedQuery(path.stem, path, " ".join(purpose), tuple(params), columns)
+
+
+def list_queries(directory: Path | None = None) -> list[NamedQuery]:
+    """Every named query, sorted by name."""
+    folder = directory or get_queries_dir()
+    return [read_query(p) for p in sorted(folder.glob("*.rq"))]
+
+
+def get_query(name_or_path: str | Path) -> NamedQuery:
+    """A named query (``gaps``) or a query file (``my.rq``)."""
+    path = Path(name_or_path)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise QueryError(f"query file '{path}' not found")
+        return read_query(path)
+    known = {q.name: q for q in list_queries()}
+    if str(name_or_path) not in known:
+        raise QueryError(f"unknown query '{name_or_path}'; named queries: {', '.join(sorted(known))}")
+    return known[str(name_or_path)]
+
+
+def _entity_names(graph: Graph) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for node in graph.subjects(LDN.kind, None):
+        aliases = [
+            str(o) for p in (DCTERMS.identifier, RDFS.label, SKOS.altLabel) for o in graph.objects(node, p)
+        ]
+        names[str(node)] = aliases
+    return names
+
+
+def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
+    """The typed term a parameter value stands for."""
+    if param.kind == "entity":
+        return URIRef(match_name(value, _entity_names(graph)))
+    if param.kind == "claim":
+        claims = {
+            str(n): [str(o) for p in (LDN.claimId, LDN.contentHash) for o in graph.objects(n, p)]
+            for n in graph.subjects(LDN.claimId, None)
+        }
+        return URIRef(match_name(value, claims, what="claim"))
+    if param.kind in {"double", "integer"}:
+        try:
+            number = float(value) if param.kind == "double" else int(value)
+        except ValueError as exc:
+            raise QueryError(f"parameter '{param.name}' must be a {param.kind} (got '{value}')") from exc
+        return Literal(number, datatype=XSD.double if param.kind == "double" else XSD.integer)
+    return Literal(value)
+
+
+def _to_value(term: Node | None) -> Any:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return from_iri(term) or str(term)
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return value if isinstance(value, int | float | bool) else str(term)
+    return str(term)
+
+
+def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
+    """Run a named query or query file on ``graph`` with bound parameters."""
+    query = get_query(name_or_path)
+    declared = {p.name: p for p in query.parameters}
+    given = dict(params or {})
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        takes = ", ".join(declared) or "no parameters"
+        raise QueryError(f"query '{query.name}' has no parameter '{unknown[0]}'; it takes {takes}")
+    missing = [p.name for p in query.parameters if p.required and p.name not in given]
+    if missing:
+        raise QueryError(
+            f"query '{query.name}' needs --param {missing[0]}=... ({declared[missing[0]].description})"
+        )
+    bindings: dict[str, Identifier] = {k: to_term(graph, declared[k], v) for k, v in given.items()}
+    try:
+        prepared = prepareQuery(query.text, initNs=dict(NAMESPACES))
+    except Exception as exc:  # pyparsing raises several kinds; name the file, keep one line
+        raise QueryError(f"{query.path}: SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
+    try:
+        result: Result = graph.query(prepared, initBindings=bindings)
+        columns = tuple(str(v) for v in result.vars or ())
+        rows = tuple(tuple(_to_value(row[i]) for i in range(len(columns))) for row in result)  # type: ignore[index]
+    except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
+        raise QueryError(f"{query.path}: query failed: {str(exc).splitlines()[0]}") from exc
+    return QueryResult(columns, rows)
+
+
+def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``['k=v', ...]`` -> ``{'k': 'v'}``; raises :class:`QueryError` for a pair without '='."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param '{pair}' must look like name=value")
+        out[key.strip()] = value
+    return out

@@ -1,0 +1,98 @@
+"""CLI: query, paths and explain (CliRunner, asserting on JSON/CSV output)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ldngraph.cli import cli, main
+from ldngraph.pipeline import load
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_query_json_and_csv(mini_dir: Path) -> None:
+    code, out, _ = _run("query", "claims_by_strength", "--data", str(mini_dir), "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows[0]["claim_id"] == "microglia-fibro"
+    scores = load(mini_dir).scores.claims
+    assert {r["claim_id"]: r["strength"] for r in rows} == {k: v.strength for k, v in scores.items()}
+    code, out, _ = _run(
+        "query", "studies_by_design", "--data", str(mini_dir), "--param", "design=rct", "--format", "csv"
+    )
+    records = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [r["label"] for r in records] == ["Trial A"]
+
+
+def test_query_errors_exit_1(mini_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    for args in (
+        ["query", "nope"],
+        ["query", "gaps", "--param", "x=1"],
+        ["paths", "--from", "LDN", "--to", "fibro"],
+    ):
+        try:
+            main([*args, "--data", str(mini_dir)])
+        except SystemExit as exc:
+            assert exc.code == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_paths_json_lists_every_path_with_evidence(mini_dir: Path) -> None:
+    code, out, _ = _run(
+        "paths", "--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--format", "json"
+    )
+    assert code == 0
+    paths = json.loads(out)
+    assert [p["hops"] for p in paths] == [1, 2]
+    for p in paths:
+        assert {"strength", "weakest_link", "certainty", "reasons", "citations"} <= set(p)
+        assert p["citations"] and 0 <= p["strength"] <= 1
+    code, out, _ = _run(
+        "paths", "--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--max-hops", "1"
+    )
+    assert code == 0 and "microglial" not in out
+
+
+def test_paths_on_shipped_fibromyalgia() -> None:
+    code, out, _ = _run("paths", "--from", "LDN", "--to", "fibromyalgia", "--format", "json")
+    paths = json.loads(out)
+    assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
+    assert "inconsistency" in paths[0]["reasons"]
+
+
+def test_explain_reproduces_the_number(mini_dir: Path) -> None:
+    claim = load(mini_dir).kb.claim_index["ldn-pain"]
+    code, out, _ = _run("explain", claim.content_hash, "--data", str(mini_dir), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["claim_id"] == "ldn-pain" and data["profile_version"]
+    for item in data["items"]:
+        value = item["base"]
+        for adj in item["adjustments"]:
+            value *= adj["factor"]
+        assert round(value, 6) == item["weight"]
+    support = 1 - (1 - data["items"][0]["weight"])
+    refute = 1 - (1 - data["items"][1]["weight"])
+    assert round(support * (1 - refute), 6) == data["strength"]
+    code, out, _ = _run("explain", "ldn-pain", "--data", str(mini_dir))
+    assert code == 0 and "strength = support x (1 - refute)" in out
+
+
+def test_bad_profile_is_one_line(mini_dir: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "p.yaml"
+    bad.write_text("version: x\n", encoding="utf-8")
+    try:
+        main(["explain", "ldn-pain", "--data", str(mini_dir), "--profile", str(bad)])
+    except SystemExit as exc:
+        assert exc.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {bad}: ") and err.count("\n") == 1

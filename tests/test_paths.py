@@ -1,0 +1,169 @@
+"""Paths: the networkx view, path scoring, SPARQL agreement, and acceptance on the shipped data."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ldngraph.errors import UnknownEntityError
+from ldngraph.locations import get_data_dir
+from ldngraph.model import EntityKind
+from ldngraph.paths import find_paths, rank_conditions, to_networkx
+from ldngraph.pipeline import Built, load
+from ldngraph.query import run_query
+from ldngraph.score import Certainty, read_profile
+
+MINI = Path(__file__).parent / "resources" / "mini"
+PENALTY = read_profile(get_data_dir() / "evidence-profile.yaml").paths.hop_penalty
+
+
+@cache
+def shipped() -> Built:
+    return load()
+
+
+def _key(row: dict[str, object]) -> tuple[str, ...]:
+    return tuple(str(row[k]) for k in ("source", "mid1", "mid2", "target") if row[k])
+
+
+def _pairs(built: Built) -> list[tuple[str, str]]:
+    kinds = {e.id: e.kind for e in built.kb.entities}
+    return [
+        (s, t)
+        for s, ks in kinds.items()
+        if ks is EntityKind.intervention
+        for t, kt in kinds.items()
+        if kt is EntityKind.condition
+    ]
+
+
+def test_parallel_claims_collapse_to_the_strongest() -> None:
+    built = shipped()
+    graph = to_networkx(built)
+    scores = built.scores.claims
+    for a, b, data in graph.edges(data=True):
+        parallel = [c for c in built.kb.claims if (c.subject, c.object) == (a, b)]
+        assert data["claim_ids"] == tuple(
+            sorted(c.id for c in parallel if c.predicate.value != "well_tolerated_in")
+        )
+        assert data["strength"] == max(scores[c].strength for c in data["claim_ids"])
+        assert data["strength"] == scores[data["claim"]].strength
+
+
+def test_path_strength_is_product_times_penalty(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    graph = to_networkx(built)
+    paths = find_paths(graph, "LDN", "fibromyalgia")
+    s = built.scores.claims
+    two = next(p for p in paths if p.hops == 2)
+    assert two.strength == pytest.approx(
+        s["ldn-microglia"].strength * s["microglia-fibro"].strength * PENALTY
+    )
+    direct = next(p for p in paths if p.hops == 1)
+    assert direct.strength == s["ldn-pain"].strength
+    assert [p.strength for p in paths] == sorted((p.strength for p in paths), reverse=True)
+
+
+def test_weakest_link_is_named_and_sets_certainty(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    two = next(p for p in find_paths(to_networkx(built), "CHEBI:7465", "MESH:D005356") if p.hops == 2)
+    ranks = {c: built.scores.claims[c].certainty for c in two.claim_ids}
+    weakest = min(ranks.values(), key=lambda c: c.rank)
+    assert two.certainty.rank <= weakest.rank
+    assert ranks[two.weakest_link] == weakest
+    assert "->" in two.weakest_link_label
+    assert "PMID:111" in two.citations
+
+
+def test_mechanistic_chain_never_raises_the_direct_grade(mini_dir: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    # make the mechanism edges strong and well evidenced, the direct clinical edge weak
+    data = edit(
+        "studies.yaml",
+        "design: in_vitro\n    population: cell",
+        "design: rct\n    population: human\n    n: 900\n    randomised: true\n"
+        "    controlled: true\n    blinded: true",
+    )
+    text = (data / "studies.yaml").read_text(encoding="utf-8").replace("n: 40", "n: 900")
+    (data / "studies.yaml").write_text(text, encoding="utf-8")
+    built = load(data)
+    graph = to_networkx(built)
+    direct = graph.edges["CHEBI:7465", "MESH:D005356"]["certainty"]
+    for path in find_paths(graph, "LDN", "fibromyalgia", top_k=None):
+        assert path.certainty.rank <= direct.rank
+        assert path.certainty.rank <= min(c.rank for c in path.edge_certainties)
+    chain = next(p for p in find_paths(graph, "LDN", "fibromyalgia") if p.hops == 2)
+    assert min(c.rank for c in chain.edge_certainties) > direct.rank and chain.capped_by_direct
+
+
+def test_bounds_and_unknown_names(mini_dir: Path) -> None:
+    graph = to_networkx(load(mini_dir))
+    assert [p.hops for p in find_paths(graph, "LDN", "fibromyalgia", max_hops=1)] == [1]
+    assert len(find_paths(graph, "LDN", "fibromyalgia", top_k=1)) == 1
+    with pytest.raises(UnknownEntityError, match="fibromyalgia"):
+        find_paths(graph, "LDN", "fibromyalgiaa")
+
+
+@pytest.mark.parametrize("dataset", ["shipped", "mini"])
+def test_every_path_agrees_with_sparql(dataset: str) -> None:
+    built = shipped() if dataset == "shipped" else load(MINI)
+    graph = to_networkx(built)
+    rows = run_query(built.graph, "paths_to_condition", {}).to_records()
+    sparql = {
+        tuple(x for x in (r["source"], r["mid1"], r["mid2"], r["target"]) if x): r["strength"] for r in rows
+    }
+    nx_paths = {
+        p.nodes: p.strength for s, t in _pairs(built) for p in find_paths(graph, s, t, max_hops=3, top_k=None)
+    }
+    assert set(sparql) == set(nx_paths)
+    assert nx_paths
+
+
+def _all_paths() -> list[tuple[str, ...]]:
+    graph = to_networkx(shipped())
+    return [p.nodes for s, t in _pairs(shipped()) for p in find_paths(graph, s, t, top_k=None)]
+
+
+@pytest.mark.parametrize("nodes", _all_paths(), ids="->".join)
+def test_path_strength_sparql_equals_networkx(nodes: tuple[str, ...]) -> None:
+    built = shipped()
+    path = next(
+        p for p in find_paths(to_networkx(built), nodes[0], nodes[-1], top_k=None) if p.nodes == nodes
+    )
+    rows = run_query(
+        built.graph, "paths_to_condition", {"source": nodes[0], "target": nodes[-1]}
+    ).to_records()
+    row = next(
+        r for r in rows if tuple(x for x in (r["source"], r["mid1"], r["mid2"], r["target"]) if x) == nodes
+    )
+    assert abs(row["strength"] - path.strength) <= 1e-9
+
+
+# -- acceptance on the shipped data -----------------------------------------------------------------
+
+
+def _ranked() -> list:  # type: ignore[type-arg]
+    return rank_conditions(to_networkx(shipped()), "CHEBI:7465")
+
+
+def test_no_condition_above_low() -> None:
+    assert all(c.certainty.rank <= Certainty.low.rank for c in _ranked())
+
+
+def test_covid_coagulopathy_is_the_weakest_condition() -> None:
+    target = shipped().kb.claim_index["ldn-reduces-covid-coagulopathy"].object
+    assert _ranked()[-1].condition == target
+
+
+def test_insulin_resistance_ranks_below_every_condition_with_human_data() -> None:
+    target = shipped().kb.claim_index["ldn-reduces-insulin-resistance"].object
+    ranked = [c.condition for c in _ranked()]
+    human = [c.condition for c in _ranked() if c.tier == "clinical"]
+    assert human and all(ranked.index(h) < ranked.index(target) for h in human)
+
+
+def test_fibromyalgia_is_flagged_conflicting() -> None:
+    fibro = next(c for c in _ranked() if c.condition == "MESH:D005356")
+    assert fibro.conflicting
+    assert "inconsistency" in shipped().scores.claims["ldn-improves-pain-fibromyalgia"].reasons

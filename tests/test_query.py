@@ -1,0 +1,151 @@
+"""Named SPARQL queries: headers, bound parameters, errors, and every query on real graphs."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ldngraph.errors import QueryError, UnknownEntityError
+from ldngraph.pipeline import Built, load
+from ldngraph.query import get_query, list_queries, parse_params, run_query
+
+MINI = Path(__file__).parent / "resources" / "mini"
+QUERIES = list_queries()
+
+
+@cache
+def built(dataset: str) -> Built:
+    return load(None if dataset == "shipped" else MINI)
+
+
+def _params(dataset: str, name: str) -> dict[str, str]:
+    """Example values from the query header; a claim parameter gets the data set's first claim."""
+    query = get_query(name)
+    params = {p.name: p.example for p in query.parameters if p.required and p.example}
+    for p in query.parameters:
+        if p.kind == "claim":
+            params[p.name] = built(dataset).kb.claims[0].id
+    return params
+
+
+def test_there_is_one_query_per_topic() -> None:
+    names = {q.name for q in QUERIES}
+    assert {
+        "paths_to_condition",
+        "evidence_for_claim",
+        "conditions_by_certainty",
+        "claims_by_strength",
+        "gaps",
+        "contradictions",
+        "studies_by_design",
+        "mechanisms_for_condition",
+        "publications_by_status",
+    } <= names
+
+
+@pytest.mark.parametrize("dataset", ["shipped", "mini"])
+@pytest.mark.parametrize("name", [q.name for q in QUERIES])
+def test_every_query_runs_and_returns_its_declared_columns(dataset: str, name: str) -> None:
+    query = get_query(name)
+    result = run_query(built(dataset).graph, name, _params(dataset, name))
+    assert result.columns == query.columns
+    assert result.rows, f"{name} returned nothing on the {dataset} data"
+
+
+def test_unresolved_publications_have_no_title() -> None:
+    rows = run_query(built("mini").graph, "publications_by_status", {"status": "unresolved"}).to_records()
+    assert [r["publication"] for r in rows] == ["PMID 333"]
+    assert rows[0]["title"] is None
+
+
+def test_optional_filters_bind(mini_dir: Path) -> None:
+    graph = built("mini").graph
+    everything = run_query(graph, "claims_by_strength", {}).rows
+    strong = run_query(graph, "claims_by_strength", {"min_strength": "0.3"}).to_records()
+    assert 0 < len(strong) < len(everything)
+    assert all(r["strength"] >= 0.3 for r in strong)
+    only = run_query(graph, "claims_by_strength", {"predicate": "decreases"}).to_records()
+    assert [r["claim_id"] for r in only] == ["ldn-microglia"]
+
+
+def test_gap_and_certainty_filters() -> None:
+    graph = built("shipped").graph
+    rows = run_query(graph, "gaps", {"only": "no_rct"}).to_records()
+    assert rows and {r["gap"] for r in rows} == {"no_rct"}
+    assert "ldn-improves-crohn-disease-activity" not in {r["subject_id"] for r in rows}  # Smith 2011 RCT
+    all_gaps = {r["gap"] for r in run_query(graph, "gaps", {}).to_records()}
+    assert {"no_rct", "no_objective_outcome", "preclinical_only", "theoretical_only"} <= all_gaps
+    assert "unverified_citation" in all_gaps
+    low = run_query(graph, "conditions_by_certainty", {"level": "low"}).to_records()
+    assert low and {r["certainty"] for r in low} == {"low"}
+
+
+def test_entities_by_curie_label_or_synonym_any_case() -> None:
+    graph = built("mini").graph
+    a = run_query(graph, "mechanisms_for_condition", {"condition": "MESH:D005356"}).rows
+    b = run_query(graph, "mechanisms_for_condition", {"condition": "FIBROMYALGIA"}).rows
+    assert a == b and a
+
+
+def test_claim_by_content_hash() -> None:
+    kb = built("mini").kb
+    claim = kb.claim_index["ldn-pain"]
+    rows = run_query(built("mini").graph, "evidence_for_claim", {"claim": claim.content_hash}).to_records()
+    assert {r["claim_id"] for r in rows} == {"ldn-pain"} and len(rows) == len(claim.evidence)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'rct" } UNION { ?study ?p ?o } #',
+        "rct') || true || ('",
+        "rct> } ?s ?p ?o . { <x",
+    ],
+)
+def test_injection_in_a_parameter_returns_nothing_extra(value: str) -> None:
+    graph = built("mini").graph
+    assert run_query(graph, "studies_by_design", {"design": value}).rows == ()
+    assert len(run_query(graph, "studies_by_design", {"design": "rct"}).rows) == 1
+
+
+def test_unknown_entity_suggests_names() -> None:
+    with pytest.raises(UnknownEntityError, match="fibromyalgia"):
+        run_query(built("mini").graph, "mechanisms_for_condition", {"condition": "fibromialgia"})
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("nonexistent", {}, "unknown query 'nonexistent'; named queries: claims_by_strength"),
+        ("gaps", {"colour": "red"}, "has no parameter 'colour'"),
+        ("mechanisms_for_condition", {}, "needs --param condition="),
+        ("claims_by_strength", {"min_strength": "strong"}, "must be a double"),
+        ("missing.rq", {}, "query file 'missing.rq' not found"),
+    ],
+)
+def test_query_errors_are_clear(name: str, params: dict[str, str], message: str) -> None:
+    with pytest.raises(QueryError, match=message.replace("(", r"\(")):
+        run_query(built("mini").graph, name, params)
+
+
+def test_query_file_and_header_errors(tmp_path: Path) -> None:
+    ok = tmp_path / "count.rq"
+    ok.write_text("# Purpose: count triples\n# Columns: n\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")
+    result = run_query(built("mini").graph, str(ok), {})
+    assert result.rows[0][0] == len(built("mini").graph)
+    bare = tmp_path / "bare.rq"
+    bare.write_text("SELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="Purpose"):
+        run_query(built("mini").graph, str(bare), {})
+    broken = tmp_path / "broken.rq"
+    broken.write_text("# Purpose: x\n# Columns: s\nSELEC ?s WHERE {\n")
+    with pytest.raises(QueryError, match="syntax error"):
+        run_query(built("mini").graph, str(broken), {})
+
+
+def test_parse_params() -> None:
+    assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+    with pytest.raises(QueryError, match="name=value"):
+        parse_params(["oops"])

@@ -1,0 +1,456 @@
+"""The evidence model: one test per scoring rule, expected values computed from the profile."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+
+from ldngraph.build import claim_iri, to_graph
+from ldngraph.errors import ProfileError
+from ldngraph.locations import get_data_dir
+from ldngraph.model import (
+    Claim,
+    Design,
+    Entity,
+    EntityKind,
+    EvidenceItem,
+    KnowledgeBase,
+    OutcomeKind,
+    Publication,
+    Study,
+    StudyOutcome,
+)
+from ldngraph.pipeline import load
+from ldngraph.score import (
+    Certainty,
+    ClaimScore,
+    Profile,
+    combine,
+    get_disagreement,
+    materialise,
+    quantise,
+    read_profile,
+    score_claim,
+    score_knowledge_base,
+)
+from ldngraph.vocab import LDN
+
+PROFILE_PATH = get_data_dir() / "evidence-profile.yaml"
+P = read_profile(PROFILE_PATH)
+
+ENTITIES = (
+    Entity(id="CHEBI:7465", label="LDN", kind=EntityKind.intervention),
+    Entity(id="MESH:D005356", label="fibromyalgia", kind=EntityKind.condition),
+    Entity(id="LDNO:pain", label="pain", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective),
+    Entity(id="LDNO:crp", label="CRP", kind=EntityKind.outcome, outcome_kind=OutcomeKind.objective),
+)
+
+
+def pub(pid: int, status: str = "verified", *, retracted: bool = False) -> Publication:
+    extra: dict[str, Any] = {} if status == "unresolved" else {"title": "t", "sources": ["https://x.org"]}
+    return Publication(id=f"PMID:{pid}", pmid=str(pid), status=status, retracted=retracted, **extra)
+
+
+def study(sid: str, design: str = "rct", pid: int = 1, **kw: Any) -> Study:
+    human = design not in {"animal", "in_vitro", "commentary"}
+    defaults: dict[str, Any] = {
+        "population": "human" if human else {"animal": "animal", "in_vitro": "cell"}.get(design, "none"),
+        "n": 40 if human else None,
+        "randomised": True,
+        "controlled": True,
+        "blinded": True,
+    }
+    defaults.update(kw)
+    return Study(id=sid, label=sid, design=design, publications=(f"PMID:{pid}",), **defaults)
+
+
+def ev(sid: str, direction: str = "supports", outcome: str | None = "LDNO:pain", **kw: Any) -> EvidenceItem:
+    return EvidenceItem(study=sid, direction=direction, outcome=outcome, **kw)
+
+
+def score(
+    studies: list[Study],
+    items: list[EvidenceItem],
+    pubs: list[Publication] | None = None,
+    prof: Profile = P,
+) -> ClaimScore:
+    """Score one claim whose evidence is ``items``; the knowledge base holds ``studies``."""
+    claim = Claim(
+        id="c",
+        subject="CHEBI:7465",
+        predicate="in_clinical_trials_for",
+        object="MESH:D005356",
+        statement="s",
+        evidence=tuple(items),
+    )
+    pids = {p for s in studies for p in s.publications}
+    known = {p.id: p for p in pubs or []}
+    allpubs = [known.get(p) or pub(int(p.split(":")[1])) for p in sorted(pids)]
+    kb = KnowledgeBase(
+        entities=ENTITIES, publications=tuple(allpubs), studies=tuple(studies), claims=(claim,)
+    )
+    return score_claim(claim, kb, prof)
+
+
+def size(n: int) -> float:
+    s = P.sample_size
+    return s.floor + (1 - s.floor) * n / (n + s.half_n)
+
+
+# -- profile ---------------------------------------------------------------------------------------
+
+
+def test_shipped_profile_is_versioned_and_complete() -> None:
+    assert P.version
+    assert set(P.base_weights) == set(Design)
+    assert set(P.certainty.start) == set(Design)
+
+
+def _write_profile(tmp_path: Path, change: Any) -> Path:
+    data = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["base_weights"].__setitem__("rct", 1.5), "base_weights.rct"),
+        (lambda d: d["base_weights"].pop("animal"), "animal"),
+        (lambda d: d["indirectness"].__setitem__("cell", -0.1), "cell"),
+        (lambda d: d.pop("version"), "version"),
+        (lambda d: d["modifiers"].pop("uncontrolled"), "modifiers.uncontrolled"),
+        (lambda d: d["paths"].__setitem__("hop_penalty", 2), "hop_penalty"),
+        (lambda d: d["certainty"]["start"].__setitem__("rct", "great"), "certainty.start.rct"),
+    ],
+)
+def test_bad_profile_names_file_and_field(tmp_path: Path, change: Any, field: str) -> None:
+    path = _write_profile(tmp_path, change)
+    with pytest.raises(ProfileError) as err:
+        read_profile(path)
+    assert str(path) in str(err.value) and field in str(err.value)
+
+
+def test_profile_yaml_syntax_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "p.yaml"
+    bad.write_text("version: [1\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"p\.yaml"):
+        read_profile(bad)
+    with pytest.raises(ProfileError, match="cannot read"):
+        read_profile(tmp_path / "missing.yaml")
+
+
+# -- item weights ----------------------------------------------------------------------------------
+
+
+def test_base_weight_times_sample_size() -> None:
+    s = score([study("a", n=40)], [ev("a")])
+    assert s.items[0].weight == quantise(P.base_weights[Design.rct] * size(40))
+
+
+def test_missing_n_is_imprecise() -> None:
+    s = score([study("a", n=None)], [ev("a")])
+    assert s.items[0].weight == quantise(P.base_weights[Design.rct] * P.sample_size.missing_n)
+
+
+def test_unblinded_subjective_outcome_is_at_risk_of_bias() -> None:
+    s = score([study("a", blinded=False)], [ev("a")])
+    expected = P.base_weights[Design.rct] * size(40) * P.modifiers.unblinded_subjective.multiplier
+    assert s.items[0].weight == quantise(expected)
+    assert "risk_of_bias" in s.items[0].flags
+    objective = score([study("a", blinded=False)], [ev("a", outcome="LDNO:crp")])
+    assert objective.items[0].weight == quantise(P.base_weights[Design.rct] * size(40))
+
+
+def test_blinding_not_reported_with_subjective_outcome() -> None:
+    s = score([study("a", blinded=None)], [ev("a")])
+    expected = P.base_weights[Design.rct] * size(40) * P.modifiers.blinding_unknown_subjective.multiplier
+    assert s.items[0].weight == quantise(expected)
+
+
+def test_study_outcome_kind_overrides_entity_kind() -> None:
+    outs = (StudyOutcome(outcome="LDNO:pain", kind=OutcomeKind.objective, effect="improved"),)
+    s = score([study("a", blinded=False, outcomes=outs)], [ev("a")])
+    assert s.items[0].weight == quantise(P.base_weights[Design.rct] * size(40))
+
+
+def test_uncontrolled_applies_only_where_design_expects_a_control() -> None:
+    kw = {"design": "retrospective_cohort", "controlled": False, "randomised": False}
+    s = score([study("a", **kw)], [ev("a", outcome="LDNO:crp")])
+    expected = P.base_weights[Design.retrospective_cohort] * size(40) * P.modifiers.uncontrolled.multiplier
+    assert s.items[0].weight == quantise(expected)
+    pre = score([study("a", design="pre_post", controlled=False)], [ev("a", outcome="LDNO:crp")])
+    assert pre.items[0].weight == quantise(P.base_weights[Design.pre_post] * size(40))
+
+
+def test_non_randomised_rct_label() -> None:
+    s = score([study("a", randomised=False)], [ev("a", outcome="LDNO:crp")])
+    expected = P.base_weights[Design.rct] * size(40) * P.modifiers.non_randomised.multiplier
+    assert s.items[0].weight == quantise(expected)
+
+
+def test_indirectness_multipliers_multiply() -> None:
+    mouse = score([study("m", design="animal")], [ev("m", outcome=None)])
+    assert mouse.items[0].weight == quantise(P.base_weights[Design.animal] * P.indirectness.animal)
+    assert mouse.items[0].flags == ("indirectness",)
+    cells = score([study("c", design="in_vitro")], [ev("c", outcome=None)])
+    assert cells.items[0].weight == quantise(P.base_weights[Design.in_vitro] * P.indirectness.cell)
+    both = score(
+        [study("a", indirectness=("different_dose",))],
+        [ev("a", outcome="LDNO:crp", indirectness=("co_intervention", "different_dose"))],
+    )
+    ind = P.indirectness
+    expected = P.base_weights[Design.rct] * size(40) * ind.different_dose * ind.co_intervention
+    assert both.items[0].weight == quantise(expected)
+
+
+def test_unresolved_citation_discounted_and_flagged() -> None:
+    s = score([study("a")], [ev("a", outcome="LDNO:crp")], pubs=[pub(1, "unresolved")])
+    expected = P.base_weights[Design.rct] * size(40) * P.citation_status[pub(1, "unresolved").status]
+    assert s.items[0].weight == quantise(expected)
+    matched = score([study("a")], [ev("a", outcome="LDNO:crp")], pubs=[pub(1, "content_match")])
+    assert "unverified_citation" in matched.items[0].flags
+
+
+def test_retracted_evidence_is_excluded() -> None:
+    s = score(
+        [study("a", pid=1), study("b", pid=2, n=10)],
+        [ev("a"), ev("b")],
+        pubs=[pub(1, retracted=True), pub(2)],
+    )
+    assert s.items[0].excluded == "retracted" and s.items[0].weight == 0.0
+    assert s.support == s.items[1].weight
+    assert "retracted" in s.reasons
+
+
+# -- claim masses ----------------------------------------------------------------------------------
+
+
+def test_noisy_or_strength_and_disagreement() -> None:
+    s = score(
+        [study("a"), study("b", pid=2, n=90), study("c", pid=3)], [ev("a"), ev("b"), ev("c", "refutes")]
+    )
+    wa, wb, wc = (i.weight for i in s.items)
+    assert s.support == quantise(1 - (1 - wa) * (1 - wb))
+    assert s.refute == quantise(wc)
+    assert s.strength == quantise((1 - (1 - wa) * (1 - wb)) * (1 - wc))
+    sup, ref = 1 - (1 - wa) * (1 - wb), wc
+    assert s.disagreement == quantise(2 * min(sup, ref) / (sup + ref))
+    assert get_disagreement(0.0, 0.0) == 0.0
+
+
+def test_one_study_counts_once_per_direction() -> None:
+    s = score([study("a")], [ev("a"), ev("a", outcome="LDNO:crp")])
+    assert s.support == max(i.weight for i in s.items)
+    assert len(s.units) == 1
+
+
+def test_review_adds_nothing_on_top_of_covered_primaries() -> None:
+    review = study("r", design="meta_analysis", pid=9, n=None, summarises=("a", "b"))
+    prims = [study("a"), study("b", pid=2, n=90)]
+    s = score([*prims, review], [ev("a"), ev("b"), ev("r")])
+    wa, wb, wr = (i.weight for i in s.items)
+    assert s.support == quantise(max(wr, 1 - (1 - wa) * (1 - wb)))
+    assert len(s.units) == 1
+
+
+def test_unlisted_review_is_taken_to_cover_the_claim() -> None:
+    review = study("r", design="narrative_review", pid=9, population="human")
+    s = score([study("a"), review], [ev("a"), ev("r")])
+    assert s.support == max(i.weight for i in s.items)
+
+
+def test_overlapping_reviews_count_once() -> None:
+    r1 = study("r1", design="systematic_review", pid=8, n=None, summarises=("a",))
+    r2 = study("r2", design="meta_analysis", pid=9, n=300, summarises=("a",))
+    s = score([study("a"), r1, r2], [ev("r1"), ev("r2")])
+    assert s.support == max(i.weight for i in s.items)
+
+
+def test_review_alone_counts() -> None:
+    review = study("r", design="systematic_review", pid=9, n=200)
+    s = score([review], [ev("r")])
+    assert s.support == s.items[0].weight > 0
+
+
+# -- certainty -------------------------------------------------------------------------------------
+
+
+def test_large_blinded_rct_with_objective_outcome_is_high() -> None:
+    n = P.certainty.imprecision.serious_below_n
+    s = score([study("a", n=n)], [ev("a", outcome="LDNO:crp")])
+    assert s.certainty is Certainty.high and s.reasons == ()
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_imprecision_downgrades(levels: int) -> None:
+    imp = P.certainty.imprecision
+    n = imp.serious_below_n - 1 if levels == 1 else imp.very_serious_below_n - 1
+    s = score([study("a", n=n)], [ev("a", outcome="LDNO:crp")])
+    assert s.certainty is Certainty.from_rank(Certainty.high.rank - levels)
+    assert s.reasons == ("imprecision",)
+
+
+def test_risk_of_bias_downgrade() -> None:
+    n = P.certainty.imprecision.serious_below_n
+    s = score([study("a", n=n, blinded=False)], [ev("a")])
+    assert s.reasons == ("risk_of_bias",) and s.certainty is Certainty.moderate
+
+
+def test_inconsistency_downgrade() -> None:
+    n = P.certainty.imprecision.serious_below_n
+    s = score([study("a", n=n), study("b", pid=2, n=n)], [ev("a", outcome=None), ev("b", "refutes", None)])
+    assert s.disagreement >= P.certainty.inconsistency_at
+    assert "inconsistency" in s.reasons and s.certainty is Certainty.moderate
+
+
+def test_indirectness_and_unverified_downgrades() -> None:
+    n = P.certainty.imprecision.serious_below_n
+    s = score(
+        [study("a", n=n, indirectness=("different_isomer",))],
+        [ev("a", outcome=None)],
+        pubs=[pub(1, "content_match")],
+    )
+    assert set(s.reasons) == {"indirectness", "unverified_citation"}
+    assert s.certainty is Certainty.low
+
+
+def test_preclinical_and_theoretical_only() -> None:
+    mouse = score([study("m", design="animal")], [ev("m", outcome=None)])
+    assert mouse.certainty is Certainty.very_low and "preclinical_only" in mouse.reasons
+    talk = score([study("t", design="commentary")], [ev("t", outcome=None)])
+    assert talk.certainty is Certainty.very_low and talk.reasons == ("theoretical_only",)
+    assert talk.tier == "theoretical" and mouse.tier == "preclinical"
+
+
+def test_every_score_carries_version_and_trace() -> None:
+    s = score([study("a")], [ev("a")])
+    assert s.profile_version == P.version and s.trace[0] == f"profile {P.version}"
+    assert any("strength" in line for line in s.trace)
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+designs = st.sampled_from(list(Design))
+flags = st.sampled_from([True, False, None])
+studies = st.builds(
+    lambda d, n, b, c, r: study("s", design=d.value, n=n, blinded=b, controlled=c, randomised=r),
+    designs,
+    st.one_of(st.none(), st.integers(1, 5000)),
+    flags,
+    flags,
+    flags,
+)
+# A body: studies with a direction each, plus review links (i summarises j) among them.
+bodies = st.tuples(
+    st.lists(st.tuples(studies, st.sampled_from(["supports", "refutes"])), min_size=2, max_size=6),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=4),
+)
+
+
+def _kb_studies(body: tuple[list[tuple[Study, str]], list[tuple[int, int]]]) -> list[Study]:
+    entries, links = body
+    out = []
+    for i, (s, _) in enumerate(entries):
+        refs = tuple(sorted({f"s{j}" for k, j in links if k == i and j != i and j < len(entries)}))
+        update = {"id": f"s{i}", "publications": (f"PMID:{i + 1}",), "summarises": refs}
+        out.append(s.model_copy(update=update))
+    return out
+
+
+def _score_prefix(body: tuple[list[tuple[Study, str]], list[tuple[int, int]]], upto: int) -> ClaimScore:
+    """Evidence from the first ``upto`` studies; the knowledge base holds all of them."""
+    sts = _kb_studies(body)
+    return score(sts, [ev(s.id, d) for s, (_, d) in zip(sts[:upto], body[0], strict=False)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(bodies)
+def test_adding_a_supporting_study_never_lowers_support(body: Any) -> None:
+    entries = body[0]
+    entries[-1] = (entries[-1][0], "supports")
+    assert _score_prefix(body, len(entries)).support >= _score_prefix(body, len(entries) - 1).support
+
+
+@settings(max_examples=80, deadline=None)
+@given(bodies)
+def test_adding_a_refuting_study_never_raises_strength(body: Any) -> None:
+    entries = body[0]
+    entries[-1] = (entries[-1][0], "refutes")
+    assert _score_prefix(body, len(entries)).strength <= _score_prefix(body, len(entries) - 1).strength
+
+
+@settings(max_examples=60, deadline=None)
+@given(studies, st.integers(1, 10_000), st.integers(0, 10_000))
+def test_more_participants_never_lower_an_item_weight(s: Study, n: int, more: int) -> None:
+    small = score([s.model_copy(update={"n": n})], [ev(s.id)])
+    large = score([s.model_copy(update={"n": n + more})], [ev(s.id)])
+    assert large.items[0].weight >= small.items[0].weight
+
+
+@settings(max_examples=80, deadline=None)
+@given(bodies)
+def test_scores_stay_in_unit_interval(body: Any) -> None:
+    s = _score_prefix(body, len(body[0]))
+    for value in (s.support, s.refute, s.strength, s.disagreement, *(i.weight for i in s.items)):
+        assert 0.0 <= value <= 1.0 and not math.isnan(value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1), max_size=6), st.floats(0, 1))
+def test_combine_is_monotone(weights: list[float], extra: float) -> None:
+    assert combine([*weights, extra]) >= combine(weights) - 1e-12
+
+
+# -- graph -----------------------------------------------------------------------------------------
+
+
+def test_materialise_adds_contract_triples(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    claim = built.kb.claim_index["ldn-pain"]
+    node = claim_iri(claim)
+    s = built.scores.claims["ldn-pain"]
+    g = built.graph
+    assert g.value(node, LDN.strength) == Literal(s.strength, datatype=Literal(0.5).datatype)
+    assert str(g.value(node, LDN.certainty)) == s.certainty.value
+    assert {str(r) for r in g.objects(node, LDN.reason)} == set(s.reasons)
+    assert str(g.value(node, LDN.profileVersion)) == P.version
+    weights = [
+        float(w) for ev_node in g.objects(node, LDN.hasEvidence) for w in g.objects(ev_node, LDN.weight)
+    ]
+    assert sorted(weights) == sorted(i.weight for i in s.items)
+
+
+def test_materialise_does_not_mutate_and_round_trips(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    before = built.kb.model_dump()
+    report = score_knowledge_base(built.kb, P)
+    g = materialise(to_graph(built.kb), built.kb, report)
+    assert built.kb.model_dump() == before
+    assert isomorphic(Graph().parse(data=g.serialize(format="turtle"), format="turtle"), g)
+
+
+def test_load_takes_a_profile_path(mini_dir: Path, tmp_path: Path) -> None:
+    path = _write_profile(tmp_path, lambda d: d.__setitem__("version", "test-9"))
+    built = load(mini_dir, profile=path)
+    assert {s.profile_version for s in built.scores.claims.values()} == {"test-9"}
+
+
+def test_docs_worked_example_matches_the_code() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
+    score = load().scores.claims["ldn-improves-fatigue-long-covid"]
+    assert f"strength = {score.strength:.6f}" in doc
+    for item in score.items:
+        assert f"**{item.weight:.6f}**" in doc
+    assert score.certainty is Certainty.very_low and set(score.reasons) == {"imprecision", "risk_of_bias"}
+    assert f"profile {P.version}" in doc
