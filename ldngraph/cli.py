@@ -39,6 +39,23 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+def store_options(func: F) -> F:
+    """``--store SPEC`` and ``--graph IRI`` (see ldngraph.store)."""
+    func = click.option(
+        "--graph",
+        "graph_iri",
+        default=None,
+        help="Named graph on an endpoint (default: ldngraph's graph IRI; 'default' for the default graph).",
+    )(func)
+    return click.option(
+        "--store",
+        "spec",
+        default=None,
+        metavar="SPEC",
+        help="Run on memory | oxigraph | oxigraph:PATH | http(s)://ENDPOINT (default: rdflib, in memory).",
+    )(func)
+
+
 def _echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
     width = max((len(k) for k in rows), default=0)
     for key, value in rows.items():
@@ -153,14 +170,32 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @profile_option
 @click.argument("name")
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
+@store_options
 @format_option("table", "json", "csv")
-def query(data_dir: Path | None, profile: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+def query(
+    data_dir: Path | None,
+    profile: Path | None,
+    name: str,
+    params: tuple[str, ...],
+    spec: str | None,
+    graph_iri: str | None,
+    fmt: str,
+) -> None:
     """Run a named query (see queries/) or a .rq file, with bound parameters."""
     from ldngraph.pipeline import load
-    from ldngraph.query import parse_params, run_query
+    from ldngraph.query import parse_params, run_query, run_query_on_store
 
     bound = parse_params(params)
-    result = run_query(load(data_dir, profile).graph, name, bound)
+    if spec is None:
+        result = run_query(load(data_dir, profile).graph, name, bound)
+    else:
+        from ldngraph.export import GRAPH_NAME
+        from ldngraph.store import open_query_store
+
+        graph = graph_iri or str(GRAPH_NAME)
+        store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
+        result = run_query_on_store(store, name, bound)
+        store.close()
     _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)
 

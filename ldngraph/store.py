@@ -18,7 +18,7 @@ refuse variables that are not in the SELECT projection, which parameters usually
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -418,6 +418,20 @@ def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) ->
     raise StoreError(f"unknown store '{spec}'; use {SPEC_HELP}")
 
 
+def open_query_store(
+    spec: str, load_graph: Callable[[], Graph], *, graph: str | None = None, timeout: float = 60.0
+) -> GraphStore:
+    """A store ready to query: ``memory`` and ``oxigraph`` are filled with ``load_graph()``;
+    ``oxigraph:PATH`` and endpoints are queried as they are (fill them with ``ldngraph push``)."""
+    store = open_store(spec, graph=graph, timeout=timeout)
+    if not is_persistent(spec):
+        store.load(load_graph())
+    elif isinstance(store, OxigraphStore) and len(store) == 0:
+        store.close()
+        raise StoreError(f"store '{spec}' is empty; fill it first with: ldngraph push --store {spec}")
+    return store
+
+
 def is_persistent(spec: str) -> bool:
     """True for stores that keep their content (a directory or a server) between runs."""
     return spec.startswith(("oxigraph:", "http://", "https://"))
@@ -434,6 +448,7 @@ __all__ = [
     "inject_values",
     "is_persistent",
     "normalise_literal",
+    "open_query_store",
     "open_store",
     "to_oxigraph_term",
     "to_python",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from ldngraph.endpoint import EndpointStore, get_update_url
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.locations import get_queries_dir
 from ldngraph.pipeline import Built, load
+from ldngraph.query import list_queries, run_query, run_query_on_store
 from ldngraph.store import GraphStore, OxigraphStore, QueryRows, inject_values, open_store, to_python
 from ldngraph.vocab import to_iri
 
@@ -252,41 +254,84 @@ def test_push_refuses_a_store_that_forgets(mini_dir: Path) -> None:
     assert "keeps nothing after the command" in result.output
 
 
-# -- every shipped query, unchanged, on every local backend --------------------------------------
+# -- every shipped query, unchanged, on every backend ---------------------------------------------
 
 QUERY_FILES = sorted(get_queries_dir().glob("*.rq"))
 
 
+def query_cases() -> list[tuple[str, dict[str, str]]]:
+    """Every named query without parameters (where it can) and with every documented example."""
+    cases: list[tuple[str, dict[str, str]]] = []
+    for named in list_queries():
+        examples = {p.name: p.example for p in named.parameters if p.example is not None}
+        if not any(p.required for p in named.parameters):
+            cases.append((named.name, {}))
+        if examples:
+            cases.append((named.name, examples))
+    return cases
+
+
+QUERY_CASES = query_cases()
+QUERY_IDS = [f"{name}-{'examples' if params else 'plain'}" for name, params in QUERY_CASES]
+
+
+def tidy(rows: tuple[tuple[object, ...], ...], digits: int = 9) -> list[tuple[object, ...]]:
+    """Rows as sorted tuples, floats to ``digits`` significant digits and space-separated lists
+    sorted (GROUP_CONCAT order is engine-defined)."""
+
+    def one(value: object) -> object:
+        if isinstance(value, float):
+            return float(f"{value:.{digits}g}")
+        if isinstance(value, str):
+            return " ".join(sorted(value.split(" ")))
+        return value
+
+    return sorted((tuple(map(one, row)) for row in rows), key=repr)
+
+
 def loose(rows: QueryRows, digits: int = 9) -> list[tuple[object, ...]]:
-    """Canonical rows with space-separated lists sorted: GROUP_CONCAT order is engine-defined."""
-    return sorted(
-        (
-            tuple(" ".join(sorted(v.split(" "))) if isinstance(v, str) else v for v in row)
-            for row in rows.canonical(digits)
-        ),
-        key=repr,
-    )
+    return tidy(rows.rows, digits)
 
 
 @pytest.fixture(scope="module")
-def shipped_stores() -> Iterator[dict[str, GraphStore]]:
-    graph = load().graph
+def shipped() -> Built:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def shipped_stores(shipped: Built) -> Iterator[dict[str, GraphStore]]:
     opened = {spec: open_store(spec) for spec in ("memory", "oxigraph")}
     for store in opened.values():
-        store.load(graph)
+        store.load(shipped.graph)
     yield opened
 
 
-@pytest.mark.parametrize("path", QUERY_FILES, ids=[p.stem for p in QUERY_FILES])
-def test_every_query_file_gives_the_same_rows_everywhere(
-    path: Path, shipped_stores: dict[str, GraphStore]
+def test_query_cases_cover_every_file() -> None:
+    assert {name for name, _ in QUERY_CASES} == {p.stem for p in QUERY_FILES}
+
+
+@pytest.mark.parametrize(("name", "params"), QUERY_CASES, ids=QUERY_IDS)
+def test_every_query_gives_the_same_rows_on_every_local_store(
+    name: str, params: dict[str, str], shipped: Built, shipped_stores: dict[str, GraphStore]
 ) -> None:
-    text = path.read_text(encoding="utf-8")
-    memory = shipped_stores["memory"].query(text)
-    oxigraph = shipped_stores["oxigraph"].query(text)
-    assert memory.rows, f"{path.name} returns no rows on the shipped data"
-    assert oxigraph.columns == memory.columns
-    assert loose(oxigraph) == loose(memory)
+    reference = run_query(shipped.graph, name, params)
+    assert reference.rows or params, f"{name} returns no rows on the shipped data"
+    for spec, store in shipped_stores.items():
+        result = run_query_on_store(store, name, params)
+        assert result.columns == reference.columns, spec
+        assert tidy(result.rows) == tidy(reference.rows), spec
+
+
+def test_query_command_on_a_pushed_disk_store(tmp_path: Path) -> None:
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    args = ["query", "paths_to_condition", "--param", "source=LDN", "--format", "json"]
+    empty = CliRunner().invoke(cli, [*args, "--store", spec])
+    assert empty.exit_code != 0 and "is empty; fill it first with: ldngraph push" in str(empty.exception)
+    assert CliRunner().invoke(cli, ["push", "--store", spec]).exit_code == 0
+    local = CliRunner().invoke(cli, args)
+    on_disk = CliRunner().invoke(cli, [*args, "--store", spec])
+    assert local.exit_code == on_disk.exit_code == 0
+    assert json.loads(on_disk.stdout) == json.loads(local.stdout) != []
 
 
 @pytest.mark.parametrize(
