@@ -28,6 +28,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         raise ExportError(f"{target}: cannot write there ({exc.strerror}); pick a writable path") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates 0600 files; give the result the permissions a plain open() would (umask).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)

@@ -113,6 +113,10 @@ def _add_publication(graph: Graph, pub: Publication) -> None:
     graph.add((node, DCTERMS.identifier, Literal(pub.id)))
     graph.add((node, LDN.citationStatus, Literal(pub.status.value)))
     graph.add((node, LDN.retracted, Literal(pub.retracted)))
+    if pub.pubmed_check is not None:
+        graph.add((node, LDN.pubmedCheck, Literal(pub.pubmed_check.value)))
+    for field in pub.pubmed_mismatch:
+        graph.add((node, LDN.pubmedMismatch, Literal(field)))
     graph.add((node, LDN.citation, Literal(pub.citation)))
     graph.add((node, RDFS.seeAlso, Literal(pub.url, datatype=XSD.anyURI)))
     if pub.pmid:

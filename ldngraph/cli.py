@@ -255,6 +255,230 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
 
 
+# -- pubmed --
+
+cache_option = click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="PubMed cache directory (default: <data>/pubmed).",
+)
+
+
+def eutils_options(func: F) -> F:
+    timeout = click.option(
+        "--timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds per request."
+    )
+    base_url = click.option(
+        "--base-url", default=None, help="E-utilities URL (default: NCBI or LDNGRAPH_EUTILS_URL)."
+    )
+    return base_url(timeout(func))
+
+
+def _pubmed_cache(data_dir: Path | None, cache_dir: Path | None) -> Any:
+    from ldngraph.ingest.cache import PubMedCache, get_cache_dir
+
+    return PubMedCache(cache_dir or get_cache_dir(data_dir))
+
+
+def _entrez_client(base_url: str | None, timeout: float | None) -> Any:
+    from ldngraph.ingest.entrez import EntrezClient, read_entrez_config
+
+    return EntrezClient(read_entrez_config(base_url=base_url, timeout=timeout))
+
+
+@cli.command()
+@click.argument("pmids", nargs=-1)
+@click.option("--query", default=None, help="A PubMed search; fetch every hit (history server).")
+@click.option("--max", "max_results", type=click.IntRange(1, 10_000), default=10_000, show_default=True)
+@data_option
+@cache_option
+@eutils_options
+@format_option("table", "json")
+def fetch(
+    pmids: tuple[str, ...],
+    query: str | None,
+    max_results: int,
+    data_dir: Path | None,
+    cache_dir: Path | None,
+    base_url: str | None,
+    timeout: float | None,
+    fmt: str,
+) -> None:
+    """Fetch PubMed records by PMID or by --query into the local cache (resumable)."""
+    from ldngraph.ingest.entrez import fetch_pmids, fetch_query
+
+    if bool(pmids) == bool(query):
+        raise click.UsageError("give PMIDs or --query (one of the two)")
+    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_dir)
+    ids = [p.removeprefix("PMID:").strip() for p in pmids]
+    if query:
+        report = fetch_query(client, cache, query, max_results=max_results, progress=True)
+    else:
+        report = fetch_pmids(client, cache, ids, progress=True)
+    out = report.model_dump(mode="json", exclude={"search": {"pmids"}}) | {"cache": str(cache.directory)}
+    click.echo(json.dumps(out, indent=2)) if fmt == "json" else _echo_table(out)
+
+
+@cli.command("import-pubmed")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@data_option
+@cache_option
+def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Path | None) -> None:
+    """Merge PubMed XML (.xml, .xml.gz) or MEDLINE files into the local cache."""
+    from ldngraph.ingest.cache import import_files
+
+    cache = _pubmed_cache(data_dir, cache_dir)
+    counts = import_files(cache, files, progress=True)
+    for name, count in counts.items():
+        click.echo(f"{name}\t{count} records")
+    click.echo(f"cache {cache.directory} now holds {len(cache)} records", err=True)
+
+
+@cli.command("verify-citations")
+@data_option
+@cache_option
+@format_option("table", "json")
+def verify_citations_command(data_dir: Path | None, cache_dir: Path | None, fmt: str) -> None:
+    """Compare curated publications with cached PubMed records: verified / mismatch / unresolved."""
+    from ldngraph.citations import summarise_checks, verify_citations
+    from ldngraph.ingest.cache import PubMedCache, get_cache_dir
+    from ldngraph.ingest.curated import read_knowledge_base
+    from ldngraph.locations import get_data_dir
+
+    directory = data_dir or get_data_dir()
+    checks = verify_citations(
+        read_knowledge_base(directory), PubMedCache(cache_dir or get_cache_dir(directory))
+    )
+    if fmt == "json":
+        rows = [c.model_dump(mode="json") for c in checks]
+        click.echo(json.dumps({"summary": summarise_checks(checks), "publications": rows}, indent=2))
+        return
+    for c in checks:
+        diffs = "; ".join(f"{d.field}: curated {d.curated!r} vs PubMed {d.pubmed!r}" for d in c.differences)
+        click.echo(f"{c.publication:<16} {c.check.value:<10} {'RETRACTED ' if c.retracted else ''}{diffs}")
+    _echo_table(summarise_checks(checks))
+
+
+@cli.command("triage")
+@click.option("--query", required=True, help="A PubMed search, e.g. 'low dose naltrexone'.")
+@click.option("--max", "max_results", type=click.IntRange(1, 10_000), default=500, show_default=True)
+@data_option
+@cache_option
+@eutils_options
+@format_option("table", "json")
+def triage_command(
+    query: str,
+    max_results: int,
+    data_dir: Path | None,
+    cache_dir: Path | None,
+    base_url: str | None,
+    timeout: float | None,
+    fmt: str,
+) -> None:
+    """List PMIDs a PubMed search finds that data/ does not cite yet: the curator's queue."""
+    from ldngraph.citations import format_triage, triage
+    from ldngraph.ingest.curated import read_knowledge_base
+    from ldngraph.ingest.entrez import fetch_query
+    from ldngraph.locations import get_data_dir
+
+    kb = read_knowledge_base(data_dir or get_data_dir())
+    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_dir)
+    report = fetch_query(client, cache, query, max_results=max_results, progress=True)
+    items = triage(kb, cache, report.search.pmids if report.search else ())
+    if fmt == "json":
+        click.echo(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+    else:
+        click.echo("\n".join(format_triage(items)))
+    click.echo(f"{len(items)} of {report.requested} hits are not cited in data/", err=True)
+
+
+# -- see the evidence: viz, plot, report --
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
+@click.option(
+    "--focus", default=None, help="Draw only this entity's neighbourhood (CURIE, label or synonym)."
+)
+@click.option("--depth", type=click.IntRange(min=0), default=None, help="Hops around --focus (default 1).")
+@click.option("--title", default="LDN evidence graph", show_default=True, help="Page title.")
+def viz(
+    data_dir: Path | None,
+    profile: Path | None,
+    output: Path,
+    focus: str | None,
+    depth: int | None,
+    title: str,
+) -> None:
+    """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
+    from ldngraph.pipeline import load
+    from ldngraph.viz import write_html
+
+    built = load(data_dir, profile)
+    write_html(built, output, focus=focus, depth=depth, title=title)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def plot() -> None:
+    """Static figures of the evidence (matplotlib)."""
+
+
+@plot.command("evidence-map")
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Image to write: .png, .svg or .pdf.",
+)
+def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Conditions x study design bubble chart (size = participants, colour = direction)."""
+    from ldngraph.pipeline import load
+    from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
+
+    get_format(output)  # fail before any work on a bad suffix
+    built = load(data_dir, profile)
+    write_evidence_map(built, output)
+    for line in describe(get_evidence_map(built.kb, built.graph)):
+        click.echo(line)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Brief to write: .md (Markdown) or .html.",
+)
+def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
+    from ldngraph.pipeline import load
+    from ldngraph.report import write_report
+
+    built = load(data_dir, profile)
+    write_report(built.kb, built.graph, output)
+    click.echo(f"wrote {output}", err=True)
+
+
 # -- stores and scale --
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -97,6 +98,14 @@ class CitationStatus(StrEnum):
     unresolved = "unresolved"  # no article could be matched; no title may be recorded
 
 
+class PubMedCheck(StrEnum):
+    """Outcome of comparing a publication's curated metadata with its cached PubMed record."""
+
+    verified = "verified"  # the PubMed record agrees on every curated field compared
+    mismatch = "mismatch"  # title, year, journal or DOI disagrees (see pubmed_mismatch)
+    unresolved = "unresolved"  # no PubMed record in the cache for this PMID
+
+
 class Indirectness(StrEnum):
     """Ways an evidence item answers a different question than the claim asks."""
 
@@ -105,6 +114,8 @@ class Indirectness(StrEnum):
     co_intervention = "co_intervention"  # e.g. LDN given with NAD+
     different_population = "different_population"
     different_condition = "different_condition"  # e.g. chronic pain in general for fibromyalgia
+    # the study tested another agent (e.g. the opioid growth factor), not naltrexone
+    different_agent = "different_agent"
 
 
 class Predicate(StrEnum):
@@ -226,6 +237,12 @@ class Publication(_Frozen):
     publication_types: tuple[str, ...] = Field(default=(), description="As indexed (e.g. PubMed types)")
     status: CitationStatus = Field(description="verified / content_match / unresolved")
     retracted: bool = Field(default=False, description="True if the publication has been retracted")
+    pubmed_check: PubMedCheck | None = Field(
+        default=None, description="Comparison with the cached PubMed record (None: not checked)"
+    )
+    pubmed_mismatch: tuple[str, ...] = Field(
+        default=(), description="Curated fields that disagree with PubMed (title, year, journal, doi)"
+    )
     sources: tuple[str, ...] = Field(default=(), description="URLs where the metadata was seen")
     notes: str | None = Field(default=None, description="Caveats, mislabels, discrepancies")
 
@@ -451,6 +468,13 @@ class KnowledgeBase(_Frozen):
     studies: tuple[Study, ...] = ()
     claims: tuple[Claim, ...] = ()
     sources: tuple[SourceDocument, ...] = ()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> KnowledgeBase:
+        """A copy without the cached indexes (pydantic copies ``__dict__``, where they live)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in ("entity_index", "publication_index", "study_index", "claim_index"):
+            copied.__dict__.pop(name, None)
+        return copied
 
     def entity(self, curie: str) -> Entity:
         return self.entity_index[curie]

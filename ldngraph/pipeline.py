@@ -13,6 +13,7 @@ from typing import Any
 from rdflib import Graph
 
 from ldngraph.build import to_graph
+from ldngraph.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir
 from ldngraph.model import KnowledgeBase
@@ -45,6 +46,7 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
     kb = read_knowledge_base(directory)
+    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, when data/pubmed/ exists
     scores = score_knowledge_base(kb, prof)
     return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
 

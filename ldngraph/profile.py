@@ -93,6 +93,7 @@ class Indirectness(_Frozen):
     co_intervention: float
     different_population: float
     different_condition: float
+    different_agent: float
 
     @model_validator(mode="after")
     def _units(self) -> Indirectness:

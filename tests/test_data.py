@@ -28,7 +28,9 @@ from ldngraph.model import (
     PMCID_RE,
     PMID_RE,
     Direction,
+    Effect,
     KnowledgeBase,
+    Predicate,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -394,6 +396,49 @@ def test_study_matches_reference(rid: str) -> None:
 
 
 # -- claims and coverage -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", STUDY_IDS)
+def test_study_outcome_kinds_match_entities(rid: str) -> None:
+    study = _kb().study_index[rid]
+    entities = _kb().entity_index
+    for i, row in enumerate(study.outcomes):
+        want = entities[row.outcome].outcome_kind
+        assert row.kind is want, (
+            f"data/studies.yaml: study '{rid}': outcomes[{i}] ({row.outcome}) has kind {row.kind.value} but "
+            f"the entity is {want.value if want else None}; use the entity's kind or another outcome entity "
+            "(e.g. LDNO:lab-safety for laboratory tests, LDNO:adverse-events for reported side effects)"
+        )
+
+
+#: Study effects that agree with each direction: a tolerability claim is supported when adverse events
+#: did not rise; any other claim is supported by an improvement and refuted by a null or worse result.
+_TOLERABILITY_EFFECTS = {
+    Direction.supports: {Effect.no_effect, Effect.improved},
+    Direction.refutes: {Effect.worsened},
+}
+_EFFICACY_EFFECTS = {
+    Direction.supports: {Effect.improved},
+    Direction.refutes: {Effect.no_effect, Effect.worsened},
+}
+
+
+@pytest.mark.parametrize("rid", CLAIM_IDS)
+def test_evidence_direction_matches_study_rows(rid: str) -> None:
+    claim = _kb().claim_index[rid]
+    studies = _kb().study_index
+    table = _TOLERABILITY_EFFECTS if claim.predicate is Predicate.well_tolerated_in else _EFFICACY_EFFECTS
+    for i, item in enumerate(claim.evidence):
+        study = studies[item.study]
+        if item.outcome is None or not study.outcomes:
+            continue
+        effects = {row.effect for row in study.outcomes if row.outcome == item.outcome}
+        where = f"data/claims.yaml: claim '{rid}': evidence[{i}] ({item.study}, {item.outcome})"
+        assert effects, f"{where}: the study records no {item.outcome} row; add it or fix the item's outcome"
+        assert effects & table[item.direction], (
+            f"{where}: direction {item.direction.value} but the study's rows say "
+            f"{sorted(e.value for e in effects)}; fix the direction or the study row"
+        )
 
 
 @pytest.mark.parametrize("rid", CLAIM_IDS)

@@ -44,3 +44,15 @@ def test_failed_write_leaves_old_file(mini_dir: Path, tmp_path: Path) -> None:
         write_rdf(load(mini_dir).graph, target, "xml")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.ttl"]
+
+
+def test_written_files_get_umask_permissions(mini_dir: Path, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        path = write_rdf(load(mini_dir).graph, tmp_path / "shared.ttl")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -59,3 +59,11 @@ def test_synthetic_corpus_is_valid_and_deterministic() -> None:
     directions = {e.direction for c in kb.claims for e in c.evidence}
     assert len(designs) >= 10 and len(directions) == 2
     assert len(kb.studies) == 300
+
+
+def test_cached_indexes_do_not_survive_a_copy() -> None:
+    kb = generate(20)
+    assert "syn-0" in kb.study_index  # computes and caches the index
+    smaller = kb.model_copy(update={"studies": kb.studies[1:]})
+    assert "syn-0" not in smaller.study_index
+    assert "syn-0" in kb.study_index

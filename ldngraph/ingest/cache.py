@@ -1,0 +1,131 @@
+"""The local PubMed cache: one JSON file per PMID, each written atomically.
+
+One file per record makes a killed run harmless (every record already written is complete, the
+one being written is a temporary file that is ignored), makes duplicates impossible, keeps diffs of
+``data/pubmed/`` reviewable, and lets a rerun ask E-utilities only for what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ldngraph.atomic import write_text_atomic
+from ldngraph.errors import PubMedError
+from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_file
+from ldngraph.locations import get_data_dir
+from ldngraph.model import PMID_RE
+
+#: Bumped when the record layout changes; older files are refetched.
+CACHE_FORMAT = 1
+
+
+def get_cache_dir(data_dir: Path | str | None = None) -> Path:
+    """Default cache directory: ``<data>/pubmed`` beside the curated YAML."""
+    return Path(data_dir if data_dir is not None else get_data_dir()) / "pubmed"
+
+
+def check_pmid(pmid: str) -> str:
+    """Return ``pmid`` if it is digits only, else raise :class:`PubMedError`."""
+    if not PMID_RE.match(pmid):
+        raise PubMedError(f"PMID '{pmid}' must be digits only (e.g. 37804660)")
+    return pmid
+
+
+class PubMedCache:
+    """PubMed records on disk, keyed by PMID (``<dir>/<pmid>.json``)."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+
+    def __repr__(self) -> str:
+        return f"PubMedCache({str(self.directory)!r})"
+
+    def _path(self, pmid: str) -> Path:
+        return self.directory / f"{check_pmid(pmid)}.json"
+
+    def exists(self) -> bool:
+        return self.directory.is_dir()
+
+    def pmids(self) -> set[str]:
+        """PMIDs with a complete record (temporary files of an interrupted write are ignored)."""
+        if not self.directory.is_dir():
+            return set()
+        return {p.stem for p in self.directory.glob("*.json") if PMID_RE.match(p.stem)}
+
+    def __contains__(self, pmid: object) -> bool:
+        return isinstance(pmid, str) and PMID_RE.match(pmid) is not None and self._path(pmid).is_file()
+
+    def __len__(self) -> int:
+        return len(self.pmids())
+
+    def missing(self, pmids: Iterable[str]) -> list[str]:
+        """The given PMIDs that are not cached, in order, without repeats."""
+        seen = self.pmids()
+        out: list[str] = []
+        for pmid in pmids:
+            if pmid not in seen:
+                seen.add(pmid)
+                out.append(pmid)
+        return out
+
+    def get(self, pmid: str) -> PubMedRecord | None:
+        """The cached record, or None."""
+        path = self._path(pmid)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            payload = json.loads(text)
+            if payload.get("format") != CACHE_FORMAT:
+                return None
+            return PubMedRecord.model_validate(payload["record"])
+        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            first = str(exc).splitlines()[0]
+            raise PubMedError(
+                f"{path}: not a valid cached PubMed record ({first}); delete it and fetch again"
+            ) from None
+
+    def put(self, record: PubMedRecord, *, source: str) -> None:
+        """Write one record atomically (replacing an older copy)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = {"format": CACHE_FORMAT, "source": source, "record": record.model_dump(mode="json")}
+        write_text_atomic(self._path(record.pmid), json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+
+    def put_many(self, records: Iterable[PubMedRecord], *, source: str) -> int:
+        count = 0
+        for record in records:
+            self.put(record, source=source)
+            count += 1
+        return count
+
+    def records(self) -> Iterator[PubMedRecord]:
+        """Every cached record, by PMID."""
+        for pmid in sorted(self.pmids(), key=int):
+            record = self.get(pmid)
+            if record is not None:
+                yield record
+
+
+def import_files(cache: PubMedCache, paths: Iterable[Path], *, progress: bool = False) -> dict[str, int]:
+    """Merge the records of PubMed XML / MEDLINE files into ``cache``; returns counts per file.
+
+    Every file is read through once to check it before anything is written, so a malformed file
+    (truncated, wrong root, missing PMID...) raises :class:`PubMedError` and leaves the cache as it was.
+    """
+    from tqdm import tqdm
+
+    paths = list(paths)
+    counts = {str(path): sum(1 for _ in iter_pubmed_file(path)) for path in paths}
+    with tqdm(
+        total=sum(counts.values()), desc="import", unit="rec", disable=not progress, leave=False
+    ) as bar:
+        for path in paths:
+            for record in iter_pubmed_file(path):
+                cache.put(record, source=f"file:{path.name}")
+                bar.update(1)
+    return counts

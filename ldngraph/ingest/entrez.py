@@ -1,0 +1,336 @@
+"""Fetch PubMed records from NCBI E-utilities into the local cache.
+
+Why not plain ``Bio.Entrez.esearch/efetch``: in Biopython 1.88 the E-utilities URLs are hard-coded
+(tests could not point them at a local server), ``urlopen`` is called without a timeout (a stalled
+reply hangs forever), HTTP 429/5xx are retried immediately without any pause and other errors after
+a fixed 15 s, and email/API key are module globals. So the HTTP call is ours (urllib, a socket
+timeout, a rate limit, exponential backoff), and the replies are parsed with ``Bio.Entrez.read``
+(esearch, validated against Biopython's bundled DTD) and with our streaming parser (efetch XML).
+
+Nothing here runs at import time: no email is set, no directory is created, no request is made.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import logging
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldngraph.errors import PubMedError
+from ldngraph.ingest.cache import PubMedCache, check_pmid
+from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+#: NCBI asks for at most 200 ids per efetch request.
+MAX_BATCH = 200
+#: PubMed esearch returns at most the first 10,000 ids of a search.
+MAX_SEARCH = 10_000
+
+
+class EntrezConfig(BaseModel):
+    """Who we are to NCBI and how we talk to E-utilities."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: str | None = Field(default=None, description="Contact email NCBI asks for (NCBI_EMAIL)")
+    api_key: str | None = Field(default=None, description="NCBI API key (NCBI_API_KEY): 10 req/s, not 3")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="E-utilities base URL (tests: a local one)")
+    tool: str = Field(default="ldngraph", description="The 'tool' parameter sent to NCBI")
+    timeout: float = Field(default=30.0, gt=0, description="Socket timeout per request, seconds")
+    max_tries: int = Field(default=5, ge=1, description="Attempts per request (429, 5xx, timeouts)")
+    backoff: float = Field(default=1.0, ge=0, description="First retry delay, doubled on each retry")
+    max_backoff: float = Field(default=60.0, ge=0, description="Longest retry delay, seconds")
+    batch_size: int = Field(default=MAX_BATCH, ge=1, le=MAX_BATCH, description="PMIDs per efetch")
+
+    @property
+    def requests_per_second(self) -> float:
+        """NCBI's limit: 3 requests/s without an API key, 10 with one."""
+        return 10.0 if self.api_key else 3.0
+
+
+def get_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """``$LDNGRAPH_CONFIG``, else ``$XDG_CONFIG_HOME/ldngraph/config.toml`` (``~/.config``)."""
+    env = os.environ if env is None else env
+    if env.get("LDNGRAPH_CONFIG"):
+        return Path(env["LDNGRAPH_CONFIG"])
+    base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else Path.home() / ".config"
+    return base / "ldngraph" / "config.toml"
+
+
+_ENV_VARS = (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY"), ("base_url", "LDNGRAPH_EUTILS_URL"))
+
+
+def read_entrez_config(
+    env: Mapping[str, str] | None = None, config_path: Path | None = None, **overrides: Any
+) -> EntrezConfig:
+    """Settings from the config file's ``[entrez]`` table, then the environment, then ``overrides``.
+
+    Environment: ``NCBI_EMAIL``, ``NCBI_API_KEY``, ``LDNGRAPH_EUTILS_URL``. Overrides that are None
+    are ignored (so CLI options can be passed straight through).
+    """
+    env = os.environ if env is None else env
+    path = config_path or get_config_path(env)
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("entrez", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise PubMedError(f"{path}: not valid TOML ({exc}); fix or remove the file") from None
+        if not isinstance(table, dict):
+            raise PubMedError(f"{path}: [entrez] must be a table (email = '...', api_key = '...')")
+        values.update(table)
+    for key, var in (
+        ("email", "NCBI_EMAIL"),
+        ("api_key", "NCBI_API_KEY"),
+        ("base_url", "LDNGRAPH_EUTILS_URL"),
+    ):
+        if env.get(var):
+            values[key] = env[var]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return EntrezConfig(**values)
+    except ValueError as exc:
+        raise PubMedError(f"{path} / environment: bad E-utilities setting: {exc}") from None
+
+
+class RateLimiter:
+    """At most ``per_second`` calls per second, spaced evenly."""
+
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+
+    def wait(self) -> None:
+        now = self._clock()
+        if now < self._next:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+_RETRY_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
+
+
+class SearchResult(BaseModel):
+    """An esearch reply: the hit count, the PMIDs returned and the history-server handle."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    count: int
+    pmids: tuple[str, ...]
+    webenv: str | None = None
+    query_key: str | None = None
+
+
+class FetchReport(BaseModel):
+    """What a fetch did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requested: int = Field(description="Distinct PMIDs asked for (or found by the search)")
+    already_cached: int = Field(description="Of those, already in the cache")
+    fetched: int = Field(description="Records newly written to the cache")
+    not_found: tuple[str, ...] = Field(default=(), description="PMIDs PubMed returned no record for")
+    requests: int = Field(default=0, description="HTTP requests made (including retries)")
+    search: SearchResult | None = None
+
+
+class EntrezClient:
+    """Talks to E-utilities: rate limited, with timeouts and exponential backoff."""
+
+    def __init__(
+        self,
+        config: EntrezConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._limiter = limiter or RateLimiter(config.requests_per_second)
+        self.requests = 0
+        if not config.email:
+            log.warning("no contact email for NCBI: set NCBI_EMAIL or email in %s", get_config_path())
+
+    def call(self, utility: str, params: Mapping[str, str]) -> bytes:
+        """POST ``params`` to ``<base_url>/<utility>.fcgi`` and return the body, retrying transient errors."""
+        cfg = self.config
+        url = cfg.base_url.rstrip("/") + f"/{utility}.fcgi"
+        full = {**params, "tool": cfg.tool, "email": cfg.email, "api_key": cfg.api_key}
+        data = urlencode({k: v for k, v in full.items() if v is not None}).encode("ascii")
+        problem = ""
+        for attempt in range(1, cfg.max_tries + 1):
+            self._limiter.wait()
+            self.requests += 1
+            retry_after: float | None = None
+            try:
+                with urlopen(Request(url, data=data, method="POST"), timeout=cfg.timeout) as reply:
+                    body: bytes = reply.read()
+                return body
+            except HTTPError as exc:
+                exc.close()
+                if exc.code != 429 and not 500 <= exc.code < 600:
+                    raise PubMedError(f"{utility}: HTTP {exc.code} {exc.reason} from {url}") from None
+                problem = f"HTTP {exc.code} {exc.reason}"
+                retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+            except _RETRY_ERRORS as exc:
+                reason = getattr(exc, "reason", None) or exc
+                problem = f"{type(exc).__name__}: {reason}"
+            if attempt < cfg.max_tries:
+                delay = min(cfg.max_backoff, cfg.backoff * 2 ** (attempt - 1))
+                delay = max(delay, min(retry_after or 0.0, cfg.max_backoff))
+                log.warning(
+                    "%s: %s; retry %d/%d in %.2fs", utility, problem, attempt, cfg.max_tries - 1, delay
+                )
+                self._sleep(delay)
+        raise PubMedError(
+            f"{utility}: gave up after {cfg.max_tries} tries ({problem}) at {url}; "
+            "check the network or try again later (cached records are kept)"
+        )
+
+    def esearch(self, query: str, *, retmax: int = MAX_SEARCH) -> SearchResult:
+        """Search PubMed, keeping the result on the history server (``usehistory=y``)."""
+        from Bio import Entrez
+
+        retmax = min(retmax, MAX_SEARCH)
+        body = self.call("esearch", {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax)})
+        try:
+            reply = Entrez.read(io.BytesIO(body))  # type: ignore[no-untyped-call]
+        except Exception as exc:  # Bio.Entrez raises several unrelated types on a bad reply
+            raise PubMedError(f"esearch reply for '{query}' is not an eSearchResult ({exc})") from None
+        if "ERROR" in reply:
+            raise PubMedError(f"esearch for '{query}' failed: {reply['ERROR']}")
+        count = int(reply["Count"])
+        if count > retmax:
+            log.warning("esearch '%s': %d hits, only the first %d are used", query, count, retmax)
+        return SearchResult(
+            query=query,
+            count=count,
+            pmids=tuple(str(p) for p in reply["IdList"]),
+            webenv=str(reply["WebEnv"]) if reply.get("WebEnv") else None,
+            query_key=str(reply["QueryKey"]) if reply.get("QueryKey") else None,
+        )
+
+    def efetch(self, params: Mapping[str, str], what: str) -> list[PubMedRecord]:
+        """efetch PubMed XML (by ``id`` or by history ``WebEnv``/``query_key``) and parse it."""
+        body = self.call("efetch", {"db": "pubmed", "retmode": "xml", **params})
+        return list(iter_pubmed_xml(io.BytesIO(body), name=f"efetch reply for {what}"))
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[tuple[int, Sequence[str]]]:
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]
+
+
+def _progress(total: int, *, enabled: bool, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rec", file=sys.stderr, disable=not enabled, leave=False)
+
+
+def fetch_pmids(
+    client: EntrezClient, cache: PubMedCache, pmids: Sequence[str], *, progress: bool = False
+) -> FetchReport:
+    """Fetch the given PMIDs that are not cached yet, in batches, writing each batch as it arrives."""
+    wanted = list(dict.fromkeys(pmids))
+    for pmid in wanted:
+        check_pmid(pmid)  # fail before any request
+    missing = cache.missing(wanted)
+    before = client.requests
+    fetched, not_found = 0, []
+    with _progress(len(missing), enabled=progress, desc="efetch") as bar:
+        for _, batch in _chunks(missing, client.config.batch_size):
+            what = f"PMIDs {batch[0]}..{batch[-1]}"
+            records = {r.pmid: r for r in client.efetch({"id": ",".join(batch)}, what)}
+            for pmid in batch:
+                if pmid in records:
+                    cache.put(records[pmid], source="efetch")
+                    fetched += 1
+                else:
+                    not_found.append(pmid)
+            bar.update(len(batch))
+    return FetchReport(
+        requested=len(wanted),
+        already_cached=len(wanted) - len(missing),
+        fetched=fetched,
+        not_found=tuple(not_found),
+        requests=client.requests - before,
+    )
+
+
+def fetch_query(
+    client: EntrezClient,
+    cache: PubMedCache,
+    query: str,
+    *,
+    max_results: int = MAX_SEARCH,
+    progress: bool = False,
+) -> FetchReport:
+    """Search, then efetch the hits from the history server in windows, skipping windows fully cached.
+
+    A rerun after an interruption asks only for windows that still hold an uncached PMID.
+    """
+    before = client.requests
+    search = client.esearch(query, retmax=max_results)
+    pmids = search.pmids[:max_results]
+    missing = set(cache.missing(pmids))
+    fetched, not_found = 0, []
+    with _progress(len(missing), enabled=progress, desc="efetch") as bar:
+        for start, window in _chunks(pmids, client.config.batch_size):
+            todo = [p for p in window if p in missing]
+            if not todo:
+                continue
+            if search.webenv and search.query_key:
+                params = {
+                    "WebEnv": search.webenv,
+                    "query_key": search.query_key,
+                    "retstart": str(start),
+                    "retmax": str(len(window)),
+                }
+            else:
+                params = {"id": ",".join(todo)}
+            records = {r.pmid: r for r in client.efetch(params, f"'{query}' hits {start + 1}..")}
+            for pmid in todo:
+                if pmid in records:
+                    cache.put(records[pmid], source="efetch")
+                    fetched += 1
+                else:
+                    not_found.append(pmid)
+            bar.update(len(todo))
+    return FetchReport(
+        requested=len(pmids),
+        already_cached=len(pmids) - len(missing),
+        fetched=fetched,
+        not_found=tuple(not_found),
+        requests=client.requests - before,
+        search=search,
+    )

@@ -1,0 +1,229 @@
+"""Evidence map: where the evidence on LDN is thick or thin.
+
+Left panel: conditions x study design; bubble area = participants (sum of n over the distinct
+studies in the cell), colour = direction of the evidence (supports / refutes / mixed). Right panel:
+per condition, how many claims sit at each certainty level. matplotlib is imported lazily and run on
+the Agg backend, so this works headless.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Graph
+
+from ldngraph.atomic import write_with_atomic
+from ldngraph.errors import ExportError
+from ldngraph.model import Design, Direction, EntityKind, KnowledgeBase
+from ldngraph.view import CERTAINTIES, UNSCORED, certainty_label, design_label, get_claim_scores
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ldngraph.pipeline import Built
+
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+DIRECTION_COLOUR = {"supports": "#1b7837", "refutes": "#b2182b", "mixed": "#e08214"}
+CERTAINTY_COLOUR = {
+    "high": "#1a9850",
+    "moderate": "#91cf60",
+    "low": "#fee08b",
+    "very_low": "#fc8d59",
+    UNSCORED: "#bdbdbd",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One condition x design cell of the map."""
+
+    condition: str
+    design: Design
+    studies: tuple[str, ...]
+    participants: int
+    direction: str  # supports / refutes / mixed
+
+
+@dataclass(frozen=True)
+class EvidenceMap:
+    conditions: tuple[tuple[str, str], ...]  # (CURIE, label), in display order
+    designs: tuple[Design, ...]
+    cells: tuple[Cell, ...]
+    certainty: dict[str, dict[str, int]]  # condition CURIE -> certainty -> number of claims
+
+
+def get_evidence_map(kb: KnowledgeBase, graph: Graph) -> EvidenceMap:
+    """Aggregate the claims whose object is a condition into map cells (pure; no plotting)."""
+    entities, studies = kb.entity_index, kb.study_index
+    scores = get_claim_scores(kb, graph)
+    by_cell: dict[tuple[str, Design], dict[str, set[Direction]]] = {}
+    certainty: dict[str, dict[str, int]] = {}
+    for claim in kb.claims:
+        ent = entities.get(claim.object)
+        if ent is None or ent.kind is not EntityKind.condition:
+            continue
+        level = scores[claim.id].certainty or UNSCORED
+        counts = certainty.setdefault(ent.id, {})
+        counts[level] = counts.get(level, 0) + 1
+        for item in claim.evidence:
+            study = studies[item.study]
+            cell = by_cell.setdefault((ent.id, study.design), {})
+            cell.setdefault(study.id, set()).add(item.direction)
+    cells = []
+    order = {d: i for i, d in enumerate(Design)}
+    for (cond, design), members in sorted(
+        by_cell.items(), key=lambda kv: (entities[kv[0][0]].label.casefold(), order[kv[0][1]])
+    ):
+        directions = set().union(*members.values())
+        direction = "mixed" if len(directions) > 1 else next(iter(directions)).value
+        n = sum(studies[s].n or 0 for s in members)
+        cells.append(Cell(cond, design, tuple(sorted(members)), n, direction))
+    used = {c.condition for c in cells}
+    conditions = tuple(sorted(((c, entities[c].label) for c in used), key=lambda t: t[1].casefold()))
+    designs = tuple(d for d in Design if any(c.design is d for c in cells))
+    return EvidenceMap(conditions, designs, tuple(cells), certainty)
+
+
+def _bubble_area(participants: int) -> float:
+    """Marker area in points^2: grows with sqrt(n); studies without n still get a visible dot."""
+    return 60.0 + 40.0 * math.sqrt(participants)
+
+
+def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrexone") -> Figure:
+    """Draw the evidence map (matplotlib Figure, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    if not emap.cells:
+        raise ExportError("nothing to plot: no claim has a condition as its object")
+    rows = {c: i for i, (c, _) in enumerate(emap.conditions)}
+    cols = {d: j for j, d in enumerate(emap.designs)}
+    height = max(4.0, 0.6 * len(rows) + 2.5)
+    fig = Figure(figsize=(max(10.0, 1.1 * len(cols) + 6.5), height), layout="constrained")
+    grid = fig.add_gridspec(1, 2, width_ratios=[max(3, len(cols)), 2.2])
+    ax, bar = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+
+    for cell in emap.cells:
+        x, y = cols[cell.design], rows[cell.condition]
+        ax.scatter(
+            x,
+            y,
+            s=_bubble_area(cell.participants),
+            color=DIRECTION_COLOUR[cell.direction],
+            alpha=0.75,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=3,
+        )
+        k = len(cell.studies)
+        text = (f"n={cell.participants}" if cell.participants else "no n") + (
+            f"\n{k} studies" if k > 1 else ""
+        )
+        ax.annotate(
+            text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top", fontsize=7
+        )
+    ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
+    ax.set_yticks(range(len(rows)), [label for _, label in emap.conditions])
+    ax.set_xlim(-0.6, len(cols) - 0.4)
+    ax.set_ylim(len(rows) - 0.2, -0.7)
+    ax.grid(True, color="#eeeeee", zorder=0)
+    ax.set_xlabel("study design (reviews count the participants they pool, which overlap the trials')")
+    ax.set_title("Studies by condition and design (bubble area = participants)", fontsize=10)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=colour, markersize=9, label=name)
+        for name, colour in DIRECTION_COLOUR.items()
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="#999999",
+            markersize=math.sqrt(_bubble_area(n)) / 1.2,
+            label=f"n = {n}",
+        )
+        for n in (10, 100)
+    ]
+    ax.legend(
+        handles=handles,
+        title="direction / size",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+        labelspacing=1.2,
+    )
+
+    levels = (*CERTAINTIES, UNSCORED)
+    left = [0.0] * len(rows)
+    for level in levels:
+        widths = [float(emap.certainty.get(c, {}).get(level, 0)) for c, _ in emap.conditions]
+        if any(widths):
+            bar.barh(
+                range(len(rows)),
+                widths,
+                left=left,
+                color=CERTAINTY_COLOUR[level],
+                edgecolor="white",
+                label=certainty_label(level),
+            )
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+    bar.set_yticks(range(len(rows)), [""] * len(rows))
+    bar.set_ylim(len(rows) - 0.2, -0.7)
+    bar.set_xlabel("claims")
+    bar.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bar.set_title("Certainty of the claims per condition", fontsize=10)
+    bar.legend(
+        title="certainty",
+        fontsize=8,
+        title_fontsize=8,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18),
+        ncol=3,
+        frameon=False,
+    )
+    fig.suptitle(title, fontsize=13)
+    return fig
+
+
+def get_format(path: Path | str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ExportError(f"{path}: unknown image suffix '{suffix}'; use one of {', '.join(FORMATS)}")
+    return FORMATS[suffix]
+
+
+def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
+    """Draw the evidence map of ``built`` and write it (png/svg/pdf by suffix) atomically."""
+    fmt = get_format(path)
+    fig = to_figure(get_evidence_map(built.kb, built.graph), **kwargs)
+    import matplotlib
+
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+
+    def save(handle: Any) -> None:
+        # SVG text stays text (searchable, accessible) rather than glyph paths.
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
+            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata)
+
+    return write_with_atomic(path, save)
+
+
+def describe(emap: EvidenceMap) -> Sequence[str]:
+    """One line per cell, for the CLI's stdout (and for readers without an image viewer)."""
+    labels = dict(emap.conditions)
+    return [
+        f"{labels[c.condition]}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
+        f"participants={c.participants}\t{c.direction}"
+        for c in emap.cells
+    ]

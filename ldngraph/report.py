@@ -1,0 +1,481 @@
+"""Evidence brief: templated, deterministic text generated from the graph, every sentence cited.
+
+The brief has one section per condition and per mechanism (what is claimed, by which studies, the
+certainty and why, conflicts, gaps) and a section on where the primary studies depart from the seed
+summary. Every sentence except headings and gap statements ends with its citations in the form
+``(PMID 38226027; DOI 10.1000/x)``; gap statements start with ``Gap:``. The text is built as
+blocks first, then rendered to Markdown or to (escaped) HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rdflib import Graph
+
+from ldngraph.atomic import write_text_atomic
+from ldngraph.errors import ExportError
+from ldngraph.model import (
+    PRECLINICAL_DESIGNS,
+    RANDOMISED_DESIGNS,
+    SECONDARY_DESIGNS,
+    CitationStatus,
+    Claim,
+    Design,
+    Direction,
+    Entity,
+    EntityKind,
+    KnowledgeBase,
+    Population,
+    Publication,
+    SourceDocument,
+)
+from ldngraph.view import (
+    ClaimScoreView,
+    EvidenceRow,
+    certainty_label,
+    claims_about,
+    design_label,
+    entities_of_kind,
+    get_claim_scores,
+    get_evidence_rows,
+    reason_label,
+)
+
+Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
+
+#: One year of treatment or follow-up: the threshold for "long-term" safety data.
+LONG_TERM_WEEKS = 52
+#: Designs that observe no participants and report no data of their own.
+NON_EMPIRICAL = SECONDARY_DESIGNS | {Design.commentary}
+
+_GAP_TEXT = {
+    "no_long_term_safety_data": "no long-term safety data",
+    "off_label_use": "LDN use is off-label (not approved for these conditions)",
+    "no_rct": "no randomised controlled trial",
+    "no_large_rct": "no large randomised controlled trial",
+    "few_objective_outcomes": "few objective outcomes; most are patient-reported",
+    "mechanism_unproven_in_humans": "the mechanism is not shown in humans",
+    "no_clinical_data": "no clinical data",
+    "preclinical_only": "only preclinical (animal or cell) data",
+    "unverified_citation": "rests on a citation that could not be verified",
+}
+
+
+def gap_text(code: str) -> str:
+    """Readable text of a gap code (codes as in data/sources.yaml and queries/gaps.rq)."""
+    return _GAP_TEXT.get(code, code.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One heading, sentence, list item or gap statement of the brief."""
+
+    kind: Kind
+    text: str
+    cites: tuple[Publication, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind in ("sentence", "item") and not self.cites:
+            raise ExportError(f"internal: uncited sentence in the brief: {self.text!r}")
+
+
+_INNER_STOP = re.compile(r"\.\s+([A-Z])(?=[a-z])|\.\s+(?=[A-Z])")
+
+
+def _clause(text: str) -> str:
+    """Record text used inside a sentence: no trailing full stop, and inner sentence breaks
+    turned into semicolons, so the citation that closes the sentence covers all of it."""
+    text = text.strip().rstrip(".").strip()
+    return _INNER_STOP.sub(lambda m: "; " + (m.group(1).lower() if m.group(1) else ""), text)
+
+
+def _pubs(rows: Iterable[EvidenceRow]) -> tuple[Publication, ...]:
+    seen: dict[str, Publication] = {}
+    for row in rows:
+        for pub in row.publications:
+            seen.setdefault(pub.id, pub)
+    return tuple(seen.values())
+
+
+def _study_phrase(row: EvidenceRow) -> str:
+    study = row.study
+    bits = [design_label(study.design), f"n={study.n}" if study.n else "n not reported"]
+    if study.year:
+        bits.append(str(study.year))
+    return f"{study.label} ({', '.join(bits)})"
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _range(values: Sequence[int], prefix: str = "") -> str:
+    low, high = min(values), max(values)
+    return f"{prefix}{low}" if low == high else f"{prefix}{low} to {high}"
+
+
+def _is_primary_human(row: EvidenceRow) -> bool:
+    return row.study.is_human and row.study.design not in NON_EMPIRICAL
+
+
+class _Writer:
+    """Builds the blocks of the brief from a knowledge base and its (possibly scored) graph."""
+
+    def __init__(self, kb: KnowledgeBase, graph: Graph) -> None:
+        self.kb = kb
+        self.scores = get_claim_scores(kb, graph)
+        self.blocks: list[Block] = []
+
+    def add(self, kind: Kind, text: str, cites: Iterable[Publication] = ()) -> None:
+        self.blocks.append(Block(kind, text, tuple(cites)))
+
+    # -- one claim -------------------------------------------------------------------------
+
+    def claim(self, claim: Claim) -> None:
+        entities = self.kb.entity_index
+        rows = get_evidence_rows(self.kb, claim)
+        sup = [r for r in rows if r.item.direction is Direction.supports]
+        ref = [r for r in rows if r.item.direction is Direction.refutes]
+        self.add("h4", f"Claim: {_clause(claim.statement)}")
+        qual = [f"{k} {entities[v].label if v in entities else v}" for k, v in claim.qualifiers.items()]
+        self.add(
+            "sentence",
+            f"The graph records {entities[claim.subject].label} "
+            f"{claim.predicate.value.replace('_', ' ')} {entities[claim.object].label}"
+            + (f" ({'; '.join(qual)})" if qual else "")
+            + f", backed by {_count(len(rows), 'evidence item')}: "
+            + f"{len(sup)} supporting and {len(ref)} refuting",
+            _pubs(rows),
+        )
+        for row in rows:
+            self.add("item", self._row_text(row), row.publications)
+        self.certainty(self.scores[claim.id], rows)
+        if sup and ref:
+            self.conflict(sup, ref)
+
+    def _row_text(self, row: EvidenceRow) -> str:
+        study = row.study
+        text = f"{study.label}: {design_label(study.design)}"
+        text += f", n={study.n}" if study.n else ", n not reported"
+        if study.population_description:
+            text += f", {_clause(study.population_description)}"
+        elif study.population is Population.none:
+            text += ", no participants"
+        else:
+            text += f", {study.population.value} population"
+        if row.outcome is not None:
+            text += f", outcome {row.outcome.label}"
+        if row.outcome_kind:
+            text += f" ({row.outcome_kind})"
+        text += f"; it {row.item.direction.value} the claim"
+        if row.item.note:
+            text += f": {_clause(row.item.note)}"
+        return text
+
+    def certainty(self, score: ClaimScoreView, rows: Sequence[EvidenceRow]) -> None:
+        cites = _pubs(rows)
+        if not score.scored:
+            self.add("sentence", "Certainty is not graded: the graph carries no evidence scores", cites)
+            return
+        text = f"Certainty is {certainty_label(score.certainty)}"
+        if score.strength is not None:
+            text += f" (strength {score.strength:.2f}"
+            if score.disagreement is not None:
+                text += f", disagreement {score.disagreement:.2f}"
+            text += ")"
+        if score.reasons:
+            text += f", downgraded for {_join([reason_label(r) for r in score.reasons])}"
+        else:
+            text += ", with no downgrade"
+        if score.profile_version:
+            text += f" under evidence profile {score.profile_version}"
+        self.add("sentence", text, cites)
+
+    def conflict(self, sup: Sequence[EvidenceRow], ref: Sequence[EvidenceRow]) -> None:
+        self.add(
+            "sentence",
+            f"The evidence conflicts: {_join([_study_phrase(r) for r in sup])} "
+            f"{'supports' if len(sup) == 1 else 'support'} the claim, while "
+            f"{_join([_study_phrase(r) for r in ref])} {'reports' if len(ref) == 1 else 'report'} no effect "
+            "or the opposite",
+            _pubs([*sup, *ref]),
+        )
+        psup = [r for r in sup if _is_primary_human(r)]
+        pref = [r for r in ref if _is_primary_human(r)]
+        if not psup or not pref:
+            return
+        ysup = [r.study.year for r in psup if r.study.year]
+        yref = [r.study.year for r in pref if r.study.year]
+        nsup = [r.study.n for r in psup if r.study.n]
+        nref = [r.study.n for r in pref if r.study.n]
+        later = bool(ysup and yref and max(ysup) < min(yref))
+        larger = bool(nsup and nref and max(nsup) < min(nref))
+        sup_when, ref_when = _range(ysup) if ysup else "", _range(yref) if yref else ""
+        sup_size, ref_size = _range(nsup, "n=") if nsup else "", _range(nref, "n=") if nref else ""
+        if later and larger:
+            text = (
+                f"The supporting human studies are earlier ({sup_when}) and smaller ({sup_size}) than the "
+                f"refuting ones ({ref_when}, {ref_size}): the later, larger trials found no benefit where "
+                "the early small trials found one"
+            )
+        elif later:
+            text = f"The refuting human studies ({ref_when}) came after the supporting ones ({sup_when})"
+        elif larger:
+            text = f"The refuting human studies ({ref_size}) are larger than the supporting ones ({sup_size})"
+        else:
+            return
+        self.add("sentence", text, _pubs([*psup, *pref]))
+
+    # -- gaps ------------------------------------------------------------------------------
+
+    def gaps(self, claims: Sequence[Claim], *, clinical: bool) -> None:
+        rows = [r for c in claims for r in get_evidence_rows(self.kb, c)]
+        if not rows:
+            return
+        human = [r for r in rows if _is_primary_human(r)]
+        preclinical = [r for r in rows if r.study.design in PRECLINICAL_DESIGNS]
+        gaps: list[str] = []
+        if not human and preclinical:
+            gaps.append("only preclinical (animal or cell) data; no human study")
+        elif not human:
+            designs = sorted({design_label(r.study.design) for r in rows})
+            gaps.append(f"only {_join(designs)} evidence; no primary study with data of its own")
+        if clinical and not any(r.study.design in RANDOMISED_DESIGNS for r in human):
+            gaps.append("no randomised controlled trial")
+        kinds = {r.outcome_kind for r in human if r.outcome_kind}
+        if kinds == {"subjective"}:
+            gaps.append("only subjective (patient-reported) outcomes; no objective outcome")
+        if clinical and not any((r.study.duration_weeks or 0) >= LONG_TERM_WEEKS for r in human):
+            gaps.append(f"no long-term safety data (no human study of {LONG_TERM_WEEKS} weeks or more)")
+        for pub in _pubs(rows):
+            if pub.retracted:
+                gaps.append(f"{pub.citation} is retracted")
+            elif pub.status is not CitationStatus.verified:
+                gaps.append(f"unverified citation: {pub.citation} ({pub.status.value.replace('_', ' ')})")
+        if gaps:
+            self.add("h4", "Gaps")
+            for gap in gaps:
+                self.add("gap", gap)
+
+    # -- sections --------------------------------------------------------------------------
+
+    def entity_section(self, entity: Entity, claims: Sequence[Claim], *, clinical: bool) -> None:
+        self.add("h3", f"{entity.label} ({entity.id})")
+        for claim in claims:
+            self.claim(claim)
+        self.gaps(claims, clinical=clinical)
+
+    def departures(self, doc: SourceDocument) -> None:
+        pubs = self.kb.publication_index
+        self.add("h2", "Where the primary studies depart from the seed summary")
+        for st in doc.statements:
+            self.add("h3", f"Seed statement: {st.key}")
+            claims = [self.kb.claim_index[c] for c in st.claims]
+            rows = [r for c in claims for r in get_evidence_rows(self.kb, c)]
+            if rows:
+                encoded = _join([f"'{_clause(c.statement)}'" for c in claims])
+                self.add(
+                    "sentence",
+                    f"The seed summary says: {_clause(st.summary)}; the graph encodes this as {encoded}",
+                    _pubs(rows),
+                )
+            else:
+                self.add(
+                    "gap", f"the seed summary says: {_clause(st.summary)}; no claim in the graph encodes it"
+                )
+            for claim in claims:
+                self.departure(claim)
+            for gap in st.gaps:
+                self.add("gap", f"{gap_text(gap)} (asserted by the seed summary)")
+        self.add("h3", "The seed summary's bibliography")
+        for pid in doc.cites:
+            pub = pubs[pid]
+            if pub.status is CitationStatus.unresolved:
+                self.add(
+                    "gap",
+                    f"{pub.citation} is cited by the seed summary but matches no article found; "
+                    "it is attached to no claim (unverified citation)",
+                )
+            elif pub.status is CitationStatus.content_match:
+                self.add(
+                    "gap",
+                    f"{pub.citation} matches its article in content, but the identifier link "
+                    "was not seen in a source (unverified citation)",
+                )
+        extra = [c for c in self.kb.claims if doc.id not in c.asserted_by]
+        if extra:
+            self.add("h3", "Claims the seed summary does not make")
+            for claim in extra:
+                rows = get_evidence_rows(self.kb, claim)
+                self.add("item", f"The graph adds: {_clause(claim.statement)}", _pubs(rows))
+
+    def departure(self, claim: Claim) -> None:
+        rows = get_evidence_rows(self.kb, claim)
+        ref = [r for r in rows if r.item.direction is Direction.refutes]
+        said = False
+        if ref:
+            self.add(
+                "item",
+                f"{len(ref)} of {len(rows)} studies refute '{_clause(claim.statement)}': "
+                f"{_join([_study_phrase(r) for r in ref])}",
+                _pubs(ref),
+            )
+            said = True
+        if all(r.study.design in NON_EMPIRICAL for r in rows):
+            designs = _join(sorted({design_label(r.study.design) for r in rows}))
+            self.add(
+                "item",
+                f"'{_clause(claim.statement)}' rests only on {designs} evidence, with no primary study",
+                _pubs(rows),
+            )
+            said = True
+        elif all(r.study.design in PRECLINICAL_DESIGNS | NON_EMPIRICAL for r in rows):
+            what = (
+                "preclinical data only"
+                if all(r.study.design in PRECLINICAL_DESIGNS for r in rows)
+                else "preclinical data and reviews only, with no human primary study"
+            )
+            self.add("item", f"'{_clause(claim.statement)}' rests on {what}", _pubs(rows))
+            said = True
+        for row in rows:
+            indirect = sorted(
+                {i.value.replace("_", " ") for i in (*row.study.indirectness, *row.item.indirectness)}
+            )
+            if indirect:
+                self.add(
+                    "item",
+                    f"{row.study.label} is indirect for this claim ({', '.join(indirect)})",
+                    row.publications,
+                )
+                said = True
+        score = self.scores[claim.id]
+        if score.certainty in ("low", "very_low"):
+            self.add(
+                "item",
+                f"'{_clause(claim.statement)}' is graded {certainty_label(score.certainty)} certainty",
+                _pubs(rows),
+            )
+            said = True
+        if not said:
+            self.add(
+                "item",
+                f"The primary studies agree with '{_clause(claim.statement)}': "
+                f"{len(rows)} supporting and none refuting",
+                _pubs(rows),
+            )
+
+
+def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence brief") -> list[Block]:
+    """The brief as a list of blocks (headings, cited sentences, list items, gap statements)."""
+    w = _Writer(kb, graph)
+    w.add("h1", title)
+    w.add("h2", "Conditions")
+    for cond in entities_of_kind(kb, EntityKind.condition):
+        claims = [c for c in kb.claims if c.object == cond.id]
+        if claims:
+            w.entity_section(cond, claims, clinical=True)
+    w.add("h2", "Mechanisms")
+    for mech in entities_of_kind(kb, EntityKind.mechanism):
+        claims = claims_about(kb, mech.id)
+        if claims:
+            w.entity_section(mech, claims, clinical=False)
+    for doc in kb.sources:
+        w.departures(doc)
+    return w.blocks
+
+
+def _cite_text(cites: Sequence[Publication]) -> str:
+    return "(" + "; ".join(p.citation for p in cites) + ")"
+
+
+def _md_escape(text: str) -> str:
+    """Record text in Markdown: a backslash before '<' keeps any tag in it from being raw HTML."""
+    return text.replace("\\", "\\\\").replace("<", "\\<")
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    """Markdown: one sentence per line; citations closing each sentence."""
+    lines: list[str] = []
+    prev: Kind | None = None
+    for b in blocks:
+        b = Block(b.kind, _md_escape(b.text), b.cites)
+        is_li = b.kind in ("item", "gap")
+        if b.kind.startswith("h"):
+            if lines and lines[-1]:
+                lines.append("")
+            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
+        else:
+            if prev is not None and (prev in ("item", "gap")) != is_li and lines[-1]:
+                lines.append("")  # a list and a paragraph never run together
+            if b.kind == "sentence":
+                lines += [f"{b.text} {_md_escape(_cite_text(b.cites))}.", ""]
+            elif b.kind == "item":
+                lines.append(f"- {b.text} {_md_escape(_cite_text(b.cites))}.")
+            else:
+                lines.append(f"- Gap: {b.text}.")
+        prev = b.kind
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cite_html(cites: Sequence[Publication]) -> str:
+    links = [
+        f'<a href="{html.escape(p.url)}" rel="noopener noreferrer">{html.escape(p.citation)}</a>'
+        for p in cites
+    ]
+    return "(" + "; ".join(links) + ")"
+
+
+def to_html(blocks: Sequence[Block]) -> str:
+    """A self-contained HTML page; all record text escaped."""
+    title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        ".gap{color:#8a3b00}</style></head><body>",
+    ]
+    open_list = False
+    for b in blocks:
+        is_li = b.kind in ("item", "gap")
+        if open_list and not is_li:
+            out.append("</ul>")
+            open_list = False
+        if is_li and not open_list:
+            out.append("<ul>")
+            open_list = True
+        text = html.escape(b.text)
+        if b.kind.startswith("h"):
+            out.append(f"<{b.kind}>{text}</{b.kind}>")
+        elif b.kind == "sentence":
+            out.append(f"<p>{text} {_cite_html(b.cites)}.</p>")
+        elif b.kind == "item":
+            out.append(f"<li>{text} {_cite_html(b.cites)}.</li>")
+        else:
+            out.append(f'<li class="gap"><strong>Gap:</strong> {text}.</li>')
+    if open_list:
+        out.append("</ul>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_report(kb: KnowledgeBase, graph: Graph, path: Path | str) -> Path:
+    """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
+        raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
+    blocks = get_blocks(kb, graph)
+    text = to_markdown(blocks) if suffix == ".md" else to_html(blocks)
+    return write_text_atomic(path, text)

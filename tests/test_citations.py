@@ -1,0 +1,164 @@
+"""Citation verification against cached PubMed records, retraction flags in the graph, triage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fake_eutils import FakeEutils, serve
+from rdflib import Literal
+
+from ldngraph.build import publication_iri
+from ldngraph.citations import apply_verification, normalise_title, verify_citations
+from ldngraph.cli import cli
+from ldngraph.ingest.cache import PubMedCache, import_files
+from ldngraph.ingest.curated import read_knowledge_base
+from ldngraph.model import CitationStatus, PubMedCheck
+from ldngraph.pipeline import load
+from ldngraph.vocab import LDN
+
+RES = Path(__file__).parent / "resources" / "pubmed"
+
+
+@pytest.fixture
+def cached(mini_copy: Path) -> Path:
+    """The mini data set with PubMed records for PMID 111 (title/year differ) and 333 (retracted)."""
+    import_files(PubMedCache(mini_copy / "pubmed"), [RES / "article.xml", RES / "retracted.xml"])
+    return mini_copy
+
+
+def test_normalised_titles() -> None:
+    assert normalise_title("Low-Dose Naltrexone: An Update.") == normalise_title(
+        "low dose naltrexone an update"
+    )
+    assert normalise_title("[Naltrexone in Crohn's disease]") == normalise_title(
+        "Naltrexone in Crohn’s disease"
+    )
+    assert normalise_title("Naltrexone in pain") != normalise_title("Naltrexone in fatigue")
+
+
+def test_verify_statuses_and_differing_fields(cached: Path) -> None:
+    kb = read_knowledge_base(cached)
+    checks = {c.publication: c for c in verify_citations(kb, PubMedCache(cached / "pubmed"))}
+    mismatch = checks["PMID:111"]
+    assert mismatch.check is PubMedCheck.mismatch and not mismatch.retracted
+    assert [(d.field, d.curated, d.pubmed) for d in mismatch.differences] == [
+        (
+            "title",
+            "A fixture trial",
+            "A fictional trial of low-dose naltrexone in test fixture fibromyalgia.",
+        ),
+        ("year", "2020", "2021"),
+    ]
+    resolved = checks["PMID:333"]  # unresolved in data/, nothing curated to contradict
+    assert resolved.check is PubMedCheck.verified and resolved.retracted
+    assert resolved.retraction_notices == ("444",)
+    assert checks["DOI:10.1000/fixture.2"].check is PubMedCheck.unresolved  # no PMID, nothing cached
+
+
+def test_matching_record_is_verified(cached: Path) -> None:
+    pubs = (cached / "publications.yaml").read_text()
+    pubs = pubs.replace(
+        "title: A fixture trial\n    year: 2020",
+        "title: a fictional trial of LOW DOSE naltrexone in test fixture fibromyalgia\n    year: 2021",
+    )
+    (cached / "publications.yaml").write_text(pubs)
+    kb = read_knowledge_base(cached)
+    (check,) = [c for c in verify_citations(kb, PubMedCache(cached / "pubmed")) if c.pmid == "111"]
+    assert check.check is PubMedCheck.verified and check.differences == ()
+
+
+def test_apply_verification_flags_and_resolves(cached: Path) -> None:
+    kb = read_knowledge_base(cached)
+    new = apply_verification(kb, PubMedCache(cached / "pubmed"))
+    assert kb.publication_index["PMID:333"].title is None  # the input is untouched
+    pubs = new.publication_index
+    p333 = pubs["PMID:333"]
+    assert p333.retracted and p333.status is CitationStatus.verified
+    assert p333.title == "An invented study that was later retracted" and p333.year == 2018
+    assert p333.sources == ("https://pubmed.ncbi.nlm.nih.gov/333/",)
+    assert p333.publication_types == ("Journal Article", "Retracted Publication")
+    p111 = pubs["PMID:111"]
+    assert p111.pubmed_check is PubMedCheck.mismatch and p111.pubmed_mismatch == ("title", "year")
+    assert p111.status is CitationStatus.content_match  # PubMed contradicts the curated "verified"
+    assert p111.title == "A fixture trial"  # curated values are kept, never overwritten
+    assert pubs["DOI:10.1000/fixture.2"] == kb.publication_index["DOI:10.1000/fixture.2"]
+
+
+def test_pipeline_graph_carries_the_outcome(cached: Path, mini_dir: Path) -> None:
+    graph = load(cached).graph
+    p333, p111 = publication_iri("PMID:333"), publication_iri("PMID:111")
+    assert graph.value(p333, LDN.retracted) == Literal(True)
+    assert graph.value(p333, LDN.pubmedCheck) == Literal("verified")
+    assert set(graph.objects(p111, LDN.pubmedMismatch)) == {Literal("title"), Literal("year")}
+    assert graph.value(p111, LDN.citationStatus) == Literal("content_match")
+    # without a cache nothing changes
+    plain = load(mini_dir).graph
+    assert plain.value(p333, LDN.retracted) == Literal(False)
+    assert plain.value(p333, LDN.pubmedCheck) is None
+
+
+def test_cli_verify_citations_json_and_table(cached: Path) -> None:
+    result = CliRunner().invoke(cli, ["verify-citations", "--data", str(cached), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["summary"] == {"verified": 1, "mismatch": 1, "unresolved": 1, "retracted": 1}
+    row = next(r for r in out["publications"] if r["publication"] == "PMID:111")
+    assert [d["field"] for d in row["differences"]] == ["title", "year"]
+    table = CliRunner().invoke(cli, ["verify-citations", "--data", str(cached)])
+    assert table.exit_code == 0
+    assert "PMID:333         verified   RETRACTED" in table.stdout
+    assert "year: curated '2020' vs PubMed '2021'" in table.stdout
+
+
+def test_cli_import_pubmed_rejects_bad_file_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes((RES / "retracted.xml").read_bytes()[:-200])
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(
+        cli, ["import-pubmed", str(RES / "article.xml"), str(bad), "--cache", str(cache)]
+    )
+    assert result.exit_code == 1
+    assert "bad.xml: record 2 (after PMID 333): truncated" in str(result.exception)
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_cli_import_pubmed_merges(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    files = [str(RES / "article.xml"), str(RES / "records.medline")]
+    result = CliRunner().invoke(cli, ["import-pubmed", *files, "--cache", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert PubMedCache(cache).pmids() == {"111", "666", "777"}
+
+
+@pytest.fixture
+def eutils() -> Iterator[FakeEutils]:
+    state = FakeEutils()
+    state.add(["111", "901", "902", "903"], retracted=["903"])
+    state.searches["low dose naltrexone"] = ["901", "111", "902", "903"]
+    with serve(state) as running:
+        yield running
+
+
+def test_cli_triage_lists_uncited_hits(
+    eutils: FakeEutils, mini_copy: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[..., Path]
+) -> None:
+    monkeypatch.setenv("NCBI_EMAIL", "test@example.org")
+    monkeypatch.setenv("LDNGRAPH_CONFIG", str(mini_copy / "none.toml"))
+    args = ["triage", "--query", "low dose naltrexone", "--data", str(mini_copy), "--base-url", eutils.url]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert [i["pmid"] for i in items] == ["901", "902", "903"]  # 111 is cited by data/
+    assert items[0]["title"] == "Fake record 901 & friends" and items[0]["year"] == 2020
+    assert (
+        items[2]["publication_types"] == ["Journal Article", "Retracted Publication"]
+        and items[2]["retracted"]
+    )
+    assert PubMedCache(mini_copy / "pubmed").pmids() == {"111", "901", "902", "903"}
+    table = CliRunner().invoke(cli, args)
+    assert "903" in table.stdout and "[RETRACTED]" in table.stdout
+    assert len(eutils.requests("efetch")) == 1  # the second run found everything cached

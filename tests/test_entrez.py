@@ -1,0 +1,233 @@
+"""Fetching through a local fake E-utilities server: retries, rate limit, cache, resume, config."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_eutils import FakeEutils, serve
+
+from ldngraph.errors import PubMedError
+from ldngraph.ingest.cache import PubMedCache
+from ldngraph.ingest.entrez import (
+    EntrezClient,
+    EntrezConfig,
+    RateLimiter,
+    fetch_pmids,
+    fetch_query,
+    read_entrez_config,
+)
+
+PMIDS = [str(n) for n in range(10_001, 10_251)]  # 250 obviously fake PMIDs
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def eutils() -> Iterator[FakeEutils]:
+    state = FakeEutils()
+    state.add(PMIDS, retracted=["10007"])
+    state.searches["low dose naltrexone"] = PMIDS
+    with serve(state) as running:
+        yield running
+
+
+def _client(url: str, **kw: object) -> EntrezClient:
+    settings: dict[str, object] = {
+        "base_url": url,
+        "email": "test@example.org",
+        "timeout": 0.5,
+        "backoff": 0.01,
+    }
+    return EntrezClient(EntrezConfig(**(settings | kw)))  # type: ignore[arg-type]
+
+
+def _cached_files(cache: PubMedCache) -> list[str]:
+    return sorted(p.name for p in cache.directory.iterdir())
+
+
+def test_fetch_250_with_429_500_and_a_slow_reply(eutils: FakeEutils, tmp_path: Path) -> None:
+    eutils.faults = [429, 500, "slow", None, 503]  # batch 1 needs 4 tries, batch 2 needs 2
+    cache = PubMedCache(tmp_path / "cache")
+    report = fetch_pmids(_client(eutils.url), cache, PMIDS)
+
+    assert report.fetched == 250 and report.already_cached == 0 and report.not_found == ()
+    assert report.requests == 6
+    assert _cached_files(cache) == sorted(f"{p}.json" for p in PMIDS)  # no temp files left over
+    for pmid in PMIDS:
+        record = cache.get(pmid)
+        assert record is not None and record.pmid == pmid and record.title == f"Fake record {pmid} & friends"
+    # each PMID was served exactly once, in batches of at most 200
+    ok = eutils.requests("efetch")
+    assert [len(r.ids) for r in ok] == [200, 50]
+    assert Counter(eutils.served_ids()) == Counter(PMIDS)
+    statuses = [(r.status, r.slow) for r in sorted(eutils.log, key=lambda r: r.at)]
+    assert statuses == [(429, False), (500, False), (200, True), (200, False), (503, False), (200, False)]
+    # NCBI's limit without an API key: 3 requests per second
+    arrivals = sorted(r.at for r in eutils.log)
+    assert min(b - a for a, b in itertools.pairwise(arrivals)) >= 0.3
+    assert all(r.params["email"] == "test@example.org" and r.params["tool"] == "ldngraph" for r in eutils.log)
+    assert all("api_key" not in r.params for r in eutils.log)
+
+
+def test_rerun_fetches_nothing(eutils: FakeEutils, tmp_path: Path) -> None:
+    cache = PubMedCache(tmp_path / "cache")
+    fetch_pmids(_client(eutils.url), cache, PMIDS[:10])
+    report = fetch_pmids(_client(eutils.url), cache, PMIDS[:10] + PMIDS[:10])
+    assert report.requested == 10 and report.already_cached == 10 and report.fetched == 0
+    assert len(eutils.log) == 1
+
+
+def test_unknown_pmids_are_reported_not_cached(eutils: FakeEutils, tmp_path: Path) -> None:
+    cache = PubMedCache(tmp_path / "cache")
+    report = fetch_pmids(_client(eutils.url), cache, ["10001", "99999999"])
+    assert report.fetched == 1 and report.not_found == ("99999999",)
+    assert cache.pmids() == {"10001"}
+
+
+def test_gives_up_after_max_tries_keeping_earlier_batches(eutils: FakeEutils, tmp_path: Path) -> None:
+    eutils.faults = [None, 500, 500, 500]
+    cache = PubMedCache(tmp_path / "cache")
+    with pytest.raises(PubMedError, match=r"efetch: gave up after 3 tries \(HTTP 500"):
+        fetch_pmids(_client(eutils.url, max_tries=3, batch_size=100), cache, PMIDS)
+    assert cache.pmids() == set(PMIDS[:100])
+
+
+def test_client_error_is_not_retried(eutils: FakeEutils, tmp_path: Path) -> None:
+    eutils.faults = [400]
+    with pytest.raises(PubMedError, match="efetch: HTTP 400"):
+        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path), PMIDS[:3])
+    assert len(eutils.log) == 1
+
+
+def test_backoff_doubles_and_respects_the_cap(eutils: FakeEutils, tmp_path: Path) -> None:
+    eutils.faults = [500, 500, 500, 500]
+    sleeps: list[float] = []
+    client = EntrezClient(
+        EntrezConfig(
+            base_url=eutils.url, email="t@example.org", backoff=0.001, max_backoff=0.004, max_tries=5
+        ),
+        sleep=sleeps.append,
+        limiter=RateLimiter(1000.0),
+    )
+    fetch_pmids(client, PubMedCache(tmp_path), PMIDS[:2])
+    assert sleeps == [0.001, 0.002, 0.004, 0.004]
+
+
+def test_bad_pmid_fails_before_any_request(eutils: FakeEutils, tmp_path: Path) -> None:
+    with pytest.raises(PubMedError, match="PMID 'abc' must be digits only"):
+        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path), ["10001", "abc"])
+    assert eutils.log == []
+
+
+def test_query_uses_history_and_skips_cached_windows(eutils: FakeEutils, tmp_path: Path) -> None:
+    cache = PubMedCache(tmp_path / "cache")
+    fetch_pmids(_client(eutils.url), cache, PMIDS[:100])
+    eutils.log.clear()
+    report = fetch_query(_client(eutils.url, batch_size=100), cache, "low dose naltrexone")
+    assert report.search is not None and report.search.count == 250 and report.search.pmids == tuple(PMIDS)
+    assert report.already_cached == 100 and report.fetched == 150
+    (search,) = eutils.requests("esearch")
+    assert search.params["usehistory"] == "y" and search.params["term"] == "low dose naltrexone"
+    fetches = eutils.requests("efetch")
+    assert [(r.params["WebEnv"], r.params["query_key"], r.params["retstart"]) for r in fetches] == [
+        ("MCID_low dose naltrexone", "1", "100"),
+        ("MCID_low dose naltrexone", "1", "200"),
+    ]
+    assert len(cache) == 250
+    assert cache.get("10007") is not None and cache.get("10007").is_retracted  # type: ignore[union-attr]
+
+
+def test_killed_run_resumes_with_only_the_missing_pmids(eutils: FakeEutils, tmp_path: Path) -> None:
+    """A real process killed (SIGKILL) mid-run loses nothing; the rerun asks only for what is missing."""
+    config = tmp_path / "config.toml"
+    config.write_text('[entrez]\nemail = "test@example.org"\nbatch_size = 50\nbackoff = 0.01\n')
+    cache_dir = tmp_path / "cache"
+    env = os.environ | {"LDNGRAPH_CONFIG": str(config), "LDNGRAPH_EUTILS_URL": eutils.url}
+    env.pop("NCBI_API_KEY", None)
+    eutils.hold_efetch_after = 2  # the third batch never comes back: kill the process then
+    cmd = [sys.executable, "-c", "from ldngraph.cli import main; main()", "fetch", "--cache", str(cache_dir)]
+    proc = subprocess.Popen([*cmd, *PMIDS], env=env, cwd=REPO, stderr=subprocess.PIPE)
+    try:
+        assert eutils.held.wait(60), "the fetch never reached its third batch"
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert proc.returncode != 0
+    first = PubMedCache(cache_dir)
+    assert first.pmids() == set(PMIDS[:100])
+    assert all(first.get(p) is not None for p in PMIDS[:100])  # every written file is complete
+
+    eutils.hold_efetch_after = None
+    before = len(eutils.log)
+    report = fetch_pmids(_client(eutils.url, batch_size=50), PubMedCache(cache_dir), PMIDS)
+    rerun = [r for r in eutils.log[before:] if r.utility == "efetch"]
+    asked = [pmid for r in rerun for pmid in r.ids]
+    assert sorted(asked) == PMIDS[100:]  # only the missing ones, each once
+    assert report.already_cached == 100 and report.fetched == 150
+    assert PubMedCache(cache_dir).pmids() == set(PMIDS)
+    # an interrupted write can only leave a hidden temporary file, which the cache ignores
+    assert all(p.name.endswith(".json") or p.name.startswith(".") for p in cache_dir.iterdir())
+
+
+def test_cli_fetch_json(eutils: FakeEutils, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ldngraph.cli import cli
+
+    monkeypatch.setenv("NCBI_EMAIL", "test@example.org")
+    monkeypatch.setenv("LDNGRAPH_CONFIG", str(tmp_path / "none.toml"))
+    args = ["fetch", "PMID:10001", "10002", "--cache", str(tmp_path / "c"), "--base-url", eutils.url]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["fetched"] == 2 and out["requested"] == 2
+    assert PubMedCache(tmp_path / "c").pmids() == {"10001", "10002"}
+    assert CliRunner().invoke(cli, ["fetch", "--cache", str(tmp_path)]).exit_code == 2  # nothing to fetch
+
+
+def test_rate_limiter_spacing() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(10.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        limiter.wait()
+    assert slept == pytest.approx([0.1, 0.1, 0.1])
+
+
+def test_config_file_then_environment_then_options(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[entrez]\nemail = "file@example.org"\napi_key = "k1"\ntimeout = 5\n')
+    cfg = read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+    assert (cfg.email, cfg.api_key, cfg.timeout, cfg.requests_per_second) == ("file@example.org", "k1", 5, 10)
+    env = {"LDNGRAPH_CONFIG": str(path), "NCBI_EMAIL": "env@example.org", "LDNGRAPH_EUTILS_URL": "http://x/"}
+    cfg = read_entrez_config(env=env, timeout=None, base_url="http://y/")
+    assert (cfg.email, cfg.base_url, cfg.timeout) == ("env@example.org", "http://y/", 5)
+    assert read_entrez_config(env={"XDG_CONFIG_HOME": str(tmp_path / "nothing")}).requests_per_second == 3
+    path.write_text("[entrez\n")
+    with pytest.raises(PubMedError, match="not valid TOML"):
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+    path.write_text("[entrez]\nbatch_size = 500\n")
+    with pytest.raises(PubMedError, match="batch_size"):
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+
+
+def test_importing_sets_no_entrez_globals() -> None:
+    code = (
+        "import ldngraph.cli, ldngraph.ingest.entrez, ldngraph.pipeline\n"
+        "from Bio import Entrez\n"
+        "print(Entrez.email, Entrez.api_key)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "None None"
