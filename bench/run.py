@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -32,21 +33,9 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(REPO), str(BENCH)]
 
-#: Two hops from one intervention through a mechanism to a condition, evidence rolled up per edge
-#: in GROUP BY sub-selects *before* the hops are joined (join-then-group blows up at 10^5 studies).
-PATHS_QUERY = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?source ?mid ?target ?n1 ?support1 ?n2 ?support2 WHERE {
-  { SELECT ?source ?mid (COUNT(?e) AS ?n1) (SUM(IF(?d = "supports", 1, 0)) AS ?support1) WHERE {
-      ?c rdf:subject ?source ; rdf:object ?mid ; ldn:hasEvidence ?e . ?e ldn:direction ?d .
-      ?source ldn:kind "intervention" . ?mid ldn:kind "mechanism" }
-    GROUP BY ?source ?mid }
-  { SELECT ?mid ?target (COUNT(?e) AS ?n2) (SUM(IF(?d = "supports", 1, 0)) AS ?support2) WHERE {
-      ?c rdf:subject ?mid ; rdf:object ?target ; ldn:hasEvidence ?e . ?e ldn:direction ?d .
-      ?target ldn:kind "condition" }
-    GROUP BY ?mid ?target }
-  FILTER (BOUND(?target))  # rdflib 7.6 joins an empty GROUP BY as one unbound row (RDFLib/rdflib#3382)
-}"""
+#: The shipped query (queries/paths_to_condition.rq): paths of 1-3 hops intervention -> mechanisms ->
+#: condition, edges rolled up per (subject, object) pair in GROUP BY sub-selects before the join.
+PATHS = "paths_to_condition"
 
 
 START, END = "<!-- bench/run.py: start -->", "<!-- bench/run.py: end -->"
@@ -56,10 +45,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: A child writes its results here after every step, so a run killed by its timeout keeps them.
+PARTIAL = os.environ.get("LDNGRAPH_BENCH_PARTIAL")
+
+
 def _timed(results: dict[str, Any], name: str, fn: Callable[[], Any]) -> Any:
     start = time.perf_counter()
     value = fn()
     results[name] = {"seconds": round(time.perf_counter() - start, 3), "peak_mb": round(peak_mb())}
+    if PARTIAL:
+        Path(PARTIAL).write_text(json.dumps(results), encoding="utf-8")
     return value
 
 
@@ -69,112 +64,119 @@ def _note(results: dict[str, Any], name: str, note: str) -> None:
 
 def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     """The scalable pipeline, in this process."""
-    from rdflib import URIRef
     from synthetic import generate, intervention_id
 
     from ldngraph.fastbuild import to_oxigraph
+    from ldngraph.query import run_query_on_store
     from ldngraph.store import OxigraphStore
-    from ldngraph.vocab import to_iri
 
     res: dict[str, Any] = {}
     kb = _timed(res, "generate", lambda: generate(size, seed=seed))
     store = OxigraphStore()
     _timed(res, "build", lambda: to_oxigraph(kb, store.store))
+    report = _timed(res, "score", lambda: _score(kb, store))
     res["triples"] = len(store)
-    _score(res, kb, store)
-    source: URIRef = to_iri(intervention_id(0))
-    rows = _timed(res, "paths_one_intervention", lambda: store.query(PATHS_QUERY, {"source": source}))
-    res["paths_one_intervention"]["rows"] = len(rows)
-    res["paths_one_intervention"]["rows_sha256"] = _digest(rows)
-    rows = _timed(res, "paths_all", lambda: store.query(PATHS_QUERY))
-    res["paths_all"]["rows"] = len(rows)
-    count = _timed(res, "networkx_paths", lambda: _networkx_paths(kb, intervention_id(0)))
+    source = intervention_id(0)
+    one = _timed(res, "paths_one_intervention", lambda: run_query_on_store(store, PATHS, {"source": source}))
+    res["paths_one_intervention"].update(rows=len(one.rows), rows_sha256=_digest(one.rows))
+    every = _timed(res, "paths_all", lambda: run_query_on_store(store, PATHS))
+    res["paths_all"].update(rows=len(every.rows), rows_sha256=_digest(every.rows))
+    count = _timed(res, "networkx_paths", lambda: _networkx_paths(kb, report, source))
     res["networkx_paths"]["paths"] = count
-    _html(res, kb)
+    _html(res, min(size, 10_000), seed)
     return res
 
 
 def _digest(rows: Any) -> str:
-    """Fingerprint of a result (canonical rows), to check both engines returned the same rows."""
+    """Fingerprint of result rows (floats to 9 significant digits, sorted): same rows, same digest."""
     import hashlib
 
-    return hashlib.sha256(json.dumps(rows.canonical()).encode()).hexdigest()[:16]
+    def one(v: Any) -> Any:
+        return float(f"{v:.9g}") if isinstance(v, float) else v
+
+    canon = sorted((tuple(map(one, row)) for row in rows), key=repr)
+    return hashlib.sha256(json.dumps(canon, default=str).encode()).hexdigest()[:16]
 
 
-def _score(res: dict[str, Any], kb: Any, store: Any) -> None:
-    try:
-        from ldngraph import score
-    except ImportError:
-        _note(res, "score", "ldngraph.score not on this branch yet")
-        return
+def _score(kb: Any, store: Any) -> Any:
+    """Score the corpus and add the score triples (materialised into a small graph, bulk-loaded)."""
     from rdflib import Graph
 
-    from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import get_profile_path
+    from ldngraph.score import materialise, read_profile, score_knowledge_base
 
-    def run() -> int:
-        profile = score.read_profile(get_data_dir() / "evidence-profile.yaml")
-        report = score.score_knowledge_base(kb, profile)
-        extra = Graph()
-        score.materialise(extra, kb, report)  # only the score triples: small, then bulk-loaded
-        store.add_ntriples(extra.serialize(format="nt"))
-        return len(extra)
-
-    added = _timed(res, "score", run)
-    res["score"]["triples_added"] = added
+    report = score_knowledge_base(kb, read_profile(get_profile_path()))
+    store.add_ntriples(materialise(Graph(), kb, report).serialize(format="nt"))
+    return report
 
 
-def _networkx_paths(kb: Any, source: str, max_hops: int = 3) -> int:
-    """All simple paths of <= max_hops from one intervention to every condition, on the collapsed graph."""
-    import networkx as nx
+def _networkx_paths(kb: Any, report: Any, source: str, max_hops: int = 3) -> int:
+    """ldngraph.paths: every path of <= max_hops from one intervention to every condition."""
+    from rdflib import Graph
 
-    graph = nx.DiGraph()
-    for claim in kb.claims:  # parallel claims collapse into one edge (field notes)
-        graph.add_edge(claim.subject, claim.object)
-    conditions = {e.id for e in kb.entities if e.kind.value == "condition"} & set(graph)
-    return sum(1 for _ in nx.all_simple_paths(graph, source, conditions, cutoff=max_hops))
+    from ldngraph.paths import find_paths, to_networkx
+    from ldngraph.pipeline import Built
+
+    graph = to_networkx(Built(kb=kb, graph=Graph(), scores=report))
+    conditions = [n for n, kind in graph.nodes(data="kind") if kind == "condition"]
+    return sum(len(find_paths(graph, source, c, max_hops=max_hops, top_k=None)) for c in conditions)
 
 
-def _html(res: dict[str, Any], kb: Any) -> None:
-    try:
-        from ldngraph import viz  # noqa: F401
-    except ImportError:
-        _note(res, "html_5k_nodes", "ldngraph.viz not on this branch yet")
-        return
-    _note(res, "html_5k_nodes", "viz present; wire its API here after merging it")
+def _html(res: dict[str, Any], size: int, seed: int) -> None:
+    """ldngraph.viz.to_html on a corpus whose view has about 5,000 nodes (entities)."""
+    from synthetic import CorpusShape, generate
+
+    from ldngraph.build import to_graph
+    from ldngraph.pipeline import Built, get_profile_path
+    from ldngraph.score import materialise, read_profile, score_knowledge_base
+    from ldngraph.viz import to_html, to_networkx
+
+    shape = CorpusShape(
+        mechanisms=3300, conditions=1700, mechanisms_per_intervention=600, conditions_per_intervention=300
+    )
+    kb = generate(size, seed=seed, shape=shape)
+    report = score_knowledge_base(kb, read_profile(get_profile_path()))
+    built = Built(kb=kb, graph=materialise(to_graph(kb), kb, report), scores=report)
+    page = _timed(res, "html_5k_nodes", lambda: to_html(built))
+    res["html_5k_nodes"].update(nodes=to_networkx(kb).number_of_nodes(), studies=size, bytes=len(page))
 
 
 def run_rdflib(size: int, seed: int) -> dict[str, Any]:
-    """The baseline: rdflib's memory graph and SPARQL engine."""
+    """The baseline: rdflib's memory graph and SPARQL engine, the same query and parameters."""
     from synthetic import generate, intervention_id
 
     from ldngraph.build import to_graph
-    from ldngraph.store import MemoryStore
-    from ldngraph.vocab import to_iri
+    from ldngraph.pipeline import get_profile_path
+    from ldngraph.query import run_query
+    from ldngraph.score import materialise, read_profile, score_knowledge_base
 
     res: dict[str, Any] = {}
     kb = generate(size, seed=seed)
-    graph = _timed(res, "build_rdflib", lambda: to_graph(kb))
-    store = MemoryStore(graph)
-    rows = _timed(
-        res,
-        "paths_one_intervention_rdflib",
-        lambda: store.query(PATHS_QUERY, {"source": to_iri(intervention_id(0))}),
+    report = score_knowledge_base(kb, read_profile(get_profile_path()))
+    graph = _timed(res, "build_rdflib", lambda: materialise(to_graph(kb), kb, report))
+    one = _timed(
+        res, "paths_one_intervention_rdflib", lambda: run_query(graph, PATHS, {"source": intervention_id(0)})
     )
-    res["paths_one_intervention_rdflib"]["rows"] = len(rows)
-    res["paths_one_intervention_rdflib"]["rows_sha256"] = _digest(rows)
-    rows = _timed(res, "paths_all_rdflib", lambda: store.query(PATHS_QUERY))
-    res["paths_all_rdflib"]["rows"] = len(rows)
+    res["paths_one_intervention_rdflib"].update(rows=len(one.rows), rows_sha256=_digest(one.rows))
+    every = _timed(res, "paths_all_rdflib", lambda: run_query(graph, PATHS))
+    res["paths_all_rdflib"].update(rows=len(every.rows), rows_sha256=_digest(every.rows))
     return res
 
 
 def _child(kind: str, size: int, seed: int, timeout: float) -> dict[str, Any]:
+    import tempfile
+
     cmd = [sys.executable, __file__, "--child", kind, "--sizes", str(size), "--seed", str(seed)]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return {"timeout_s": timeout}
-    except subprocess.CalledProcessError as exc:
-        return {"error": exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)}
+    with tempfile.TemporaryDirectory() as tmp:
+        partial = Path(tmp) / "partial.json"
+        env = {**os.environ, "LDNGRAPH_BENCH_PARTIAL": str(partial)}
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True, env=env)
+        except subprocess.TimeoutExpired:
+            done = json.loads(partial.read_text()) if partial.exists() else {}
+            return {**done, "timeout_s": timeout}
+        except subprocess.CalledProcessError as exc:
+            return {"error": exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)}
     data: dict[str, Any] = json.loads(out.stdout)
     return data
 
@@ -235,8 +237,6 @@ def _paths_cold() -> float | str:
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     mem_kb = next(
         (
             int(line.split()[1])
@@ -290,6 +290,7 @@ def summarise(size: int, oxi: dict[str, Any], rdf: dict[str, Any], timeout: floa
         ratio = f"> {timeout / max(ox_paths, 1e-6):.0f}x"
     else:
         ratio = "-"
+    html = oxi.get("html_5k_nodes")
     ox_digest = oxi.get("paths_one_intervention", {}).get("rows_sha256")
     same = "-" if not rdf_step else ("yes" if rdf_step.get("rows_sha256") == ox_digest else "NO")
     build_score = None
@@ -308,7 +309,7 @@ def summarise(size: int, oxi: dict[str, Any], rdf: dict[str, Any], timeout: floa
         "all paths s": _sec(oxi.get("paths_all")),
         "all paths rdflib s": _sec(rdf.get("paths_all_rdflib"), timeout if "timeout_s" in rdf else None),
         "networkx s": _sec(oxi.get("networkx_paths")),
-        "html 5k s": _sec(oxi.get("html_5k_nodes")),
+        "html s (nodes)": f"{_sec(html)} ({html.get('nodes', '-') if html else '-'})",
         "peak MB (oxigraph run)": max(
             (v.get("peak_mb", 0) for v in oxi.values() if isinstance(v, dict)), default="-"
         ),
