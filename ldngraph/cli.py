@@ -46,6 +46,23 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+def store_options(func: F) -> F:
+    """``--store SPEC`` and ``--graph IRI`` (see ldngraph.store)."""
+    func = click.option(
+        "--graph",
+        "graph_iri",
+        default=None,
+        help="Named graph on an endpoint (default: ldngraph's graph IRI; 'default' for the default graph).",
+    )(func)
+    return click.option(
+        "--store",
+        "spec",
+        default=None,
+        metavar="SPEC",
+        help="Run on memory | oxigraph | oxigraph:PATH | http(s)://ENDPOINT (default: rdflib, in memory).",
+    )(func)
+
+
 def _echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
     width = max((len(k) for k in rows), default=0)
     for key, value in rows.items():
@@ -197,14 +214,32 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @profile_option
 @click.argument("name")
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
+@store_options
 @format_option("table", "json", "csv")
-def query(data_dir: Path | None, profile: Path | None, name: str, params: tuple[str, ...], fmt: str) -> None:
+def query(
+    data_dir: Path | None,
+    profile: Path | None,
+    name: str,
+    params: tuple[str, ...],
+    spec: str | None,
+    graph_iri: str | None,
+    fmt: str,
+) -> None:
     """Run a named query (see queries/) or a .rq file, with bound parameters."""
     from ldngraph.pipeline import load
-    from ldngraph.query import parse_params, run_query
+    from ldngraph.query import parse_params, run_query, run_query_on_store
 
     bound = parse_params(params)
-    result = run_query(load(data_dir, profile).graph, name, bound)
+    if spec is None:
+        result = run_query(load(data_dir, profile).graph, name, bound)
+    else:
+        from ldngraph.export import GRAPH_NAME
+        from ldngraph.store import open_query_store
+
+        graph = graph_iri or str(GRAPH_NAME)
+        store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
+        result = run_query_on_store(store, name, bound)
+        store.close()
     _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)
 
@@ -494,6 +529,42 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     built = load(data_dir, profile)
     write_report(built.kb, built.graph, output)
     click.echo(f"wrote {output}", err=True)
+
+
+# -- stores and scale --
+
+
+@cli.command()
+@data_option
+@click.option(
+    "--endpoint",
+    "--store",
+    "spec",
+    required=True,
+    help="Where to load the graph: a SPARQL 1.1 endpoint URL (query + update) or oxigraph:PATH.",
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    default=None,
+    help="Named graph to replace on an endpoint (default: the ldngraph evidence graph IRI).",
+)
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+def push(data_dir: Path | None, spec: str, graph_iri: str | None, append: bool) -> None:
+    """Load the built (scored) graph into a SPARQL server or a persistent Oxigraph store."""
+    from ldngraph.export import GRAPH_NAME
+    from ldngraph.pipeline import load
+    from ldngraph.store import is_persistent, open_store
+
+    if not is_persistent(spec):
+        raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")
+    built = load(data_dir)
+    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME))
+    if not append:
+        store.clear()
+    store.load(built.graph)
+    click.echo(f"loaded {len(built.graph)} triples into {spec}; it now holds {len(store)}", err=True)
+    store.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,8 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -455,7 +457,11 @@ class SourceDocument(_Frozen):
 
 
 class KnowledgeBase(_Frozen):
-    """All curated records, cross-checked: no dangling references, no duplicate ids."""
+    """All curated records, cross-checked: no dangling references, no duplicate ids.
+
+    The ``*_index`` lookups are computed once per (frozen) knowledge base: building a graph of
+    10^5 studies looks a study up for every evidence item.
+    """
 
     entities: tuple[Entity, ...] = ()
     publications: tuple[Publication, ...] = ()
@@ -463,22 +469,29 @@ class KnowledgeBase(_Frozen):
     claims: tuple[Claim, ...] = ()
     sources: tuple[SourceDocument, ...] = ()
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> KnowledgeBase:
+        """A copy without the cached indexes (pydantic copies ``__dict__``, where they live)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in ("entity_index", "publication_index", "study_index", "claim_index"):
+            copied.__dict__.pop(name, None)
+        return copied
+
     def entity(self, curie: str) -> Entity:
         return self.entity_index[curie]
 
-    @property
+    @cached_property
     def entity_index(self) -> Mapping[str, Entity]:
         return {e.id: e for e in self.entities}
 
-    @property
+    @cached_property
     def publication_index(self) -> Mapping[str, Publication]:
         return {p.id: p for p in self.publications}
 
-    @property
+    @cached_property
     def study_index(self) -> Mapping[str, Study]:
         return {s.id: s for s in self.studies}
 
-    @property
+    @cached_property
     def claim_index(self) -> Mapping[str, Claim]:
         return {c.id: c for c in self.claims}
 

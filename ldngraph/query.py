@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
@@ -31,6 +31,9 @@ from ldngraph.errors import QueryError
 from ldngraph.locations import get_queries_dir
 from ldngraph.names import match_name
 from ldngraph.vocab import LDN, NAMESPACES, from_iri
+
+if TYPE_CHECKING:
+    from ldngraph.store import GraphStore
 
 #: Parameter kinds and what a value becomes.
 KINDS = ("entity", "claim", "string", "double", "integer")
@@ -178,11 +181,8 @@ def _to_value(term: Node | None) -> Any:
     return str(term)
 
 
-def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run a named query or query file on ``graph`` with bound parameters."""
-    query = get_query(name_or_path)
+def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
     declared = {p.name: p for p in query.parameters}
-    given = dict(params or {})
     unknown = sorted(set(given) - set(declared))
     if unknown:
         takes = ", ".join(declared) or "no parameters"
@@ -192,6 +192,14 @@ def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] 
         raise QueryError(
             f"query '{query.name}' needs --param {missing[0]}=... ({declared[missing[0]].description})"
         )
+    return given
+
+
+def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
+    """Run a named query or query file on ``graph`` with bound parameters."""
+    query = get_query(name_or_path)
+    declared = {p.name: p for p in query.parameters}
+    given = _check_params(query, dict(params or {}))
     bindings: dict[str, Identifier] = {k: to_term(graph, declared[k], v) for k, v in given.items()}
     try:
         prepared = prepareQuery(query.text, initNs=dict(NAMESPACES))
@@ -215,3 +223,50 @@ def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
             raise QueryError(f"--param '{pair}' must look like name=value")
         out[key.strip()] = value
     return out
+
+
+# -- the same queries on any store (memory, Oxigraph, a SPARQL endpoint) --------------------------
+
+_NAMES_QUERY = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
+SELECT ?node ?name WHERE {
+  VALUES ?p { <http://purl.org/dc/terms/identifier> <http://www.w3.org/2000/01/rdf-schema#label>
+              <http://www.w3.org/2004/02/skos/core#altLabel> }
+  ?node ldn:kind ?kind ; ?p ?name }"""
+_CLAIM_NAMES_QUERY = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
+SELECT ?node ?name WHERE { VALUES ?p { ldn:claimId ldn:contentHash } ?node ldn:claimId ?id ; ?p ?name }"""
+
+
+def _store_names(store: GraphStore, text: str) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for node, name in store.query(text):
+        names.setdefault(str(node), []).append(str(name))
+    return names
+
+
+def to_store_term(store: GraphStore, param: QueryParam, value: str) -> Identifier:
+    """Like :func:`to_term`, resolving entity and claim names with queries on ``store``."""
+    if param.kind == "entity":
+        return URIRef(match_name(value, _store_names(store, _NAMES_QUERY)))
+    if param.kind == "claim":
+        return URIRef(match_name(value, _store_names(store, _CLAIM_NAMES_QUERY), what="claim"))
+    return to_term(Graph(), param, value)
+
+
+def get_prologue() -> str:
+    """PREFIX lines for the project's namespaces: what ``initNs`` gives the rdflib path.
+
+    A query's own PREFIX lines come later and win, as SPARQL says.
+    """
+    return "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in NAMESPACES.items())
+
+
+def run_query_on_store(
+    store: GraphStore, name_or_path: str | Path, params: Mapping[str, str] | None = None
+) -> QueryResult:
+    """:func:`run_query` on any :mod:`ldngraph.store` backend: same checks, same rows."""
+    query = get_query(name_or_path)
+    given = _check_params(query, dict(params or {}))
+    declared = {p.name: p for p in query.parameters}
+    bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}
+    rows = store.query(get_prologue() + query.text, bindings)
+    return QueryResult(rows.columns, tuple(tuple(_to_value(t) for t in row) for row in rows.rows))

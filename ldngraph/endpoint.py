@@ -1,0 +1,181 @@
+"""A remote SPARQL 1.1 endpoint as a graph store (plain HTTP per the SPARQL 1.1 Protocol).
+
+Queries are POSTed as ``query=`` forms and read back as SPARQL JSON results; updates as ``update=``
+forms. Loading sends ``INSERT DATA { GRAPH <g> { ... } }`` in chunks of N-Triples lines (Virtuoso
+refuses ``INSERT DATA`` into its default graph: "SP031 No plain default graph specified"), and the
+store then queries with ``default-graph-uri=<g>`` so the named graph is the query's default graph.
+
+Nothing here pastes user text into a query: parameters become a ``VALUES`` block written from typed
+rdflib terms (:func:`ldngraph.store.inject_values`), and loaded data is N-Triples serialised by
+rdflib.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from ldngraph.errors import QueryError, StoreError
+from ldngraph.store import IRI_RE, Bindings, QueryRows, Term, check_bindings, inject_values, plain_literal
+
+#: Triples per INSERT DATA request: small enough for every server's request limits.
+CHUNK_TRIPLES = 2000
+#: ``--graph default``: use the server's default graph (no GRAPH clause, no default-graph-uri).
+DEFAULT_GRAPH = "default"
+_RETRIES = 3
+
+
+def _chunks(lines: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(lines), size):
+        yield lines[start : start + size]
+
+
+def _term(value: Mapping[str, Any]) -> Term:
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text)
+    if kind in {"literal", "typed-literal"}:
+        if value.get("xml:lang"):
+            return Literal(text, lang=value["xml:lang"])
+        dtype = value.get("datatype")
+        term = Literal(text, datatype=URIRef(dtype)) if dtype else Literal(text)
+        return plain_literal(term)
+    raise StoreError(f"unexpected term type '{kind}' in SPARQL JSON results")
+
+
+def get_update_url(url: str) -> str:
+    """Where updates go: Oxigraph server and Fuseki split ``/query`` and ``/update``; GraphDB and
+    RDF4J take updates on ``/repositories/ID/statements``; Virtuoso and most others on the same URL."""
+    if url.endswith("/query"):
+        return url.removesuffix("/query") + "/update"
+    if re.search(r"/repositories/[^/]+/?$", url):
+        return url.rstrip("/") + "/statements"
+    return url
+
+
+class EndpointStore:
+    """A SPARQL 1.1 endpoint; ``graph`` is the named graph ldngraph reads and writes (None: default)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        graph: str | None = None,
+        update_url: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.spec = url
+        self.url = url
+        self.update_url = update_url or get_update_url(url)
+        if graph == DEFAULT_GRAPH:
+            graph = None
+        if graph is not None and not (
+            graph.startswith(("http://", "https://", "urn:")) and IRI_RE.match(graph)
+        ):
+            raise StoreError(
+                f"named graph '{graph}' must be an absolute IRI (e.g. https://example.org/ldn) "
+                f"or '{DEFAULT_GRAPH}' for the server's default graph"
+            )
+        self.graph = URIRef(graph) if graph else None
+        self.timeout = timeout
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+
+    def _post(self, url: str, form: list[tuple[str, str]], accept: str) -> bytes:
+        body = urllib.parse.urlencode(form).encode("utf-8")
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+                "Accept": accept,
+                "User-Agent": "ldngraph",
+            },
+        )
+        for attempt in range(_RETRIES):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    data: bytes = response.read()
+                    return data
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode("utf-8", "replace").strip().replace("\n", " ")[:300]
+                if exc.code in {502, 503, 504} and attempt + 1 < _RETRIES:
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                if exc.code in {401, 403}:
+                    raise StoreError(
+                        f"{url}: the server refused the request (HTTP {exc.code}: {detail}); grant SPARQL "
+                        'update rights (Virtuoso: GRANT SPARQL_UPDATE TO "SPARQL") or use an authorised URL'
+                    ) from None
+                raise QueryError(f"{url}: HTTP {exc.code}: {detail}") from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                if attempt + 1 < _RETRIES:
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                reason = getattr(exc, "reason", exc)
+                raise StoreError(
+                    f"{url}: cannot reach the SPARQL endpoint ({reason}); check the URL and that the "
+                    "server is running"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL 1.1 Update request."""
+        self._post(self.update_url, [("update", text)], "*/*")
+
+    # -- GraphStore API -----------------------------------------------------------------------------
+
+    def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        check_bindings(bindings)
+        form = [("query", inject_values(text, bindings))]
+        if self.graph is not None:
+            form.append(("default-graph-uri", str(self.graph)))
+        raw = self._post(self.url, form, "application/sparql-results+json")
+        try:
+            doc = json.loads(raw)
+            columns = tuple(doc["head"].get("vars", []))
+            bindings_list = doc["results"]["bindings"]
+        except (ValueError, KeyError, TypeError):
+            raise StoreError(
+                f"{self.url}: the answer is not SPARQL JSON results (is this a SPARQL endpoint URL?)"
+            ) from None
+        rows = tuple(tuple(_term(b[c]) if c in b else None for c in columns) for b in bindings_list)
+        return QueryRows(columns, rows)
+
+    def load(self, graph: Graph) -> None:
+        self.add_ntriples(graph.serialize(format="nt"))
+
+    def add_ntriples(self, data: str) -> None:
+        lines = [line for line in data.splitlines() if line.strip() and not line.startswith("#")]
+        # Blank node labels are scoped to one request: keep every triple with one in one chunk.
+        plain = [line for line in lines if "_:" not in line]
+        blank = [line for line in lines if "_:" in line]
+        chunks = [*list(_chunks(plain, CHUNK_TRIPLES)), *([blank] if blank else [])]
+        for chunk in chunks:
+            triples = "\n".join(chunk)
+            if self.graph is not None:
+                self.update(f"INSERT DATA {{ GRAPH {self.graph.n3()} {{\n{triples}\n}} }}")
+            else:
+                self.update(f"INSERT DATA {{\n{triples}\n}}")
+
+    def clear(self) -> None:
+        self.update(f"DROP SILENT GRAPH {self.graph.n3()}" if self.graph is not None else "CLEAR DEFAULT")
+
+    def __len__(self) -> int:
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(str(rows.rows[0][0])) if rows.rows and rows.rows[0][0] is not None else 0
+
+    def close(self) -> None:
+        """Nothing to release: every request opens and closes its own connection."""

@@ -1,0 +1,456 @@
+"""Graph stores behind one spec string: ``memory``, ``oxigraph``, ``oxigraph:PATH`` or a SPARQL URL.
+
+* ``memory``: rdflib's own in-memory graph and pure-Python SPARQL engine (fine for the curated
+  graph; orders of magnitude slower than a compiled engine on large graphs, see docs/benchmarks.md).
+* ``oxigraph``: a pyoxigraph ``Store`` in memory (pyoxigraph is called directly: going through
+  oxrdflib costs 5-7x in term conversion on big result sets, see the design field notes).
+* ``oxigraph:PATH``: the same, persisted in the directory PATH.
+* ``http(s)://...``: any SPARQL 1.1 endpoint (Virtuoso, QLever, GraphDB, Oxigraph server ...),
+  see :mod:`ldngraph.endpoint`.
+
+Every store answers :meth:`GraphStore.query` with the same :class:`QueryRows` (rdflib terms), so one
+query text gives the same rows everywhere. Parameters are always *bound*, never pasted into the
+text: rdflib gets ``initBindings``; Oxigraph and remote endpoints a ``VALUES`` block written from
+typed rdflib terms (:func:`inject_values`). pyoxigraph's own ``substitutions`` would be neater but
+refuse variables that are not in the SELECT projection, which parameters usually are not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from ldngraph.errors import QueryError, StoreError
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+Term = URIRef | Literal | BNode
+Bindings = Mapping[str, Node]
+
+SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
+_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# IRIREF of the SPARQL grammar: what may sit between < and >.
+IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
+
+
+@dataclass(frozen=True)
+class QueryRows:
+    """A SELECT result: column names and rows of rdflib terms (None where a column is unbound)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Term | None, ...]]:
+        return iter(self.rows)
+
+    def canonical(self, digits: int = 9) -> list[tuple[str | float | bool | None, ...]]:
+        """Rows as sorted tuples of plain values, floats to ``digits`` significant digits.
+
+        Sorted because engines may order ties differently; compare ORDER BY keys separately.
+        Virtuoso 7.2 writes doubles with 6 significant digits, so compare with it at ``digits=6``.
+        """
+        rows = [
+            tuple(float(f"{v:.{digits}g}") if isinstance(v, float) else v for v in map(to_python, row))
+            for row in self.rows
+        ]
+        return sorted(rows, key=repr)
+
+    def to_python(self) -> list[dict[str, Any]]:
+        """Rows as dicts of plain Python values (see :func:`to_python`)."""
+        return [dict(zip(self.columns, (to_python(t) for t in row), strict=True)) for row in self.rows]
+
+
+class GraphStore(Protocol):
+    """What every backend offers."""
+
+    spec: str
+
+    def load(self, graph: Graph) -> None:
+        """Add every triple of ``graph``."""
+
+    def add_ntriples(self, data: str) -> None:
+        """Add triples given as N-Triples text."""
+
+    def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        """Run a SELECT query with ``bindings`` bound to its variables."""
+
+    def clear(self) -> None:
+        """Remove every triple this store holds (for an endpoint: its named graph)."""
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+# -- term helpers ----------------------------------------------------------------------------------
+
+_NUMERIC = {
+    XSD.integer,
+    XSD.int,
+    XSD.long,
+    XSD.short,
+    XSD.byte,
+    XSD.decimal,
+    XSD.double,
+    XSD.float,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.negativeInteger,
+    XSD.nonPositiveInteger,
+    XSD.unsignedInt,
+    XSD.unsignedLong,
+    XSD.unsignedShort,
+    XSD.unsignedByte,
+}
+
+
+def to_python(term: Node | None) -> str | float | bool | None:
+    """A term as a plain value for comparing results across engines.
+
+    IRIs and plain literals become strings, every numeric literal a float (engines disagree on
+    ``xsd:integer`` vs ``xsd:int`` vs ``xsd:decimal`` for the same aggregate), booleans bools.
+    """
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        dtype = term.datatype
+        if dtype in _NUMERIC:
+            try:
+                return float(Decimal(str(term)))
+            except ArithmeticError:
+                return str(term)
+        if dtype == XSD.boolean:
+            return str(term).strip().lower() in {"true", "1"}
+    return str(term)
+
+
+def check_bindings(bindings: Bindings | None) -> dict[str, Term]:
+    """Validate parameter names and terms; raise QueryError naming the bad one."""
+    checked: dict[str, Term] = {}
+    for name, value in (bindings or {}).items():
+        if not _VAR_RE.match(name):
+            raise QueryError(f"parameter name '{name}' is not a SPARQL variable name (letters, digits, _)")
+        if isinstance(value, URIRef):
+            if not IRI_RE.match(str(value)):
+                raise QueryError(f"parameter '{name}': '{value}' is not a valid IRI")
+        elif not isinstance(value, Literal):
+            raise QueryError(f"parameter '{name}': bind an IRI or a literal, not {type(value).__name__}")
+        checked[name] = value
+    return checked
+
+
+def to_oxigraph_term(term: Node) -> pyoxigraph.NamedNode | pyoxigraph.Literal | pyoxigraph.BlankNode:
+    """rdflib term -> pyoxigraph term (xsd:string and plain literals are the same in RDF 1.1)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise StoreError(f"cannot store term {term!r} of type {type(term).__name__}")
+
+
+def from_oxigraph_term(term: Any) -> Term | None:
+    """pyoxigraph term -> rdflib term, with xsd:string literals as plain literals (as rdflib does)."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dtype = term.datatype.value
+        if dtype == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dtype))
+    raise StoreError(f"unsupported result term {term!r} (RDF-star triples are not used by ldngraph)")
+
+
+def normalise_literal(term: Term | None) -> Term | None:
+    """Literal typed xsd:string -> plain literal (RDF 1.1 treats them as one)."""
+    return plain_literal(term) if term is not None else None
+
+
+def plain_literal(term: Term) -> Term:
+    if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
+        return Literal(str(term))
+    return term
+
+
+# -- VALUES injection for remote endpoints -----------------------------------------------------------
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+      |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_]+)
+  | (?P<word>[A-Za-z_][\w\-]*(?::[\w\-.]*)?|:[\w\-.]*)
+  | (?P<open>\{) | (?P<close>\}) | (?P<lparen>\() | (?P<rparen>\))
+    """,
+    re.X,
+)
+
+
+def _where_openings(text: str) -> list[int]:
+    """Offsets just after the ``{`` opening the WHERE group of every SELECT/ASK/CONSTRUCT (sub)query."""
+    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    positions: list[int] = []
+    i = 0
+    while i < len(tokens):
+        kind, value, _ = tokens[i]
+        keyword = value.upper() if kind == "word" else ""
+        if keyword in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
+            j, parens = i + 1, 0
+            if keyword == "CONSTRUCT" and j < len(tokens) and tokens[j][0] == "open":
+                # CONSTRUCT { template } WHERE { ... }: skip the template group.
+                depth = 0
+                while j < len(tokens):
+                    depth += {"open": 1, "close": -1}.get(tokens[j][0] or "", 0)
+                    j += 1
+                    if depth == 0:
+                        break
+            while j < len(tokens):
+                tkind = tokens[j][0]
+                if tkind == "lparen":
+                    parens += 1
+                elif tkind == "rparen":
+                    parens -= 1
+                elif tkind == "open" and parens == 0:
+                    positions.append(tokens[j][2])
+                    break
+                j += 1
+            i = j
+        i += 1
+    return positions
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_LANG_RE = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+
+
+def to_sparql_term(term: Term) -> str:
+    """A checked IRI or literal written in SPARQL syntax, every special character escaped.
+
+    (Like rdflib's ``Term.n3()``, but always the short-string form, so no quoting corner cases.)
+    """
+    if isinstance(term, URIRef):
+        if not IRI_RE.match(str(term)):
+            raise QueryError(f"'{term}' is not a valid IRI")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = '"' + "".join(_ESCAPES.get(ch, ch) for ch in str(term)) + '"'
+        if term.language:
+            if not _LANG_RE.match(term.language):
+                raise QueryError(f"'{term.language}' is not a language tag")
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{text}^^{to_sparql_term(URIRef(term.datatype))}"
+        return text
+    raise QueryError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
+
+
+def inject_values(text: str, bindings: Bindings | None) -> str:
+    """Bind parameters by a ``VALUES`` block at the top of every (sub)query's WHERE group.
+
+    The block is written from typed rdflib terms (:func:`to_sparql_term`), never from user text.
+    Putting it into every sub-select too gives the substitution semantics of rdflib's ``initBindings``.
+    """
+    checked = check_bindings(bindings)
+    if not checked:
+        return text
+    names = " ".join(f"?{name}" for name in checked)
+    values = " ".join(to_sparql_term(term) for term in checked.values())
+    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    positions = _where_openings(text)
+    if not positions:
+        raise QueryError("cannot bind parameters: no WHERE group found in the query")
+    out: list[str] = []
+    last = 0
+    for pos in positions:
+        out += [text[last:pos], block]
+        last = pos
+    out.append(text[last:])
+    return "".join(out)
+
+
+# -- local backends ---------------------------------------------------------------------------------
+
+
+class MemoryStore:
+    """rdflib's in-memory graph and SPARQL engine."""
+
+    def __init__(self, graph: Graph | None = None) -> None:
+        self.spec = "memory"
+        self.graph = graph if graph is not None else Graph()
+
+    def load(self, graph: Graph) -> None:
+        if len(self.graph) == 0:
+            for prefix, ns in graph.namespaces():
+                self.graph.bind(prefix, ns, override=False)
+        self.graph += graph
+
+    def add_ntriples(self, data: str) -> None:
+        self.graph.parse(data=data, format="nt")
+
+    def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        checked = check_bindings(bindings)
+        try:
+            result = self.graph.query(text, initBindings=checked)
+        except Exception as exc:  # rdflib raises ParseException and many others
+            raise QueryError(f"SPARQL query failed in the memory store: {exc}") from None
+        if result.type != "SELECT":
+            raise QueryError(f"only SELECT queries return rows (got {result.type})")
+        columns = tuple(str(v) for v in (result.vars or []))
+        rows = tuple(tuple(normalise_literal(row[i]) for i in range(len(columns))) for row in result)  # type: ignore[index, arg-type]
+        return QueryRows(columns, rows)
+
+    def clear(self) -> None:
+        self.graph.remove((None, None, None))
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def close(self) -> None:
+        self.graph.close()
+
+
+class OxigraphStore:
+    """A pyoxigraph store, in memory (``path=None``) or persisted in a directory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        import pyoxigraph as ox
+
+        self.spec = f"oxigraph:{path}" if path else "oxigraph"
+        self.path = path
+        try:
+            self.store = ox.Store(str(path)) if path else ox.Store()
+        except OSError as exc:
+            raise StoreError(
+                f"{self.spec}: cannot open the Oxigraph store ({exc}); pick a writable directory "
+                "that no other process has open"
+            ) from None
+
+    def load(self, graph: Graph) -> None:
+        self.add_ntriples(graph.serialize(format="nt"))
+
+    def add_ntriples(self, data: str) -> None:
+        import pyoxigraph as ox
+
+        try:
+            self.store.bulk_load(data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"{self.spec}: could not load N-Triples ({exc})") from None
+
+    def add_quads(self, quads: Sequence[pyoxigraph.Quad]) -> None:
+        """Fast path: add pyoxigraph quads directly (see bench/ and :mod:`ldngraph.fastbuild`)."""
+        self.store.bulk_extend(quads)
+
+    def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(inject_values(text, bindings))
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.spec}: query failed ({exc})") from None
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("only SELECT queries return rows")
+        columns = tuple(v.value for v in result.variables)
+        convert = from_oxigraph_term
+        rows = tuple(tuple(convert(solution[i]) for i in range(len(columns))) for solution in result)
+        return QueryRows(columns, rows)
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def close(self) -> None:
+        if self.path is not None:
+            self.store.flush()
+        del self.store
+
+
+def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) -> GraphStore:
+    """Open the store a spec names (see module docs); ``graph`` is the named graph on an endpoint."""
+    spec = spec.strip()
+    if spec == "memory":
+        return MemoryStore()
+    if spec == "oxigraph":
+        return OxigraphStore()
+    if spec.startswith("oxigraph:"):
+        path = Path(spec.removeprefix("oxigraph:")).expanduser()
+        if not str(path) or str(path) == ".":
+            raise StoreError(f"store '{spec}': give a directory after 'oxigraph:', e.g. oxigraph:ldn.db")
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"store '{spec}': {path} is a file; Oxigraph needs a directory")
+        return OxigraphStore(path)
+    if spec.startswith(("http://", "https://")):
+        from ldngraph.endpoint import EndpointStore
+
+        return EndpointStore(spec, graph=graph, timeout=timeout)
+    raise StoreError(f"unknown store '{spec}'; use {SPEC_HELP}")
+
+
+def open_query_store(
+    spec: str, load_graph: Callable[[], Graph], *, graph: str | None = None, timeout: float = 60.0
+) -> GraphStore:
+    """A store ready to query: ``memory`` and ``oxigraph`` are filled with ``load_graph()``;
+    ``oxigraph:PATH`` and endpoints are queried as they are (fill them with ``ldngraph push``)."""
+    store = open_store(spec, graph=graph, timeout=timeout)
+    if not is_persistent(spec):
+        store.load(load_graph())
+    elif isinstance(store, OxigraphStore) and len(store) == 0:
+        store.close()
+        raise StoreError(f"store '{spec}' is empty; fill it first with: ldngraph push --store {spec}")
+    return store
+
+
+def is_persistent(spec: str) -> bool:
+    """True for stores that keep their content (a directory or a server) between runs."""
+    return spec.startswith(("oxigraph:", "http://", "https://"))
+
+
+__all__ = [
+    "SPEC_HELP",
+    "GraphStore",
+    "MemoryStore",
+    "OxigraphStore",
+    "QueryRows",
+    "check_bindings",
+    "from_oxigraph_term",
+    "inject_values",
+    "is_persistent",
+    "normalise_literal",
+    "open_query_store",
+    "open_store",
+    "to_oxigraph_term",
+    "to_python",
+    "to_sparql_term",
+]
