@@ -35,6 +35,18 @@ profile_option = click.option(
 )
 
 
+def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
+    """``-o/--output FILE``: every command writes its file atomically."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=required,
+        default=None,
+        help=help_text,
+    )
+
+
 def format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
         "--format",
@@ -84,12 +96,8 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @data_option
 @profile_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the graph to this file (format from the suffix: .ttl .jsonld .nt .trig).",
+@output_option(
+    "Also write the graph to this file (format from the suffix: .ttl .jsonld .nt .trig).", required=False
 )
 @format_option("table", "json")
 @click.option(
@@ -129,13 +137,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     default=None,
     help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.",
-)
+@output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
 def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
     from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
@@ -454,13 +456,7 @@ def triage_command(
 @cli.command()
 @data_option
 @profile_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="HTML file to write.",
-)
+@output_option("HTML file to write.")
 @click.option(
     "--focus", default=None, help="Draw only this entity's neighbourhood (CURIE, label or synonym)."
 )
@@ -491,13 +487,7 @@ def plot() -> None:
 @plot.command("evidence-map")
 @data_option
 @profile_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Image to write: .png, .svg or .pdf.",
-)
+@output_option("Image to write: .png, .svg or .pdf.")
 def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Conditions x study design bubble chart (size = participants, colour = direction)."""
     from ldngraph.pipeline import load
@@ -514,13 +504,7 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> N
 @cli.command()
 @data_option
 @profile_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Brief to write: .md (Markdown) or .html.",
-)
+@output_option("Brief to write: .md (Markdown) or .html.")
 def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
     from ldngraph.pipeline import load
