@@ -19,7 +19,7 @@ import os
 import sys
 import time
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -266,17 +266,11 @@ def fetch_pmids(
         check_pmid(pmid)  # fail before any request
     missing = cache.missing(wanted)
     before = client.requests
-    fetched, not_found = 0, []
+    fetched, not_found = 0, list[str]()
     with _progress(len(missing), enabled=progress, desc="efetch") as bar:
         for _, batch in _chunks(missing, client.config.batch_size):
             what = f"PMIDs {batch[0]}..{batch[-1]}"
-            records = {r.pmid: r for r in client.efetch({"id": ",".join(batch)}, what)}
-            for pmid in batch:
-                if pmid in records:
-                    cache.put(records[pmid], source="efetch")
-                    fetched += 1
-                else:
-                    not_found.append(pmid)
+            fetched += _store(cache, client.efetch({"id": ",".join(batch)}, what), batch, not_found)
             bar.update(len(batch))
     return FetchReport(
         requested=len(wanted),
@@ -285,6 +279,21 @@ def fetch_pmids(
         not_found=tuple(not_found),
         requests=client.requests - before,
     )
+
+
+def _store(
+    cache: PubMedCache, records: Iterable[PubMedRecord], wanted: list[str], not_found: list[str]
+) -> int:
+    """Cache the records of ``wanted`` PMIDs (each written atomically); note the ones not returned."""
+    by_pmid = {r.pmid: r for r in records}
+    stored = 0
+    for pmid in wanted:
+        if pmid in by_pmid:
+            cache.put(by_pmid[pmid], source="efetch")
+            stored += 1
+        else:
+            not_found.append(pmid)
+    return stored
 
 
 def fetch_query(
@@ -303,7 +312,7 @@ def fetch_query(
     search = client.esearch(query, retmax=max_results)
     pmids = search.pmids[:max_results]
     missing = set(cache.missing(pmids))
-    fetched, not_found = 0, []
+    fetched, not_found = 0, list[str]()
     with _progress(len(missing), enabled=progress, desc="efetch") as bar:
         for start, window in _chunks(pmids, client.config.batch_size):
             todo = [p for p in window if p in missing]
@@ -318,13 +327,7 @@ def fetch_query(
                 }
             else:
                 params = {"id": ",".join(todo)}
-            records = {r.pmid: r for r in client.efetch(params, f"'{query}' hits {start + 1}..")}
-            for pmid in todo:
-                if pmid in records:
-                    cache.put(records[pmid], source="efetch")
-                    fetched += 1
-                else:
-                    not_found.append(pmid)
+            fetched += _store(cache, client.efetch(params, f"'{query}' hits {start + 1}.."), todo, not_found)
             bar.update(len(todo))
     return FetchReport(
         requested=len(pmids),
