@@ -282,7 +282,7 @@ def fetch_pmids(
 
 
 def _store(
-    cache: PubMedCache, records: Iterable[PubMedRecord], wanted: list[str], not_found: list[str]
+    cache: PubMedCache, records: Iterable[PubMedRecord], wanted: Sequence[str], not_found: list[str]
 ) -> int:
     """Cache the records of ``wanted`` PMIDs (each written atomically); note the ones not returned."""
     by_pmid = {r.pmid: r for r in records}
