@@ -8,6 +8,9 @@ Shape of the graph (see README "Data model"):
 * claims are reified ``biolink:Association`` nodes (``rdf:subject/predicate/object``) and also
   asserted as the direct triple, so that simple traversal works;
 * evidence items link a claim to a study with a direction (supports/refutes) and an outcome.
+
+Keep in step with :mod:`ldngraph.fastbuild`, which writes the same triples as N-Triples for big
+corpora (``ldngraph push``); tests/test_fastbuild.py fails when the two graphs differ.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Fast path: the graph of :func:`ldngraph.build.to_graph` written straight to N-Triples / Oxigraph.
 
+``ldngraph push`` (:func:`ldngraph.pipeline.push`) builds through this module, ``ldngraph build``
+and everything else through :mod:`ldngraph.build`: the two must not drift apart (build.py's
+docstring points back here).
+
 ``build.to_graph`` creates an rdflib term per node and adds each triple to rdflib's memory store:
 about 7 s per 10^4 studies, too slow for 10^5-study corpora (issue 7: build + score < 60 s). This
 module writes the *same triples* as N-Triples text with plain string operations and bulk-loads them
@@ -14,11 +18,12 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from rdflib import Literal
+from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ldngraph.build import CURATORS, evidence_id, get_outcome_kind
 from ldngraph.model import Claim, KnowledgeBase, Publication, Study
+from ldngraph.score import ScoreReport, materialise
 from ldngraph.vocab import (
     BIBO,
     BIOLINK,
@@ -323,6 +328,26 @@ def _sources(kb: KnowledgeBase, emit: Callable[[str, str, str], None]) -> None:
 def to_ntriples(kb: KnowledgeBase) -> str:
     """The whole graph as one N-Triples document."""
     return "".join(iter_ntriples(kb))
+
+
+def iter_scored_chunks(
+    kb: KnowledgeBase,
+    scores: ScoreReport,
+    *,
+    lines: int = 500_000,
+) -> Iterator[str]:
+    """The graph of ``pipeline.load`` (built and scored) as N-Triples chunks of ``lines`` triples.
+
+    The score triples (a few per claim) come from :func:`ldngraph.score.materialise` on an empty
+    graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
+    """
+    chunk: list[str] = []
+    for line in iter_ntriples(kb):
+        chunk.append(line)
+        if len(chunk) >= lines:
+            yield "".join(chunk)
+            chunk.clear()
+    yield "".join(chunk) + materialise(Graph(), kb, scores).serialize(format="nt")
 
 
 def to_oxigraph(kb: KnowledgeBase, store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:

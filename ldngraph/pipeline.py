@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
@@ -18,6 +18,9 @@ from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir
 from ldngraph.model import KnowledgeBase
 from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
+
+if TYPE_CHECKING:
+    from ldngraph.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
 
@@ -38,8 +41,10 @@ def get_profile_path(data_dir: Path | None = None) -> Path:
     return get_data_dir() / PROFILE_NAME
 
 
-def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
-    """Read and validate ``data_dir`` (default: the shipped data), build and score its graph.
+def read_scored(
+    data_dir: Path | str | None = None, profile: Path | str | None = None
+) -> tuple[KnowledgeBase, ScoreReport]:
+    """Read and validate ``data_dir`` (default: the shipped data) and score it; no graph yet.
 
     ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile.
     """
@@ -47,8 +52,33 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, when data/pubmed/ exists
-    scores = score_knowledge_base(kb, prof)
+    return kb, score_knowledge_base(kb, prof)
+
+
+def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
+    """Read and validate ``data_dir`` (default: the shipped data), build and score its graph."""
+    kb, scores = read_scored(data_dir, profile)
     return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
+
+
+def push(
+    store: GraphStore,
+    data_dir: Path | str | None = None,
+    profile: Path | str | None = None,
+    *,
+    append: bool = False,
+) -> None:
+    """Build and score ``data_dir`` straight into ``store`` through the fast path, all or nothing.
+
+    The triples are those of :func:`load` (``ldngraph.fastbuild`` writes them as N-Triples, with
+    no rdflib graph in between; tests/test_fastbuild.py holds the two together). The store's
+    previous content is replaced (``append``: kept) only once every triple has loaded
+    (:meth:`ldngraph.store.GraphStore.replace`).
+    """
+    from ldngraph.fastbuild import iter_scored_chunks
+
+    kb, scores = read_scored(data_dir, profile)
+    store.replace(iter_scored_chunks(kb, scores), append=append)
 
 
 def get_summary(built: Built) -> dict[str, Any]:

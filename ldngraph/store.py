@@ -1,5 +1,7 @@
 """Graph stores behind one spec string: ``memory``, ``oxigraph``, ``oxigraph:PATH`` or a SPARQL URL.
 
+* ``auto`` (the default of ``ldngraph query``): ``memory`` for graphs of at most
+  :data:`AUTO_OXIGRAPH_TRIPLES` triples, ``oxigraph`` above (see :func:`resolve_auto`).
 * ``memory``: rdflib's own in-memory graph and pure-Python SPARQL engine (fine for the curated
   graph; orders of magnitude slower than a compiled engine on large graphs, see docs/benchmarks.md).
 * ``oxigraph``: a pyoxigraph ``Store`` in memory (pyoxigraph is called directly: going through
@@ -13,12 +15,19 @@ query text gives the same rows everywhere. Parameters are always *bound*, never 
 text: rdflib gets ``initBindings``; Oxigraph and remote endpoints a ``VALUES`` block written from
 typed rdflib terms (:func:`inject_values`). pyoxigraph's own ``substitutions`` would be neater but
 refuse variables that are not in the SELECT projection, which parameters usually are not.
+
+Replacing a store's content (:meth:`GraphStore.replace`, used by ``ldngraph push``) is all or
+nothing: the new triples are loaded beside the old ones (a new rdflib graph, a new Oxigraph store
+or directory, a temporary named graph on an endpoint) and swapped in only once all of them loaded.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +46,10 @@ Term = URIRef | Literal | BNode
 Bindings = Mapping[str, Node]
 
 SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
+#: ``auto`` picks Oxigraph above this many triples. rdflib's engine answers the shipped
+#: paths_to_condition query on the shipped graph (3.4k triples) in under a second, but needs more
+#: than 30 s at 10k triples (docs/benchmarks.md), so the switch comes well before that.
+AUTO_OXIGRAPH_TRIPLES = 5_000
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # IRIREF of the SPARQL grammar: what may sit between < and >.
 IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
@@ -88,6 +101,13 @@ class GraphStore(Protocol):
 
     def clear(self) -> None:
         """Remove every triple this store holds (for an endpoint: its named graph)."""
+
+    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
+        """Replace the content (``append``: add to it) with N-Triples ``chunks``, all or nothing.
+
+        If a chunk fails to load (or the chunk iterator raises), the store keeps its previous
+        content and the error propagates. Blank node labels are scoped to one chunk.
+        """
 
     def __len__(self) -> int: ...
 
@@ -331,6 +351,14 @@ class MemoryStore:
     def clear(self) -> None:
         self.graph.remove((None, None, None))
 
+    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
+        staged = Graph()
+        for chunk in chunks:
+            staged.parse(data=chunk, format="nt")
+        if not append:
+            self.clear()
+        self.graph += staged
+
     def __len__(self) -> int:
         return len(self.graph)
 
@@ -388,6 +416,50 @@ class OxigraphStore:
     def clear(self) -> None:
         self.store.clear()
 
+    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
+        """Load into a new store, then swap it in: in memory a new ``Store``, on disk a sibling
+        directory renamed over PATH. (A SPARQL ``MOVE`` inside Oxigraph would be one transaction
+        too, but measured 71 s and 2.9 GB for 0.9 M triples, against 3.5 s for the bulk load.)
+        """
+        import pyoxigraph as ox
+
+        if self.path is None:
+            staged = ox.Store()
+            if append:
+                staged.bulk_extend(self.store)
+            self._bulk_load(staged, chunks)
+            self.store = staged
+            return
+        tag = uuid.uuid4().hex[:12]
+        staging = self.path.with_name(f".{self.path.name}.partial-{tag}")
+        try:
+            if append and len(self.store):
+                self.store.backup(str(staging))  # hard links on the same file system: cheap
+                staged = ox.Store(str(staging))
+            else:
+                staged = ox.Store(str(staging))
+            self._bulk_load(staged, chunks)
+            staged.flush()
+            del staged
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self.store.flush()
+        del self.store  # release the RocksDB lock before the directories change places
+        try:
+            _swap_directories(staging, self.path, self.path.with_name(f".{self.path.name}.old-{tag}"))
+        finally:
+            self.store = ox.Store(str(self.path))
+
+    def _bulk_load(self, store: pyoxigraph.Store, chunks: Iterable[str]) -> None:
+        import pyoxigraph as ox
+
+        for chunk in chunks:
+            try:
+                store.bulk_load(chunk.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise StoreError(f"{self.spec}: could not load N-Triples ({exc}); nothing changed") from None
+
     def __len__(self) -> int:
         return len(self.store)
 
@@ -397,9 +469,27 @@ class OxigraphStore:
         del self.store
 
 
+def _swap_directories(new: Path, target: Path, old: Path) -> None:
+    """Put ``new`` at ``target``; the previous ``target`` is deleted (restored if the swap fails)."""
+    existed = target.exists()
+    if existed:
+        os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError:
+        if existed:
+            os.rename(old, target)
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    if existed:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) -> GraphStore:
     """Open the store a spec names (see module docs); ``graph`` is the named graph on an endpoint."""
     spec = spec.strip()
+    if spec == "auto":
+        raise StoreError("store 'auto' picks memory or oxigraph by the graph's size; open one of those")
     if spec == "memory":
         return MemoryStore()
     if spec == "oxigraph":
@@ -418,11 +508,35 @@ def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) ->
     raise StoreError(f"unknown store '{spec}'; use {SPEC_HELP}")
 
 
+def resolve_auto(triples: int, threshold: int | None = None) -> str:
+    """The store ``auto`` means for a graph of ``triples`` triples: ``memory`` or ``oxigraph``.
+
+    Both give the same rows for every shipped query (tests/test_store.py); rdflib stays the
+    choice for small graphs because it needs no second copy of the graph and keeps the
+    tie order of earlier releases' output.
+    """
+    limit = AUTO_OXIGRAPH_TRIPLES if threshold is None else threshold
+    return "oxigraph" if triples > limit else "memory"
+
+
 def open_query_store(
-    spec: str, load_graph: Callable[[], Graph], *, graph: str | None = None, timeout: float = 60.0
+    spec: str,
+    load_graph: Callable[[], Graph],
+    *,
+    graph: str | None = None,
+    timeout: float = 60.0,
+    threshold: int | None = None,
 ) -> GraphStore:
     """A store ready to query: ``memory`` and ``oxigraph`` are filled with ``load_graph()``;
-    ``oxigraph:PATH`` and endpoints are queried as they are (fill them with ``ldngraph push``)."""
+    ``auto`` is one of the two by size (:func:`resolve_auto`); ``oxigraph:PATH`` and endpoints are
+    queried as they are (fill them with ``ldngraph push``)."""
+    if spec.strip() == "auto":
+        built = load_graph()
+        if resolve_auto(len(built), threshold) == "memory":
+            return MemoryStore(built)
+        oxi = OxigraphStore()
+        oxi.load(built)
+        return oxi
     store = open_store(spec, graph=graph, timeout=timeout)
     if not is_persistent(spec):
         store.load(load_graph())
@@ -438,6 +552,7 @@ def is_persistent(spec: str) -> bool:
 
 
 __all__ = [
+    "AUTO_OXIGRAPH_TRIPLES",
     "SPEC_HELP",
     "GraphStore",
     "MemoryStore",
@@ -450,6 +565,7 @@ __all__ = [
     "normalise_literal",
     "open_query_store",
     "open_store",
+    "resolve_auto",
     "to_oxigraph_term",
     "to_python",
     "to_sparql_term",

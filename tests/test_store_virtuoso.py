@@ -6,6 +6,7 @@ Skipped when Virtuoso is not installed; fails instead when LDNGRAPH_REQUIRE_VIRT
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from test_store import QUERIES, QUERY_CASES, QUERY_IDS, tidy
 from virtuoso_server import Virtuoso, find_binaries, run_virtuoso
 
 from ldngraph.endpoint import EndpointStore
+from ldngraph.errors import StoreError
 from ldngraph.export import GRAPH_NAME
 from ldngraph.pipeline import Built, load
 from ldngraph.query import run_query, run_query_on_store
@@ -120,3 +122,44 @@ def test_every_query_on_the_server(
     assert here.rows or params, f"{name} returns no rows on the shipped data"
     assert there.columns == here.columns
     assert tidy(there.rows, 6) == tidy(here.rows, 6)  # Virtuoso writes doubles with 6 significant digits
+
+
+# -- push is all or nothing -------------------------------------------------------------------------
+
+TMP_GRAPHS = """SELECT (COUNT(*) AS ?n) WHERE {
+  GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), "urn:ldngraph:tmp:")) }"""
+
+
+def _tmp_triples(virtuoso: Virtuoso) -> int:
+    rows = EndpointStore(virtuoso.sparql_url).query(TMP_GRAPHS).rows
+    return int(str(rows[0][0]))
+
+
+def _fails_after_first(first: str) -> Iterator[str]:
+    yield first
+    raise RuntimeError("injected failure after the first chunk")
+
+
+def test_failed_replace_keeps_the_previous_graph(
+    virtuoso: Virtuoso, built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push that fails mid-way (after the first chunk, or on a chunk the server refuses) leaves
+    the target graph as it was and no temporary graph behind; a good one MOVEs it into place."""
+    monkeypatch.setattr("ldngraph.endpoint.CHUNK_TRIPLES", 50)
+    store = EndpointStore(virtuoso.sparql_url, graph="https://example.org/atomic")
+    store.replace(iter([built.graph.serialize(format="nt")]))
+    before = store.query(QUERIES["all-triples"][0]).canonical(6)
+    assert len(before) == len(built.graph)
+    new = "<https://example.org/new> <https://example.org/p> <https://example.org/o> .\n"
+    with pytest.raises(RuntimeError, match="injected"):
+        store.replace(_fails_after_first(new))
+    assert store.query(QUERIES["all-triples"][0]).canonical(6) == before
+    with pytest.raises(StoreError, match=re.escape("nothing changed: <https://example.org/atomic> keeps")):
+        store.replace(iter([built.graph.serialize(format="nt"), "<https://example.org/s> <p> broken .\n"]))
+    assert store.query(QUERIES["all-triples"][0]).canonical(6) == before
+    assert _tmp_triples(virtuoso) == 0
+    store.replace(iter([new]))
+    assert len(store) == 1
+    store.replace(iter([built.graph.serialize(format="nt")]), append=True)
+    assert len(store) == len(built.graph) + 1
+    assert _tmp_triples(virtuoso) == 0
