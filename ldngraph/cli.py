@@ -308,7 +308,8 @@ cache_option = click.option(
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="PubMed cache directory (default: <data>/pubmed).",
+    help="PubMed cache directory (default: <data>/pubmed; for an installed package's own data, "
+    "$XDG_CACHE_HOME/ldngraph/pubmed or ~/.cache/ldngraph/pubmed).",
 )
 
 

@@ -46,7 +46,7 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
     kb = read_knowledge_base(directory)
-    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, when data/pubmed/ exists
+    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions from the default cache
     scores = score_knowledge_base(kb, prof)
     return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
 
