@@ -319,7 +319,9 @@ class Study(_Frozen):
     population: Population = Field(description="human / animal / cell / none")
     species: str | None = Field(default=None, description="NCBITaxon CURIE, e.g. NCBITaxon:9606")
     population_description: str | None = Field(default=None, description="Who was studied")
-    n: StrictInt | None = Field(default=None, ge=1, description="Participants enrolled or analysed (see notes)")
+    n: StrictInt | None = Field(
+        default=None, ge=1, description="Participants enrolled or analysed (see notes)"
+    )
     randomised: StrictBool | None = Field(default=None, description="Random allocation (None = not reported)")
     controlled: StrictBool | None = Field(default=None, description="Has a control (placebo or comparator)")
     blinded: StrictBool | None = Field(default=None, description="Participants and/or assessors blinded")

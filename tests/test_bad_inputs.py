@@ -454,6 +454,16 @@ CASES: list[Case] = [
         ("query 'gaps' has no parameter 'nosuch'", "it takes only"),
     ),
     Case(
+        "param-not-allowed",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "only=bogus"],
+        ("query 'gaps': parameter 'only' must be one of no_rct, no_objective_outcome", "(got 'bogus')"),
+    ),
+    Case(
+        "param-not-allowed-design",
+        lambda env: ["query", "--data", str(env.data), "studies_by_design", "--param", "design=rtc"],
+        ("parameter 'design' must be one of meta_analysis", "crossover_rct", "(got 'rtc')"),
+    ),
+    Case(
         "query-file-no-header",
         lambda env: (
             (env.tmp / "mine.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8"),
