@@ -159,7 +159,8 @@ def apply_verification(kb: KnowledgeBase, cache: PubMedCache) -> KnowledgeBase:
 
 
 def apply_cached_pubmed(kb: KnowledgeBase, data_dir: Path) -> KnowledgeBase:
-    """:func:`apply_verification` with ``<data>/pubmed`` when that cache holds records, else ``kb``."""
+    """:func:`apply_verification` with the default cache of ``data_dir`` (``<data>/pubmed``, or the user
+    cache for an installed package's data; see :func:`get_cache_dir`) when it holds records, else ``kb``."""
     cache = PubMedCache(get_cache_dir(data_dir))
     return apply_verification(kb, cache) if cache.pmids() else kb
 

@@ -317,7 +317,8 @@ cache_option = click.option(
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="PubMed cache directory (default: <data>/pubmed).",
+    help="PubMed cache directory (default: <data>/pubmed; for an installed package's own data, "
+    "$XDG_CACHE_HOME/ldngraph/pubmed or ~/.cache/ldngraph/pubmed).",
 )
 
 
@@ -382,14 +383,20 @@ def fetch(
 )
 @data_option
 @cache_option
-def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Path | None) -> None:
+@format_option("table", "json")
+def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Path | None, fmt: str) -> None:
     """Merge PubMed XML (.xml, .xml.gz) or MEDLINE files into the local cache."""
     from ldngraph.ingest.cache import import_files
 
     cache = _pubmed_cache(data_dir, cache_dir)
     counts = import_files(cache, files, progress=True)
-    for name, count in counts.items():
-        click.echo(f"{name}\t{count} records")
+    if fmt == "json":
+        rows = [{"file": name, "records": count} for name, count in counts.items()]
+        out = {"files": rows, "cache": str(cache.directory), "cached": len(cache)}
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for name, count in counts.items():
+            click.echo(f"{name}\t{count} records")
     click.echo(f"cache {cache.directory} now holds {len(cache)} records", err=True)
 
 
@@ -497,16 +504,21 @@ def plot() -> None:
 @data_option
 @profile_option
 @output_option("Image to write: .png, .svg or .pdf.")
-def evidence_map(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+@format_option("table", "json")
+def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt: str) -> None:
     """Conditions x study design bubble chart (size = participants, colour = direction)."""
     from ldngraph.pipeline import load
-    from ldngraph.plot import describe, get_evidence_map, get_format, write_evidence_map
+    from ldngraph.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
     built = load(data_dir, profile)
     write_evidence_map(built, output)
-    for line in describe(get_evidence_map(built.kb, built.graph)):
-        click.echo(line)
+    emap = get_evidence_map(built.kb, built.graph)
+    if fmt == "json":
+        click.echo(json.dumps(to_records(emap), indent=2))
+    else:
+        for line in describe(emap):
+            click.echo(line)
     click.echo(f"wrote {output}", err=True)
 
 

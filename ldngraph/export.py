@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from ldngraph.atomic import atomic_path, write_text_atomic
+from ldngraph.atomic import atomic_paths, write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri
 
@@ -199,7 +199,7 @@ def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
     """Write the KGX node and edge files atomically: both are replaced, or neither."""
     nodes, edges = to_kgx(graph)
     nodes_path, edges_path = kgx_paths(prefix)
-    with atomic_path(nodes_path) as tmp_nodes, atomic_path(edges_path) as tmp_edges:
+    with atomic_paths(nodes_path, edges_path) as (tmp_nodes, tmp_edges):
         tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
         tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")
     return nodes_path, edges_path

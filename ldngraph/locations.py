@@ -25,6 +25,22 @@ def get_data_dir() -> Path:
     return _locate("data", "ldngraph._data", "LDNGRAPH_DATA")
 
 
+def is_packaged_data_dir(path: Path | str) -> bool:
+    """True if ``path`` is the copy of data/ inside the installed package (read-only in a wheel)."""
+    packaged = _PACKAGE_DIR / "_data"
+    try:
+        return Path(path).resolve() == packaged.resolve()
+    except OSError:
+        return False
+
+
+def get_user_cache_dir() -> Path:
+    """The per-user cache root: ``$XDG_CACHE_HOME/ldngraph``, else ``~/.cache/ldngraph``."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    root = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return root / "ldngraph"
+
+
 def get_queries_dir() -> Path:
     """The directory of named SPARQL queries (``LDNGRAPH_QUERIES`` overrides it)."""
     return _locate("queries", "ldngraph._queries", "LDNGRAPH_QUERIES")

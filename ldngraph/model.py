@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 # -- enumerations --------------------------------------------------------------------------------
 
@@ -233,10 +233,10 @@ class Publication(_Frozen):
     title: str | None = Field(default=None, description="Title as seen in the source (none if unresolved)")
     authors: tuple[str, ...] = Field(default=(), description="Authors as 'Surname Initials'")
     journal: str | None = Field(default=None, description="Journal abbreviation")
-    year: int | None = Field(default=None, ge=1900, le=2100, description="Publication year")
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Publication year")
     publication_types: tuple[str, ...] = Field(default=(), description="As indexed (e.g. PubMed types)")
     status: CitationStatus = Field(description="verified / content_match / unresolved")
-    retracted: bool = Field(default=False, description="True if the publication has been retracted")
+    retracted: StrictBool = Field(default=False, description="True if the publication has been retracted")
     pubmed_check: PubMedCheck | None = Field(
         default=None, description="Comparison with the cached PubMed record (None: not checked)"
     )
@@ -319,14 +319,16 @@ class Study(_Frozen):
     population: Population = Field(description="human / animal / cell / none")
     species: str | None = Field(default=None, description="NCBITaxon CURIE, e.g. NCBITaxon:9606")
     population_description: str | None = Field(default=None, description="Who was studied")
-    n: int | None = Field(default=None, ge=1, description="Participants enrolled or analysed (see notes)")
-    randomised: bool | None = Field(default=None, description="Random allocation (None = not reported)")
-    controlled: bool | None = Field(default=None, description="Has a control (placebo or comparator)")
-    blinded: bool | None = Field(default=None, description="Participants and/or assessors blinded")
-    crossover: bool = Field(default=False, description="Crossover allocation")
+    n: StrictInt | None = Field(
+        default=None, ge=1, description="Participants enrolled or analysed (see notes)"
+    )
+    randomised: StrictBool | None = Field(default=None, description="Random allocation (None = not reported)")
+    controlled: StrictBool | None = Field(default=None, description="Has a control (placebo or comparator)")
+    blinded: StrictBool | None = Field(default=None, description="Participants and/or assessors blinded")
+    crossover: StrictBool = Field(default=False, description="Crossover allocation")
     registry: str | None = Field(default=None, description="Trial registry id, e.g. NCT00568555")
     duration_weeks: float | None = Field(default=None, gt=0, description="Treatment duration")
-    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of the main publication")
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Year of the main publication")
     publications: tuple[str, ...] = Field(description="Publication ids reporting this study (>= 1)")
     outcomes: tuple[StudyOutcome, ...] = Field(default=(), description="Outcomes measured and findings")
     indirectness: tuple[Indirectness, ...] = Field(default=(), description="Ways it is indirect")

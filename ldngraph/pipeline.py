@@ -51,7 +51,7 @@ def read_scored(
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
     kb = read_knowledge_base(directory)
-    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, when data/pubmed/ exists
+    kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
     return kb, score_knowledge_base(kb, prof)
 
 

@@ -1,7 +1,11 @@
 """Evidence map: where the evidence on LDN is thick or thin.
 
 Left panel: conditions x study design; bubble area = participants (sum of n over the distinct
-studies in the cell), colour = direction of the evidence (supports / refutes / mixed). Right panel:
+studies in the cell), colour = direction of the evidence (supports / refutes / mixed). A study that
+bears on a condition only through another population (indirectness ``different_condition``, e.g. a
+review of chronic pain in general cited for fibromyalgia) is counted apart: its participants never
+enter that condition's bubble; the cell notes "+k other-condition" (and a cell with nothing else is
+drawn as a hollow ring). Right panel:
 per condition, how many claims sit at each certainty level. matplotlib is imported lazily and run on
 the Agg backend, so this works headless.
 """
@@ -18,7 +22,7 @@ from rdflib import Graph
 
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
-from ldngraph.model import Design, Direction, EntityKind, KnowledgeBase
+from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
 from ldngraph.view import CERTAINTIES, UNSCORED, certainty_label, design_label, get_claim_scores
 
 if TYPE_CHECKING:
@@ -43,9 +47,20 @@ class Cell:
 
     condition: str
     design: Design
-    studies: tuple[str, ...]
-    participants: int
-    direction: str  # supports / refutes / mixed
+    studies: tuple[str, ...]  # studies of this condition's own population
+    participants: int  # sum of their n (other-condition studies never add theirs)
+    direction: str  # supports / refutes / mixed (of the direct studies, if there are any)
+    other_condition: tuple[str, ...] = ()  # studies marked different_condition for this claim
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "condition": self.condition,
+            "design": self.design.value,
+            "studies": list(self.studies),
+            "participants": self.participants,
+            "direction": self.direction,
+            "other_condition_studies": list(self.other_condition),
+        }
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,7 @@ def get_evidence_map(kb: KnowledgeBase, graph: Graph) -> EvidenceMap:
     entities, studies = kb.entity_index, kb.study_index
     scores = get_claim_scores(kb, graph)
     by_cell: dict[tuple[str, Design], dict[str, set[Direction]]] = {}
+    other: dict[tuple[str, Design], dict[str, set[Direction]]] = {}
     certainty: dict[str, dict[str, int]] = {}
     for claim in kb.claims:
         ent = entities.get(claim.object)
@@ -71,17 +87,21 @@ def get_evidence_map(kb: KnowledgeBase, graph: Graph) -> EvidenceMap:
         counts[level] = counts.get(level, 0) + 1
         for item in claim.evidence:
             study = studies[item.study]
-            cell = by_cell.setdefault((ent.id, study.design), {})
+            indirect = Indirectness.different_condition in (*study.indirectness, *item.indirectness)
+            cell = (other if indirect else by_cell).setdefault((ent.id, study.design), {})
             cell.setdefault(study.id, set()).add(item.direction)
+    for key, members in other.items():  # a study counted directly in a cell is not also "other"
+        direct = by_cell.get(key, {})
+        other[key] = {sid: dirs for sid, dirs in members.items() if sid not in direct}
     cells = []
     order = {d: i for i, d in enumerate(Design)}
-    for (cond, design), members in sorted(
-        by_cell.items(), key=lambda kv: (entities[kv[0][0]].label.casefold(), order[kv[0][1]])
-    ):
-        directions = set().union(*members.values())
+    keys = {k for k, v in [*by_cell.items(), *other.items()] if v}
+    for cond, design in sorted(keys, key=lambda k: (entities[k[0]].label.casefold(), order[k[1]])):
+        members, apart = by_cell.get((cond, design), {}), other.get((cond, design), {})
+        directions = set().union(*(members or apart).values())
         direction = "mixed" if len(directions) > 1 else next(iter(directions)).value
         n = sum(studies[s].n or 0 for s in members)
-        cells.append(Cell(cond, design, tuple(sorted(members)), n, direction))
+        cells.append(Cell(cond, design, tuple(sorted(members)), n, direction, tuple(sorted(apart))))
     used = {c.condition for c in cells}
     conditions = tuple(sorted(((c, entities[c].label) for c in used), key=lambda t: t[1].casefold()))
     designs = tuple(d for d in Design if any(c.design is d for c in cells))
@@ -113,20 +133,22 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
 
     for cell in emap.cells:
         x, y = cols[cell.design], rows[cell.condition]
+        colour = DIRECTION_COLOUR[cell.direction]
         ax.scatter(
             x,
             y,
             s=_bubble_area(cell.participants),
-            color=DIRECTION_COLOUR[cell.direction],
+            color=colour if cell.studies else "none",
             alpha=0.75,
-            edgecolors="black",
-            linewidths=0.5,
+            edgecolors="black" if cell.studies else colour,
+            linewidths=0.5 if cell.studies else 1.5,
             zorder=3,
         )
         k = len(cell.studies)
-        text = (f"n={cell.participants}" if cell.participants else "no n") + (
-            f"\n{k} studies" if k > 1 else ""
-        )
+        text = (f"n={cell.participants}" if cell.participants else "no n") if k else ""
+        text += f"\n{k} studies" if k > 1 else ""
+        text += f"\n+{len(cell.other_condition)} other-condition" if cell.other_condition else ""
+        text = text.lstrip("\n")
         ax.annotate(
             text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top", fontsize=7
         )
@@ -135,7 +157,10 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
     ax.set_xlim(-0.6, len(cols) - 0.4)
     ax.set_ylim(len(rows) - 0.2, -0.7)
     ax.grid(True, color="#eeeeee", zorder=0)
-    ax.set_xlabel("study design (reviews count the participants they pool, which overlap the trials')")
+    ax.set_xlabel(
+        "study design (reviews count the participants they pool, which overlap the trials'; "
+        "other-condition studies, e.g. chronic-pain reviews cited for fibromyalgia, add no participants)"
+    )
     ax.set_title("Studies by condition and design (bubble area = participants)", fontsize=10)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, markersize=9, label=name)
@@ -153,6 +178,18 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
         )
         for n in (10, 100)
     ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="none",
+            markeredgecolor="#999999",
+            markersize=9,
+            label="other-condition only\n(n not counted)",
+        )
+    )
     ax.legend(
         handles=handles,
         title="direction / size",
@@ -225,5 +262,12 @@ def describe(emap: EvidenceMap) -> Sequence[str]:
     return [
         f"{labels[c.condition]}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
         f"participants={c.participants}\t{c.direction}"
+        + (f"\tother_condition={','.join(c.other_condition)}" if c.other_condition else "")
         for c in emap.cells
     ]
+
+
+def to_records(emap: EvidenceMap) -> list[dict[str, Any]]:
+    """The cells as JSON-ready records (condition label included), for ``--format json``."""
+    labels = dict(emap.conditions)
+    return [{"label": labels[c.condition], **c.to_dict()} for c in emap.cells]

@@ -6,7 +6,13 @@ Each .rq file opens with a comment block::
     # Parameters:
     #   condition (entity, required): the condition, as CURIE, label or synonym
     #   min_strength (double, optional): lowest claim strength to list
+    #   certainty (string, optional): only claims of this certainty
+    #     one of: high | moderate | low | very_low
     # Columns: condition, label, strength
+
+A parameter that takes a closed set of values declares them on the following ``one of:`` line(s);
+any other value is refused with :class:`QueryError` naming the parameter and the allowed values
+(a typo must not look like "no rows").
 
 Parameter values are never pasted into query text: each becomes a typed rdflib term (an IRI for
 an entity or claim, resolved from a CURIE, label, synonym, claim id or content hash; a literal
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +56,7 @@ class QueryParam:
     required: bool
     description: str
     example: str | None = None
+    choices: tuple[str, ...] = ()  # the allowed values, if the header declares them ("one of:")
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,11 @@ def read_query(path: Path) -> NamedQuery:
             columns = tuple(c.strip() for c in stripped.removeprefix("Columns:").split(",") if c.strip())
         elif section == "purpose" and stripped:
             purpose.append(stripped)
+        elif section == "params" and stripped.startswith("one of:"):
+            if not params:
+                raise QueryError(f"{path}: 'one of:' must follow the parameter it restricts")
+            values = tuple(v.strip() for v in stripped.removeprefix("one of:").split("|") if v.strip())
+            params[-1] = replace(params[-1], choices=params[-1].choices + values)
         elif section == "params" and (match := _PARAM_RE.match(line)):
             if match["kind"] not in KINDS:
                 raise QueryError(f"{path}: parameter '{match['name']}' has unknown kind '{match['kind']}'")
@@ -192,6 +204,13 @@ def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
         raise QueryError(
             f"query '{query.name}' needs --param {missing[0]}=... ({declared[missing[0]].description})"
         )
+    for name, value in given.items():
+        choices = declared[name].choices
+        if choices and value not in choices:
+            raise QueryError(
+                f"query '{query.name}': parameter '{name}' must be one of "
+                f"{', '.join(choices)} (got '{value}')"
+            )
     return given
 
 

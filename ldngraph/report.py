@@ -195,8 +195,14 @@ class _Writer:
             if score.disagreement is not None:
                 text += f", disagreement {score.disagreement:.2f}"
             text += ")"
-        if score.reasons:
-            text += f", downgraded for {_join([reason_label(r) for r in score.reasons])}"
+        downgrades = [reason_label(r) for r in score.reasons if r != "no_supporting_evidence"]
+        if "no_supporting_evidence" in score.reasons:
+            # nothing to grade: very low is where a claim without counted support starts, not a downgrade
+            text += f", as {reason_label('no_supporting_evidence')} counts"
+            if downgrades:
+                text += f" ({_join(downgrades)})"
+        elif downgrades:
+            text += f", downgraded for {_join(downgrades)}"
         else:
             text += ", with no downgrade"
         if score.profile_version:

@@ -68,6 +68,7 @@ REASON_CODES = (
     "theoretical_only",
     "unverified_citation",
     "retracted",
+    "no_supporting_evidence",
 )
 
 
@@ -408,7 +409,8 @@ def _get_certainty(
     counted = [i for i in items if i.excluded is None]
     supporting = [i for i in counted if i.direction is Direction.supports]
     if not supporting:
-        trace.append("no supporting evidence counts: certainty very_low")
+        reasons.append("no_supporting_evidence")
+        trace.append("no supporting evidence counts: certainty very_low (no_supporting_evidence)")
         return Certainty.very_low, Certainty.very_low, reasons, trace
     start = max((rules.start[i.design] for i in supporting), key=lambda c: c.rank)
     core = [i for i in supporting if rules.start[i.design] is start]

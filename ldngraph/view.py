@@ -51,6 +51,7 @@ _REASON_LABELS: dict[str, str] = {
     "theoretical_only": "theoretical evidence only",
     "unverified_citation": "unverified citation",
     "retracted": "retracted publication",
+    "no_supporting_evidence": "no supporting evidence",
 }
 
 

@@ -152,6 +152,23 @@ CASES: list[Case] = [
         "'maybe'",
     ),
     data_case(
+        "wrong-type-bool-for-int",
+        "studies.yaml",
+        "n: 40",
+        "n: true",
+        ":7: study 'trial-a': n:",
+        "valid integer",
+        "True",
+    ),
+    data_case(
+        "wrong-type-int-for-bool",
+        "studies.yaml",
+        "randomised: true\n    controlled: true\n    blinded: true\n    publications: [PMID:111]",
+        "randomised: 1\n    controlled: true\n    blinded: true\n    publications: [PMID:111]",
+        ":8: study 'trial-a': randomised:",
+        "valid boolean",
+    ),
+    data_case(
         "unknown-enum",
         "studies.yaml",
         "design: rct",
@@ -278,6 +295,22 @@ CASES: list[Case] = [
         "sources:\n",
         "- sources:\n",
         ":1: expected a mapping with the key 'sources:'",
+    ),
+    data_case(
+        "unknown-top-level-key",
+        "studies.yaml",
+        "    publications: [PMID:111]\n",
+        "    publications: [PMID:111]\nstuddies:\n  - id: trial-z\n",
+        ":12: unknown top-level key 'studdies'",
+        "expected a mapping with the key 'studies:' only",
+    ),
+    data_case(
+        "misspelt-top-level-key",
+        "studies.yaml",
+        "studies:\n",
+        "studdies:\n",
+        ":1: unknown top-level key 'studdies'",
+        "'studies:'",
     ),
     data_case(
         "yaml-alias-bomb",
@@ -419,6 +452,16 @@ CASES: list[Case] = [
         "param-unknown-name",
         lambda env: ["query", "--data", str(env.data), "gaps", "--param", "nosuch=1"],
         ("query 'gaps' has no parameter 'nosuch'", "it takes only"),
+    ),
+    Case(
+        "param-not-allowed",
+        lambda env: ["query", "--data", str(env.data), "gaps", "--param", "only=bogus"],
+        ("query 'gaps': parameter 'only' must be one of no_rct, no_objective_outcome", "(got 'bogus')"),
+    ),
+    Case(
+        "param-not-allowed-design",
+        lambda env: ["query", "--data", str(env.data), "studies_by_design", "--param", "design=rtc"],
+        ("parameter 'design' must be one of meta_analysis", "crossover_rct", "(got 'rtc')"),
     ),
     Case(
         "query-file-no-header",

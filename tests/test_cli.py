@@ -85,3 +85,18 @@ def test_unwritable_output(mini_dir: Path, tmp_path: Path) -> None:
 def test_usage_error_exit_2() -> None:
     proc = _run("build", "--format", "xml")
     assert proc.returncode == 2
+
+
+def test_import_pubmed_json(tmp_path: Path) -> None:
+    pubmed = Path(__file__).parent / "resources" / "pubmed"
+    files = [str(pubmed / "retracted.xml"), str(pubmed / "records.medline")]
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["import-pubmed", *files, "--cache", str(cache), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)  # stdout is only the JSON; the summary line goes to stderr
+    assert out["files"][0] == {"file": files[0], "records": 2}
+    assert [f["file"] for f in out["files"]] == files and out["files"][1]["records"] >= 1
+    assert out["cache"] == str(cache) and out["cached"] == len(list(cache.glob("*.json")))
+    assert "now holds" in result.stderr
+    table = CliRunner().invoke(cli, ["import-pubmed", files[0], "--cache", str(cache)])
+    assert table.stdout == f"{files[0]}\t2 records\n"

@@ -1,9 +1,10 @@
 """Integrity of the shipped curated data in data/ (in the style of bioregistry's test_data.py).
 
 Each test is parametrised per record, so a failure names the record and says how to fix it.
-Checks against the project's reference list of checked literature facts
-(``../shared/reference/literature.yaml`` beside the repository, overridable with the environment
-variable ``LDNGRAPH_LITERATURE``) are skipped when that file is absent, as in an installed package.
+Checks run against the project's reference list of checked literature facts, vendored unchanged at
+``docs/reference/literature.yaml`` (overridable with the environment variable ``LDNGRAPH_LITERATURE``),
+so they run on a clean clone. ``test_vendored_literature_matches_shared`` keeps the copy in step with
+``../shared/reference/literature.yaml`` when that file sits beside the checkout.
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 IDENTIFIERS = REPO / "docs" / "identifiers.yaml"
 README = DATA / "README.md"
+#: The vendored copy of the reference list (docs/reference/README.md says where it comes from).
+VENDORED_LITERATURE = REPO / "docs" / "reference" / "literature.yaml"
 _REFERENCE = Path("shared") / "reference" / "literature.yaml"
-#: ../shared/reference/literature.yaml from the repository root (a git worktree under wt/ looks one
-#: level further up); LDNGRAPH_LITERATURE overrides both.
+#: The upstream list: ../shared/reference/literature.yaml from the repository root (a git worktree
+#: under wt/ looks one level further up).
 _CANDIDATES = [REPO.parent / _REFERENCE, REPO.parent.parent / _REFERENCE]
-LITERATURE = Path(
-    os.environ.get("LDNGRAPH_LITERATURE")
-    or next((str(p) for p in _CANDIDATES if p.is_file()), str(_CANDIDATES[0]))
-)
+SHARED_LITERATURE = next((p for p in _CANDIDATES if p.is_file()), None)
+LITERATURE = Path(os.environ.get("LDNGRAPH_LITERATURE") or VENDORED_LITERATURE)
 
 #: Seed PMIDs that no checked source links to an article: they must stay unresolved and unused.
 UNRESOLVED_SEED_PMIDS = ("29377216", "37021443", "32074159")
@@ -100,11 +101,21 @@ def _literature() -> list[dict[str, Any]]:
 
 
 def _need_literature() -> None:
-    if not LITERATURE.is_file():
-        pytest.skip(
-            f"reference list {LITERATURE} not found (it sits beside the repository in CI; "
-            "set LDNGRAPH_LITERATURE to its path to run these checks)"
-        )
+    # The vendored copy ships with the repository, so a missing file is a failure, not a skip.
+    assert LITERATURE.is_file(), (
+        f"reference list {LITERATURE} not found; restore docs/reference/literature.yaml from "
+        "../shared/reference/literature.yaml (or point LDNGRAPH_LITERATURE at a copy)"
+    )
+
+
+def test_vendored_literature_matches_shared() -> None:
+    """docs/reference/literature.yaml is a byte-for-byte copy of ../shared/reference/literature.yaml."""
+    if SHARED_LITERATURE is None:
+        pytest.skip("../shared/reference/literature.yaml is not beside the checkout; nothing to compare")
+    assert VENDORED_LITERATURE.read_bytes() == SHARED_LITERATURE.read_bytes(), (
+        f"{VENDORED_LITERATURE} differs from {SHARED_LITERATURE}; copy the shared file over the "
+        "vendored one unchanged (cp ../shared/reference/literature.yaml docs/reference/)"
+    )
 
 
 def _lit_for(pub: dict[str, Any]) -> dict[str, Any] | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,62 @@ def test_every_command_has_help_and_is_in_readme(name: str) -> None:
     assert result.exit_code == 0
     assert cli.commands[name].help, f"command {name} has no help text"
     assert f"ldngraph {name}" in README, f"README does not mention 'ldngraph {name}'"
+
+
+# -- the CLI tour runs as written ------------------------------------------------------------------
+
+#: Tour lines that need the network or a server: not run here (tests/test_entrez.py and
+#: tests/test_store*.py cover those commands against local fakes and real servers).
+_NEEDS_NETWORK = ("ldngraph fetch", "ldngraph triage", "--endpoint", "$(")
+
+
+def _tour_lines() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [
+        line
+        for line in lines
+        if line.startswith("ldngraph ")
+        and not any(skip in line for skip in _NEEDS_NETWORK)
+        and not re.search(r"--store\s+https?://", line)
+    ]
+
+
+def test_tour_has_the_offline_commands() -> None:
+    """The filter above leaves the tour's offline commands (so the test below cannot pass on none)."""
+    names = {shlex.split(line, comments=True)[1] for line in _tour_lines()}
+    assert {"build", "export", "query", "paths", "explain", "viz", "plot", "report", "validate"} <= names
+    assert {"import-pubmed", "verify-citations"} <= names
+    assert any(line.startswith("ldngraph export --format kgx") for line in _tour_lines())
+
+
+@pytest.fixture(scope="module")
+def tour_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh working directory with what the tour's commands name: a query file, a PubMed file and
+    the graph of README command 1; plus a copy of data/ so the cache import does not touch the repo."""
+    work = tmp_path_factory.mktemp("tour")
+    shutil.copytree(REPO / "data", work / "data")
+    (work / "my-query.rq").write_text(
+        "# Purpose: count the claims\n# Columns: n\nPREFIX ldn: <https://w3id.org/ldngraph/vocab/>\n"
+        "SELECT (COUNT(?c) AS ?n) WHERE { ?c a ldn:Claim }\n",
+        encoding="utf-8",
+    )
+    article = REPO / "tests" / "resources" / "pubmed" / "article.xml"
+    (work / "pubmed25n0001.xml.gz").write_bytes(gzip.compress(article.read_bytes()))
+    return work
+
+
+@pytest.mark.parametrize("line", _tour_lines())
+def test_tour_line_runs(line: str, tour_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tour_dir)
+    env = {"LDNGRAPH_DATA": str(tour_dir / "data")}
+    if "ldn-graph.ttl" in line and not (tour_dir / "ldn-graph.ttl").exists():
+        first = CliRunner().invoke(cli, ["build", "-o", "ldn-graph.ttl"], env=env)  # README command 1
+        assert first.exit_code == 0, first.output
+    store = re.search(r"--store\s+(oxigraph:\S+)", line)
+    if store and "push" not in line and not (tour_dir / store[1].split(":", 1)[1]).exists():
+        first = CliRunner().invoke(cli, ["push", "--store", store[1]], env=env)  # the tour's push line
+        assert first.exit_code == 0, first.output
+    args = shlex.split(line, comments=True)[1:]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, f"{line}\n{result.output}\n{result.exception!r}"

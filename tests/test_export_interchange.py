@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from functools import cache
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from rdflib.namespace import RDF
 
 from ldngraph.cli import cli
+from ldngraph.errors import ExportError
 from ldngraph.export import (
     KNOWLEDGE_SOURCE,
     kgx_paths,
@@ -169,10 +171,43 @@ def test_kgx_write_is_all_or_nothing(mini_dir: Path, tmp_path: Path) -> None:
     nodes_path, edges_path = kgx_paths(tmp_path / "ldn")
     nodes_path.write_text("old nodes", encoding="utf-8")
     edges_path.mkdir()  # the edges file cannot replace a directory
-    with pytest.raises(OSError):
+    with pytest.raises(ExportError, match=r"ldn_edges\.jsonl: cannot replace it"):
         write_kgx(load(mini_dir).graph, tmp_path / "ldn")
     assert nodes_path.read_text("utf-8") == "old nodes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ldn_edges.jsonl", "ldn_nodes.jsonl"]
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over-old-files", "new-files"])
+def test_kgx_second_rename_failing_changes_neither_file(
+    mini_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: bool
+) -> None:
+    graph = load(mini_dir).graph
+    nodes_path, edges_path = kgx_paths(tmp_path / "ldn")
+    if existing:
+        nodes_path.write_text("old nodes\n", encoding="utf-8")
+        edges_path.write_text("old edges\n", encoding="utf-8")
+    real_replace = os.replace
+    calls: list[tuple[str, str]] = []
+
+    def flaky_replace(src: Any, dst: Any) -> None:
+        calls.append((str(src), str(dst)))
+        if len(calls) == 2:
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky_replace)
+    with pytest.raises(ExportError, match="no file of the set was changed"):
+        write_kgx(graph, tmp_path / "ldn")
+    assert Path(calls[0][1]) == nodes_path  # the first rename did happen, and was undone
+    if existing:
+        assert nodes_path.read_text("utf-8") == "old nodes\n"
+        assert edges_path.read_text("utf-8") == "old edges\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["ldn_edges.jsonl", "ldn_nodes.jsonl"]
+    else:
+        assert list(tmp_path.iterdir()) == []  # neither file, and no temporary file left
+    monkeypatch.setattr(os, "replace", real_replace)
+    write_kgx(graph, tmp_path / "ldn")  # and a normal run replaces both
+    assert nodes_path.read_text("utf-8").startswith("{") and edges_path.read_text("utf-8").startswith("{")
 
 
 @pytest.mark.parametrize("data", _data_sets(), ids=["mini", "shipped"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,60 @@ def test_cli_plot(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[
     assert not (tmp_path / "map.gif").exists()
     with pytest.raises(ExportError):
         write_evidence_map(load(mini_dir), tmp_path / "x.jpeg")
+
+
+def test_other_condition_evidence_adds_no_participants() -> None:
+    """The chronic-pain review Rassi-Mariani 2024 (n=406) is marked different_condition on the
+    fibromyalgia claims: it stays out of fibromyalgia's participants, counted apart, while it still
+    counts in full for chronic pain, where it is direct."""
+    built = load()
+    emap = get_evidence_map(built.kb, built.graph)
+    cells = {(c.condition, c.design): c for c in emap.cells}
+    fibro = next(e.id for e in built.kb.entities if e.label == "fibromyalgia")
+    pain = next(e.id for e in built.kb.entities if e.label == "chronic pain")
+    review = cells[(fibro, Design.systematic_review)]
+    assert "rassimariani2024" in review.other_condition and "rassimariani2024" not in review.studies
+    assert review.participants == sum(built.kb.study_index[s].n or 0 for s in review.studies)
+    assert review.participants < 406
+    direct = cells[(pain, Design.systematic_review)]
+    assert "rassimariani2024" in direct.studies and direct.participants >= 406
+    # no cell counts a different_condition study among its own studies
+    for claim in built.kb.claims:
+        for item in claim.evidence:
+            if "different_condition" in [i.value for i in item.indirectness]:
+                cell = cells[(claim.object, built.kb.study_index[item.study].design)]
+                assert item.study in cell.other_condition or item.study in cell.studies
+                if item.study in cell.other_condition:
+                    assert item.study not in cell.studies
+
+
+def test_other_condition_only_cell(edit: object, mini_copy: Path) -> None:
+    edit(
+        "claims.yaml",
+        "      - study: trial-b\n        direction: refutes",  # type: ignore[operator]
+        "      - study: trial-b\n        indirectness: [different_condition]\n        direction: refutes",
+    )
+    built = load(mini_copy)
+    cells = {(c.condition, c.design): c for c in get_evidence_map(built.kb, built.graph).cells}
+    cell = cells[("MESH:D005356", Design.crossover_rct)]
+    assert (cell.studies, cell.participants, cell.other_condition) == ((), 0, ("trial-b",))
+    assert cell.direction == "refutes"
+    svg = write_evidence_map(built, mini_copy.parent / "m.svg").read_text(encoding="utf-8")
+    assert "other-condition only" in svg and "add no participants" in svg
+
+
+def test_cli_plot_json(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["plot", "evidence-map", "--data", str(mini_dir), "-o", str(tmp_path / "m.svg"), "--format", "json"])
+    captured = capsys.readouterr()
+    records = json.loads(captured.out)
+    rct = next(r for r in records if r["design"] == "rct")
+    assert rct == {
+        "label": "fibromyalgia",
+        "condition": "MESH:D005356",
+        "design": "rct",
+        "studies": ["trial-a"],
+        "participants": 40,
+        "direction": "supports",
+        "other_condition_studies": [],
+    }
+    assert "wrote" in captured.err and "wrote" not in captured.out

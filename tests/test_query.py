@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from ldngraph.errors import QueryError, UnknownEntityError
+from ldngraph.model import CitationStatus, Design, Predicate
 from ldngraph.pipeline import Built, load
 from ldngraph.query import get_query, list_queries, parse_params, run_query
+from ldngraph.score import Certainty
 
 MINI = Path(__file__).parent / "resources" / "mini"
 QUERIES = list_queries()
@@ -106,8 +108,57 @@ def test_claim_by_content_hash() -> None:
 )
 def test_injection_in_a_parameter_returns_nothing_extra(value: str) -> None:
     graph = built("mini").graph
-    assert run_query(graph, "studies_by_design", {"design": value}).rows == ()
+    with pytest.raises(QueryError, match="parameter 'design' must be one of"):
+        run_query(graph, "studies_by_design", {"design": value})
     assert len(run_query(graph, "studies_by_design", {"design": "rct"}).rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "value"),
+    [
+        ("gaps", "only", "bogus"),
+        ("studies_by_design", "design", "rtc"),
+        ("publications_by_status", "status", "ok"),
+    ],
+)
+def test_enumerated_parameter_refuses_other_values(name: str, param: str, value: str) -> None:
+    query = get_query(name)
+    (declared,) = [p for p in query.parameters if p.name == param]
+    assert declared.choices
+    with pytest.raises(QueryError) as info:
+        run_query(built("mini").graph, name, {param: value})
+    message = str(info.value)
+    assert f"parameter '{param}' must be one of {', '.join(declared.choices)} (got '{value}')" in message
+
+
+def _choices(name: str, param: str) -> set[str]:
+    (declared,) = [p for p in get_query(name).parameters if p.name == param]
+    return set(declared.choices)
+
+
+def test_declared_values_match_the_model() -> None:
+    assert _choices("studies_by_design", "design") == {d.value for d in Design}
+    assert _choices("publications_by_status", "status") == {s.value for s in CitationStatus}
+    assert _choices("claims_by_strength", "predicate") == {p.value for p in Predicate}
+    assert _choices("conditions_by_certainty", "level") == {c.value for c in Certainty}
+
+
+def test_gap_codes_cover_computed_and_asserted_gaps() -> None:
+    allowed = _choices("gaps", "only")
+    found = {r["gap"] for r in run_query(built("shipped").graph, "gaps", {}).to_records()}
+    asserted = {gap for doc in built("shipped").kb.sources for st in doc.statements for gap in st.gaps}
+    assert found and asserted and (found | asserted) <= allowed
+    gaps_rq = get_query("gaps").text
+    computed = {code for code in allowed if f'"{code}"' in gaps_rq}  # the codes the query BINDs itself
+    assert {"no_rct", "no_objective_outcome", "preclinical_only", "retracted_citation"} <= computed
+
+
+@pytest.mark.parametrize("name", [q.name for q in QUERIES if any(p.choices for p in q.parameters)])
+def test_every_declared_value_is_accepted(name: str) -> None:
+    graph = built("mini").graph
+    for param in get_query(name).parameters:
+        for value in param.choices:
+            run_query(graph, name, {param.name: value})  # no QueryError
 
 
 def test_unknown_entity_suggests_names() -> None:

@@ -146,3 +146,13 @@ def test_certainty_sentences_follow_the_scores(mini_dir: Path) -> None:
             assert reason_label(reason) in line
     bare = to_markdown(get_blocks(built.kb, to_graph(built.kb)))  # an unscored graph still reports
     assert "Certainty is not graded: the graph carries no evidence scores" in bare
+
+
+def test_claim_without_support_is_not_said_to_have_no_downgrade() -> None:
+    built = load()
+    claim = built.kb.claim_index["ldn-improves-fatigue-fibromyalgia"]
+    assert "no_supporting_evidence" in built.scores.claims[claim.id].reasons
+    text = to_markdown(get_blocks(built.kb, built.graph))
+    block = text.split(f"#### Claim: {claim.statement.rstrip('.')}\n", 1)[1].split("\n#", 1)[0]
+    line = next(ln for ln in block.splitlines() if ln.startswith("Certainty is "))
+    assert "as no supporting evidence counts" in line and "no downgrade" not in line

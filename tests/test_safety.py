@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ldngraph.errors import PubMedError, UnknownEntityError
+from ldngraph.errors import PubMedError, QueryError, UnknownEntityError
 from ldngraph.ingest.pubmed import read_pubmed_xml
 from ldngraph.pipeline import Built, load
-from ldngraph.query import list_queries, run_query
+from ldngraph.query import get_query, list_queries, run_query
 
 MINI = Path(__file__).parent / "resources" / "mini"
 ARTICLE = (Path(__file__).parent / "resources" / "pubmed" / "article.xml").read_bytes()
@@ -50,12 +50,28 @@ def _entity_params() -> list[tuple[str, str]]:
     return [(q.name, p.name) for q in list_queries() for p in q.parameters if p.kind in {"entity", "claim"}]
 
 
+def _unrestricted_copy(query: str, tmp_path: Path) -> str:
+    """The query file without its ``one of:`` lines, so any string reaches the bound parameter."""
+    path = get_query(query).path
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True) if "one of:" not in ln]
+    copy = tmp_path / path.name
+    copy.write_text("".join(lines), encoding="utf-8")
+    assert not any(p.choices for p in get_query(str(copy)).parameters)
+    return str(copy)
+
+
 @pytest.mark.parametrize(("query", "param"), _string_params())
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_injection_in_a_string_parameter_returns_nothing_extra(
-    built: Built, query: str, param: str, payload: str
+    built: Built, query: str, param: str, payload: str, tmp_path: Path
 ) -> None:
     triples = len(built.graph)
+    if get_query(query).parameters and any(p.choices for p in get_query(query).parameters if p.name == param):
+        # an enumerated parameter refuses the payload before any query runs ...
+        with pytest.raises(QueryError, match=f"parameter '{param}' must be one of"):
+            run_query(built.graph, query, {param: payload})
+        # ... and without the restriction the payload is still only a bound value
+        query = _unrestricted_copy(query, tmp_path)
     baseline = set(run_query(built.graph, query, {}).rows)
     rows = run_query(built.graph, query, {param: payload}).rows
     assert set(rows) <= baseline  # never more than the unfiltered result

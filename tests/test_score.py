@@ -30,6 +30,7 @@ from ldngraph.model import (
 )
 from ldngraph.pipeline import load
 from ldngraph.score import (
+    REASON_CODES,
     Certainty,
     ClaimScore,
     Profile,
@@ -323,6 +324,25 @@ def test_indirectness_and_unverified_downgrades() -> None:
     )
     assert set(s.reasons) == {"indirectness", "unverified_citation"}
     assert s.certainty is Certainty.low
+
+
+def test_no_supporting_evidence_has_a_reason() -> None:
+    n = P.certainty.imprecision.serious_below_n
+    s = score([study("a", n=n)], [ev("a", "refutes", None)])
+    assert s.support == 0.0 and s.certainty is Certainty.very_low
+    assert s.reasons == ("no_supporting_evidence",)
+
+
+def test_shipped_claims_without_support_carry_the_reason() -> None:
+    from ldngraph.pipeline import load
+
+    scores = load().scores.claims
+    assert "no_supporting_evidence" in scores["ldn-improves-fatigue-fibromyalgia"].reasons  # audit case
+    for cid, claim_score in scores.items():
+        counted = [i for i in claim_score.items if i.excluded is None]
+        unsupported = not any(i.direction.value == "supports" for i in counted)
+        assert ("no_supporting_evidence" in claim_score.reasons) == unsupported, cid
+        assert set(claim_score.reasons) <= set(REASON_CODES), cid
 
 
 def test_preclinical_and_theoretical_only() -> None:

@@ -155,3 +155,21 @@ def test_record_text_is_shown_as_text_and_never_runs(watched: _Watched, tmp_path
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert watched.errors == []
     assert watched.outgoing == []
+
+
+def test_shipped_graph_draws_offline_with_matching_counts(watched: _Watched, tmp_path: Path) -> None:
+    """The same count, console and network checks on the graph built from the shipped data/."""
+    built = load()
+    out = write_html(built, tmp_path / "graph.html")
+    page = watched.open(out)
+    view = to_networkx(built.kb)
+    assert view.number_of_nodes() > 20 and view.number_of_edges() >= len(built.kb.claims) >= 30  # shipped
+    assert page.evaluate("nodes.length") == view.number_of_nodes()
+    assert page.evaluate("edges.length") == view.number_of_edges()
+    drawn = page.evaluate("Object.keys(network.body.nodes).filter(k => !k.startsWith('edgeId:')).length")
+    assert drawn == view.number_of_nodes()
+    claims = sorted(c.id for c in built.kb.claims)
+    shown = page.evaluate("edges.get({filter: e => e.kind === 'claim'}).map(e => e.id)")
+    assert sorted(shown) == claims
+    assert watched.errors == []
+    assert watched.outgoing == []

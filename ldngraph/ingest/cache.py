@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_file
-from ldngraph.locations import get_data_dir
+from ldngraph.locations import get_data_dir, get_user_cache_dir, is_packaged_data_dir
 from ldngraph.model import PMID_RE
 
 #: Bumped when the record layout changes; older files are refetched.
@@ -24,8 +24,17 @@ CACHE_FORMAT = 1
 
 
 def get_cache_dir(data_dir: Path | str | None = None) -> Path:
-    """Default cache directory: ``<data>/pubmed`` beside the curated YAML."""
-    return Path(data_dir if data_dir is not None else get_data_dir()) / "pubmed"
+    """Default cache directory: ``<data>/pubmed`` beside the curated YAML.
+
+    When the data directory is the copy packaged inside an installed wheel (no source checkout, no
+    ``LDNGRAPH_DATA``), writing there would touch site-packages (read-only on system installs, lost
+    on upgrade), so the cache is the per-user ``$XDG_CACHE_HOME/ldngraph/pubmed`` (default
+    ``~/.cache/ldngraph/pubmed``) instead, for writes and for the build's reads alike.
+    """
+    directory = Path(data_dir if data_dir is not None else get_data_dir())
+    if is_packaged_data_dir(directory):
+        return get_user_cache_dir() / "pubmed"
+    return directory / "pubmed"
 
 
 def check_pmid(pmid: str) -> str:

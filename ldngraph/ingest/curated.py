@@ -149,14 +149,26 @@ def _records(path: Path, key: str, problems: list[str]) -> list[tuple[dict[str, 
         if data is None and not any(p.startswith(shown) for p in problems):
             problems.append(f"{shown}: file is empty; expected a mapping with the key '{key}:'")
         return []
-    if not isinstance(data, dict) or key not in data:
+    if not isinstance(data, dict):
+        problems.append(f"{shown}:1: expected a mapping with the key '{key}:' at the top")
+        return []
+    assert isinstance(node, yaml.MappingNode)
+    unknown = [k for k in node.value if isinstance(k[0], yaml.ScalarNode) and k[0].value != key]
+    if unknown:
+        # A misspelt second block (`studdies:`) would otherwise be ignored without a word.
+        first = unknown[0][0]
+        problems.append(
+            f"{shown}:{first.start_mark.line + 1}: unknown top-level key '{first.value}'; "
+            f"expected a mapping with the key '{key}:' only (check the spelling)"
+        )
+        return []
+    if key not in data:
         problems.append(f"{shown}:1: expected a mapping with the key '{key}:' at the top")
         return []
     items = data[key] or []
     if not isinstance(items, list):
         problems.append(f"{shown}:1: '{key}' must be a list of records")
         return []
-    assert isinstance(node, yaml.MappingNode)
     seq_node = next(v for k, v in node.value if k.value == key)
     out: list[tuple[dict[str, Any], _Located]] = []
     for i, item in enumerate(items):
