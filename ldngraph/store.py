@@ -1,7 +1,7 @@
 """Graph stores behind one spec string: ``memory``, ``oxigraph``, ``oxigraph:PATH`` or a SPARQL URL.
 
 * ``memory``: rdflib's own in-memory graph and pure-Python SPARQL engine (fine for the curated
-  graph; orders of magnitude slower than a compiled engine on large graphs, see docs/benchmarks.md).
+  graph; slower to build and query than a compiled engine on large graphs, see docs/benchmarks.md).
 * ``oxigraph``: a pyoxigraph ``Store`` in memory (pyoxigraph is called directly: going through
   oxrdflib costs 5-7x in term conversion on big result sets, see the design field notes).
 * ``oxigraph:PATH``: the same, persisted in the directory PATH.
