@@ -246,11 +246,15 @@ def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 # -- the same queries on any store (memory, Oxigraph, a SPARQL endpoint) --------------------------
 
+# One UNION branch per name property, each starting from the entity: with the properties in a
+# VALUES block Oxigraph first scans every dcterms:identifier (every study and publication has one):
+# 0.1 s instead of 0.007 s at 10^4 studies.
 _NAMES_QUERY = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
 SELECT ?node ?name WHERE {
-  VALUES ?p { <http://purl.org/dc/terms/identifier> <http://www.w3.org/2000/01/rdf-schema#label>
-              <http://www.w3.org/2004/02/skos/core#altLabel> }
-  ?node ldn:kind ?kind ; ?p ?name }"""
+  ?node ldn:kind ?kind .
+  { ?node <http://purl.org/dc/terms/identifier> ?name }
+  UNION { ?node <http://www.w3.org/2000/01/rdf-schema#label> ?name }
+  UNION { ?node <http://www.w3.org/2004/02/skos/core#altLabel> ?name } }"""
 _CLAIM_NAMES_QUERY = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
 SELECT ?node ?name WHERE { VALUES ?p { ldn:claimId ldn:contentHash } ?node ldn:claimId ?id ; ?p ?name }"""
 

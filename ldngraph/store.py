@@ -3,7 +3,7 @@
 * ``auto`` (the default of ``ldngraph query``): ``memory`` for graphs of at most
   :data:`AUTO_OXIGRAPH_TRIPLES` triples, ``oxigraph`` above (see :func:`resolve_auto`).
 * ``memory``: rdflib's own in-memory graph and pure-Python SPARQL engine (fine for the curated
-  graph; orders of magnitude slower than a compiled engine on large graphs, see docs/benchmarks.md).
+  graph; slower to build and query than a compiled engine on large graphs, see docs/benchmarks.md).
 * ``oxigraph``: a pyoxigraph ``Store`` in memory (pyoxigraph is called directly: going through
   oxrdflib costs 5-7x in term conversion on big result sets, see the design field notes).
 * ``oxigraph:PATH``: the same, persisted in the directory PATH.
