@@ -32,13 +32,12 @@ from ldngraph.vocab import (
     BIBO,
     BIOLINK,
     CITO,
-    DEFAULT_CATEGORY,
     DESIGN_ECO,
     LDN,
     PREDICATES,
-    PREFIX_CATEGORY,
     bind_namespaces,
     biolink_predicate,
+    get_category,
     local,
     to_iri,
 )
@@ -86,13 +85,7 @@ def get_outcome_kind(kb: KnowledgeBase, item: EvidenceItem) -> OutcomeKind | Non
 def _add_entities(graph: Graph, kb: KnowledgeBase) -> None:
     for ent in kb.entities:
         node = to_iri(ent.id)
-        prefix = ent.id.split(":", 1)[0]
-        category = ent.category or (
-            PREFIX_CATEGORY.get(prefix, DEFAULT_CATEGORY[ent.kind.value])
-            if ent.kind.value == "mechanism"
-            else DEFAULT_CATEGORY[ent.kind.value]
-        )
-        graph.add((node, RDF.type, BIOLINK[category]))
+        graph.add((node, RDF.type, BIOLINK[get_category(ent.id, ent.kind.value, ent.category)]))
         graph.add((node, LDN.kind, Literal(ent.kind.value)))
         graph.add((node, RDFS.label, Literal(ent.label)))
         graph.add((node, DCTERMS.identifier, Literal(ent.id)))

@@ -28,12 +28,11 @@ from ldngraph.vocab import (
     BIBO,
     BIOLINK,
     CITO,
-    DEFAULT_CATEGORY,
     DESIGN_ECO,
     LDN,
     LDNR,
     PREDICATES,
-    PREFIX_CATEGORY,
+    get_category,
     to_iri,
 )
 
@@ -184,11 +183,8 @@ def _publication(pub: Publication, emit: Callable[[str, str, str], None]) -> Non
 def _entities(kb: KnowledgeBase, emit: Callable[[str, str, str], None]) -> None:
     for ent in kb.entities:
         node = _curie(ent.id)
-        prefix = ent.id.split(":", 1)[0]
         kind = ent.kind.value
-        default = DEFAULT_CATEGORY[kind]
-        category = ent.category or (PREFIX_CATEGORY.get(prefix, default) if kind == "mechanism" else default)
-        emit(node, T, _i(BIOLINK[category]))
+        emit(node, T, _i(BIOLINK[get_category(ent.id, kind, ent.category)]))
         emit(node, _v("kind"), _s(kind))
         emit(node, LABEL, _s(ent.label))
         emit(node, ID, _s(ent.id))

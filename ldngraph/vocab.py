@@ -98,6 +98,14 @@ PREFIX_CATEGORY: dict[str, str] = {
 }
 
 
+def get_category(curie: str, kind: str, explicit: str | None = None) -> str:
+    """Biolink category of an entity: its own, else by prefix for mechanisms, else by kind."""
+    if explicit:
+        return explicit
+    default = DEFAULT_CATEGORY[kind]
+    return PREFIX_CATEGORY.get(curie.split(":", 1)[0], default) if kind == "mechanism" else default
+
+
 @lru_cache(maxsize=1)
 def get_converter() -> curies.Converter:
     """The project's CURIE <-> IRI converter."""
