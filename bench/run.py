@@ -61,9 +61,9 @@ def _timed(results: dict[str, Any], name: str, fn: Callable[[], Any], repeat: in
         start = time.perf_counter()
         value = fn()
         times.append(time.perf_counter() - start)
-    results[name] = {"seconds": round(min(times), 3), "peak_mb": round(peak_mb())}
+    results[name] = {"seconds": round(min(times), 4), "peak_mb": round(peak_mb())}
     if repeat > 1:
-        results[name]["first_seconds"] = round(times[0], 3)
+        results[name]["first_seconds"] = round(times[0], 4)
     if PARTIAL:
         Path(PARTIAL).write_text(json.dumps(results), encoding="utf-8")
     return value
@@ -134,7 +134,7 @@ def _networkx_paths(kb: Any, report: Any, source: str, max_hops: int = 3) -> int
     return sum(len(find_paths(graph, source, c, max_hops=max_hops, top_k=None)) for c in conditions)
 
 
-#: Entity space of the HTML corpus: with 20,000 studies (seed 7) its view has 4,994 nodes. Claims
+#: Entity space of the HTML corpus: with 20,000 studies (seed 7) its view has 5,158 nodes. Claims
 #: are drawn with skewed popularity, so the view holds only the entities some claim touches.
 HTML_SHAPE = dict(
     mechanisms=4000,
@@ -188,10 +188,13 @@ def run_rdflib(size: int, seed: int) -> dict[str, Any]:
     return res
 
 
-def _child(kind: str, size: int, seed: int, timeout: float) -> dict[str, Any]:
+def _child(
+    kind: str, size: int, seed: int, timeout: float, script: str = __file__, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Run ``script --child kind`` for one size in a fresh process; its JSON stdout is the result."""
     import tempfile
 
-    cmd = [sys.executable, __file__, "--child", kind, "--sizes", str(size), "--seed", str(seed)]
+    cmd = [sys.executable, script, "--child", kind, "--sizes", str(size), "--seed", str(seed), *extra]
     with tempfile.TemporaryDirectory() as tmp:
         partial = Path(tmp) / "partial.json"
         env = {**os.environ, "LDNGRAPH_BENCH_PARTIAL": str(partial)}
@@ -425,12 +428,12 @@ def _html_line(html: dict[str, Any]) -> str:
     )
 
 
-def replace_section(path: Path, text: str) -> None:
-    """Put ``text`` between this script's markers in ``path``, leaving other sections alone."""
+def replace_section(path: Path, text: str, start: str = START, end: str = END) -> None:
+    """Put ``text`` between a script's markers in ``path``, leaving other sections alone."""
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{START}\n{text.rstrip()}\n{END}\n"
-    if START in old and END in old:
-        new = old[: old.index(START)] + section + old[old.index(END) + len(END) :].lstrip("\n")
+    section = f"{start}\n{text.rstrip()}\n{end}\n"
+    if start in old and end in old:
+        new = old[: old.index(start)] + section + old[old.index(end) + len(end) :].lstrip("\n")
     else:
         new = old.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)

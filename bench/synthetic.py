@@ -5,9 +5,11 @@ it unchanged. Its shape follows the curated LDN data, scaled up:
 
 * a handful of interventions (think: LDN and other repurposed drugs), a few hundred mechanisms
   (genes, cell types, processes) and conditions, and eight outcomes (subjective and objective);
-* three kinds of claims: intervention -> mechanism (``decreases``/``increases``), mechanism ->
-  condition (``contributes_to``) and intervention -> condition (``in_clinical_trials_for``, per
-  outcome; ``beneficial_in_models_for`` for animal work);
+* four kinds of claims: intervention -> mechanism (``decreases``/``increases``), mechanism ->
+  mechanism (signalling, ``increases``/``decreases``: the gene-gene and cell-cell links that fill
+  text-mined corpora, and what gives the paths query its 3-hop paths), mechanism -> condition
+  (``contributes_to``) and intervention -> condition (``in_clinical_trials_for``, per outcome;
+  ``beneficial_in_models_for`` for animal work);
 * studies drawn from a design mix like the clinical literature (many small uncontrolled and
   preclinical studies, few large RCTs), with log-normal sizes by design, supporting or refuting
   (null) results, and a few reviews that summarise primary studies;
@@ -80,7 +82,7 @@ SOURCE_URL = "https://example.org/ldngraph/synthetic"
 
 @dataclass(frozen=True)
 class CorpusShape:
-    """How big the entity and claim space is (the defaults give ~7,000 possible claims)."""
+    """How big the entity and claim space is (the defaults give ~4,400 possible claims)."""
 
     interventions: int = 5
     mechanisms: int = 300
@@ -88,6 +90,8 @@ class CorpusShape:
     mechanisms_per_intervention: int = 60
     conditions_per_mechanism: int = 8
     conditions_per_intervention: int = 40
+    #: signalling links from each mechanism to other mechanisms (0: no 3-hop paths at all)
+    mechanism_links_per_mechanism: int = 3
 
 
 def intervention_id(i: int) -> str:
@@ -119,7 +123,13 @@ def _claim_space(rng: random.Random, shape: CorpusShape, ents: list[Entity]) -> 
     interventions = [e.id for e in ents if e.kind is EntityKind.intervention]
     mechanisms = [e.id for e in ents if e.kind is EntityKind.mechanism]
     conditions = [e.id for e in ents if e.kind is EntityKind.condition]
-    space: dict[str, list[tuple]] = {"mechanism": [], "pathology": [], "clinical": [], "model": []}
+    space: dict[str, list[tuple]] = {
+        "mechanism": [],
+        "pathology": [],
+        "clinical": [],
+        "model": [],
+        "signalling": [],
+    }
     for drug in interventions:
         for mech in rng.sample(mechanisms, shape.mechanisms_per_intervention):
             pred = Predicate.decreases if rng.random() < 0.75 else Predicate.increases
@@ -131,6 +141,10 @@ def _claim_space(rng: random.Random, shape: CorpusShape, ents: list[Entity]) -> 
     for mech in mechanisms:
         for cond in rng.sample(conditions, shape.conditions_per_mechanism):
             space["pathology"].append((mech, Predicate.contributes_to, cond, None))
+        for other in rng.sample(mechanisms, shape.mechanism_links_per_mechanism):
+            if other != mech:
+                pred = Predicate.increases if rng.random() < 0.6 else Predicate.decreases
+                space["signalling"].append((mech, pred, other, None))
     return space
 
 
@@ -167,7 +181,7 @@ def generate(n_studies: int, *, seed: int = 7, shape: CorpusShape | None = None)
         elif design is Design.animal:
             kinds = ["model", "mechanism", "pathology"]
         else:
-            kinds = ["mechanism", "pathology", "mechanism"]
+            kinds = ["mechanism", "signalling" if space["signalling"] else "pathology", "pathology"]
         outcomes: list[StudyOutcome] = []
         items: list[tuple[tuple, EvidenceItem]] = []
         for kind in kinds[: 1 + int(rng.random() * 2.2)]:
