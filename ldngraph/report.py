@@ -10,7 +10,8 @@ Record text (labels, statements, notes, identifiers: anything from data/, PubMed
 never markup. While the blocks are built it is marked with :func:`_rec`; each block keeps the
 spans of its record text, which :func:`to_markdown` backslash-escapes (CommonMark, spec section
 2.4) and :func:`to_html` escapes with :func:`html.escape` like all its text. Only what the report
-generates itself (heading and list markers, the citation list) is live Markdown.
+generates itself (heading and list markers, the citation list) is live Markdown; a DOI in a
+citation is record text too, so the Markdown source reads ``DOI 10\\.1000/x``.
 """
 
 from __future__ import annotations
