@@ -5,6 +5,13 @@ certainty and why, conflicts, gaps) and a section on where the primary studies d
 summary. Every sentence except headings and gap statements ends with its citations in the form
 ``(PMID 38226027; DOI 10.1000/x)``; gap statements start with ``Gap:``. The text is built as
 blocks first, then rendered to Markdown or to (escaped) HTML.
+
+Record text (labels, statements, notes, identifiers: anything from data/, PubMed or the graph) is
+never markup. While the blocks are built it is marked with :func:`_rec`; each block keeps the
+spans of its record text, which :func:`to_markdown` backslash-escapes (CommonMark, spec section
+2.4) and :func:`to_html` escapes with :func:`html.escape` like all its text. Only what the report
+generates itself (heading and list markers, the citation list) is live Markdown; a DOI in a
+citation is record text too, so the Markdown source reads ``DOI 10\\.1000/x``.
 """
 
 from __future__ import annotations
@@ -72,6 +79,51 @@ def gap_text(code: str) -> str:
     return _GAP_TEXT.get(code, code.replace("_", " "))
 
 
+#: Private-use characters that bracket record text while a block is built (see :func:`_rec`).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKS = re.compile(f"([{_OPEN}{_CLOSE}])")
+#: ASCII punctuation that can open or close CommonMark/GFM syntax, inline or at a line start
+#: (emphasis, code, links, images, raw HTML, autolinks, entities, headings, lists, block quotes,
+#: fences, tables, strikethrough). CommonMark lets a backslash escape any ASCII punctuation.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+
+
+def _rec(text: object) -> str:
+    """Mark record-derived text (from data/, PubMed or the graph) for escaping on output.
+
+    Runs of whitespace, newlines included, become one space: record text is always inline."""
+    clean = " ".join(_MARKS.sub("", str(text)).split())
+    return f"{_OPEN}{clean}{_CLOSE}"
+
+
+def _unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain text and the (start, end) spans of record text in it."""
+    text: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = start = depth = 0
+    for part in _MARKS.split(marked):
+        if part == _OPEN:
+            start = pos if depth == 0 else start
+            depth += 1
+        elif part == _CLOSE:
+            depth -= 1
+            if depth == 0 and pos > start:
+                spans.append((start, pos))
+        else:
+            text.append(part)
+            pos += len(part)
+    return "".join(text), tuple(spans)
+
+
+def escape_markdown(text: str) -> str:
+    """Text that renders as itself in CommonMark: whitespace runs (newlines included) become one
+    space, and every ASCII punctuation mark that can start or end Markdown syntax is
+    backslash-escaped, so no link, image, emphasis, raw HTML, entity or block can come of it,
+    even at the start of a line or list item. GFM's bare-URL autolinks are broken at ``://``."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return text.replace("://", "\\://")
+
+
 @dataclass(frozen=True)
 class Block:
     """One heading, sentence, list item or gap statement of the brief."""
@@ -79,6 +131,9 @@ class Block:
     kind: Kind
     text: str
     cites: tuple[Publication, ...] = ()
+    #: Spans (start, end) of ``text`` that come from records and are escaped in Markdown; None
+    #: (a block built by hand) means all of ``text`` is treated as record text.
+    record: tuple[tuple[int, int], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind in ("sentence", "item") and not self.cites:
@@ -95,6 +150,16 @@ def _clause(text: str) -> str:
     return _INNER_STOP.sub(lambda m: "; " + (m.group(1).lower() if m.group(1) else ""), text)
 
 
+def _rc(text: str) -> str:
+    """Record text used as a clause, marked for escaping."""
+    return _rec(_clause(text))
+
+
+def _cite(pub: Publication) -> str:
+    """A publication's citation handle in running text; the identifier is record text."""
+    return f"PMID {_rec(pub.pmid)}" if pub.pmid else f"DOI {_rec(pub.doi)}"
+
+
 def _pubs(rows: Iterable[EvidenceRow]) -> tuple[Publication, ...]:
     seen: dict[str, Publication] = {}
     for row in rows:
@@ -108,7 +173,7 @@ def _study_phrase(row: EvidenceRow) -> str:
     bits = [design_label(study.design), f"n={study.n}" if study.n else "n not reported"]
     if study.year:
         bits.append(str(study.year))
-    return f"{study.label} ({', '.join(bits)})"
+    return f"{_rec(study.label)} ({', '.join(bits)})"
 
 
 def _join(parts: Sequence[str]) -> str:
@@ -138,8 +203,10 @@ class _Writer:
         self.scores = get_claim_scores(kb, graph)
         self.blocks: list[Block] = []
 
-    def add(self, kind: Kind, text: str, cites: Iterable[Publication] = ()) -> None:
-        self.blocks.append(Block(kind, text, tuple(cites)))
+    def add(self, kind: Kind, marked: str, cites: Iterable[Publication] = ()) -> None:
+        """Add a block; ``marked`` is generated text with record text wrapped by :func:`_rec`."""
+        text, spans = _unmark(marked)
+        self.blocks.append(Block(kind, text, tuple(cites), spans))
 
     # -- one claim -------------------------------------------------------------------------
 
@@ -148,12 +215,12 @@ class _Writer:
         rows = get_evidence_rows(self.kb, claim)
         sup = [r for r in rows if r.item.direction is Direction.supports]
         ref = [r for r in rows if r.item.direction is Direction.refutes]
-        self.add("h4", f"Claim: {_clause(claim.statement)}")
-        qual = [f"{k} {entities[v].label if v in entities else v}" for k, v in claim.qualifiers.items()]
+        self.add("h4", f"Claim: {_rc(claim.statement)}")
+        qual = [f"{k} {_rec(entities[v].label if v in entities else v)}" for k, v in claim.qualifiers.items()]
         self.add(
             "sentence",
-            f"The graph records {entities[claim.subject].label} "
-            f"{claim.predicate.value.replace('_', ' ')} {entities[claim.object].label}"
+            f"The graph records {_rec(entities[claim.subject].label)} "
+            f"{claim.predicate.value.replace('_', ' ')} {_rec(entities[claim.object].label)}"
             + (f" ({'; '.join(qual)})" if qual else "")
             + f", backed by {_count(len(rows), 'evidence item')}: "
             + f"{len(sup)} supporting and {len(ref)} refuting",
@@ -167,21 +234,21 @@ class _Writer:
 
     def _row_text(self, row: EvidenceRow) -> str:
         study = row.study
-        text = f"{study.label}: {design_label(study.design)}"
+        text = f"{_rec(study.label)}: {design_label(study.design)}"
         text += f", n={study.n}" if study.n else ", n not reported"
         if study.population_description:
-            text += f", {_clause(study.population_description)}"
+            text += f", {_rc(study.population_description)}"
         elif study.population is Population.none:
             text += ", no participants"
         else:
             text += f", {study.population.value} population"
         if row.outcome is not None:
-            text += f", outcome {row.outcome.label}"
+            text += f", outcome {_rec(row.outcome.label)}"
         if row.outcome_kind:
-            text += f" ({row.outcome_kind})"
+            text += f" ({_rec(row.outcome_kind)})"
         text += f"; it {row.item.direction.value} the claim"
         if row.item.note:
-            text += f": {_clause(row.item.note)}"
+            text += f": {_rc(row.item.note)}"
         return text
 
     def certainty(self, score: ClaimScoreView, rows: Sequence[EvidenceRow]) -> None:
@@ -189,13 +256,13 @@ class _Writer:
         if not score.scored:
             self.add("sentence", "Certainty is not graded: the graph carries no evidence scores", cites)
             return
-        text = f"Certainty is {certainty_label(score.certainty)}"
+        text = f"Certainty is {_rec(certainty_label(score.certainty))}"
         if score.strength is not None:
             text += f" (strength {score.strength:.2f}"
             if score.disagreement is not None:
                 text += f", disagreement {score.disagreement:.2f}"
             text += ")"
-        downgrades = [reason_label(r) for r in score.reasons if r != "no_supporting_evidence"]
+        downgrades = [_rec(reason_label(r)) for r in score.reasons if r != "no_supporting_evidence"]
         if "no_supporting_evidence" in score.reasons:
             # nothing to grade: very low is where a claim without counted support starts, not a downgrade
             text += f", as {reason_label('no_supporting_evidence')} counts"
@@ -206,7 +273,7 @@ class _Writer:
         else:
             text += ", with no downgrade"
         if score.profile_version:
-            text += f" under evidence profile {score.profile_version}"
+            text += f" under evidence profile {_rec(score.profile_version)}"
         self.add("sentence", text, cites)
 
     def conflict(self, sup: Sequence[EvidenceRow], ref: Sequence[EvidenceRow]) -> None:
@@ -267,9 +334,9 @@ class _Writer:
             gaps.append(f"no long-term safety data (no human study of {LONG_TERM_WEEKS} weeks or more)")
         for pub in _pubs(rows):
             if pub.retracted:
-                gaps.append(f"{pub.citation} is retracted")
+                gaps.append(f"{_cite(pub)} is retracted")
             elif pub.status is not CitationStatus.verified:
-                gaps.append(f"unverified citation: {pub.citation} ({pub.status.value.replace('_', ' ')})")
+                gaps.append(f"unverified citation: {_cite(pub)} ({pub.status.value.replace('_', ' ')})")
         if gaps:
             self.add("h4", "Gaps")
             for gap in gaps:
@@ -278,7 +345,7 @@ class _Writer:
     # -- sections --------------------------------------------------------------------------
 
     def entity_section(self, entity: Entity, claims: Sequence[Claim], *, clinical: bool) -> None:
-        self.add("h3", f"{entity.label} ({entity.id})")
+        self.add("h3", f"{_rec(entity.label)} ({_rec(entity.id)})")
         for claim in claims:
             self.claim(claim)
         self.gaps(claims, clinical=clinical)
@@ -287,37 +354,35 @@ class _Writer:
         pubs = self.kb.publication_index
         self.add("h2", "Where the primary studies depart from the seed summary")
         for st in doc.statements:
-            self.add("h3", f"Seed statement: {st.key}")
+            self.add("h3", f"Seed statement: {_rec(st.key)}")
             claims = [self.kb.claim_index[c] for c in st.claims]
             rows = [r for c in claims for r in get_evidence_rows(self.kb, c)]
             if rows:
-                encoded = _join([f"'{_clause(c.statement)}'" for c in claims])
+                encoded = _join([f"'{_rc(c.statement)}'" for c in claims])
                 self.add(
                     "sentence",
-                    f"The seed summary says: {_clause(st.summary)}; the graph encodes this as {encoded}",
+                    f"The seed summary says: {_rc(st.summary)}; the graph encodes this as {encoded}",
                     _pubs(rows),
                 )
             else:
-                self.add(
-                    "gap", f"the seed summary says: {_clause(st.summary)}; no claim in the graph encodes it"
-                )
+                self.add("gap", f"the seed summary says: {_rc(st.summary)}; no claim in the graph encodes it")
             for claim in claims:
                 self.departure(claim)
             for gap in st.gaps:
-                self.add("gap", f"{gap_text(gap)} (asserted by the seed summary)")
+                self.add("gap", f"{_rec(gap_text(gap))} (asserted by the seed summary)")
         self.add("h3", "The seed summary's bibliography")
         for pid in doc.cites:
             pub = pubs[pid]
             if pub.status is CitationStatus.unresolved:
                 self.add(
                     "gap",
-                    f"{pub.citation} is cited by the seed summary but matches no article found; "
+                    f"{_cite(pub)} is cited by the seed summary but matches no article found; "
                     "it is attached to no claim (unverified citation)",
                 )
             elif pub.status is CitationStatus.content_match:
                 self.add(
                     "gap",
-                    f"{pub.citation} matches its article in content, but the identifier link "
+                    f"{_cite(pub)} matches its article in content, but the identifier link "
                     "was not seen in a source (unverified citation)",
                 )
         extra = [c for c in self.kb.claims if doc.id not in c.asserted_by]
@@ -325,7 +390,7 @@ class _Writer:
             self.add("h3", "Claims the seed summary does not make")
             for claim in extra:
                 rows = get_evidence_rows(self.kb, claim)
-                self.add("item", f"The graph adds: {_clause(claim.statement)}", _pubs(rows))
+                self.add("item", f"The graph adds: {_rc(claim.statement)}", _pubs(rows))
 
     def departure(self, claim: Claim) -> None:
         rows = get_evidence_rows(self.kb, claim)
@@ -334,7 +399,7 @@ class _Writer:
         if ref:
             self.add(
                 "item",
-                f"{len(ref)} of {len(rows)} studies refute '{_clause(claim.statement)}': "
+                f"{len(ref)} of {len(rows)} studies refute '{_rc(claim.statement)}': "
                 f"{_join([_study_phrase(r) for r in ref])}",
                 _pubs(ref),
             )
@@ -343,7 +408,7 @@ class _Writer:
             designs = _join(sorted({design_label(r.study.design) for r in rows}))
             self.add(
                 "item",
-                f"'{_clause(claim.statement)}' rests only on {designs} evidence, with no primary study",
+                f"'{_rc(claim.statement)}' rests only on {designs} evidence, with no primary study",
                 _pubs(rows),
             )
             said = True
@@ -353,7 +418,7 @@ class _Writer:
                 if all(r.study.design in PRECLINICAL_DESIGNS for r in rows)
                 else "preclinical data and reviews only, with no human primary study"
             )
-            self.add("item", f"'{_clause(claim.statement)}' rests on {what}", _pubs(rows))
+            self.add("item", f"'{_rc(claim.statement)}' rests on {what}", _pubs(rows))
             said = True
         for row in rows:
             indirect = sorted(
@@ -362,7 +427,7 @@ class _Writer:
             if indirect:
                 self.add(
                     "item",
-                    f"{row.study.label} is indirect for this claim ({', '.join(indirect)})",
+                    f"{_rec(row.study.label)} is indirect for this claim ({', '.join(indirect)})",
                     row.publications,
                 )
                 said = True
@@ -370,14 +435,14 @@ class _Writer:
         if score.certainty in ("low", "very_low"):
             self.add(
                 "item",
-                f"'{_clause(claim.statement)}' is graded {certainty_label(score.certainty)} certainty",
+                f"'{_rc(claim.statement)}' is graded {_rec(certainty_label(score.certainty))} certainty",
                 _pubs(rows),
             )
             said = True
         if not said:
             self.add(
                 "item",
-                f"The primary studies agree with '{_clause(claim.statement)}': "
+                f"The primary studies agree with '{_rc(claim.statement)}': "
                 f"{len(rows)} supporting and none refuting",
                 _pubs(rows),
             )
@@ -386,7 +451,7 @@ class _Writer:
 def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence brief") -> list[Block]:
     """The brief as a list of blocks (headings, cited sentences, list items, gap statements)."""
     w = _Writer(kb, graph)
-    w.add("h1", title)
+    w.add("h1", _rec(title))
     w.add("h2", "Conditions")
     for cond in entities_of_kind(kb, EntityKind.condition):
         claims = [c for c in kb.claims if c.object == cond.id]
@@ -402,35 +467,44 @@ def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence br
     return w.blocks
 
 
-def _cite_text(cites: Sequence[Publication]) -> str:
-    return "(" + "; ".join(p.citation for p in cites) + ")"
+def _md_cites(cites: Sequence[Publication]) -> str:
+    handles = (f"PMID {p.pmid}" if p.pmid else f"DOI {escape_markdown(p.doi or '')}" for p in cites)
+    return "(" + "; ".join(handles) + ")"
 
 
-def _md_escape(text: str) -> str:
-    """Record text in Markdown: a backslash before '<' keeps any tag in it from being raw HTML."""
-    return text.replace("\\", "\\\\").replace("<", "\\<")
+def _md_text(block: Block) -> str:
+    """A block's text as Markdown: record spans escaped, generated text as it is."""
+    text = block.text
+    spans = ((0, len(text)),) if block.record is None else block.record
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out += [text[pos:start], escape_markdown(text[start:end])]
+        pos = end
+    out.append(text[pos:])
+    return " ".join("".join(out).split())
 
 
 def to_markdown(blocks: Sequence[Block]) -> str:
-    """Markdown: one sentence per line; citations closing each sentence."""
+    """Markdown: one sentence per line; citations closing each sentence; record text escaped."""
     lines: list[str] = []
     prev: Kind | None = None
     for b in blocks:
-        b = Block(b.kind, _md_escape(b.text), b.cites)
+        text = _md_text(b)
         is_li = b.kind in ("item", "gap")
         if b.kind.startswith("h"):
             if lines and lines[-1]:
                 lines.append("")
-            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
+            lines += ["#" * int(b.kind[1]) + " " + text, ""]
         else:
             if prev is not None and (prev in ("item", "gap")) != is_li and lines[-1]:
                 lines.append("")  # a list and a paragraph never run together
             if b.kind == "sentence":
-                lines += [f"{b.text} {_md_escape(_cite_text(b.cites))}.", ""]
+                lines += [f"{text} {_md_cites(b.cites)}.", ""]
             elif b.kind == "item":
-                lines.append(f"- {b.text} {_md_escape(_cite_text(b.cites))}.")
+                lines.append(f"- {text} {_md_cites(b.cites)}.")
             else:
-                lines.append(f"- Gap: {b.text}.")
+                lines.append(f"- Gap: {text}.")
         prev = b.kind
     return "\n".join(lines).rstrip() + "\n"
 

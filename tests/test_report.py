@@ -3,32 +3,83 @@
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html as lxml_html
+from markdown_it import MarkdownIt
 
 from ldngraph.build import to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Direction, KnowledgeBase
 from ldngraph.pipeline import load
-from ldngraph.report import get_blocks, to_html, to_markdown, write_report
+from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
 from ldngraph.view import design_label, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 CITE = r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+)"
 ENDS_CITED = re.compile(rf"\(({CITE}(?:; {CITE})*)\)\.$")
+#: CommonMark's backslash escapes (spec 2.4): a backslash before ASCII punctuation stands for it.
+MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+#: A CommonMark renderer with GFM's tables and strikethrough switched on; raw HTML allowed.
+MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _unescape(markdown: str) -> str:
+    """Markdown source with its backslash escapes resolved, to compare lines with record text."""
+    return MD_ESCAPE.sub(r"\1", markdown)
 
 
 def _statements(markdown: str) -> list[str]:
     """Lines that must be cited: not headings, not gap statements, not blank."""
     out = []
-    for line in markdown.splitlines():
+    for line in _unescape(markdown).splitlines():
         if not line.strip() or line.startswith("#") or line.startswith("- Gap: "):
             continue
         out.append(line)
     return out
+
+
+def _expected_elements(blocks: list[Block]) -> list[tuple[str, str]]:
+    """(tag, visible text) each block must render as: its text, whitespace normalised, as text."""
+    out = []
+    for b in blocks:
+        text = " ".join(b.text.split())
+        cites = "(" + "; ".join(p.citation for p in b.cites) + ")"
+        if b.kind.startswith("h"):
+            out.append((b.kind, text))
+        elif b.kind == "gap":
+            out.append(("li", f"Gap: {text}."))
+        else:
+            out.append(("p" if b.kind == "sentence" else "li", f"{text} {cites}."))
+    return out
+
+
+def _assert_renders_blocks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> None:
+    """The rendered brief has one element per block showing exactly the block's text, and no
+    element, attribute or comment that record text could have made: the only links are the
+    citation links the HTML page builds, the only bold is its 'Gap:' label."""
+    got = [
+        (el.tag, " ".join(el.text_content().split()))
+        for el in tree.xpath("//h1 | //h2 | //h3 | //h4 | //p | //li")
+    ]
+    assert got == _expected_elements(blocks)
+    assert not tree.xpath("//comment() | //processing-instruction()")
+    allowed = {"html", "head", "meta", "title", "style", "body", "ul", "h1", "h2", "h3", "h4", "p", "li"}
+    for el in tree.iter():
+        if el.tag == "a":
+            assert el.getparent().tag in ("p", "li") and set(el.attrib) == {"href", "rel"}
+            assert el.get("href").startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/"))
+        elif el.tag == "strong":
+            assert el.getparent().get("class") == "gap" and el.text_content() == "Gap:"
+        else:
+            assert el.tag in allowed, f"record text made a <{el.tag}>"
+            assert set(el.attrib) <= {"lang", "charset", "class"}
 
 
 def _known_citations(kb: KnowledgeBase) -> set[str]:
@@ -36,8 +87,9 @@ def _known_citations(kb: KnowledgeBase) -> set[str]:
 
 
 def _brief(data_dir: Path | None = None) -> tuple[KnowledgeBase, str]:
+    """The knowledge base and its brief (Markdown source, backslash escapes resolved)."""
     built = load(data_dir)
-    return built.kb, to_markdown(get_blocks(built.kb, built.graph))
+    return built.kb, _unescape(to_markdown(get_blocks(built.kb, built.graph)))
 
 
 @pytest.mark.parametrize("data_dir", [None, RESOURCES / "mini"])
@@ -118,7 +170,11 @@ def test_record_text_is_escaped_in_html_and_markdown() -> None:
         )
     md = to_markdown(blocks)
     assert not re.search(r"(?<!\\)<", md), "an unescaped '<' in the Markdown brief"
-    assert "Trial A \\<img src=x onerror=window.__xss=1>" in md
+    rendered = MD.render(md)
+    assert "<img" not in rendered and "<script" not in rendered and "<b " not in rendered
+    assert "Trial A &lt;img src=x onerror=window.__xss=1&gt;" in rendered
+    _assert_renders_blocks(lxml_html.document_fromstring(rendered), blocks)
+    _assert_renders_blocks(tree, blocks)
 
 
 def test_cli_report(tmp_path: Path, mini_dir: Path) -> None:
@@ -135,7 +191,7 @@ def test_cli_report(tmp_path: Path, mini_dir: Path) -> None:
 
 def test_certainty_sentences_follow_the_scores(mini_dir: Path) -> None:
     built = load(mini_dir)
-    text = to_markdown(get_blocks(built.kb, built.graph))
+    text = _unescape(to_markdown(get_blocks(built.kb, built.graph)))
     for cid, score in built.scores.claims.items():
         statement = built.kb.claim_index[cid].statement.rstrip(".")
         block = text.split(f"#### Claim: {statement}\n", 1)[1].split("\n#", 1)[0]
@@ -152,7 +208,136 @@ def test_claim_without_support_is_not_said_to_have_no_downgrade() -> None:
     built = load()
     claim = built.kb.claim_index["ldn-improves-fatigue-fibromyalgia"]
     assert "no_supporting_evidence" in built.scores.claims[claim.id].reasons
-    text = to_markdown(get_blocks(built.kb, built.graph))
+    text = _unescape(to_markdown(get_blocks(built.kb, built.graph)))
     block = text.split(f"#### Claim: {claim.statement.rstrip('.')}\n", 1)[1].split("\n#", 1)[0]
     line = next(ln for ln in block.splitlines() if ln.startswith("Certainty is "))
     assert "as no supporting evidence counts" in line and "no downgrade" not in line
+
+
+def _payload_data(edit: Callable[[str, str, str], Path]) -> Path:
+    """The mini fixture with Markdown and HTML payloads in labels, titles, statements, notes."""
+    edit(
+        "studies.yaml",
+        "label: Trial A",
+        'label: "# Trial A [click me](javascript:alert(document.cookie)) ![x](https://evil.example/t.png)"',
+    )
+    edit(
+        "studies.yaml",
+        "label: Trial B",
+        'label: "1. Trial B *em* _em_ **strong** `code` ~~struck~~"\n'
+        '    population_description: "> adults <b onmouseover=alert(1)>bold</b>\\n- listed\\n'
+        '1) item & &amp; &#60;b&#62; | a | b |\\n|---|---|"',
+    )
+    edit(
+        "claims.yaml",
+        "statement: LDN reduces pain in fibromyalgia.",
+        'statement: "LDN reduces pain <https://evil.example/auto> in fibromyalgia."',
+    )
+    edit(
+        "claims.yaml",
+        "        direction: refutes",
+        "        direction: refutes\n"
+        '        note: "null [x][ref]\\n\\n[ref]: javascript:alert(1)\\n\\n## heading in a note\\n'
+        '    indented code\\n```\\nfenced\\n``` https://evil.example/bare www.evil.example <!-- c -->"',
+    )
+    edit("entities.yaml", "label: microglial cell", 'label: "microglial cell <script>alert(1)</script> \\\\"')
+    edit("entities.yaml", "label: pain", 'label: "pain ![img](x.png) ###"')
+    edit(
+        "sources.yaml", "summary: LDN helps pain.", 'summary: "LDN helps pain <img src=x onerror=alert(1)>."'
+    )
+    return edit("publications.yaml", "title: A fixture trial", 'title: "A fixture trial [t](javascript:x)"')
+
+
+def test_markdown_brief_renders_record_text_as_text(edit: Callable[[str, str, str], Path]) -> None:
+    built = load(_payload_data(edit))
+    blocks = get_blocks(built.kb, built.graph)
+    md = to_markdown(blocks)
+    rendered = MD.render(md)
+    for tag in (
+        "<a",
+        "<img",
+        "<script",
+        "<b ",
+        "<em",
+        "<i>",
+        "<strong",
+        "<code",
+        "<pre",
+        "<ol",
+        "<blockquote",
+        "<table",
+        "<s>",
+        "<hr",
+        "<!--",
+        'href="javascript',
+        'src="',
+    ):
+        assert tag not in rendered, f"{tag} in the rendered brief"
+    tree = lxml_html.document_fromstring(rendered)
+    _assert_renders_blocks(tree, blocks)
+    text = " ".join(tree.text_content().split())
+    for payload in (
+        "# Trial A [click me](javascript:alert(document.cookie)) ![x](https://evil.example/t.png):",
+        "1. Trial B *em* _em_ **strong** `code` ~~struck~~",
+        "> adults <b onmouseover=alert(1)>bold</b> - listed 1) item & &amp; &#60;b&#62; | a | b | |---|---|",
+        "LDN reduces pain <https://evil.example/auto> in fibromyalgia",
+        "null [x][ref] [ref]: javascript:alert(1) ## heading in a note indented code ``` fenced ```",
+        "microglial cell <script>alert(1)</script> \\ (CL:0000129)",
+        "outcome pain ![img](x.png) ### (subjective)",
+        "LDN helps pain <img src=x onerror=alert(1)>;",
+    ):
+        assert payload in text, f"{payload!r} is not shown as text"
+    # one sentence per line still holds, and every sentence still ends with known citations
+    lines = _statements(md)
+    known = _known_citations(built.kb)
+    for line in lines:
+        match = ENDS_CITED.search(line)
+        assert match and set(match.group(1).split("; ")) <= known, line
+    mini = load(RESOURCES / "mini")
+    assert len(md.splitlines()) == len(to_markdown(get_blocks(mini.kb, mini.graph)).splitlines())
+    # the HTML brief: the same blocks, all text escaped
+    _assert_renders_blocks(lxml_html.document_fromstring(to_html(blocks)), blocks)
+
+
+@pytest.mark.parametrize("data_dir", [None, RESOURCES / "mini"])
+def test_markdown_and_html_briefs_render_every_block(data_dir: Path | None) -> None:
+    built = load(data_dir)
+    blocks = get_blocks(built.kb, built.graph)
+    _assert_renders_blocks(lxml_html.document_fromstring(MD.render(to_markdown(blocks))), blocks)
+    _assert_renders_blocks(lxml_html.document_fromstring(to_html(blocks)), blocks)
+
+
+def test_a_block_built_by_hand_is_escaped_whole() -> None:
+    block = Block("h2", "[x](javascript:alert(1)) <i>")
+    assert MD.render(to_markdown([block])) == "<h2>[x](javascript:alert(1)) &lt;i&gt;</h2>\n"
+
+
+#: Text rich in what Markdown reads as syntax: ASCII punctuation, line breaks, URL and entity starts.
+_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from([*string.punctuation, " ", "\n", "\t", "\r", "1", "a", "www.", "http://", "&amp;"]),
+        st.characters(blacklist_categories=("Cs", "Cc")),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@pytest.mark.parametrize("prefix", ["", "- ", "### ", "- Gap: "])
+@given(text=_TEXT)
+def test_escaped_text_renders_as_itself(prefix: str, text: str) -> None:
+    plain = " ".join(text.split())
+    tokens = MD.parse(prefix + escape_markdown(text))
+    inline = [t for t in tokens if t.type == "inline"]
+    if not plain:
+        return
+    assert len(inline) == 1, [t.type for t in tokens]
+    children = inline[0].children or []
+    assert {c.type for c in children} == {"text"}, [c.type for c in children]
+    assert "".join(c.content for c in children) == prefix.removeprefix("- ").removeprefix("### ") + plain
+    opening = {
+        "": "paragraph_open",
+        "- ": "bullet_list_open",
+        "### ": "heading_open",
+        "- Gap: ": "bullet_list_open",
+    }
+    assert tokens[0].type == opening[prefix]
