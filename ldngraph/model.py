@@ -442,6 +442,11 @@ class SeedStatement(_Frozen):
     claims: tuple[str, ...] = Field(default=(), description="Claim ids that encode it")
     gaps: tuple[str, ...] = Field(default=(), description="Gap codes it asserts (e.g. no_long_term_safety)")
 
+    @field_validator("key")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return _check_slug(value)  # the key becomes part of the statement's IRI
+
 
 class SourceDocument(_Frozen):
     """A secondary source that asserts statements and cites a bibliography (e.g. the seed summary)."""

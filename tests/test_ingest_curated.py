@@ -32,6 +32,13 @@ def test_misspelled_design(edit: Edit) -> None:
     assert "rct, crossover_rct" in line
 
 
+def test_statement_key_must_be_a_slug(edit: Edit) -> None:
+    """A source statement's key becomes part of an IRI: spaces or angle brackets are refused."""
+    data = edit("sources.yaml", "- key: pain", '- key: "pain <b>"')
+    (line,) = _problems(data)
+    assert f"{data / 'sources.yaml'}:" in line and "statements.0.key: 'pain <b>' is not a valid id" in line
+
+
 def test_dangling_study_reference(edit: Edit) -> None:
     data = edit("claims.yaml", "- study: trial-b", "- study: trial-x")
     (line,) = _problems(data)
