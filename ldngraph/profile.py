@@ -8,11 +8,13 @@ design) and raises :class:`ProfileError` naming the file and field.
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ldngraph.errors import ProfileError
 from ldngraph.model import CitationStatus, Design
@@ -137,10 +139,15 @@ class CertaintyRules(_Frozen):
         return self
 
 
+#: The version becomes part of the profile's IRI (``ldnr:profile/VERSION``) and of every score, so
+#: it may hold only characters that need no escaping in an IRI or a file name.
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 class Profile(_Frozen):
     """The evidence profile: every number the scorer uses (see data/evidence-profile.yaml)."""
 
-    version: str = Field(min_length=1)
+    version: str = Field(description="Label such as 2024.1; letters, digits, '.', '_', '-'")
     base_weights: dict[Design, float]
     sample_size: SampleSize
     modifiers: Modifiers
@@ -149,6 +156,21 @@ class Profile(_Frozen):
     reviews: Reviews = Field(default_factory=Reviews)
     paths: PathSettings
     certainty: CertaintyRules
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _safe_version(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            # YAML reads `version: 2024.10` as the number 2024.1: converting it back would lose the 0
+            raise ValueError(
+                f'must be a string such as "2024.1" (YAML read a {type(value).__name__}); write it in quotes'
+            )
+        if not VERSION_PATTERN.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a safe version label (it becomes part of an IRI); use letters, digits, "
+                "'.', '_' and '-' only, starting with a letter or digit, e.g. \"2024.1\""
+            )
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> Profile:
@@ -178,8 +200,6 @@ def read_profile(path: Path | str) -> Profile:
         raise ProfileError(f"{path}{line}: YAML syntax error; fix the syntax there") from exc
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: expected a mapping with 'version:' and the profile sections")
-    if "version" in data and not isinstance(data["version"], str):
-        data["version"] = str(data["version"])
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

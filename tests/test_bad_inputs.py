@@ -423,6 +423,16 @@ CASES: list[Case] = [
         ("profile.yaml:", "YAML syntax error"),
     ),
     Case(
+        "profile-version-unsafe",
+        _profile('version: "2024.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
+        ("profile.yaml", "version: '2024 beta' is not a safe version label", "letters, digits"),
+    ),
+    Case(
+        "profile-version-not-string",
+        _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
+        ("profile.yaml", "version: must be a string", "write it in quotes"),
+    ),
+    Case(
         "profile-missing-file",
         lambda env: ["query", "gaps", "--data", str(env.data), "--profile", str(env.tmp / "nope.yaml")],
         ("nope.yaml", "cannot read the evidence profile"),

@@ -37,6 +37,7 @@ from ldngraph.score import (
     combine,
     get_disagreement,
     materialise,
+    profile_iri,
     quantise,
     read_profile,
     score_claim,
@@ -130,6 +131,12 @@ def _write_profile(tmp_path: Path, change: Any) -> Path:
         (lambda d: d["base_weights"].pop("animal"), "animal"),
         (lambda d: d["indirectness"].__setitem__("cell", -0.1), "cell"),
         (lambda d: d.pop("version"), "version"),
+        (lambda d: d.__setitem__("version", "2024 beta"), "version: '2024 beta' is not a safe version label"),
+        (lambda d: d.__setitem__("version", "v1/../x"), "version: 'v1/../x' is not a safe version label"),
+        (lambda d: d.__setitem__("version", "-1"), "version: '-1' is not a safe version label"),
+        (lambda d: d.__setitem__("version", ""), "version: '' is not a safe version label"),
+        (lambda d: d.__setitem__("version", [1, 2]), "version: must be a string"),
+        (lambda d: d.__setitem__("version", 2024.1), "version: must be a string"),
         (lambda d: d["modifiers"].pop("uncontrolled"), "modifiers.uncontrolled"),
         (lambda d: d["paths"].__setitem__("hop_penalty", 2), "hop_penalty"),
         (lambda d: d["certainty"]["start"].__setitem__("rct", "great"), "certainty.start.rct"),
@@ -140,6 +147,14 @@ def test_bad_profile_names_file_and_field(tmp_path: Path, change: Any, field: st
     with pytest.raises(ProfileError) as err:
         read_profile(path)
     assert str(path) in str(err.value) and field in str(err.value)
+
+
+def test_safe_profile_version_serialises(mini_dir: Path, tmp_path: Path) -> None:
+    """Every character the version pattern allows survives the profile IRI in Turtle."""
+    path = _write_profile(tmp_path, lambda d: d.__setitem__("version", "2024.1-rc_2"))
+    built = load(mini_dir, profile=path)
+    parsed = Graph().parse(data=built.graph.serialize(format="turtle"), format="turtle")
+    assert (profile_iri("2024.1-rc_2"), LDN.profileVersion, Literal("2024.1-rc_2")) in parsed
 
 
 def test_profile_yaml_syntax_and_missing_file(tmp_path: Path) -> None:
