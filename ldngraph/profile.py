@@ -13,10 +13,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ldngraph.errors import ProfileError
+from ldngraph.ingest.curated import parse_yaml
 from ldngraph.model import CitationStatus, Design
 
 
@@ -191,13 +191,15 @@ def read_profile(path: Path | str) -> Profile:
     """Read and validate an evidence profile; raises :class:`ProfileError` naming file and field."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the evidence profile ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ProfileError(f"{path}{line}: YAML syntax error; fix the syntax there") from exc
+    # The curated-data parser: it also refuses a non-UTF-8 file and a repeated key (plain PyYAML
+    # keeps the last value of a repeated key without a word).
+    problems: list[str] = []
+    data, _ = parse_yaml(raw, str(path), problems)
+    if problems:
+        raise ProfileError(problems[0])
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: expected a mapping with 'version:' and the profile sections")
     try:

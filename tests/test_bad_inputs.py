@@ -96,14 +96,14 @@ def _pubmed(content: bytes, name: str = "in.xml") -> Callable[[Env], list[str]]:
     return prepare
 
 
-def _profile(old: str, new: str, *command: str) -> Callable[[Env], list[str]]:
+def _profile(old: str, new: str, *command: str, encoding: str = "utf-8") -> Callable[[Env], list[str]]:
     """Run ``command`` with a copy of the shipped evidence profile in which ``old`` became ``new``."""
 
     def prepare(env: Env) -> list[str]:
         text = SHIPPED_PROFILE.read_text(encoding="utf-8")
         assert old in text, f"profile text {old!r} not found"
         path = env.tmp / "profile.yaml"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding=encoding)
         return [*command, "--data", str(env.data), "--profile", str(path)]
 
     return prepare
@@ -431,6 +431,18 @@ CASES: list[Case] = [
         "profile-version-not-string",
         _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
         ("profile.yaml", "version: must be a string", "write it in quotes"),
+    ),
+    Case(
+        "profile-not-utf8",
+        _profile(
+            "# Evidence profile", "# Evidence profile (r\u00e9vis\u00e9)", "query", "gaps", encoding="latin-1"
+        ),
+        ("profile.yaml: not valid UTF-8 (byte offset 21)", "save the file as UTF-8"),
+    ),
+    Case(
+        "profile-duplicate-key",
+        _profile("  rct: 0.75\n", "  rct: 0.75\n  rct: 0.2\n", "explain", "ldn-pain"),
+        ("profile.yaml:13: duplicate key 'rct'", "remove or rename one of them"),
     ),
     Case(
         "profile-missing-file",

@@ -157,6 +157,33 @@ def test_safe_profile_version_serialises(mini_dir: Path, tmp_path: Path) -> None
     assert (profile_iri("2024.1-rc_2"), LDN.profileVersion, Literal("2024.1-rc_2")) in parsed
 
 
+def test_profile_not_utf8_names_file_and_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(PROFILE_PATH.read_bytes().replace(b"# Evidence profile", b"# \xc9vidence profile", 1))
+    with pytest.raises(
+        ProfileError, match=r"latin1\.yaml: not valid UTF-8 \(byte offset 2\); save the file as UTF-8"
+    ):
+        read_profile(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("  rct: 0.75\n", "  rct: 0.75\n  rct: 0.2\n", "rct"),  # the last value would win silently
+        ('version: "2024.1"\n', 'version: "2024.1"\nversion: "2024.2"\n', "version"),
+        ("  max_hops: 3\n", "  max_hops: 3\n  max_hops: 1\n", "max_hops"),
+    ],
+)
+def test_profile_duplicate_key_is_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
+    text = PROFILE_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "dup.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text.replace(old, new, 1).splitlines().index(new.splitlines()[-1]) + 1
+    with pytest.raises(ProfileError, match=rf"dup\.yaml:{line}: duplicate key '{key}'"):
+        read_profile(path)
+
+
 def test_profile_yaml_syntax_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "p.yaml"
     bad.write_text("version: [1\n", encoding="utf-8")
