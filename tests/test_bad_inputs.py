@@ -394,6 +394,27 @@ CASES: list[Case] = [
         ),
         ("in.xml: the DOCTYPE declares entities (x)",),
     ),
+    Case(
+        "pubmed-cache-not-utf8",
+        lambda env: (
+            (env.data / "pubmed").mkdir(),
+            (env.data / "pubmed" / "111.json").write_bytes(b"\xff"),
+            _build(env),
+        )[2],
+        (
+            "pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 0)",
+            "delete it and fetch again",
+        ),
+    ),
+    Case(
+        "pubmed-cache-not-utf8-verify",
+        lambda env: (
+            (env.data / "pubmed").mkdir(),
+            (env.data / "pubmed" / "111.json").write_bytes(b'{"format": 1, "record": {"title": "caf\xe9"}}'),
+            ["verify-citations", "--data", str(env.data)],
+        )[2],
+        ("pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 38)",),
+    ),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
         "profile-weight-above-1",
