@@ -223,6 +223,35 @@ def test_config_file_then_environment_then_options(tmp_path: Path) -> None:
         read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
 
 
+@pytest.mark.parametrize(
+    ("toml", "expect"),
+    [
+        ('timeout = "abc"', "[entrez] timeout: Input should be a valid number, unable to parse string"),
+        ('emial = "a@b.org"', "[entrez] emial: unknown setting; did you mean 'email'?"),
+        ("batch_size = 500", "[entrez] batch_size: Input should be less than or equal to 200 (got 500)"),
+        ("max_tries = 0", "[entrez] max_tries: Input should be greater than or equal to 1 (got 0)"),
+    ],
+)
+def test_bad_config_value_is_one_line_naming_file_and_key(tmp_path: Path, toml: str, expect: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[entrez]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(PubMedError) as err:
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"{path}: ") and expect in message
+    assert "pydantic" not in message and "validation error" not in message
+
+
+def test_bad_setting_from_environment_or_option_names_its_source(tmp_path: Path) -> None:
+    env = {"LDNGRAPH_CONFIG": str(tmp_path / "none.toml")}
+    with pytest.raises(PubMedError, match=r"^option --max-backoff: Input should be greater than or equal to"):
+        read_entrez_config(env=env, max_backoff=-1.0)
+    path = tmp_path / "config.toml"
+    path.write_text("[entrez]\ntimeout = 5\n", encoding="utf-8")
+    with pytest.raises(PubMedError, match=r"^option --timeout: .*\(got 'soon'\)"):
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)}, timeout="soon")
+
+
 def test_importing_sets_no_entrez_globals() -> None:
     code = (
         "import ldngraph.cli, ldngraph.ingest.entrez, ldngraph.pipeline\n"

@@ -12,6 +12,7 @@ Nothing here runs at import time: no email is set, no directory is created, no r
 
 from __future__ import annotations
 
+import difflib
 import http.client
 import io
 import logging
@@ -26,7 +27,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
@@ -85,6 +86,7 @@ def read_entrez_config(
     env = os.environ if env is None else env
     path = config_path or get_config_path(env)
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     if path.is_file():
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8")).get("entrez", {})
@@ -93,18 +95,35 @@ def read_entrez_config(
         if not isinstance(table, dict):
             raise PubMedError(f"{path}: [entrez] must be a table (email = '...', api_key = '...')")
         values.update(table)
-    for key, var in (
-        ("email", "NCBI_EMAIL"),
-        ("api_key", "NCBI_API_KEY"),
-        ("base_url", "LDNGRAPH_EUTILS_URL"),
-    ):
+        origin.update({key: f"{path}: [entrez] {key}" for key in table})
+    for key, var in _ENV_VARS:
         if env.get(var):
             values[key] = env[var]
-    values.update({k: v for k, v in overrides.items() if v is not None})
+            origin[key] = f"environment variable {var}"
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = value
+            origin[key] = f"option --{key.replace('_', '-')}"
     try:
         return EntrezConfig(**values)
-    except ValueError as exc:
-        raise PubMedError(f"{path} / environment: bad E-utilities setting: {exc}") from None
+    except ValidationError as exc:
+        raise PubMedError(_config_problem(exc, origin, path)) from None
+
+
+def _config_problem(exc: ValidationError, origin: Mapping[str, str], path: Path) -> str:
+    """One line for the first bad setting: where it came from, what is wrong, how to fix it."""
+    err = exc.errors()[0]
+    key = str(err["loc"][0]) if err["loc"] else "?"
+    where = origin.get(key, f"{path}: [entrez] {key}")
+    fields = ", ".join(EntrezConfig.model_fields)
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(key, EntrezConfig.model_fields, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{where}: unknown setting; {hint}the [entrez] settings are {fields}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    field = EntrezConfig.model_fields.get(key)
+    about = f" ({field.description})" if field is not None and field.description else ""
+    return f"{where}: {msg} (got {err.get('input')!r}); fix the value{about}"
 
 
 class RateLimiter:
