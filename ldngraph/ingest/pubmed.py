@@ -298,8 +298,8 @@ def _author_name(last: str | None, initials: str | None, collective: str | None)
 def _open_bytes(path: Path) -> IO[bytes]:
     handle: IO[bytes] = path.open("rb")
     if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+        handle.close()  # GzipFile(fileobj=...) would leave it open after the GzipFile is closed
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     handle.seek(0)
     return handle
 
@@ -508,15 +508,17 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
 
 
 def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
-    """Stream the records of a MEDLINE-format text file (``Bio.Medline``)."""
+    """Stream the records of a MEDLINE-format text file, plain or gzipped (``Bio.Medline``)."""
     from Bio import Medline
 
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        raw = _open_bytes(path)
     except OSError as exc:
         raise PubMedError(f"{path}: cannot read ({exc.strerror})") from None
-    with handle:
+    # utf-8-sig drops a byte-order mark (as sniff_format does); left in, it hides the first 'PMID-'
+    # tag from Bio.Medline and record 1 would be reported as having no PMID.
+    with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
         last = None
         try:
             for index, rec in enumerate(Medline.parse(handle)):  # type: ignore[no-untyped-call]
@@ -526,6 +528,8 @@ def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
                 yield record
         except UnicodeDecodeError as exc:
             raise PubMedError(f"{path}: not MEDLINE text (not UTF-8: {exc.reason})") from None
+        except (OSError, EOFError) as exc:  # a damaged or truncated .gz
+            raise PubMedError(f"{path}: cannot read ({exc})") from None
 
 
 def sniff_format(path: Path) -> str:
