@@ -53,6 +53,7 @@ class Case:
     id: str
     prepare: Callable[[Env], list[str]]
     expect: tuple[str, ...]  # substrings of the one stderr line
+    environ: Callable[[Env], dict[str, str]] = lambda env: {}  # extra environment variables
 
 
 def _build(env: Env) -> list[str]:
@@ -415,6 +416,25 @@ CASES: list[Case] = [
         )[2],
         ("pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 38)",),
     ),
+    # -- E-utilities settings (config.toml); fetch fails before any request ------------------------
+    Case(
+        "config-bad-value",
+        lambda env: (
+            (env.tmp / "config.toml").write_text('[entrez]\ntimeout = "abc"\n', encoding="utf-8"),
+            ["fetch", "1", "--cache", str(env.out / "cache")],
+        )[1],
+        ("config.toml: [entrez] timeout: Input should be a valid number", "(got 'abc'); fix the value"),
+        environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
+    ),
+    Case(
+        "config-unknown-key",
+        lambda env: (
+            (env.tmp / "config.toml").write_text('[entrez]\nemial = "me@example.org"\n', encoding="utf-8"),
+            ["fetch", "1", "--cache", str(env.out / "cache")],
+        )[1],
+        ("config.toml: [entrez] emial: unknown setting; did you mean 'email'?",),
+        environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
+    ),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
         "profile-weight-above-1",
@@ -608,8 +628,10 @@ def _snapshot(directory: Path) -> dict[str, bytes | None]:
     }
 
 
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run_cli(
+    args: list[str], cwd: Path, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(environ or {})}
     return subprocess.run(
         [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
         capture_output=True,
@@ -641,7 +663,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     env.previous.write_text(PREVIOUS, encoding="utf-8")
     args = case.prepare(env)
     before = _snapshot(env.out)
-    proc = run_cli(args, cwd=tmp_path)
+    proc = run_cli(args, cwd=tmp_path, environ=case.environ(env))
     assert_one_line_failure(proc, case.expect)
     assert _snapshot(env.out) == before, "output directory changed"
 
