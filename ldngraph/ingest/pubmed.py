@@ -4,7 +4,8 @@ PubMed XML (``PubmedArticleSet``, as E-utilities efetch returns it and as the ba
 distributed, ``.xml`` or ``.xml.gz``) is read with lxml ``iterparse``, clearing each record after use,
 so memory stays flat on 30k-record baseline files. Biopython's ``Bio.Entrez.read`` builds the whole
 document in memory and ``Bio.Entrez.parse`` cannot stream a PubmedArticleSet (see
-``docs/benchmarks.md``), so it is only used for small E-utilities replies.
+``docs/benchmarks.md``); it also downloads any DTD it does not bundle, so ldngraph does not use it
+(the tests cross-check this parser against it).
 
 The parser is safe on untrusted input: no DTD is loaded, no network access, no entity expansion, no
 huge-tree mode; a document that declares entities in an internal DTD subset (the "billion laughs"
@@ -399,10 +400,11 @@ def _check_root(root: Any, label: str) -> None:
     if root is None or root.tag != "PubmedArticleSet":
         tag = "nothing" if root is None else f"<{root.tag}>"
         raise PubMedError(f"{label}: root element is {tag}, expected <PubmedArticleSet>")
-    _reject_entities(root, label)
+    reject_declared_entities(root, label)
 
 
-def _reject_entities(root: Any, label: str) -> None:
+def reject_declared_entities(root: Any, label: str) -> None:
+    """Refuse a document whose internal DTD subset declares entities (E-utilities replies never do)."""
     dtd = root.getroottree().docinfo.internalDTD
     names = [ent.name for ent in dtd.iterentities()] if dtd is not None else []
     if names:
