@@ -256,37 +256,36 @@ def query(
 @profile_option
 @click.option("--from", "source", required=True, help="Intervention: CURIE, label or synonym.")
 @click.option("--to", "target", required=True, help="Condition: CURIE, label or synonym.")
-@click.option("--max-hops", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option(
+    "--max-hops",
+    type=click.IntRange(1, 6),
+    default=None,
+    help="Longest path [default: the profile's paths.max_hops].",
+)
 @click.option("--top", "top_k", type=click.IntRange(1), default=10, show_default=True)
 @format_option("table", "json")
 def paths(
-    data_dir: Path | None, profile: Path | None, source: str, target: str, max_hops: int, top_k: int, fmt: str
+    data_dir: Path | None,
+    profile: Path | None,
+    source: str,
+    target: str,
+    max_hops: int | None,
+    top_k: int,
+    fmt: str,
 ) -> None:
     """Ranked paths from an intervention to a condition: strength, weakest link, certainty, citations.
 
     Runs networkx over the graph in memory (no --store). The same ranking in SPARQL, on any store or
     server: `ldngraph query paths_to_condition --param source=LDN --param target=X --store SPEC`.
     """
-    from ldngraph.paths import find_paths, to_networkx
+    from ldngraph.paths import PathResult, find_paths, to_networkx
     from ldngraph.pipeline import load
 
     found = find_paths(to_networkx(load(data_dir, profile)), source, target, max_hops=max_hops, top_k=top_k)
     if fmt == "json":
         click.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
         return
-    cols = ["strength", "certainty", "path", "weakest link", "reasons", "citations"]
-    rows = [
-        [
-            p.strength,
-            p.certainty.value,
-            " > ".join(p.labels),
-            p.weakest_link,
-            " ".join(p.reasons),
-            " ".join(p.citations),
-        ]
-        for p in found
-    ]
-    _echo_rows(cols, rows, "table")
+    _echo_rows(list(PathResult.COLUMNS), [p.to_row() for p in found], "table")
 
 
 @cli.command()

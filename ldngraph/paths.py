@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from itertools import pairwise
+from typing import Any, ClassVar
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,6 +61,27 @@ class PathResult(BaseModel):
     tier: str = Field(description="Lowest evidence tier along the path")
     citations: tuple[str, ...] = Field(description="Publication ids (PMID:/DOI:) behind the edges")
 
+    #: Column names of :meth:`to_row` (the ``ldngraph paths`` table).
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "strength",
+        "certainty",
+        "path",
+        "weakest link",
+        "reasons",
+        "citations",
+    )
+
+    def to_row(self) -> list[Any]:
+        """The path as one table row (see :attr:`COLUMNS`)."""
+        return [
+            self.strength,
+            self.certainty.value,
+            " > ".join(self.labels),
+            self.weakest_link,
+            " ".join(self.reasons),
+            " ".join(self.citations),
+        ]
+
 
 class ConditionRank(BaseModel):
     """A condition's best standing: certainty of its best path, evidence tier, strength."""
@@ -78,7 +100,11 @@ class ConditionRank(BaseModel):
 def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDICATES) -> nx.DiGraph:
     """One node per entity, one scored edge per (subject, object) pair (see module doc)."""
     kb, scores = built.kb, built.scores.claims
-    graph = nx.DiGraph(hop_penalty=built.scores.hop_penalty, profile_version=built.scores.profile_version)
+    graph = nx.DiGraph(
+        hop_penalty=built.scores.hop_penalty,
+        max_hops=built.scores.max_hops,
+        profile_version=built.scores.profile_version,
+    )
     for ent in kb.entities:
         graph.add_node(ent.id, label=ent.label, kind=ent.kind.value, names=ent.names)
     parallel: dict[tuple[str, str], list[Claim]] = defaultdict(list)
@@ -151,13 +177,15 @@ def find_paths(
     source: str,
     target: str,
     *,
-    max_hops: int = 3,
+    max_hops: int | None = None,
     top_k: int | None = 10,
 ) -> list[PathResult]:
     """Paths source -> target through mechanisms, strongest first (``top_k=None``: all of them).
 
-    ``source`` and ``target`` may be CURIEs, labels or synonyms.
+    ``source`` and ``target`` may be CURIEs, labels or synonyms. ``max_hops=None``: the evidence
+    profile's ``paths.max_hops`` (kept on the graph by :func:`to_networkx`).
     """
+    max_hops = get_max_hops(graph) if max_hops is None else max_hops
     if max_hops < 1:
         raise QueryError(f"max_hops must be at least 1 (got {max_hops})")
     src, dst = resolve_node(graph, source), resolve_node(graph, target)
@@ -171,7 +199,12 @@ def find_paths(
     return results if top_k is None else results[:top_k]
 
 
-def rank_conditions(graph: nx.DiGraph, source: str, *, max_hops: int = 3) -> list[ConditionRank]:
+def get_max_hops(graph: nx.DiGraph) -> int:
+    """The profile's ``paths.max_hops`` for ``graph``; 3 for a graph not built by :func:`to_networkx`."""
+    return int(graph.graph.get("max_hops", 3))
+
+
+def rank_conditions(graph: nx.DiGraph, source: str, *, max_hops: int | None = None) -> list[ConditionRank]:
     """Every condition reachable from ``source``, best first.
 
     A condition's standing is its best path's certainty, then its best evidence tier (human data

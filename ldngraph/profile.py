@@ -8,13 +8,15 @@ design) and raises :class:`ProfileError` naming the file and field.
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ldngraph.errors import ProfileError
+from ldngraph.ingest.curated import parse_yaml
 from ldngraph.model import CitationStatus, Design
 
 
@@ -137,10 +139,15 @@ class CertaintyRules(_Frozen):
         return self
 
 
+#: The version becomes part of the profile's IRI (``ldnr:profile/VERSION``) and of every score, so
+#: it may hold only characters that need no escaping in an IRI or a file name.
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 class Profile(_Frozen):
     """The evidence profile: every number the scorer uses (see data/evidence-profile.yaml)."""
 
-    version: str = Field(min_length=1)
+    version: str = Field(description="Label such as 2024.1; letters, digits, '.', '_', '-'")
     base_weights: dict[Design, float]
     sample_size: SampleSize
     modifiers: Modifiers
@@ -149,6 +156,21 @@ class Profile(_Frozen):
     reviews: Reviews = Field(default_factory=Reviews)
     paths: PathSettings
     certainty: CertaintyRules
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _safe_version(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            # YAML reads `version: 2024.10` as the number 2024.1: converting it back would lose the 0
+            raise ValueError(
+                f'must be a string such as "2024.1" (YAML read a {type(value).__name__}); write it in quotes'
+            )
+        if not VERSION_PATTERN.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a safe version label (it becomes part of an IRI); use letters, digits, "
+                "'.', '_' and '-' only, starting with a letter or digit, e.g. \"2024.1\""
+            )
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> Profile:
@@ -169,17 +191,17 @@ def read_profile(path: Path | str) -> Profile:
     """Read and validate an evidence profile; raises :class:`ProfileError` naming file and field."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the evidence profile ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ProfileError(f"{path}{line}: YAML syntax error; fix the syntax there") from exc
+    # The curated-data parser: it also refuses a non-UTF-8 file and a repeated key (plain PyYAML
+    # keeps the last value of a repeated key without a word).
+    problems: list[str] = []
+    data, _ = parse_yaml(raw, str(path), problems)
+    if problems:
+        raise ProfileError(problems[0])
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: expected a mapping with 'version:' and the profile sections")
-    if "version" in data and not isinstance(data["version"], str):
-        data["version"] = str(data["version"])
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

@@ -142,6 +142,7 @@ class ScoreReport(_Frozen):
 
     profile_version: str
     hop_penalty: float
+    max_hops: int = Field(default=3, description="The profile's paths.max_hops: default path length")
     claims: Mapping[str, ClaimScore]
 
 
@@ -504,6 +505,7 @@ def score_knowledge_base(kb: KnowledgeBase, profile: Profile) -> ScoreReport:
     return ScoreReport(
         profile_version=profile.version,
         hop_penalty=profile.paths.hop_penalty,
+        max_hops=profile.paths.max_hops,
         claims={c.id: score_claim(c, kb, profile, groups) for c in kb.claims},
     )
 

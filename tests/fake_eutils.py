@@ -77,6 +77,7 @@ class FakeEutils:
     faults: list[object] = field(default_factory=list)  # per request: None, 429, 500, 503, "slow"
     slow_seconds: float = 1.5
     hold_efetch_after: int | None = None  # block efetch requests after this many (kill tests)
+    esearch_reply: str | None = None  # if set, every esearch gets exactly this body
     log: list[Logged] = field(default_factory=list)
     url: str = ""
     efetch_count: int = 0
@@ -111,6 +112,8 @@ class FakeEutils:
         return [p for p in hits[start : start + count] if p in self.records]
 
     def esearch(self, params: dict[str, str]) -> str:
+        if self.esearch_reply is not None:
+            return self.esearch_reply
         term = params["term"]
         hits = self.searches.get(term, [])
         retmax = int(params.get("retmax", "20"))

@@ -53,6 +53,7 @@ class Case:
     id: str
     prepare: Callable[[Env], list[str]]
     expect: tuple[str, ...]  # substrings of the one stderr line
+    environ: Callable[[Env], dict[str, str]] = lambda env: {}  # extra environment variables
 
 
 def _build(env: Env) -> list[str]:
@@ -96,14 +97,14 @@ def _pubmed(content: bytes, name: str = "in.xml") -> Callable[[Env], list[str]]:
     return prepare
 
 
-def _profile(old: str, new: str, *command: str) -> Callable[[Env], list[str]]:
+def _profile(old: str, new: str, *command: str, encoding: str = "utf-8") -> Callable[[Env], list[str]]:
     """Run ``command`` with a copy of the shipped evidence profile in which ``old`` became ``new``."""
 
     def prepare(env: Env) -> list[str]:
         text = SHIPPED_PROFILE.read_text(encoding="utf-8")
         assert old in text, f"profile text {old!r} not found"
         path = env.tmp / "profile.yaml"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding=encoding)
         return [*command, "--data", str(env.data), "--profile", str(path)]
 
     return prepare
@@ -394,6 +395,46 @@ CASES: list[Case] = [
         ),
         ("in.xml: the DOCTYPE declares entities (x)",),
     ),
+    Case(
+        "pubmed-cache-not-utf8",
+        lambda env: (
+            (env.data / "pubmed").mkdir(),
+            (env.data / "pubmed" / "111.json").write_bytes(b"\xff"),
+            _build(env),
+        )[2],
+        (
+            "pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 0)",
+            "delete it and fetch again",
+        ),
+    ),
+    Case(
+        "pubmed-cache-not-utf8-verify",
+        lambda env: (
+            (env.data / "pubmed").mkdir(),
+            (env.data / "pubmed" / "111.json").write_bytes(b'{"format": 1, "record": {"title": "caf\xe9"}}'),
+            ["verify-citations", "--data", str(env.data)],
+        )[2],
+        ("pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 38)",),
+    ),
+    # -- E-utilities settings (config.toml); fetch fails before any request ------------------------
+    Case(
+        "config-bad-value",
+        lambda env: (
+            (env.tmp / "config.toml").write_text('[entrez]\ntimeout = "abc"\n', encoding="utf-8"),
+            ["fetch", "1", "--cache", str(env.out / "cache")],
+        )[1],
+        ("config.toml: [entrez] timeout: Input should be a valid number", "(got 'abc'); fix the value"),
+        environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
+    ),
+    Case(
+        "config-unknown-key",
+        lambda env: (
+            (env.tmp / "config.toml").write_text('[entrez]\nemial = "me@example.org"\n', encoding="utf-8"),
+            ["fetch", "1", "--cache", str(env.out / "cache")],
+        )[1],
+        ("config.toml: [entrez] emial: unknown setting; did you mean 'email'?",),
+        environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
+    ),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
         "profile-weight-above-1",
@@ -421,6 +462,28 @@ CASES: list[Case] = [
         "profile-yaml-syntax",
         _profile("base_weights:\n", "base_weights: [\n", "query", "gaps"),
         ("profile.yaml:", "YAML syntax error"),
+    ),
+    Case(
+        "profile-version-unsafe",
+        _profile('version: "2024.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
+        ("profile.yaml", "version: '2024 beta' is not a safe version label", "letters, digits"),
+    ),
+    Case(
+        "profile-version-not-string",
+        _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
+        ("profile.yaml", "version: must be a string", "write it in quotes"),
+    ),
+    Case(
+        "profile-not-utf8",
+        _profile(
+            "# Evidence profile", "# Evidence profile (r\u00e9vis\u00e9)", "query", "gaps", encoding="latin-1"
+        ),
+        ("profile.yaml: not valid UTF-8 (byte offset 21)", "save the file as UTF-8"),
+    ),
+    Case(
+        "profile-duplicate-key",
+        _profile("  rct: 0.75\n", "  rct: 0.75\n  rct: 0.2\n", "explain", "ldn-pain"),
+        ("profile.yaml:13: duplicate key 'rct'", "remove or rename one of them"),
     ),
     Case(
         "profile-missing-file",
@@ -565,8 +628,10 @@ def _snapshot(directory: Path) -> dict[str, bytes | None]:
     }
 
 
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run_cli(
+    args: list[str], cwd: Path, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(environ or {})}
     return subprocess.run(
         [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
         capture_output=True,
@@ -598,7 +663,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     env.previous.write_text(PREVIOUS, encoding="utf-8")
     args = case.prepare(env)
     before = _snapshot(env.out)
-    proc = run_cli(args, cwd=tmp_path)
+    proc = run_cli(args, cwd=tmp_path, environ=case.environ(env))
     assert_one_line_failure(proc, case.expect)
     assert _snapshot(env.out) == before, "output directory changed"
 

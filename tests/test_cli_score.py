@@ -7,9 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ldngraph.cli import cli, main
+from ldngraph.locations import get_data_dir
 from ldngraph.pipeline import load
 
 
@@ -60,6 +62,26 @@ def test_paths_json_lists_every_path_with_evidence(mini_dir: Path) -> None:
         "paths", "--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--max-hops", "1"
     )
     assert code == 0 and "microglial" not in out
+
+
+def _profile_with_max_hops(tmp_path: Path, hops: int) -> Path:
+    text = (get_data_dir() / "evidence-profile.yaml").read_text(encoding="utf-8")
+    assert "  max_hops: 3\n" in text
+    path = tmp_path / f"max-hops-{hops}.yaml"
+    path.write_text(text.replace("  max_hops: 3\n", f"  max_hops: {hops}\n"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("profile_hops", "option", "hops"), [(1, [], [1]), (1, ["--max-hops", "2"], [1, 2])])
+def test_paths_max_hops_defaults_to_the_profile(
+    mini_dir: Path, tmp_path: Path, profile_hops: int, option: list[str], hops: list[int]
+) -> None:
+    """The profile's paths.max_hops is the default; an explicit --max-hops still wins."""
+    profile = _profile_with_max_hops(tmp_path, profile_hops)
+    args = ["--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--profile", str(profile)]
+    code, out, err = _run("paths", *args, *option, "--format", "json")
+    assert code == 0, err
+    assert [p["hops"] for p in json.loads(out)] == hops
 
 
 def test_paths_on_shipped_fibromyalgia() -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fake_eutils import FakeEutils, serve
+from fake_eutils import ESEARCH_HEAD, FakeEutils, serve
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache
@@ -22,6 +25,7 @@ from ldngraph.ingest.entrez import (
     RateLimiter,
     fetch_pmids,
     fetch_query,
+    parse_esearch,
     read_entrez_config,
 )
 
@@ -221,6 +225,172 @@ def test_config_file_then_environment_then_options(tmp_path: Path) -> None:
     path.write_text("[entrez]\nbatch_size = 500\n")
     with pytest.raises(PubMedError, match="batch_size"):
         read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+
+
+@pytest.mark.parametrize(
+    ("toml", "expect"),
+    [
+        ('timeout = "abc"', "[entrez] timeout: Input should be a valid number, unable to parse string"),
+        ('emial = "a@b.org"', "[entrez] emial: unknown setting; did you mean 'email'?"),
+        ("batch_size = 500", "[entrez] batch_size: Input should be less than or equal to 200 (got 500)"),
+        ("max_tries = 0", "[entrez] max_tries: Input should be greater than or equal to 1 (got 0)"),
+    ],
+)
+def test_bad_config_value_is_one_line_naming_file_and_key(tmp_path: Path, toml: str, expect: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[entrez]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(PubMedError) as err:
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"{path}: ") and expect in message
+    assert "pydantic" not in message and "validation error" not in message
+
+
+def test_bad_setting_from_environment_or_option_names_its_source(tmp_path: Path) -> None:
+    env = {"LDNGRAPH_CONFIG": str(tmp_path / "none.toml")}
+    with pytest.raises(PubMedError, match=r"^option --max-backoff: Input should be greater than or equal to"):
+        read_entrez_config(env=env, max_backoff=-1.0)
+    path = tmp_path / "config.toml"
+    path.write_text("[entrez]\ntimeout = 5\n", encoding="utf-8")
+    with pytest.raises(PubMedError, match=r"^option --timeout: .*\(got 'soon'\)"):
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)}, timeout="soon")
+
+
+# -- esearch replies (lxml, offline) ---------------------------------------------------------------
+
+# Bio.Entrez looks a DTD up by file name among the ones it bundles, then downloads it; no such file.
+UNBUNDLED_DTD = "https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20990101/esearch_20990101.dtd"
+
+
+def _reply(body: str, doctype: str = ESEARCH_HEAD) -> bytes:
+    return (doctype + body).encode("utf-8")
+
+
+def test_esearch_agrees_with_bio_entrez_read() -> None:
+    """Biopython's reader (its bundled esearch DTD) sees the same reply as ours."""
+    from Bio import Entrez
+
+    state = FakeEutils(searches={"q": ["5", "17", "23"]})
+    body = state.esearch({"term": "q", "retmax": "2"}).encode("utf-8")
+    ours, theirs = parse_esearch(body, "q"), Entrez.read(io.BytesIO(body))
+    assert ours.count == int(theirs["Count"]) == 3
+    assert list(ours.pmids) == list(theirs["IdList"]) == ["5", "17"]
+    assert (ours.webenv, ours.query_key) == (theirs["WebEnv"], theirs["QueryKey"]) == ("MCID_q", "1")
+    assert ours.retstart == int(theirs["RetStart"]) == 0 and ours.messages == ()
+    notes = _reply(
+        "<eSearchResult><Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>"
+        "<TranslationSet/><QueryTranslation/><ErrorList><PhraseNotFound>zzqx</PhraseNotFound>"
+        "</ErrorList><WarningList><OutputMessage>No items found.</OutputMessage></WarningList>"
+        "</eSearchResult>"
+    )
+    ours, theirs = parse_esearch(notes, "zzqx"), Entrez.read(io.BytesIO(notes))
+    assert ours.messages == ("PhraseNotFound: zzqx", "OutputMessage: No items found.")
+    assert theirs["ErrorList"]["PhraseNotFound"] == ["zzqx"]
+    assert theirs["WarningList"]["OutputMessage"] == ["No items found."]
+
+
+@pytest.fixture
+def no_remote_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Refuse (and record) every DNS lookup or connection that is not to 127.0.0.1 (the fake server)."""
+    attempts: list[object] = []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host: object, *args: Any, **kw: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost"):
+            attempts.append(host)
+            raise OSError(f"test: network access to {host!r} refused")
+        return real_getaddrinfo(host, *args, **kw)  # type: ignore[arg-type]
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not (isinstance(address, tuple) and address[0] == "127.0.0.1"):
+            attempts.append(address)
+            raise OSError(f"test: connection to {address!r} refused")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempts
+
+
+def test_esearch_reply_naming_a_remote_dtd_is_parsed_offline(
+    eutils: FakeEutils, tmp_path: Path, no_remote_network: list[object]
+) -> None:
+    """Bio.Entrez.read would fetch this DTD with a bare urlopen (no timeout, retry or rate limit)."""
+    doctype = (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n'
+        f'<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20990101//EN" "{UNBUNDLED_DTD}">\n'
+    )
+    normal = eutils.esearch({"term": "low dose naltrexone", "retmax": "10000"})
+    eutils.esearch_reply = doctype + normal.split("\n", 2)[2]
+    assert UNBUNDLED_DTD in eutils.esearch_reply and "<Count>250</Count>" in eutils.esearch_reply
+    report = fetch_query(_client(eutils.url), PubMedCache(tmp_path), "low dose naltrexone", max_results=3)
+    assert report.search is not None and report.search.count == 250
+    assert report.search.pmids[:3] == tuple(PMIDS[:3]) and report.fetched == 3
+    assert no_remote_network == []  # nothing tried to reach eutils.ncbi.nlm.nih.gov for the DTD
+    assert {r.utility for r in eutils.log} == {"esearch", "efetch"}
+    # The guard works: Bio.Entrez.read on the same reply does try to download the DTD.
+    from Bio import Entrez
+
+    with pytest.raises(Exception, match=r"esearch_20990101\.dtd"):
+        Entrez.read(io.BytesIO(eutils.esearch_reply.encode("utf-8")))
+    assert no_remote_network == ["eutils.ncbi.nlm.nih.gov"]
+
+
+def test_esearch_entities_are_not_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    xxe = (
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE eSearchResult [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n'
+        "<eSearchResult><Count>1</Count><RetMax>1</RetMax><RetStart>0</RetStart>"
+        "<QueryKey>1</QueryKey><WebEnv>A&x;B</WebEnv><IdList><Id>5</Id></IdList></eSearchResult>"
+    ).encode()
+    with pytest.raises(PubMedError) as err:
+        parse_esearch(xxe, "q")
+    assert "esearch reply for 'q': the DOCTYPE declares entities (x)" in str(err.value)
+    assert "TOP-SECRET" not in str(err.value)
+    laughs = '<!DOCTYPE eSearchResult [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    laughs += "".join(
+        f'<!ENTITY {chr(99 + i)} "' + f"&{chr(98 + i)};" * 10 + '">' for i in range(8)
+    )  # 10^9 copies if expanded
+    bomb = (laughs + "]>\n<eSearchResult><Count>&j;</Count></eSearchResult>").encode()
+    with pytest.raises(PubMedError, match=r"^esearch reply for 'q'"):  # refused by libxml2 or by us
+        parse_esearch(bomb, "q")
+
+
+RESULT = "<eSearchResult><Count>{count}</Count><RetMax>{retmax}</RetMax><RetStart>0</RetStart>"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "esearch reply for 'q' is not XML"),
+        ("<html><body>Bad Gateway</body></html>", "root element is <html>, expected <eSearchResult>"),
+        ("<eSearchResult><Count>1</Count><IdList><Id>5</Id>", "esearch reply for 'q' is not XML"),
+        (
+            "<eSearchResult><ERROR>Invalid query</ERROR></eSearchResult>",
+            "esearch for 'q' failed: Invalid query",
+        ),
+        ("<eSearchResult><IdList/></eSearchResult>", "<Count> is 'missing', expected a whole number"),
+        (RESULT.format(count="many", retmax=0) + "<IdList/></eSearchResult>", "<Count> is 'many'"),
+        (RESULT.format(count=1, retmax=1) + "<IdList><Id>5x</Id></IdList></eSearchResult>", "<Id> '5x'"),
+        (RESULT.format(count=9, retmax=2) + "<IdList><Id>5</Id></IdList></eSearchResult>", "RetMax is 2"),
+    ],
+)
+def test_malformed_esearch_reply_names_the_request(body: str, message: str) -> None:
+    with pytest.raises(PubMedError) as err:
+        parse_esearch(_reply(body, doctype=""), "q")
+    assert "esearch" in str(err.value) and "'q'" in str(err.value) and message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_malformed_esearch_reply_through_the_client(eutils: FakeEutils, tmp_path: Path) -> None:
+    eutils.esearch_reply = (
+        "<eSearchResult><ERROR>Empty term and query_key - nothing todo</ERROR></eSearchResult>"
+    )
+    with pytest.raises(PubMedError, match=r"^esearch for 'naltrexone' failed: Empty term"):
+        fetch_query(_client(eutils.url), PubMedCache(tmp_path), "naltrexone")
+    assert eutils.requests("efetch", status=None) == []
 
 
 def test_importing_sets_no_entrez_globals() -> None:

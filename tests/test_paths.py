@@ -10,7 +10,7 @@ import pytest
 from ldngraph.errors import UnknownEntityError
 from ldngraph.locations import get_data_dir
 from ldngraph.model import EntityKind
-from ldngraph.paths import find_paths, rank_conditions, to_networkx
+from ldngraph.paths import find_paths, get_max_hops, rank_conditions, to_networkx
 from ldngraph.pipeline import Built, load
 from ldngraph.query import run_query
 from ldngraph.score import Certainty, read_profile
@@ -103,6 +103,25 @@ def test_bounds_and_unknown_names(mini_dir: Path) -> None:
     assert len(find_paths(graph, "LDN", "fibromyalgia", top_k=1)) == 1
     with pytest.raises(UnknownEntityError, match="fibromyalgia"):
         find_paths(graph, "LDN", "fibromyalgiaa")
+
+
+def test_max_hops_default_comes_from_the_profile(mini_dir: Path, tmp_path: Path) -> None:
+    text = (get_data_dir() / "evidence-profile.yaml").read_text(encoding="utf-8")
+    profile = tmp_path / "one-hop.yaml"
+    profile.write_text(text.replace("  max_hops: 3\n", "  max_hops: 1\n"), encoding="utf-8")
+    built = load(mini_dir, profile=profile)
+    graph = to_networkx(built)
+    assert built.scores.max_hops == get_max_hops(graph) == 1
+    assert [p.hops for p in find_paths(graph, "LDN", "fibromyalgia")] == [1]
+    assert [p.hops for p in find_paths(graph, "LDN", "fibromyalgia", max_hops=2)] == [1, 2]
+    graph.remove_edge("CHEBI:7465", "MESH:D005356")  # fibromyalgia now only through a mechanism
+    assert rank_conditions(graph, "LDN") == []
+    assert [r.condition for r in rank_conditions(graph, "LDN", max_hops=3)] == ["MESH:D005356"]
+    shipped_default = to_networkx(load(mini_dir))
+    assert (
+        get_max_hops(shipped_default) == read_profile(get_data_dir() / "evidence-profile.yaml").paths.max_hops
+    )
+    assert [p.hops for p in find_paths(shipped_default, "LDN", "fibromyalgia")] == [1, 2]
 
 
 @pytest.mark.parametrize("dataset", ["shipped", "mini"])

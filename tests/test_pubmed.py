@@ -174,6 +174,34 @@ def test_gzip_and_format_sniffing(tmp_path: Path) -> None:
     assert [r.pmid for r in iter_pubmed_file(RES / "records.medline")] == ["666", "777"]
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "pmids"),
+    [
+        ("records.medline", "bom.medline", ["666", "777"]),
+        ("records.medline", "bom.medline.gz", ["666", "777"]),
+        ("retracted.xml", "bom.xml", ["333", "444"]),
+        ("retracted.xml", "bom.xml.gz", ["333", "444"]),
+    ],
+)
+def test_utf8_byte_order_mark_is_skipped(tmp_path: Path, source: str, name: str, pmids: list[str]) -> None:
+    """Windows editors save UTF-8 with a BOM; the sniffer skips it, and so must both parsers."""
+    data = BOM + (RES / source).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    assert [r.pmid for r in iter_pubmed_file(path)] == pmids
+    assert list(iter_pubmed_file(path)) == list(iter_pubmed_file(RES / source))
+
+
+def test_gzipped_medline_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "cut.medline.gz"
+    path.write_bytes(gzip.compress((RES / "records.medline").read_bytes())[:40])
+    with pytest.raises(PubMedError, match=r"cut\.medline\.gz: cannot read"):
+        list(iter_medline(path))
+
+
 def test_records_are_frozen() -> None:
     r = _one("review.xml")
     with pytest.raises(ValueError):

@@ -37,6 +37,7 @@ from ldngraph.score import (
     combine,
     get_disagreement,
     materialise,
+    profile_iri,
     quantise,
     read_profile,
     score_claim,
@@ -130,6 +131,12 @@ def _write_profile(tmp_path: Path, change: Any) -> Path:
         (lambda d: d["base_weights"].pop("animal"), "animal"),
         (lambda d: d["indirectness"].__setitem__("cell", -0.1), "cell"),
         (lambda d: d.pop("version"), "version"),
+        (lambda d: d.__setitem__("version", "2024 beta"), "version: '2024 beta' is not a safe version label"),
+        (lambda d: d.__setitem__("version", "v1/../x"), "version: 'v1/../x' is not a safe version label"),
+        (lambda d: d.__setitem__("version", "-1"), "version: '-1' is not a safe version label"),
+        (lambda d: d.__setitem__("version", ""), "version: '' is not a safe version label"),
+        (lambda d: d.__setitem__("version", [1, 2]), "version: must be a string"),
+        (lambda d: d.__setitem__("version", 2024.1), "version: must be a string"),
         (lambda d: d["modifiers"].pop("uncontrolled"), "modifiers.uncontrolled"),
         (lambda d: d["paths"].__setitem__("hop_penalty", 2), "hop_penalty"),
         (lambda d: d["certainty"]["start"].__setitem__("rct", "great"), "certainty.start.rct"),
@@ -140,6 +147,41 @@ def test_bad_profile_names_file_and_field(tmp_path: Path, change: Any, field: st
     with pytest.raises(ProfileError) as err:
         read_profile(path)
     assert str(path) in str(err.value) and field in str(err.value)
+
+
+def test_safe_profile_version_serialises(mini_dir: Path, tmp_path: Path) -> None:
+    """Every character the version pattern allows survives the profile IRI in Turtle."""
+    path = _write_profile(tmp_path, lambda d: d.__setitem__("version", "2024.1-rc_2"))
+    built = load(mini_dir, profile=path)
+    parsed = Graph().parse(data=built.graph.serialize(format="turtle"), format="turtle")
+    assert (profile_iri("2024.1-rc_2"), LDN.profileVersion, Literal("2024.1-rc_2")) in parsed
+
+
+def test_profile_not_utf8_names_file_and_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(PROFILE_PATH.read_bytes().replace(b"# Evidence profile", b"# \xc9vidence profile", 1))
+    with pytest.raises(
+        ProfileError, match=r"latin1\.yaml: not valid UTF-8 \(byte offset 2\); save the file as UTF-8"
+    ):
+        read_profile(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("  rct: 0.75\n", "  rct: 0.75\n  rct: 0.2\n", "rct"),  # the last value would win silently
+        ('version: "2024.1"\n', 'version: "2024.1"\nversion: "2024.2"\n', "version"),
+        ("  max_hops: 3\n", "  max_hops: 3\n  max_hops: 1\n", "max_hops"),
+    ],
+)
+def test_profile_duplicate_key_is_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
+    text = PROFILE_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "dup.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text.replace(old, new, 1).splitlines().index(new.splitlines()[-1]) + 1
+    with pytest.raises(ProfileError, match=rf"dup\.yaml:{line}: duplicate key '{key}'"):
+        read_profile(path)
 
 
 def test_profile_yaml_syntax_and_missing_file(tmp_path: Path) -> None:

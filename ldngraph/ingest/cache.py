@@ -85,19 +85,28 @@ class PubMedCache:
         """The cached record, or None."""
         path = self._path(pmid)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise PubMedError(
+                f"{path}: cannot read the cached record ({exc.strerror}); "
+                "fix its permissions, or delete it and fetch again"
+            ) from None
         try:
-            payload = json.loads(text)
+            payload = json.loads(raw.decode("utf-8"))
             if payload.get("format") != CACHE_FORMAT:
                 return None
             return PubMedRecord.model_validate(payload["record"])
-        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
-            first = str(exc).splitlines()[0]
-            raise PubMedError(
-                f"{path}: not a valid cached PubMed record ({first}); delete it and fetch again"
-            ) from None
+        except UnicodeDecodeError as exc:  # before ValueError, its base class
+            problem = f"not UTF-8 at byte {exc.start}"
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "record"
+            problem = f"{field}: {str(err['msg']).removeprefix('Value error, ')}"
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = str(exc).splitlines()[0]
+        raise PubMedError(f"{path}: not a valid cached PubMed record ({problem}); delete it and fetch again")
 
     def put(self, record: PubMedRecord, *, source: str) -> None:
         """Write one record atomically (replacing an older copy)."""

@@ -77,12 +77,23 @@ def _find_duplicate_key(root: yaml.Node | None) -> yaml.ScalarNode | None:
 def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     shown = _display(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(f"{shown}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8")
-        return None, None
+        raw = path.read_bytes()
     except OSError as exc:
         problems.append(f"{shown}: cannot read ({exc.strerror})")
+        return None, None
+    return parse_yaml(raw, shown, problems)
+
+
+def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.Node | None]:
+    """Parse one YAML document strictly: UTF-8 only, no control characters, no repeated key.
+
+    Returns ``(data, node)``; on a problem appends one line naming ``shown`` (and the line) to
+    ``problems`` and returns ``(None, None)``. Also used for the evidence profile.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{shown}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8")
         return None, None
     try:
         loader = yaml.SafeLoader(text)

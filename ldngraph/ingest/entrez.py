@@ -4,14 +4,18 @@ Why not plain ``Bio.Entrez.esearch/efetch``: in Biopython 1.88 the E-utilities U
 (tests could not point them at a local server), ``urlopen`` is called without a timeout (a stalled
 reply hangs forever), HTTP 429/5xx are retried immediately without any pause and other errors after
 a fixed 15 s, and email/API key are module globals. So the HTTP call is ours (urllib, a socket
-timeout, a rate limit, exponential backoff), and the replies are parsed with ``Bio.Entrez.read``
-(esearch, validated against Biopython's bundled DTD) and with our streaming parser (efetch XML).
+timeout, a rate limit, exponential backoff), and the replies are parsed with lxml: esearch by
+:func:`parse_esearch`, efetch by our streaming PubMed parser. ``Bio.Entrez.read`` is not used on
+replies: when a reply names a DTD that Biopython does not bundle, it downloads that DTD with
+``urlopen`` (no timeout, no retry, no rate limit) in the middle of parsing. Our parsers never load
+a DTD, never touch the network and never expand entities.
 
 Nothing here runs at import time: no email is set, no directory is created, no request is made.
 """
 
 from __future__ import annotations
 
+import difflib
 import http.client
 import io
 import logging
@@ -26,11 +30,12 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
-from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml
+from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml, reject_declared_entities
+from ldngraph.model import PMID_RE
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ def read_entrez_config(
     env = os.environ if env is None else env
     path = config_path or get_config_path(env)
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     if path.is_file():
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8")).get("entrez", {})
@@ -93,18 +99,35 @@ def read_entrez_config(
         if not isinstance(table, dict):
             raise PubMedError(f"{path}: [entrez] must be a table (email = '...', api_key = '...')")
         values.update(table)
-    for key, var in (
-        ("email", "NCBI_EMAIL"),
-        ("api_key", "NCBI_API_KEY"),
-        ("base_url", "LDNGRAPH_EUTILS_URL"),
-    ):
+        origin.update({key: f"{path}: [entrez] {key}" for key in table})
+    for key, var in _ENV_VARS:
         if env.get(var):
             values[key] = env[var]
-    values.update({k: v for k, v in overrides.items() if v is not None})
+            origin[key] = f"environment variable {var}"
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = value
+            origin[key] = f"option --{key.replace('_', '-')}"
     try:
         return EntrezConfig(**values)
-    except ValueError as exc:
-        raise PubMedError(f"{path} / environment: bad E-utilities setting: {exc}") from None
+    except ValidationError as exc:
+        raise PubMedError(_config_problem(exc, origin, path)) from None
+
+
+def _config_problem(exc: ValidationError, origin: Mapping[str, str], path: Path) -> str:
+    """One line for the first bad setting: where it came from, what is wrong, how to fix it."""
+    err = exc.errors()[0]
+    key = str(err["loc"][0]) if err["loc"] else "?"
+    where = origin.get(key, f"{path}: [entrez] {key}")
+    fields = ", ".join(EntrezConfig.model_fields)
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(key, EntrezConfig.model_fields, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{where}: unknown setting; {hint}the [entrez] settings are {fields}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    field = EntrezConfig.model_fields.get(key)
+    about = f" ({field.description})" if field is not None and field.description else ""
+    return f"{where}: {msg} (got {err.get('input')!r}); fix the value{about}"
 
 
 class RateLimiter:
@@ -142,6 +165,10 @@ class SearchResult(BaseModel):
     pmids: tuple[str, ...]
     webenv: str | None = None
     query_key: str | None = None
+    retstart: int = Field(default=0, description="Index of the first hit returned (RetStart)")
+    messages: tuple[str, ...] = Field(
+        default=(), description="ErrorList / WarningList entries, e.g. 'PhraseNotFound: xyz'"
+    )
 
 
 class FetchReport(BaseModel):
@@ -212,31 +239,81 @@ class EntrezClient:
 
     def esearch(self, query: str, *, retmax: int = MAX_SEARCH) -> SearchResult:
         """Search PubMed, keeping the result on the history server (``usehistory=y``)."""
-        from Bio import Entrez
-
         retmax = min(retmax, MAX_SEARCH)
         body = self.call("esearch", {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax)})
-        try:
-            reply = Entrez.read(io.BytesIO(body))  # type: ignore[no-untyped-call]
-        except Exception as exc:  # Bio.Entrez raises several unrelated types on a bad reply
-            raise PubMedError(f"esearch reply for '{query}' is not an eSearchResult ({exc})") from None
-        if "ERROR" in reply:
-            raise PubMedError(f"esearch for '{query}' failed: {reply['ERROR']}")
-        count = int(reply["Count"])
-        if count > retmax:
-            log.warning("esearch '%s': %d hits, only the first %d are used", query, count, retmax)
-        return SearchResult(
-            query=query,
-            count=count,
-            pmids=tuple(str(p) for p in reply["IdList"]),
-            webenv=str(reply["WebEnv"]) if reply.get("WebEnv") else None,
-            query_key=str(reply["QueryKey"]) if reply.get("QueryKey") else None,
-        )
+        result = parse_esearch(body, query)
+        for message in result.messages:
+            log.warning("esearch '%s': %s", query, message)
+        if result.count > retmax:
+            log.warning("esearch '%s': %d hits, only the first %d are used", query, result.count, retmax)
+        return result
 
     def efetch(self, params: Mapping[str, str], what: str) -> list[PubMedRecord]:
         """efetch PubMed XML (by ``id`` or by history ``WebEnv``/``query_key``) and parse it."""
         body = self.call("efetch", {"db": "pubmed", "retmode": "xml", **params})
         return list(iter_pubmed_xml(io.BytesIO(body), name=f"efetch reply for {what}"))
+
+
+def _esearch_parser() -> Any:
+    from lxml import etree
+
+    # No DTD (not even to validate), no network, no entity expansion, no huge-tree mode.
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+
+
+def parse_esearch(body: bytes, query: str) -> SearchResult:
+    """Read an ``eSearchResult`` reply (esearch DTD 20060628) for ``query``, offline.
+
+    Raises :class:`PubMedError` naming the request when the reply is not XML, is not an
+    eSearchResult, carries an ``<ERROR>``, or has a Count/Id/RetMax that does not add up.
+    """
+    from lxml import etree
+
+    what = f"esearch reply for '{query}'"
+    try:
+        root = etree.fromstring(body, _esearch_parser())
+    except etree.XMLSyntaxError as exc:
+        raise PubMedError(f"{what} is not XML ({exc.msg}); try again later") from None
+    if root.tag != "eSearchResult":
+        raise PubMedError(f"{what}: root element is <{root.tag}>, expected <eSearchResult>")
+    reject_declared_entities(root, what)
+    error = root.findtext("ERROR")
+    if error is not None:
+        raise PubMedError(f"esearch for '{query}' failed: {' '.join(error.split())}")
+
+    def number(tag: str, default: int | None = None) -> int:
+        text = (root.findtext(tag) or "").strip()
+        if not text and default is not None:
+            return default
+        if not text.isdigit():
+            raise PubMedError(f"{what}: <{tag}> is {text or 'missing'!r}, expected a whole number")
+        return int(text)
+
+    pmids = tuple((el.text or "").strip() for el in root.iterfind("IdList/Id"))
+    bad = next((p for p in pmids if not PMID_RE.match(p)), None)
+    if bad is not None:
+        raise PubMedError(f"{what}: <Id> {bad!r} is not a PMID (digits only)")
+    count, retmax = number("Count"), number("RetMax", len(pmids))
+    if retmax != len(pmids):
+        raise PubMedError(f"{what}: RetMax is {retmax} but <IdList> holds {len(pmids)} ids; try again")
+    # e.g. <ErrorList><PhraseNotFound>xyz</PhraseNotFound></ErrorList>: PubMed still searched the rest
+    messages = tuple(
+        f"{el.tag}: {' '.join((el.text or '').split())}"
+        for path in ("ErrorList/*", "WarningList/*")
+        for el in root.iterfind(path)
+        if isinstance(el.tag, str)  # not a comment
+    )
+    return SearchResult(
+        query=query,
+        count=count,
+        pmids=pmids,
+        webenv=(root.findtext("WebEnv") or "").strip() or None,
+        query_key=(root.findtext("QueryKey") or "").strip() or None,
+        retstart=number("RetStart", 0),
+        messages=messages,
+    )
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -4,7 +4,8 @@ PubMed XML (``PubmedArticleSet``, as E-utilities efetch returns it and as the ba
 distributed, ``.xml`` or ``.xml.gz``) is read with lxml ``iterparse``, clearing each record after use,
 so memory stays flat on 30k-record baseline files. Biopython's ``Bio.Entrez.read`` builds the whole
 document in memory and ``Bio.Entrez.parse`` cannot stream a PubmedArticleSet (see
-``docs/benchmarks.md``), so it is only used for small E-utilities replies.
+``docs/benchmarks.md``); it also downloads any DTD it does not bundle, so ldngraph does not use it
+(the tests cross-check this parser against it).
 
 The parser is safe on untrusted input: no DTD is loaded, no network access, no entity expansion, no
 huge-tree mode; a document that declares entities in an internal DTD subset (the "billion laughs"
@@ -298,8 +299,8 @@ def _author_name(last: str | None, initials: str | None, collective: str | None)
 def _open_bytes(path: Path) -> IO[bytes]:
     handle: IO[bytes] = path.open("rb")
     if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+        handle.close()  # GzipFile(fileobj=...) would leave it open after the GzipFile is closed
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     handle.seek(0)
     return handle
 
@@ -399,10 +400,11 @@ def _check_root(root: Any, label: str) -> None:
     if root is None or root.tag != "PubmedArticleSet":
         tag = "nothing" if root is None else f"<{root.tag}>"
         raise PubMedError(f"{label}: root element is {tag}, expected <PubmedArticleSet>")
-    _reject_entities(root, label)
+    reject_declared_entities(root, label)
 
 
-def _reject_entities(root: Any, label: str) -> None:
+def reject_declared_entities(root: Any, label: str) -> None:
+    """Refuse a document whose internal DTD subset declares entities (E-utilities replies never do)."""
     dtd = root.getroottree().docinfo.internalDTD
     names = [ent.name for ent in dtd.iterentities()] if dtd is not None else []
     if names:
@@ -508,15 +510,17 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
 
 
 def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
-    """Stream the records of a MEDLINE-format text file (``Bio.Medline``)."""
+    """Stream the records of a MEDLINE-format text file, plain or gzipped (``Bio.Medline``)."""
     from Bio import Medline
 
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        raw = _open_bytes(path)
     except OSError as exc:
         raise PubMedError(f"{path}: cannot read ({exc.strerror})") from None
-    with handle:
+    # utf-8-sig drops a byte-order mark (as sniff_format does); left in, it hides the first 'PMID-'
+    # tag from Bio.Medline and record 1 would be reported as having no PMID.
+    with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
         last = None
         try:
             for index, rec in enumerate(Medline.parse(handle)):  # type: ignore[no-untyped-call]
@@ -526,6 +530,8 @@ def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
                 yield record
         except UnicodeDecodeError as exc:
             raise PubMedError(f"{path}: not MEDLINE text (not UTF-8: {exc.reason})") from None
+        except (OSError, EOFError) as exc:  # a damaged or truncated .gz
+            raise PubMedError(f"{path}: cannot read ({exc})") from None
 
 
 def sniff_format(path: Path) -> str:
