@@ -522,6 +522,16 @@ CASES: list[Case] = [
         ("ldn_nodes.jsonl", "does not exist"),
     ),
     Case(
+        "push-store-not-a-store",
+        lambda env: ["push", "--data", str(env.data), "--store", f"oxigraph:{env.out}"],
+        ("oxigraph:", "is a directory that is not an Oxigraph store", "give a new or empty directory"),
+    ),
+    Case(
+        "query-store-missing",
+        lambda env: ["query", "gaps", "--data", str(env.data), "--store", f"oxigraph:{env.out / 'db'}"],
+        ("db does not exist", "create and fill it with: ldngraph push --store"),
+    ),
+    Case(
         "validate-not-rdf",
         lambda env: (
             (env.tmp / "bad.ttl").write_text("this is <not turtle", encoding="utf-8"),
