@@ -553,6 +553,17 @@ CASES: list[Case] = [
         ("graph.dat", "cannot tell the RDF format from '.dat'"),
     ),
     Case(
+        "validate-remote-context",
+        lambda env: (
+            (env.tmp / "graph.jsonld").write_text(
+                '{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "https://example.org/x"}\n',
+                encoding="utf-8",
+            ),
+            ["validate", str(env.tmp / "graph.jsonld")],
+        )[1],
+        ("graph.jsonld: $.@context refers to the external context", "put the context inline"),
+    ),
+    Case(
         "validate-nonconforming",
         lambda env: (
             (env.tmp / "claim.ttl").write_text(
