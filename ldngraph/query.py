@@ -214,9 +214,32 @@ def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
     return given
 
 
+def get_query_form(text: str) -> str | None:
+    """The query's form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (None if none is found)."""
+    from ldngraph.store import TOKEN_RE
+
+    for match in TOKEN_RE.finditer(text):
+        word = match.group().upper() if match.lastgroup == "word" else ""
+        if word in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
+            return word
+    return None
+
+
+def check_select(query: NamedQuery) -> None:
+    """Refuse ASK, CONSTRUCT and DESCRIBE before they run: on any store, since only rows are printed."""
+    form = get_query_form(query.text)
+    if form not in {"SELECT", None}:  # None: let the engine report the syntax error
+        article = "an" if form == "ASK" else "a"
+        raise QueryError(
+            f"{query.path}: only SELECT queries return rows, this is {article} {form} query; "
+            "rewrite it as a SELECT query"
+        )
+
+
 def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
     """Run a named query or query file on ``graph`` with bound parameters."""
     query = get_query(name_or_path)
+    check_select(query)
     declared = {p.name: p for p in query.parameters}
     given = _check_params(query, dict(params or {}))
     bindings: dict[str, Identifier] = {k: to_term(graph, declared[k], v) for k, v in given.items()}
@@ -226,6 +249,8 @@ def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] 
         raise QueryError(f"{query.path}: SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
     try:
         result: Result = graph.query(prepared, initBindings=bindings)
+        if result.type != "SELECT":  # check_select found the form already; this is a backstop
+            raise QueryError(f"only SELECT queries return rows (got {result.type})")
         columns = tuple(str(v) for v in result.vars or ())
         rows = tuple(tuple(_to_value(row[i]) for i in range(len(columns))) for row in result)  # type: ignore[index]
     except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
@@ -288,6 +313,7 @@ def run_query_on_store(
 ) -> QueryResult:
     """:func:`run_query` on any :mod:`ldngraph.store` backend: same checks, same rows."""
     query = get_query(name_or_path)
+    check_select(query)
     given = _check_params(query, dict(params or {}))
     declared = {p.name: p for p in query.parameters}
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}

@@ -221,7 +221,8 @@ def plain_literal(term: Term) -> Term:
 
 # -- VALUES injection for remote endpoints -----------------------------------------------------------
 
-_TOKEN_RE = re.compile(
+#: SPARQL text as tokens (comments, strings and IRIs whole, so a keyword inside one is no keyword).
+TOKEN_RE = re.compile(
     r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
@@ -237,7 +238,7 @@ _TOKEN_RE = re.compile(
 
 def _where_openings(text: str) -> list[int]:
     """Offsets just after the ``{`` opening the WHERE group of every SELECT/ASK/CONSTRUCT (sub)query."""
-    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    tokens = [(m.lastgroup, m.group(), m.end()) for m in TOKEN_RE.finditer(text)]
     positions: list[int] = []
     i = 0
     while i < len(tokens):
@@ -595,6 +596,7 @@ __all__ = [
     "AUTO_OXIGRAPH_TRIPLES",
     "SPEC_HELP",
     "STORE_MARKERS",
+    "TOKEN_RE",
     "GraphStore",
     "MemoryStore",
     "OxigraphStore",

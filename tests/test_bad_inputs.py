@@ -482,6 +482,16 @@ CASES: list[Case] = [
         ("bad.rq",),
     ),
     Case(
+        "query-file-not-select",
+        lambda env: (
+            (env.tmp / "ask.rq").write_text(
+                "# Purpose: yes or no\n# Columns: s\nASK { ?s ?p ?o }\n", encoding="utf-8"
+            ),
+            ["query", "--data", str(env.data), str(env.tmp / "ask.rq")],
+        )[1],
+        ("ask.rq: only SELECT queries return rows, this is an ASK query", "rewrite it as a SELECT query"),
+    ),
+    Case(
         "unwritable-output",
         lambda env: ["export", "--data", str(env.data), "-o", "/proc/ldngraph-denied.ttl"],
         ("/proc/ldngraph-denied.ttl", "cannot write there"),

@@ -200,3 +200,43 @@ def test_parse_params() -> None:
     assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
     with pytest.raises(QueryError, match="name=value"):
         parse_params(["oops"])
+
+
+NOT_SELECT = {
+    "ASK": "ASK { ?s ?p ?o }",
+    "CONSTRUCT": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
+    # a prefix IRI with '#' and 'select' in it, and a comment: neither is the query form
+    "DESCRIBE": "PREFIX x: <http://example.org/a#select>\n# SELECT ?s\nDESCRIBE ?s WHERE { ?s ?p ?o }",
+}
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize("form", sorted(NOT_SELECT))
+def test_non_select_queries_are_refused_on_every_store(tmp_path: Path, form: str, store: str) -> None:
+    """ASK/CONSTRUCT/DESCRIBE used to print empty rows on rdflib and fail on Oxigraph: now one error."""
+    from ldngraph.query import run_query_on_store
+    from ldngraph.store import open_store
+
+    path = tmp_path / "mine.rq"
+    path.write_text(f"# Purpose: not a SELECT\n# Columns: s\n{NOT_SELECT[form]}\n", encoding="utf-8")
+    article = "an" if form == "ASK" else "a"
+    message = (
+        f"{path}: only SELECT queries return rows, this is {article} {form} query; rewrite it as a SELECT"
+    )
+    message += " query"
+    with pytest.raises(QueryError) as caught:
+        if store == "memory":
+            run_query(built("mini").graph, str(path), {})
+        else:
+            oxi = open_store("oxigraph")
+            oxi.load(built("mini").graph)
+            run_query_on_store(oxi, str(path), {})
+    assert str(caught.value) == message
+
+
+def test_query_form() -> None:
+    from ldngraph.query import get_query_form
+
+    assert [get_query_form(text) for text in NOT_SELECT.values()] == ["ASK", "CONSTRUCT", "DESCRIBE"]
+    assert get_query_form("PREFIX ask: <http://e.org/>\nselect ?s WHERE { ?s ask:p 'ASK' }") == "SELECT"
+    assert get_query_form("# nothing") is None
