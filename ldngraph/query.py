@@ -21,6 +21,7 @@ otherwise) and is bound with ``prepareQuery`` + ``initBindings``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -174,12 +175,43 @@ def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
         }
         return URIRef(match_name(value, claims, what="claim"))
     if param.kind in {"double", "integer"}:
-        try:
-            number = float(value) if param.kind == "double" else int(value)
-        except ValueError as exc:
-            raise QueryError(f"parameter '{param.name}' must be a {param.kind} (got '{value}')") from exc
-        return Literal(number, datatype=XSD.double if param.kind == "double" else XSD.integer)
+        return to_number(param, value)
     return Literal(value)
+
+
+# Plain decimal notation only: Python's float() and int() also take 'nan', 'inf', '1_000' and
+# '١٢', none of which SPARQL reads as a number.
+_NUMBER_RE = {
+    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"),
+    "integer": re.compile(r"^[+-]?[0-9]+$"),
+}
+#: Oxigraph and Virtuoso keep xsd:integer in 64 bits; a larger value would match nothing there.
+INTEGER_LIMIT = 2**63 - 1
+
+
+def to_number(param: QueryParam, value: str) -> Literal:
+    """A double or integer parameter as a typed literal; NaN, infinities and overflow are refused.
+
+    (NaN compares false with everything and 1e999 is infinity: either would silently match nothing.)
+    """
+    text = value.strip()
+    if not _NUMBER_RE[param.kind].match(text):
+        kind = "a double: a finite number such as 0.25" if param.kind == "double" else "an integer such as 3"
+        raise QueryError(f"parameter '{param.name}' must be {kind} (got '{value}')")
+    if param.kind == "integer":
+        number = int(text)
+        if abs(number) > INTEGER_LIMIT:
+            raise QueryError(
+                f"parameter '{param.name}': {value} is out of range; integers must lie within "
+                f"+-{INTEGER_LIMIT} (64 bits)"
+            )
+        return Literal(number, datatype=XSD.integer)
+    double = float(text)
+    if not math.isfinite(double):
+        raise QueryError(
+            f"parameter '{param.name}' must be a double: {value} is beyond the largest (~1.8e308)"
+        )
+    return Literal(double, datatype=XSD.double)
 
 
 def _to_value(term: Node | None) -> Any:

@@ -464,6 +464,11 @@ CASES: list[Case] = [
         ("parameter 'design' must be one of meta_analysis", "crossover_rct", "(got 'rtc')"),
     ),
     Case(
+        "param-not-finite",
+        lambda env: ["query", "--data", str(env.data), "claims_by_strength", "--param", "min_strength=nan"],
+        ("parameter 'min_strength' must be a double: a finite number such as 0.25", "(got 'nan')"),
+    ),
+    Case(
         "query-file-no-header",
         lambda env: (
             (env.tmp / "mine.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8"),
