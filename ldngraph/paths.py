@@ -146,6 +146,22 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
     )
 
 
+def _check_kind(graph: nx.DiGraph, name: str, node: str, kind: EntityKind, end: str) -> None:
+    """Paths run intervention -> condition only, as in paths_to_condition.rq: refuse anything else
+    (other kinds used to give paths the SPARQL query never returns, or an empty answer)."""
+    actual = graph.nodes[node]["kind"]
+    if actual == kind.value:
+        return
+    valid = sorted(d["label"] for _, d in graph.nodes(data=True) if d["kind"] == kind.value)
+    shown = ", ".join(repr(v) for v in valid[:5]) + (f" ... ({len(valid)} in all)" if len(valid) > 5 else "")
+    article = {"intervention": "an", "outcome": "an"}.get(actual, "a")
+    raise QueryError(
+        f"'{name}' ({node}) is {article} {actual}, but paths {end} at "
+        f"{'an' if kind is EntityKind.intervention else 'a'} {kind.value}; "
+        f"{kind.value}s in this graph: {shown or 'none'}"
+    )
+
+
 def find_paths(
     graph: nx.DiGraph,
     source: str,
@@ -156,13 +172,14 @@ def find_paths(
 ) -> list[PathResult]:
     """Paths source -> target through mechanisms, strongest first (``top_k=None``: all of them).
 
-    ``source`` and ``target`` may be CURIEs, labels or synonyms.
+    ``source`` and ``target`` may be CURIEs, labels or synonyms; the source must be an
+    intervention and the target a condition (else :class:`QueryError`).
     """
     if max_hops < 1:
         raise QueryError(f"max_hops must be at least 1 (got {max_hops})")
     src, dst = resolve_node(graph, source), resolve_node(graph, target)
-    if src == dst:
-        return []
+    _check_kind(graph, source, src, EntityKind.intervention, "start")
+    _check_kind(graph, target, dst, EntityKind.condition, "end")
     allowed = {n for n, kind in graph.nodes(data="kind") if kind == EntityKind.mechanism.value} | {src, dst}
     view = nx.subgraph_view(graph, filter_node=lambda n: n in allowed)
     penalty = float(graph.graph.get("hop_penalty", 1.0))

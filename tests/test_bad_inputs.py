@@ -434,6 +434,11 @@ CASES: list[Case] = [
         ("unknown entity 'gout'",),
     ),
     Case(
+        "paths-wrong-kind",
+        lambda env: ["paths", "--data", str(env.data), "--from", "fibromyalgia", "--to", "LDN"],
+        ("'fibromyalgia' (MESH:D005356) is a condition, but paths start at an intervention", "interventions"),
+    ),
+    Case(
         "unknown-claim",
         lambda env: ["explain", "--data", str(env.data), "no-such-claim"],
         ("unknown claim 'no-such-claim'",),
