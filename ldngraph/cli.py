@@ -258,9 +258,9 @@ def query(
 @click.option("--to", "target", required=True, help="Condition: CURIE, label or synonym.")
 @click.option(
     "--max-hops",
-    type=click.IntRange(1, 6),
+    type=click.IntRange(1, 3),
     default=None,
-    help="Longest path [default: the profile's paths.max_hops].",
+    help="Longest path, 1-3 [default: the profile's paths.max_hops].",
 )
 @click.option("--top", "top_k", type=click.IntRange(1), default=10, show_default=True)
 @format_option("table", "json")

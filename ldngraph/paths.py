@@ -35,6 +35,9 @@ from ldngraph.names import match_name
 from ldngraph.pipeline import Built
 from ldngraph.score import TIERS, Certainty
 
+#: Longest path: queries/paths_to_condition.rq, the SPARQL twin, covers up to 3 hops.
+MAX_HOPS = 3
+
 #: Claim predicates that take part in paths.
 PATH_PREDICATES: frozenset[Predicate] = frozenset(Predicate) - {Predicate.well_tolerated_in}
 
@@ -172,6 +175,22 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
     )
 
 
+def _check_kind(graph: nx.DiGraph, name: str, node: str, kind: EntityKind, end: str) -> None:
+    """Paths run intervention -> condition only, as in paths_to_condition.rq: refuse anything else
+    (other kinds used to give paths the SPARQL query never returns, or an empty answer)."""
+    actual = graph.nodes[node]["kind"]
+    if actual == kind.value:
+        return
+    valid = sorted(d["label"] for _, d in graph.nodes(data=True) if d["kind"] == kind.value)
+    shown = ", ".join(repr(v) for v in valid[:5]) + (f" ... ({len(valid)} in all)" if len(valid) > 5 else "")
+    article = {"intervention": "an", "outcome": "an"}.get(actual, "a")
+    raise QueryError(
+        f"'{name}' ({node}) is {article} {actual}, but paths {end} at "
+        f"{'an' if kind is EntityKind.intervention else 'a'} {kind.value}; "
+        f"{kind.value}s in this graph: {shown or 'none'}"
+    )
+
+
 def find_paths(
     graph: nx.DiGraph,
     source: str,
@@ -182,15 +201,19 @@ def find_paths(
 ) -> list[PathResult]:
     """Paths source -> target through mechanisms, strongest first (``top_k=None``: all of them).
 
-    ``source`` and ``target`` may be CURIEs, labels or synonyms. ``max_hops=None``: the evidence
-    profile's ``paths.max_hops`` (kept on the graph by :func:`to_networkx`).
+    ``source`` and ``target`` may be CURIEs, labels or synonyms; the source must be an
+    intervention and the target a condition (else :class:`QueryError`). ``max_hops=None``: the
+    evidence profile's ``paths.max_hops`` (kept on the graph by :func:`to_networkx`).
     """
     max_hops = get_max_hops(graph) if max_hops is None else max_hops
-    if max_hops < 1:
-        raise QueryError(f"max_hops must be at least 1 (got {max_hops})")
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise QueryError(
+            f"max_hops must be 1 to {MAX_HOPS} (got {max_hops}): the SPARQL twin of this search, "
+            "queries/paths_to_condition.rq, covers paths of up to 3 hops"
+        )
     src, dst = resolve_node(graph, source), resolve_node(graph, target)
-    if src == dst:
-        return []
+    _check_kind(graph, source, src, EntityKind.intervention, "start")
+    _check_kind(graph, target, dst, EntityKind.condition, "end")
     allowed = {n for n, kind in graph.nodes(data="kind") if kind == EntityKind.mechanism.value} | {src, dst}
     view = nx.subgraph_view(graph, filter_node=lambda n: n in allowed)
     penalty = float(graph.graph.get("hop_penalty", 1.0))

@@ -110,7 +110,7 @@ class Reviews(_Frozen):
 
 class PathSettings(_Frozen):
     hop_penalty: float
-    max_hops: int = Field(ge=1, le=6)
+    max_hops: int = Field(ge=1, le=3)  # the longest paths queries/paths_to_condition.rq covers
 
     @model_validator(mode="after")
     def _units(self) -> PathSettings:

@@ -21,6 +21,7 @@ otherwise) and is bound with ``prepareQuery`` + ``initBindings``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -174,12 +175,43 @@ def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
         }
         return URIRef(match_name(value, claims, what="claim"))
     if param.kind in {"double", "integer"}:
-        try:
-            number = float(value) if param.kind == "double" else int(value)
-        except ValueError as exc:
-            raise QueryError(f"parameter '{param.name}' must be a {param.kind} (got '{value}')") from exc
-        return Literal(number, datatype=XSD.double if param.kind == "double" else XSD.integer)
+        return to_number(param, value)
     return Literal(value)
+
+
+# Plain decimal notation only: Python's float() and int() also take 'nan', 'inf', '1_000' and
+# '١٢', none of which SPARQL reads as a number.
+_NUMBER_RE = {
+    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"),
+    "integer": re.compile(r"^[+-]?[0-9]+$"),
+}
+#: Oxigraph and Virtuoso keep xsd:integer in 64 bits; a larger value would match nothing there.
+INTEGER_LIMIT = 2**63 - 1
+
+
+def to_number(param: QueryParam, value: str) -> Literal:
+    """A double or integer parameter as a typed literal; NaN, infinities and overflow are refused.
+
+    (NaN compares false with everything and 1e999 is infinity: either would silently match nothing.)
+    """
+    text = value.strip()
+    if not _NUMBER_RE[param.kind].match(text):
+        kind = "a double: a finite number such as 0.25" if param.kind == "double" else "an integer such as 3"
+        raise QueryError(f"parameter '{param.name}' must be {kind} (got '{value}')")
+    if param.kind == "integer":
+        number = int(text)
+        if abs(number) > INTEGER_LIMIT:
+            raise QueryError(
+                f"parameter '{param.name}': {value} is out of range; integers must lie within "
+                f"+-{INTEGER_LIMIT} (64 bits)"
+            )
+        return Literal(number, datatype=XSD.integer)
+    double = float(text)
+    if not math.isfinite(double):
+        raise QueryError(
+            f"parameter '{param.name}' must be a double: {value} is beyond the largest (~1.8e308)"
+        )
+    return Literal(double, datatype=XSD.double)
 
 
 def _to_value(term: Node | None) -> Any:
@@ -214,9 +246,32 @@ def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
     return given
 
 
+def get_query_form(text: str) -> str | None:
+    """The query's form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (None if none is found)."""
+    from ldngraph.store import TOKEN_RE
+
+    for match in TOKEN_RE.finditer(text):
+        word = match.group().upper() if match.lastgroup == "word" else ""
+        if word in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
+            return word
+    return None
+
+
+def check_select(query: NamedQuery) -> None:
+    """Refuse ASK, CONSTRUCT and DESCRIBE before they run: on any store, since only rows are printed."""
+    form = get_query_form(query.text)
+    if form not in {"SELECT", None}:  # None: let the engine report the syntax error
+        article = "an" if form == "ASK" else "a"
+        raise QueryError(
+            f"{query.path}: only SELECT queries return rows, this is {article} {form} query; "
+            "rewrite it as a SELECT query"
+        )
+
+
 def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
     """Run a named query or query file on ``graph`` with bound parameters."""
     query = get_query(name_or_path)
+    check_select(query)
     declared = {p.name: p for p in query.parameters}
     given = _check_params(query, dict(params or {}))
     bindings: dict[str, Identifier] = {k: to_term(graph, declared[k], v) for k, v in given.items()}
@@ -226,6 +281,8 @@ def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] 
         raise QueryError(f"{query.path}: SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
     try:
         result: Result = graph.query(prepared, initBindings=bindings)
+        if result.type != "SELECT":  # check_select found the form already; this is a backstop
+            raise QueryError(f"only SELECT queries return rows (got {result.type})")
         columns = tuple(str(v) for v in result.vars or ())
         rows = tuple(tuple(_to_value(row[i]) for i in range(len(columns))) for row in result)  # type: ignore[index]
     except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
@@ -288,6 +345,7 @@ def run_query_on_store(
 ) -> QueryResult:
     """:func:`run_query` on any :mod:`ldngraph.store` backend: same checks, same rows."""
     query = get_query(name_or_path)
+    check_select(query)
     given = _check_params(query, dict(params or {}))
     declared = {p.name: p for p in query.parameters}
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}

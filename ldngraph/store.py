@@ -221,7 +221,8 @@ def plain_literal(term: Term) -> Term:
 
 # -- VALUES injection for remote endpoints -----------------------------------------------------------
 
-_TOKEN_RE = re.compile(
+#: SPARQL text as tokens (comments, strings and IRIs whole, so a keyword inside one is no keyword).
+TOKEN_RE = re.compile(
     r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
@@ -237,7 +238,7 @@ _TOKEN_RE = re.compile(
 
 def _where_openings(text: str) -> list[int]:
     """Offsets just after the ``{`` opening the WHERE group of every SELECT/ASK/CONSTRUCT (sub)query."""
-    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    tokens = [(m.lastgroup, m.group(), m.end()) for m in TOKEN_RE.finditer(text)]
     positions: list[int] = []
     i = 0
     while i < len(tokens):
@@ -369,11 +370,13 @@ class MemoryStore:
 class OxigraphStore:
     """A pyoxigraph store, in memory (``path=None``) or persisted in a directory."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, create: bool = True) -> None:
         import pyoxigraph as ox
 
         self.spec = f"oxigraph:{path}" if path else "oxigraph"
         self.path = path
+        if path is not None:
+            check_store_directory(path, self.spec, create=create)
         try:
             self.store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
@@ -469,6 +472,40 @@ class OxigraphStore:
         del self.store
 
 
+#: Files RocksDB (Oxigraph's on-disk engine) writes into every store directory it creates: checked
+#: on pyoxigraph 0.5.13, whose fresh store holds CURRENT, IDENTITY, LOCK, LOG, MANIFEST-*, OPTIONS-*
+#: and *.log/*.sst files.
+STORE_MARKERS = ("CURRENT", "IDENTITY")
+
+
+def is_store_directory(path: Path) -> bool:
+    """True if ``path`` is a directory holding an Oxigraph (RocksDB) store."""
+    return path.is_dir() and all((path / marker).is_file() for marker in STORE_MARKERS)
+
+
+def check_store_directory(path: Path, spec: str, *, create: bool) -> None:
+    """Refuse a PATH that is not a store, so a push never replaces (deletes) someone's directory.
+
+    With ``create`` PATH may also be missing or an empty directory (a new store goes there);
+    without it (read-only commands) PATH must already be a store, and nothing is written.
+    """
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"store '{spec}': {path} is a file; Oxigraph needs a directory")
+    if is_store_directory(path):
+        return
+    empty = path.is_dir() and not any(path.iterdir())
+    if path.is_dir() and not empty:
+        raise StoreError(
+            f"store '{spec}': {path} is a directory that is not an Oxigraph store (no "
+            f"{' and '.join(STORE_MARKERS)} files); ldngraph will not write into or replace it: "
+            "give a new or empty directory, or an existing store"
+        )
+    if not create:
+        state = "is an empty directory, not a store yet" if empty else "does not exist"
+        fix = f"create and fill it with: ldngraph push --store {spec}"
+        raise StoreError(f"store '{spec}': {path} {state}; {fix}")
+
+
 def _swap_directories(new: Path, target: Path, old: Path) -> None:
     """Put ``new`` at ``target``; the previous ``target`` is deleted (restored if the swap fails)."""
     existed = target.exists()
@@ -485,8 +522,14 @@ def _swap_directories(new: Path, target: Path, old: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) -> GraphStore:
-    """Open the store a spec names (see module docs); ``graph`` is the named graph on an endpoint."""
+def open_store(
+    spec: str, *, graph: str | None = None, timeout: float = 60.0, create: bool = True
+) -> GraphStore:
+    """Open the store a spec names (see module docs); ``graph`` is the named graph on an endpoint.
+
+    ``oxigraph:PATH`` must be a store already, or (with ``create``, for ``push``) missing or empty:
+    see :func:`check_store_directory`.
+    """
     spec = spec.strip()
     if spec == "auto":
         raise StoreError("store 'auto' picks memory or oxigraph by the graph's size; open one of those")
@@ -498,9 +541,7 @@ def open_store(spec: str, *, graph: str | None = None, timeout: float = 60.0) ->
         path = Path(spec.removeprefix("oxigraph:")).expanduser()
         if not str(path) or str(path) == ".":
             raise StoreError(f"store '{spec}': give a directory after 'oxigraph:', e.g. oxigraph:ldn.db")
-        if path.exists() and not path.is_dir():
-            raise StoreError(f"store '{spec}': {path} is a file; Oxigraph needs a directory")
-        return OxigraphStore(path)
+        return OxigraphStore(path, create=create)
     if spec.startswith(("http://", "https://")):
         from ldngraph.endpoint import EndpointStore
 
@@ -537,7 +578,7 @@ def open_query_store(
         oxi = OxigraphStore()
         oxi.load(built)
         return oxi
-    store = open_store(spec, graph=graph, timeout=timeout)
+    store = open_store(spec, graph=graph, timeout=timeout, create=False)
     if not is_persistent(spec):
         store.load(load_graph())
     elif isinstance(store, OxigraphStore) and len(store) == 0:
@@ -554,14 +595,18 @@ def is_persistent(spec: str) -> bool:
 __all__ = [
     "AUTO_OXIGRAPH_TRIPLES",
     "SPEC_HELP",
+    "STORE_MARKERS",
+    "TOKEN_RE",
     "GraphStore",
     "MemoryStore",
     "OxigraphStore",
     "QueryRows",
     "check_bindings",
+    "check_store_directory",
     "from_oxigraph_term",
     "inject_values",
     "is_persistent",
+    "is_store_directory",
     "normalise_literal",
     "open_query_store",
     "open_store",

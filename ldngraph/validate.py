@@ -7,9 +7,11 @@ count and the first few focus nodes of each group, so a report stays readable at
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from rdflib import BNode, Graph, Literal, URIRef
@@ -185,6 +187,8 @@ def read_graph(path: Path | str) -> Graph:
     fmt = guess_format(str(source)) or ("json-ld" if source.suffix == ".jsonld" else None)
     if fmt is None:
         raise ValidationFailed(f"{source}: cannot tell the RDF format from '{source.suffix or 'no suffix'}'")
+    if fmt == "json-ld":
+        check_local_contexts(source)
     try:
         if fmt == "trig":
             from rdflib import Dataset
@@ -200,3 +204,37 @@ def read_graph(path: Path | str) -> Graph:
         # rdflib's messages span lines (the Turtle parser adds the offending text): keep one line.
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ValidationFailed(f"{source}: not valid {fmt}: {reason}; fix the file or re-export it") from None
+
+
+def check_local_contexts(source: Path) -> None:
+    """Refuse a JSON-LD file whose ``@context`` (or a context's ``@import``) names another document.
+
+    rdflib would fetch it, with no timeout, and a context a server controls can change what the
+    file means: validation reads the file and nothing else. Any string context counts, whether a
+    URL or a relative reference. Contexts may sit anywhere (top level, arrays, node objects, scoped
+    contexts inside term definitions), so the whole document is walked.
+    """
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"{source}: not valid JSON: {exc}; fix the file or re-export it") from None
+    for where, ref in _external_contexts(document, "$"):
+        raise ValidationFailed(
+            f"{source}: {where} refers to the external context '{ref[:100]}'; validation never "
+            "fetches contexts: put the context inline in the file (ldngraph export writes it inline)"
+        )
+
+
+def _external_contexts(node: Any, where: str) -> Iterable[tuple[str, str]]:
+    """(JSON path, reference) of every ``@context`` / ``@import`` that names a document."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _external_contexts(item, f"{where}[{i}]")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}"
+            if key in {"@context", "@import"}:
+                for i, item in enumerate(value if isinstance(value, list) else [value]):
+                    if isinstance(item, str):
+                        yield (f"{path}[{i}]" if isinstance(value, list) else path), item
+            yield from _external_contexts(value, path)

@@ -497,6 +497,11 @@ CASES: list[Case] = [
         ("unknown entity 'gout'",),
     ),
     Case(
+        "paths-wrong-kind",
+        lambda env: ["paths", "--data", str(env.data), "--from", "fibromyalgia", "--to", "LDN"],
+        ("'fibromyalgia' (MESH:D005356) is a condition, but paths start at an intervention", "interventions"),
+    ),
+    Case(
         "unknown-claim",
         lambda env: ["explain", "--data", str(env.data), "no-such-claim"],
         ("unknown claim 'no-such-claim'",),
@@ -527,6 +532,11 @@ CASES: list[Case] = [
         ("parameter 'design' must be one of meta_analysis", "crossover_rct", "(got 'rtc')"),
     ),
     Case(
+        "param-not-finite",
+        lambda env: ["query", "--data", str(env.data), "claims_by_strength", "--param", "min_strength=nan"],
+        ("parameter 'min_strength' must be a double: a finite number such as 0.25", "(got 'nan')"),
+    ),
+    Case(
         "query-file-no-header",
         lambda env: (
             (env.tmp / "mine.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8"),
@@ -543,6 +553,16 @@ CASES: list[Case] = [
             ["query", "--data", str(env.data), str(env.tmp / "bad.rq")],
         )[1],
         ("bad.rq",),
+    ),
+    Case(
+        "query-file-not-select",
+        lambda env: (
+            (env.tmp / "ask.rq").write_text(
+                "# Purpose: yes or no\n# Columns: s\nASK { ?s ?p ?o }\n", encoding="utf-8"
+            ),
+            ["query", "--data", str(env.data), str(env.tmp / "ask.rq")],
+        )[1],
+        ("ask.rq: only SELECT queries return rows, this is an ASK query", "rewrite it as a SELECT query"),
     ),
     Case(
         "unwritable-output",
@@ -585,6 +605,16 @@ CASES: list[Case] = [
         ("ldn_nodes.jsonl", "does not exist"),
     ),
     Case(
+        "push-store-not-a-store",
+        lambda env: ["push", "--data", str(env.data), "--store", f"oxigraph:{env.out}"],
+        ("oxigraph:", "is a directory that is not an Oxigraph store", "give a new or empty directory"),
+    ),
+    Case(
+        "query-store-missing",
+        lambda env: ["query", "gaps", "--data", str(env.data), "--store", f"oxigraph:{env.out / 'db'}"],
+        ("db does not exist", "create and fill it with: ldngraph push --store"),
+    ),
+    Case(
         "validate-not-rdf",
         lambda env: (
             (env.tmp / "bad.ttl").write_text("this is <not turtle", encoding="utf-8"),
@@ -604,6 +634,17 @@ CASES: list[Case] = [
             ["validate", str(env.tmp / "graph.dat")],
         )[1],
         ("graph.dat", "cannot tell the RDF format from '.dat'"),
+    ),
+    Case(
+        "validate-remote-context",
+        lambda env: (
+            (env.tmp / "graph.jsonld").write_text(
+                '{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "https://example.org/x"}\n',
+                encoding="utf-8",
+            ),
+            ["validate", str(env.tmp / "graph.jsonld")],
+        )[1],
+        ("graph.jsonld: $.@context refers to the external context", "put the context inline"),
     ),
     Case(
         "validate-nonconforming",

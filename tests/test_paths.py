@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from ldngraph.errors import UnknownEntityError
+from ldngraph.errors import QueryError, UnknownEntityError
 from ldngraph.locations import get_data_dir
 from ldngraph.model import EntityKind
 from ldngraph.paths import find_paths, get_max_hops, rank_conditions, to_networkx
@@ -105,6 +106,14 @@ def test_bounds_and_unknown_names(mini_dir: Path) -> None:
         find_paths(graph, "LDN", "fibromyalgiaa")
 
 
+@pytest.mark.parametrize("hops", [0, 4, 6])
+def test_max_hops_beyond_what_sparql_covers_is_refused(mini_dir: Path, hops: int) -> None:
+    """networkx could list longer paths than queries/paths_to_condition.rq; the two must agree."""
+    graph = to_networkx(load(mini_dir))
+    with pytest.raises(QueryError, match=f"max_hops must be 1 to 3 \\(got {hops}\\)"):
+        find_paths(graph, "LDN", "fibromyalgia", max_hops=hops)
+
+
 def test_max_hops_default_comes_from_the_profile(mini_dir: Path, tmp_path: Path) -> None:
     text = (get_data_dir() / "evidence-profile.yaml").read_text(encoding="utf-8")
     profile = tmp_path / "one-hop.yaml"
@@ -137,6 +146,50 @@ def test_every_path_agrees_with_sparql(dataset: str) -> None:
     }
     assert set(sparql) == set(nx_paths)
     assert nx_paths
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        (
+            "LDN",
+            "TLR4",
+            "'TLR4' (HGNC:11850) is a mechanism, but paths end at a condition; conditions in this",
+        ),
+        (
+            "glial cell",
+            "fibromyalgia",
+            "'glial cell' (CL:0000125) is a mechanism, but paths start at an intervention",
+        ),
+        (
+            "fibromyalgia",
+            "LDN",
+            "'fibromyalgia' (MESH:D005356) is a condition, but paths start at an intervention",
+        ),
+        ("LDN", "LDN", "'LDN' (CHEBI:7465) is an intervention, but paths end at a condition"),
+    ],
+)
+def test_paths_run_from_an_intervention_to_a_condition_only(source: str, target: str, message: str) -> None:
+    """Other kinds used to give paths (or an empty table) where paths_to_condition.rq gives no row."""
+    built = shipped()
+    rows = run_query(built.graph, "paths_to_condition", {"source": source, "target": target}).rows
+    assert rows == ()  # what the SPARQL twin says: no intervention -> condition path here
+    with pytest.raises(QueryError) as caught:
+        find_paths(to_networkx(built), source, target)
+    assert str(caught.value).startswith(message)
+    if "start at" in message:
+        assert str(caught.value).endswith("interventions in this graph: 'low-dose naltrexone'")
+    else:
+        assert "'fibromyalgia'" in str(caught.value) and "(7 in all)" in str(caught.value)
+
+
+def test_cli_paths_refuses_a_wrong_kind_in_one_line() -> None:
+    from ldngraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["paths", "--from", "LDN", "--to", "TLR4"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert isinstance(result.exception, QueryError)
+    assert "\n" not in str(result.exception)
 
 
 def _all_paths() -> list[tuple[str, ...]]:

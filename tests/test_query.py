@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -200,3 +201,98 @@ def test_parse_params() -> None:
     assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
     with pytest.raises(QueryError, match="name=value"):
         parse_params(["oops"])
+
+
+NOT_SELECT = {
+    "ASK": "ASK { ?s ?p ?o }",
+    "CONSTRUCT": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
+    # a prefix IRI with '#' and 'select' in it, and a comment: neither is the query form
+    "DESCRIBE": "PREFIX x: <http://example.org/a#select>\n# SELECT ?s\nDESCRIBE ?s WHERE { ?s ?p ?o }",
+}
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize("form", sorted(NOT_SELECT))
+def test_non_select_queries_are_refused_on_every_store(tmp_path: Path, form: str, store: str) -> None:
+    """ASK/CONSTRUCT/DESCRIBE used to print empty rows on rdflib and fail on Oxigraph: now one error."""
+    from ldngraph.query import run_query_on_store
+    from ldngraph.store import open_store
+
+    path = tmp_path / "mine.rq"
+    path.write_text(f"# Purpose: not a SELECT\n# Columns: s\n{NOT_SELECT[form]}\n", encoding="utf-8")
+    article = "an" if form == "ASK" else "a"
+    message = (
+        f"{path}: only SELECT queries return rows, this is {article} {form} query; rewrite it as a SELECT"
+    )
+    message += " query"
+    with pytest.raises(QueryError) as caught:
+        if store == "memory":
+            run_query(built("mini").graph, str(path), {})
+        else:
+            oxi = open_store("oxigraph")
+            oxi.load(built("mini").graph)
+            run_query_on_store(oxi, str(path), {})
+    assert str(caught.value) == message
+
+
+def test_query_form() -> None:
+    from ldngraph.query import get_query_form
+
+    assert [get_query_form(text) for text in NOT_SELECT.values()] == ["ASK", "CONSTRUCT", "DESCRIBE"]
+    assert get_query_form("PREFIX ask: <http://e.org/>\nselect ?s WHERE { ?s ask:p 'ASK' }") == "SELECT"
+    assert get_query_form("# nothing") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nan", "must be a double: a finite number such as 0.25 (got 'nan')"),
+        ("NaN", "(got 'NaN')"),
+        ("inf", "(got 'inf')"),
+        ("-Infinity", "(got '-Infinity')"),
+        ("1e999", "must be a double: 1e999 is beyond the largest"),
+        ("-1e999", "must be a double: -1e999 is beyond the largest"),
+        ("1_0", "(got '1_0')"),  # Python reads 10; SPARQL does not
+        ("0x10", "(got '0x10')"),
+    ],
+)
+def test_non_finite_doubles_are_refused(value: str, message: str) -> None:
+    """NaN and infinities used to be bound and silently match nothing (or everything)."""
+    with pytest.raises(QueryError) as caught:
+        run_query(built("mini").graph, "claims_by_strength", {"min_strength": value})
+    assert str(caught.value).startswith("parameter 'min_strength' must be a double")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["0.01", " 0.01", "1e-2", ".01", "+0.01", "1E-2"])
+def test_plain_decimal_and_exponent_doubles_are_accepted(value: str) -> None:
+    graph = built("mini").graph
+    expected = run_query(graph, "claims_by_strength", {"min_strength": "0.01"}).rows
+    assert expected
+    assert run_query(graph, "claims_by_strength", {"min_strength": value}).rows == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9" * 30, "is out of range; integers must lie within +-9223372036854775807"),
+        ("-" + "9" * 30, "is out of range"),
+        ("2.5", "must be an integer such as 3 (got '2.5')"),
+        ("1e3", "must be an integer such as 3 (got '1e3')"),
+    ],
+)
+def test_integer_parameters_must_fit_64_bits(tmp_path: Path, value: str, message: str) -> None:
+    path = tmp_path / "limit.rq"
+    path.write_text(
+        "# Purpose: claims above a count\n# Parameters:\n#   at_least (integer, required): lowest count\n"
+        "# Columns: claim\n"
+        "SELECT ?claim WHERE { ?claim ?p ?o } GROUP BY ?claim HAVING (COUNT(?o) >= ?at_least)\n",
+        encoding="utf-8",
+    )
+    graph = built("mini").graph
+    assert run_query(graph, str(path), {"at_least": str(2**63 - 1)}).rows == ()
+    assert run_query(graph, str(path), {"at_least": "1"}).rows
+    with pytest.raises(QueryError, match=re.escape("parameter 'at_least'")):
+        run_query(graph, str(path), {"at_least": value})
+    with pytest.raises(QueryError, match=re.escape(message)):
+        run_query(graph, str(path), {"at_least": value})

@@ -20,7 +20,14 @@ from ldngraph.errors import QueryError, StoreError
 from ldngraph.locations import get_queries_dir
 from ldngraph.pipeline import Built, load
 from ldngraph.query import list_queries, run_query, run_query_on_store
-from ldngraph.store import GraphStore, OxigraphStore, QueryRows, inject_values, open_store, to_python
+from ldngraph.store import (
+    GraphStore,
+    OxigraphStore,
+    QueryRows,
+    inject_values,
+    open_store,
+    to_python,
+)
 from ldngraph.vocab import to_iri
 
 PREFIXES = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
@@ -28,6 +35,7 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 LDN_IRI = to_iri("CHEBI:7465")
+MINI = Path(__file__).parent / "resources" / "mini"
 
 #: name -> (query, bindings). Together they cover OPTIONAL, GROUP BY, sub-selects with a bound
 #: parameter inside, FILTER, numbers, booleans, language-less strings and unbound columns.
@@ -170,6 +178,57 @@ def test_oxigraph_path_that_is_a_file(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(StoreError, match="is a file; Oxigraph needs a directory"):
         open_store(f"oxigraph:{target}")
+
+
+def test_push_refuses_a_directory_that_is_not_a_store(tmp_path: Path) -> None:
+    """A push replaces PATH with a new store: it must never do so to someone's own directory."""
+    docs = tmp_path / "mydocs"
+    docs.mkdir()
+    (docs / "thesis.txt").write_text("precious", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", f"oxigraph:{docs}"])
+    assert isinstance(result.exception, StoreError)
+    assert "is a directory that is not an Oxigraph store" in str(result.exception)
+    assert sorted(p.name for p in docs.iterdir()) == ["thesis.txt"]
+    assert (docs / "thesis.txt").read_text(encoding="utf-8") == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydocs"]  # no staging directory left
+
+
+@pytest.mark.parametrize("create", [True, False])
+def test_no_store_opened_in_a_directory_that_is_not_a_store(tmp_path: Path, create: bool) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"not an Oxigraph store.*give a new or empty directory"):
+        open_store(f"oxigraph:{tmp_path}", create=create)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("empty_dir", [True, False])
+def test_read_only_commands_create_no_store(tmp_path: Path, empty_dir: bool) -> None:
+    target = tmp_path / "db"
+    if empty_dir:
+        target.mkdir()
+    result = CliRunner().invoke(cli, ["query", "gaps", "--data", str(MINI), "--store", f"oxigraph:{target}"])
+    assert isinstance(result.exception, StoreError)
+    message = str(result.exception)
+    assert ("is an empty directory" if empty_dir else "does not exist") in message
+    assert f"create and fill it with: ldngraph push --store oxigraph:{target}" in message
+    assert target.exists() == empty_dir
+    assert not empty_dir or not any(target.iterdir())
+
+
+@pytest.mark.parametrize("empty_dir", [True, False])
+def test_push_creates_a_store_in_a_missing_or_empty_directory(tmp_path: Path, empty_dir: bool) -> None:
+    target = tmp_path / "db"
+    if empty_dir:
+        target.mkdir()
+    spec = f"oxigraph:{target}"
+    for _ in range(2):  # and pushing again over the store it made is fine
+        assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
+    assert (target / "CURRENT").is_file() and (target / "IDENTITY").is_file()
+    result = CliRunner().invoke(
+        cli, ["query", "gaps", "--data", str(MINI), "--store", spec, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)
 
 
 def test_unreachable_endpoint_is_a_store_error() -> None:
@@ -326,7 +385,10 @@ def test_query_command_on_a_pushed_disk_store(tmp_path: Path) -> None:
     spec = f"oxigraph:{tmp_path / 'db'}"
     args = ["query", "paths_to_condition", "--param", "source=LDN", "--format", "json"]
     empty = CliRunner().invoke(cli, [*args, "--store", spec])
-    assert empty.exit_code != 0 and "is empty; fill it first with: ldngraph push" in str(empty.exception)
+    assert empty.exit_code != 0 and "does not exist; create and fill it with: ldngraph push" in str(
+        empty.exception
+    )
+    assert not (tmp_path / "db").exists()
     assert CliRunner().invoke(cli, ["push", "--store", spec]).exit_code == 0
     local = CliRunner().invoke(cli, args)
     on_disk = CliRunner().invoke(cli, [*args, "--store", spec])

@@ -18,7 +18,7 @@ from ldngraph.cli import cli
 from ldngraph.errors import ValidationFailed
 from ldngraph.model import CitationStatus, Design, Direction, KnowledgeBase
 from ldngraph.pipeline import load
-from ldngraph.validate import FIRST_FOCUS_NODES, check_graph, read_shapes, validate_graph
+from ldngraph.validate import FIRST_FOCUS_NODES, check_graph, read_graph, read_shapes, validate_graph
 from ldngraph.vocab import BIBO, BIOLINK, LDN, LDNR
 
 
@@ -240,3 +240,83 @@ def test_build_validates_its_output(mini_dir: Path, tmp_path: Path, monkeypatch:
     assert out.read_text(encoding="utf-8") == "previous"
     skipped = CliRunner().invoke(cli, ["build", "--data", str(mini_dir), "-o", str(out), "--no-validate"])
     assert skipped.exit_code == 0
+
+
+# -- JSON-LD contexts: validation reads the file and nothing else ---------------------------------
+
+#: A URL no test may reach: the connection guard below fails the test if anything tries.
+REMOTE = "http://127.0.0.1:9/ldngraph-context.jsonld"
+CLAIM_NODE = {"@id": "https://w3id.org/ldngraph/id/claim/x", "ldn:claimId": "x"}
+INLINE = {"ldn": "https://w3id.org/ldngraph/vocab/"}
+
+REMOTE_CONTEXTS: dict[str, tuple[object, str]] = {
+    "top-level": ({"@context": REMOTE, **CLAIM_NODE}, "$.@context"),
+    "in-array": ({"@context": [INLINE, REMOTE], **CLAIM_NODE}, "$.@context[1]"),
+    "https": ({"@context": "https://schema.org/", **CLAIM_NODE}, "$.@context"),
+    "relative": ({"@context": "context.jsonld", **CLAIM_NODE}, "$.@context"),
+    "in-graph-node": (
+        {"@context": INLINE, "@graph": [{**CLAIM_NODE, "@context": REMOTE}]},
+        "$.@graph[0].@context",
+    ),
+    "scoped-in-term": (
+        {"@context": {**INLINE, "ldn:evidence": {"@context": [REMOTE]}}, **CLAIM_NODE},
+        "$.@context.ldn:evidence.@context[0]",
+    ),
+    "import": (
+        {"@context": {"@version": 1.1, "@import": REMOTE, **INLINE}, **CLAIM_NODE},
+        "$.@context.@import",
+    ),
+    "top-level-array-document": ([{"@context": REMOTE, **CLAIM_NODE}], "$[0].@context"),
+}
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Record (and refuse) every attempt to open a connection."""
+    import socket
+
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network access attempted during a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize("case", sorted(REMOTE_CONTEXTS))
+def test_validate_refuses_external_jsonld_contexts(
+    case: str, tmp_path: Path, no_network: list[object]
+) -> None:
+    document, where = REMOTE_CONTEXTS[case]
+    path = tmp_path / "graph.jsonld"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ValidationFailed)
+    message = str(result.exception)
+    assert f"{path}: {where} refers to the external context" in message
+    assert "put the context inline" in message and "\n" not in message
+    assert no_network == []
+
+
+def test_validate_reads_jsonld_with_inline_context(
+    mini_graph: Graph, tmp_path: Path, no_network: list[object]
+) -> None:
+    path = tmp_path / "graph.jsonld"
+    CliRunner().invoke(
+        cli, ["export", "--data", str(Path(__file__).parent / "resources" / "mini"), "-o", str(path)]
+    )
+    assert json.loads(path.read_text(encoding="utf-8"))["@context"]  # an inline context, as exported
+    result = CliRunner().invoke(cli, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["conforms"] is True
+    assert no_network == []
+
+
+def test_validate_jsonld_that_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "graph.jsonld"
+    path.write_text('{"@context": ', encoding="utf-8")
+    with pytest.raises(ValidationFailed, match=r"graph\.jsonld: not valid JSON: Expecting value"):
+        read_graph(path)
