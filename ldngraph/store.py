@@ -436,7 +436,7 @@ class OxigraphStore:
         tag = uuid.uuid4().hex[:12]
         staging = self.path.with_name(f".{self.path.name}.partial-{tag}")
         try:
-            if append and len(self.store):
+            if append and not self.is_empty():
                 self.store.backup(str(staging))  # hard links on the same file system: cheap
                 staged = ox.Store(str(staging))
             else:
@@ -464,7 +464,11 @@ class OxigraphStore:
                 raise StoreError(f"{self.spec}: could not load N-Triples ({exc}); nothing changed") from None
 
     def __len__(self) -> int:
-        return len(self.store)
+        return len(self.store)  # counts every quad: 0.7 s at 4.5 M triples on disk
+
+    def is_empty(self) -> bool:
+        """True when the store holds no quad; reads one quad, not all (unlike ``len``)."""
+        return next(iter(self.store.quads_for_pattern(None, None, None, None)), None) is None
 
     def close(self) -> None:
         if self.path is not None:
@@ -581,7 +585,7 @@ def open_query_store(
     store = open_store(spec, graph=graph, timeout=timeout, create=False)
     if not is_persistent(spec):
         store.load(load_graph())
-    elif isinstance(store, OxigraphStore) and len(store) == 0:
+    elif isinstance(store, OxigraphStore) and store.is_empty():
         store.close()
         raise StoreError(f"store '{spec}' is empty; fill it first with: ldngraph push --store {spec}")
     return store

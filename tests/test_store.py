@@ -142,6 +142,20 @@ def test_sizes_agree(built: Built, stores: dict[str, GraphStore]) -> None:
     assert {len(store) for store in stores.values()} == {len(built.graph)}
 
 
+def test_is_empty_looks_at_every_graph(tmp_path: Path) -> None:
+    """is_empty (used instead of a full count before querying a disk store) sees named graphs too."""
+    import pyoxigraph as ox
+
+    store = OxigraphStore(tmp_path / "s")
+    assert store.is_empty()
+    node = ox.NamedNode("https://example.org/a")
+    store.store.add(ox.Quad(node, node, node, ox.NamedNode("https://example.org/g")))
+    assert not store.is_empty() and len(store) == 1
+    store.store.clear()
+    store.store.add(ox.Quad(node, node, ox.Literal("x")))
+    assert not store.is_empty()
+
+
 def test_disk_store_persists(built: Built, tmp_path: Path) -> None:
     spec = f"oxigraph:{tmp_path / 'db'}"
     store = open_store(spec)
