@@ -11,7 +11,7 @@ loads into a temporary named graph ``urn:ldngraph:tmp:<uuid>``, then ``MOVE``s (
 dropped and the target keeps its previous content (checked against Virtuoso 7.2 in the tests).
 
 Nothing here pastes user text into a query: parameters become a ``VALUES`` block written from typed
-rdflib terms (:func:`ldngraph.store.inject_values`), and loaded data is N-Triples serialised by
+rdflib terms (:func:`ldngraph.sparql.inject_values`), and loaded data is N-Triples serialised by
 rdflib.
 """
 
@@ -30,7 +30,8 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ldngraph.errors import QueryError, StoreError
-from ldngraph.store import IRI_RE, Bindings, QueryRows, Term, check_bindings, inject_values, plain_literal
+from ldngraph.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
+from ldngraph.store import QueryRows
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.
 CHUNK_TRIPLES = 2000

@@ -248,7 +248,7 @@ def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
 
 def get_query_form(text: str) -> str | None:
     """The query's form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (None if none is found)."""
-    from ldngraph.store import TOKEN_RE
+    from ldngraph.sparql import TOKEN_RE
 
     for match in TOKEN_RE.finditer(text):
         word = match.group().upper() if match.lastgroup == "word" else ""

@@ -20,14 +20,8 @@ from ldngraph.errors import QueryError, StoreError
 from ldngraph.locations import get_queries_dir
 from ldngraph.pipeline import Built, load
 from ldngraph.query import list_queries, run_query, run_query_on_store
-from ldngraph.store import (
-    GraphStore,
-    OxigraphStore,
-    QueryRows,
-    inject_values,
-    open_store,
-    to_python,
-)
+from ldngraph.sparql import inject_values, to_python
+from ldngraph.store import GraphStore, OxigraphStore, QueryRows, open_store
 from ldngraph.vocab import to_iri
 
 PREFIXES = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
