@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from ldngraph.errors import DataError, LdnGraphError, QueryError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _locate(checkout_name: str, package_name: str, env_var: str) -> Path:
+def _locate(
+    checkout_name: str, package_name: str, env_var: str, error: Callable[[str], LdnGraphError]
+) -> Path:
     override = os.environ.get(env_var)
     if override:
+        if not Path(override).is_dir():
+            raise error(
+                f"{env_var}={override}: no such directory; point {env_var} at a {checkout_name} "
+                "directory, or unset it to use the shipped one"
+            )
         return Path(override)
     # A source checkout (or editable install) keeps data/ and queries/ beside the package.
     checkout = _PACKAGE_DIR.parent / checkout_name
@@ -22,7 +32,7 @@ def _locate(checkout_name: str, package_name: str, env_var: str) -> Path:
 
 def get_data_dir() -> Path:
     """The curated data directory (``LDNGRAPH_DATA`` overrides it)."""
-    return _locate("data", "ldngraph._data", "LDNGRAPH_DATA")
+    return _locate("data", "ldngraph._data", "LDNGRAPH_DATA", lambda message: DataError([message]))
 
 
 def is_packaged_data_dir(path: Path | str) -> bool:
@@ -43,7 +53,7 @@ def get_user_cache_dir() -> Path:
 
 def get_queries_dir() -> Path:
     """The directory of named SPARQL queries (``LDNGRAPH_QUERIES`` overrides it)."""
-    return _locate("queries", "ldngraph._queries", "LDNGRAPH_QUERIES")
+    return _locate("queries", "ldngraph._queries", "LDNGRAPH_QUERIES", QueryError)
 
 
 def get_resource(name: str) -> Path:

@@ -427,6 +427,18 @@ CASES: list[Case] = [
         environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
     ),
     Case(
+        "env-data-missing",
+        lambda env: ["build", "-o", str(env.previous)],
+        ("LDNGRAPH_DATA=", "missing-data: no such directory", "unset it to use the shipped one"),
+        environ=lambda env: {"LDNGRAPH_DATA": str(env.tmp / "missing-data")},
+    ),
+    Case(
+        "env-queries-missing",
+        lambda env: ["query", "gaps", "--data", str(env.data)],
+        ("LDNGRAPH_QUERIES=", "missing-queries: no such directory", "unset it to use the shipped one"),
+        environ=lambda env: {"LDNGRAPH_QUERIES": str(env.tmp / "missing-queries")},
+    ),
+    Case(
         "config-unknown-key",
         lambda env: (
             (env.tmp / "config.toml").write_text('[entrez]\nemial = "me@example.org"\n', encoding="utf-8"),
