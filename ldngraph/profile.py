@@ -110,7 +110,17 @@ class Reviews(_Frozen):
 
 class PathSettings(_Frozen):
     hop_penalty: float
-    max_hops: int = Field(ge=1, le=3)  # the longest paths queries/paths_to_condition.rq covers
+    max_hops: int
+
+    @field_validator("max_hops")
+    @classmethod
+    def _hops(cls, value: int) -> int:
+        if not 1 <= value <= 3:
+            raise ValueError(
+                f"{value} is not 1, 2 or 3: paths run through at most 2 mechanisms, the longest "
+                "paths queries/paths_to_condition.rq (the SPARQL twin of ldngraph paths) covers"
+            )
+        return value
 
     @model_validator(mode="after")
     def _units(self) -> PathSettings:
@@ -160,11 +170,8 @@ class Profile(_Frozen):
     @field_validator("version", mode="before")
     @classmethod
     def _safe_version(cls, value: Any) -> str:
-        if not isinstance(value, str):
-            # YAML reads `version: 2024.10` as the number 2024.1: converting it back would lose the 0
-            raise ValueError(
-                f'must be a string such as "2024.1" (YAML read a {type(value).__name__}); write it in quotes'
-            )
+        if not isinstance(value, str):  # read_profile keeps an unquoted number as written
+            raise ValueError(f'must be a label such as "2024.1", not {value!r}; write it in quotes')
         if not VERSION_PATTERN.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a safe version label (it becomes part of an IRI); use letters, digits, "
@@ -187,6 +194,17 @@ class Profile(_Frozen):
         return self
 
 
+def _version_as_written(data: dict[str, Any], node: Any) -> dict[str, Any]:
+    """An unquoted ``version: 2024.10`` is the text ``2024.10``, not the number YAML makes of it."""
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int | float):
+        return data
+    for key, value in getattr(node, "value", ()):
+        if getattr(key, "value", None) == "version" and isinstance(getattr(value, "value", None), str):
+            return {**data, "version": value.value}
+    return data
+
+
 def read_profile(path: Path | str) -> Profile:
     """Read and validate an evidence profile; raises :class:`ProfileError` naming file and field."""
     path = Path(path)
@@ -197,11 +215,12 @@ def read_profile(path: Path | str) -> Profile:
     # The curated-data parser: it also refuses a non-UTF-8 file and a repeated key (plain PyYAML
     # keeps the last value of a repeated key without a word).
     problems: list[str] = []
-    data, _ = parse_yaml(raw, str(path), problems)
+    data, node = parse_yaml(raw, str(path), problems)
     if problems:
         raise ProfileError(problems[0])
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: expected a mapping with 'version:' and the profile sections")
+    data = _version_as_written(data, node)
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

@@ -532,6 +532,7 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
     graph.add((prof, RDF.type, LDN.EvidenceProfile))
     graph.add((prof, LDN.profileVersion, Literal(report.profile_version)))
     graph.add((prof, LDN.hopPenalty, _double(report.hop_penalty)))
+    graph.add((prof, LDN.maxHops, Literal(report.max_hops)))  # xsd:integer; the paths query reads it
     for claim in kb.claims:
         score = report.claims[claim.id]
         node = claim_iri(claim)

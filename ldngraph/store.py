@@ -272,15 +272,15 @@ class OxigraphStore:
         del self.store
 
 
-#: Files RocksDB (Oxigraph's on-disk engine) writes into every store directory it creates: checked
-#: on pyoxigraph 0.5.13, whose fresh store holds CURRENT, IDENTITY, LOCK, LOG, MANIFEST-*, OPTIONS-*
-#: and *.log/*.sst files.
-STORE_MARKERS = ("CURRENT", "IDENTITY")
+#: What every RocksDB (Oxigraph's on-disk engine) store directory holds: a CURRENT file naming its
+#: MANIFEST-* file. Checked on pyoxigraph 0.5.13: a fresh store also has IDENTITY, LOCK, LOG and
+#: OPTIONS-*, but a copy made by ``Store.backup`` has only CURRENT, MANIFEST-*, OPTIONS-* and data.
+STORE_MARKERS = ("CURRENT", "MANIFEST-*")
 
 
 def is_store_directory(path: Path) -> bool:
-    """True if ``path`` is a directory holding an Oxigraph (RocksDB) store."""
-    return path.is_dir() and all((path / marker).is_file() for marker in STORE_MARKERS)
+    """True if ``path`` is a directory holding an Oxigraph (RocksDB) store (or a backup of one)."""
+    return path.is_dir() and all(any(path.glob(marker)) for marker in STORE_MARKERS)
 
 
 def check_store_directory(path: Path, spec: str, *, create: bool) -> None:
@@ -297,7 +297,8 @@ def check_store_directory(path: Path, spec: str, *, create: bool) -> None:
     if path.is_dir() and not empty:
         raise StoreError(
             f"store '{spec}': {path} is a directory that is not an Oxigraph store (no "
-            f"{' and '.join(STORE_MARKERS)} files); ldngraph will not write into or replace it: "
+            f"{' or '.join(m for m in STORE_MARKERS if not any(path.glob(m)))} file); ldngraph will "
+            "not write into or replace it: "
             "give a new or empty directory, or an existing store"
         )
     if not create:

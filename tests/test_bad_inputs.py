@@ -483,7 +483,7 @@ CASES: list[Case] = [
     Case(
         "profile-version-not-string",
         _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
-        ("profile.yaml", "version: must be a string", "write it in quotes"),
+        ("profile.yaml", "version: must be a label such as", "write it in quotes"),
     ),
     Case(
         "profile-not-utf8",

@@ -246,6 +246,15 @@ def test_bad_config_value_is_one_line_naming_file_and_key(tmp_path: Path, toml: 
     assert "pydantic" not in message and "validation error" not in message
 
 
+def test_bad_api_key_is_not_echoed(tmp_path: Path) -> None:
+    """A mistyped API key is a secret: the error names the key but never prints the value."""
+    path = tmp_path / "config.toml"
+    path.write_text("[entrez]\napi_key = 98765432101\n", encoding="utf-8")
+    with pytest.raises(PubMedError) as err:
+        read_entrez_config(env={"LDNGRAPH_CONFIG": str(path)})
+    assert "[entrez] api_key" in str(err.value) and "98765432101" not in str(err.value)
+
+
 def test_bad_setting_from_environment_or_option_names_its_source(tmp_path: Path) -> None:
     env = {"LDNGRAPH_CONFIG": str(tmp_path / "none.toml")}
     with pytest.raises(PubMedError, match=r"^option --max-backoff: Input should be greater than or equal to"):

@@ -148,6 +148,37 @@ def test_every_path_agrees_with_sparql(dataset: str) -> None:
     assert nx_paths
 
 
+@pytest.mark.parametrize("max_hops", [1, 2, 3])
+def test_profile_max_hops_bounds_sparql_and_networkx_alike(tmp_path: Path, max_hops: int) -> None:
+    """paths.max_hops reaches the SPARQL twin through the profile node (ldn:maxHops), so both list
+    the same paths with the same strengths; a synthetic corpus with signalling links has 3-hop paths."""
+    import sys
+
+    from ldngraph.build import to_graph
+    from ldngraph.score import materialise, score_knowledge_base
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from synthetic import generate
+
+    text = (get_data_dir() / "evidence-profile.yaml").read_text(encoding="utf-8")
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(text.replace("  max_hops: 3\n", f"  max_hops: {max_hops}\n"), encoding="utf-8")
+    kb = generate(1500, seed=3)
+    report = score_knowledge_base(kb, read_profile(profile))
+    built = Built(kb=kb, graph=materialise(to_graph(kb), kb, report), scores=report)
+    graph = to_networkx(built)
+    source = next(e.id for e in kb.entities if e.kind is EntityKind.intervention)
+    rows = run_query(built.graph, "paths_to_condition", {"source": source}).to_records()
+    sparql = {
+        tuple(x for x in (r["source"], r["mid1"], r["mid2"], r["target"]) if x): r["strength"] for r in rows
+    }
+    conditions = [n for n, kind in graph.nodes(data="kind") if kind == "condition"]
+    nx_paths = {p.nodes: p.strength for c in conditions for p in find_paths(graph, source, c, top_k=None)}
+    assert sparql.keys() == nx_paths.keys()
+    assert all(abs(sparql[k] - nx_paths[k]) < 1e-9 for k in sparql)
+    assert max(len(k) - 1 for k in sparql) == max_hops  # every allowed length occurs, none longer
+
+
 @pytest.mark.parametrize(
     ("source", "target", "message"),
     [

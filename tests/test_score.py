@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +136,9 @@ def _write_profile(tmp_path: Path, change: Any) -> Path:
         (lambda d: d.__setitem__("version", "v1/../x"), "version: 'v1/../x' is not a safe version label"),
         (lambda d: d.__setitem__("version", "-1"), "version: '-1' is not a safe version label"),
         (lambda d: d.__setitem__("version", ""), "version: '' is not a safe version label"),
-        (lambda d: d.__setitem__("version", [1, 2]), "version: must be a string"),
-        (lambda d: d.__setitem__("version", 2024.1), "version: must be a string"),
+        (lambda d: d.__setitem__("version", [1, 2]), "version: must be a label such as"),
+        (lambda d: d.__setitem__("version", True), "version: must be a label such as"),
+        (lambda d: d["paths"].__setitem__("max_hops", 4), "paths.max_hops: 4 is not 1, 2 or 3"),
         (lambda d: d["modifiers"].pop("uncontrolled"), "modifiers.uncontrolled"),
         (lambda d: d["paths"].__setitem__("hop_penalty", 2), "hop_penalty"),
         (lambda d: d["certainty"]["start"].__setitem__("rct", "great"), "certainty.start.rct"),
@@ -147,6 +149,15 @@ def test_bad_profile_names_file_and_field(tmp_path: Path, change: Any, field: st
     with pytest.raises(ProfileError) as err:
         read_profile(path)
     assert str(path) in str(err.value) and field in str(err.value)
+
+
+@pytest.mark.parametrize(("written", "version"), [("2024.10", "2024.10"), ("7", "7"), ("2.0e1", "2.0e1")])
+def test_unquoted_numeric_version_is_kept_as_written(tmp_path: Path, written: str, version: str) -> None:
+    """YAML would read `version: 2024.10` as the float 2024.1; the profile keeps the text as written."""
+    text = PROFILE_PATH.read_text(encoding="utf-8")
+    path = tmp_path / "profile.yaml"
+    path.write_text(re.sub(r"(?m)^version: .*$", f"version: {written}", text), encoding="utf-8")
+    assert read_profile(path).version == version
 
 
 def test_safe_profile_version_serialises(mini_dir: Path, tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ class PubMedCache:
             return None
         except OSError as exc:
             raise PubMedError(
-                f"{path}: cannot read the cached record ({exc.strerror}); "
+                f"{path}: cannot read the cached record ({exc.strerror or exc}); "
                 "fix its permissions, or delete it and fetch again"
             ) from None
         try:

@@ -127,7 +127,8 @@ def _config_problem(exc: ValidationError, origin: Mapping[str, str], path: Path)
     msg = str(err["msg"]).removeprefix("Value error, ")
     field = EntrezConfig.model_fields.get(key)
     about = f" ({field.description})" if field is not None and field.description else ""
-    return f"{where}: {msg} (got {err.get('input')!r}); fix the value{about}"
+    got = "the value given" if key == "api_key" else repr(err.get("input"))  # never echo a secret
+    return f"{where}: {msg} (got {got}); fix the value{about}"
 
 
 class RateLimiter:
