@@ -237,9 +237,7 @@ def startup() -> dict[str, Any]:
         "help_seconds_median": round(sorted(times)[2], 3),
     }
     result["import_top"] = top
-    paths_cmd = [sys.executable, "-c", "from ldngraph.cli import main; main(['paths', '--help'])"]
-    has_paths = subprocess.run(paths_cmd, capture_output=True, cwd=REPO).returncode == 0
-    result["paths_cold_seconds"] = _paths_cold() if has_paths else "ldngraph paths not on this branch yet"
+    result["paths_cold_seconds"] = _paths_cold()
     return result
 
 
@@ -248,7 +246,10 @@ def _paths_cold() -> float | str:
 
     kb = load().kb
     source = next((e.id for e in kb.entities if e.kind.value == "intervention"), None)
-    target = next((c.object for c in kb.claims if c.subject == source), None)
+    kinds = {e.id: e.kind.value for e in kb.entities}
+    target = next(
+        (c.object for c in kb.claims if c.subject == source and kinds[c.object] == "condition"), None
+    )
     if source is None or target is None:
         return "no intervention/condition pair in the shipped data"
     cmd = [

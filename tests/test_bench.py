@@ -31,6 +31,7 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert oxi["score"]["seconds"] > 0 and "html_5k_nodes" not in oxi  # HTML has its own process
     assert doc["html"]["html_5k_nodes"]["nodes"] > 100 and doc["html"]["html_5k_nodes"]["studies"] == 300
     assert doc["startup"]["help_seconds_best"] > 0
+    assert isinstance(doc["startup"]["paths_cold_seconds"], float)  # a string says why it failed
     markdown.write_text("# Benchmarks\n\n## Other section\nkept\n")
     assert run.main([*args, "--sizes", "100"]) == 0
     text = markdown.read_text()
