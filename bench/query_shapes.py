@@ -213,13 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     }
     print(bench.to_table(rows))
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"shapes-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    print(f"wrote {out}", file=sys.stderr)
-    if not args.no_markdown:
-        write_markdown(args.markdown, doc)
-        print(f"wrote {args.markdown}", file=sys.stderr)
+    bench.save(doc, args, "shapes", write_markdown)
     return 0
 
 

@@ -493,14 +493,21 @@ def main(argv: list[str] | None = None) -> int:
     print(to_table(rows))
     print(_html_line(html))
     print(json.dumps(doc["startup"], indent=2))
+    save(doc, args, "bench", write_markdown)
+    return 0
+
+
+def save(
+    doc: dict[str, Any], args: argparse.Namespace, prefix: str, markdown: Callable[[Path, Any], None]
+) -> None:
+    """Write ``<results>/<prefix>-<time>.json`` and, unless ``--no-markdown``, the markdown section."""
     args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = args.results / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
     if not args.no_markdown:
-        write_markdown(args.markdown, doc)
+        markdown(args.markdown, doc)
         print(f"wrote {args.markdown}", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":
