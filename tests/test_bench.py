@@ -32,6 +32,8 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert doc["html"]["html_5k_nodes"]["nodes"] > 100 and doc["html"]["html_5k_nodes"]["studies"] == 300
     assert doc["startup"]["help_seconds_best"] > 0
     assert isinstance(doc["startup"]["paths_cold_seconds"], float)  # a string says why it failed
+    disk = doc["disk"]  # the persistent store, queried through the CLI in new processes
+    assert disk["studies"] == 200 and disk["cli_paths"]["rows"] == oxi["paths_one_intervention"]["rows"]
     markdown.write_text("# Benchmarks\n\n## Other section\nkept\n")
     assert run.main([*args, "--sizes", "100"]) == 0
     text = markdown.read_text()
