@@ -84,13 +84,6 @@ def run_rdflib(size: int, seed: int, shape: str) -> dict[str, Any]:
     return res
 
 
-def _sec(step: dict[str, Any] | None, timeout: float | None = None) -> str:
-    """Best run (first run in brackets), to the millisecond: Oxigraph answers in a few."""
-    if not step:
-        return f"> {timeout:.0f}" if timeout else "-"
-    return f"{step['seconds']:.3f} ({step['first_seconds']:.3f})"
-
-
 def _ratio(slow: float, fast: float) -> str:
     r = slow / max(fast, 1e-6)
     return f"{r:.1f}x" if r < 10 else f"{r:,.0f}x"
@@ -116,8 +109,8 @@ def summarise(
             {
                 "studies": size,
                 "shape": shape,
-                "oxigraph s": _sec(o),
-                "rdflib s": _sec(r, timeout if timed_out else None),
+                "oxigraph s": bench._sec(o, digits=3),  # Oxigraph answers in milliseconds
+                "rdflib s": bench._sec(r, timeout if timed_out else None, digits=3),
                 "rdflib/oxigraph (same text)": ratio,
                 "rows": (o or r or {}).get("rows", "-"),
                 "same rows as shipped": "yes" if digests == {reference} else ("NO" if digests else "-"),

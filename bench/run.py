@@ -332,14 +332,14 @@ def machine() -> dict[str, Any]:
 # -- report -----------------------------------------------------------------------------------------
 
 
-def _sec(step: dict[str, Any] | None, timeout: float | None = None) -> str:
+def _sec(step: dict[str, Any] | None, timeout: float | None = None, digits: int = 2) -> str:
     if not step:
         return f"> {timeout:.0f} s" if timeout else "-"
     if "skipped" in step:
         return "n/a"
     if "first_seconds" in step:
-        return f"{step['seconds']:.2f} ({step['first_seconds']:.2f})"
-    return f"{step['seconds']:.2f}"
+        return f"{step['seconds']:.{digits}f} ({step['first_seconds']:.{digits}f})"
+    return f"{step['seconds']:.{digits}f}"
 
 
 def summarise(size: int, oxi: dict[str, Any], rdf: dict[str, Any], timeout: float) -> dict[str, Any]:

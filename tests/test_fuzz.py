@@ -232,6 +232,20 @@ def _set_leaf(node: Any, path: tuple[Any, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
+def _read_written_profile(document: Any) -> Any:
+    """Write ``document`` as a profile file and read it back: the Profile, or the ProfileError."""
+    from ldngraph.errors import ProfileError
+    from ldngraph.profile import read_profile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "profile.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        try:
+            return read_profile(path)
+        except ProfileError as exc:
+            return exc
+
+
 PROFILE_DATA = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
 PROFILE_LEAVES = _leaves(PROFILE_DATA)
 leaf_values = st.one_of(
@@ -264,19 +278,14 @@ def test_random_profiles_are_rejected_or_score_in_range(changes: list[tuple[tupl
     import copy
 
     from ldngraph.errors import ProfileError
-    from ldngraph.profile import read_profile
 
     data = copy.deepcopy(PROFILE_DATA)
     for path, value in changes:
         _set_leaf(data, path, value)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "profile.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
-        try:
-            profile = read_profile(path)
-        except ProfileError as exc:
-            assert "\n" not in str(exc)
-            return
+    profile = _read_written_profile(data)
+    if isinstance(profile, ProfileError):
+        assert "\n" not in str(profile)
+        return
     _check_report(read_knowledge_base(MINI), profile)
 
 
@@ -284,15 +293,10 @@ def test_random_profiles_are_rejected_or_score_in_range(changes: list[tuple[tupl
 @given(document=values)
 def test_random_profile_documents(document: Any) -> None:
     from ldngraph.errors import ProfileError
-    from ldngraph.profile import read_profile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "profile.yaml"
-        path.write_text(yaml.safe_dump(document), encoding="utf-8")
-        try:
-            read_profile(path)
-        except ProfileError as exc:
-            assert "\n" not in str(exc)
+    profile = _read_written_profile(document)
+    if isinstance(profile, ProfileError):
+        assert "\n" not in str(profile)
 
 
 def _number_at(path: tuple[Any, ...]) -> bool:
@@ -318,18 +322,13 @@ def test_in_range_profiles_score_in_range(changes: list[tuple[tuple[Any, ...], f
     import copy
 
     from ldngraph.errors import ProfileError
-    from ldngraph.profile import read_profile
 
     data = copy.deepcopy(PROFILE_DATA)
     for path, value in changes:
         _set_leaf(data, path, value)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "profile.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
-        try:
-            profile = read_profile(path)
-        except ProfileError:  # e.g. a threshold order the profile rules out
-            return
+    profile = _read_written_profile(data)
+    if isinstance(profile, ProfileError):  # e.g. a threshold order the profile rules out
+        return
     _check_report(read_knowledge_base(MINI), profile)
     _check_report(read_knowledge_base(SHIPPED), profile)
 

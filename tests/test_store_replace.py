@@ -13,13 +13,12 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from test_store import QUERY_CASES, QUERY_IDS, tidy
+from test_store import QUERY_CASES, QUERY_IDS, assert_same_rows_on
 
 from ldngraph import fastbuild
 from ldngraph.cli import cli, main
 from ldngraph.errors import StoreError
 from ldngraph.pipeline import Built, load, push
-from ldngraph.query import run_query, run_query_on_store
 from ldngraph.store import (
     GraphStore,
     MemoryStore,
@@ -163,12 +162,7 @@ def auto_stores(shipped: Built) -> dict[str, GraphStore]:
 def test_every_query_gives_the_same_rows_whatever_auto_picks(
     name: str, params: dict[str, str], shipped: Built, auto_stores: dict[str, GraphStore]
 ) -> None:
-    reference = run_query(shipped.graph, name, params)
-    assert reference.rows or params, f"{name} returns no rows on the shipped data"
-    for spec, store in auto_stores.items():
-        result = run_query_on_store(store, name, params)
-        assert result.columns == reference.columns, spec
-        assert tidy(result.rows) == tidy(reference.rows), spec
+    assert_same_rows_on(auto_stores, shipped, name, params)
 
 
 def test_query_command_default_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
