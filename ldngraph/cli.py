@@ -224,6 +224,12 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
 @store_options
 @format_option("table", "json", "csv")
+@click.option(
+    "--labels/--no-labels",
+    default=True,
+    show_default=True,
+    help="Add a <column>_label column after each column of entity CURIEs.",
+)
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -232,11 +238,23 @@ def query(
     spec: str,
     graph_iri: str | None,
     fmt: str,
+    labels: bool,
 ) -> None:
-    """Run a named query (see queries/) or a .rq file, with bound parameters."""
+    """Run a named query (see queries/) or a .rq file, with bound parameters.
+
+    A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
+    "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
+    """
     from ldngraph.export import GRAPH_NAME
     from ldngraph.pipeline import load
-    from ldngraph.query import parse_params, run_query, run_query_on_store
+    from ldngraph.query import (
+        add_labels,
+        get_labels,
+        get_store_labels,
+        parse_params,
+        run_query,
+        run_query_on_store,
+    )
     from ldngraph.store import MemoryStore, open_query_store
 
     bound = parse_params(params)
@@ -244,8 +262,10 @@ def query(
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
         result = run_query(store.graph, name, bound)
+        result = add_labels(result, get_labels(store.graph)) if labels else result
     else:
         result = run_query_on_store(store, name, bound)
+        result = add_labels(result, get_store_labels(store)) if labels else result
         store.close()
     _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)

@@ -5,6 +5,7 @@ Notebooks and the CLI start here; each stage is also callable on its own.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ldngraph.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Built:
     kb: KnowledgeBase
     graph: Graph
     scores: ScoreReport
+    data_dir: Path | None = None
+    profile_path: Path | None = None
 
 
 def get_profile_path(data_dir: Path | None = None) -> Path:
@@ -48,17 +52,26 @@ def read_scored(
 
     ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile.
     """
-    directory = Path(data_dir) if data_dir is not None else get_data_dir()
-    prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
+    directory, profile_path = get_inputs(data_dir, profile)
+    prof = read_profile(profile_path)
+    logger.info("scoring with profile %s (version %s)", profile_path.resolve(), prof.version)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
     return kb, score_knowledge_base(kb, prof)
 
 
+def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = None) -> tuple[Path, Path]:
+    """The data directory and profile file a command reads (see :func:`ldngraph.locations.get_data_dir`)."""
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    return directory, Path(profile) if profile is not None else get_profile_path(directory)
+
+
 def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
-    """Read and validate ``data_dir`` (default: the shipped data), build and score its graph."""
+    """Read and validate ``data_dir`` (default: ./data or the shipped data), build and score its graph."""
     kb, scores = read_scored(data_dir, profile)
-    return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
+    directory, profile_path = get_inputs(data_dir, profile)
+    graph = materialise(to_graph(kb), kb, scores)
+    return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
 
 
 def push(
@@ -101,4 +114,6 @@ def get_summary(built: Built) -> dict[str, Any]:
             sorted(Counter(s.certainty.value for s in built.scores.claims.values()).items())
         ),
         "profile_version": built.scores.profile_version,
+        "data": str(built.data_dir.resolve()) if built.data_dir else None,
+        "profile": str(built.profile_path.resolve()) if built.profile_path else None,
     }

@@ -1,0 +1,56 @@
+"""docs/vocabulary.md lists every term the graph uses, and is what ldngraph.vocabdoc generates."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+
+from ldngraph.pipeline import load
+from ldngraph.vocab import LDN
+from ldngraph.vocabdoc import CLASSES, PROPERTIES, get_example_graphs, get_used_terms, to_markdown
+
+REPO = Path(__file__).resolve().parent.parent
+DOC = REPO / "docs" / "vocabulary.md"
+
+
+@pytest.fixture(scope="module")
+def graphs() -> list[Graph]:
+    return get_example_graphs(REPO)
+
+
+def _documented() -> set[str]:
+    return set(re.findall(r"^\| `([^`]+)` \|", DOC.read_text(encoding="utf-8"), flags=re.M))
+
+
+def test_every_term_the_graph_uses_is_documented(graphs: list[Graph], mini_dir: Path) -> None:
+    documented = _documented()
+    for graph in [*graphs, load(mini_dir).graph]:
+        classes, props = get_used_terms(graph)
+        assert classes and props
+        assert not classes - documented, f"classes missing from docs/vocabulary.md: {classes - documented}"
+        assert not props - documented, f"properties missing from docs/vocabulary.md: {props - documented}"
+
+
+def test_a_new_term_is_caught(mini_dir: Path) -> None:
+    graph = load(mini_dir).graph
+    claim = next(graph.subjects(LDN.claimId, None))
+    graph.add((claim, LDN.newScoreField, Literal(1.0)))
+    _, props = get_used_terms(graph)
+    assert props - _documented() == {"ldn:newScoreField"}  # the check above fails on this graph
+
+
+def test_every_term_the_code_writes_is_documented() -> None:
+    """Terms build.py / score.py / fastbuild.py can write even if no data uses them yet."""
+    names = ("build.py", "score.py", "citations.py", "fastbuild.py")
+    text = "".join((REPO / "ldngraph" / name).read_text(encoding="utf-8") for name in names)
+    used = {f"ldn:{name}" for name in re.findall(r"\bLDN\.([A-Za-z]+)", text)}
+    assert used and not used - set(CLASSES) - set(PROPERTIES), used - set(CLASSES) - set(PROPERTIES)
+
+
+def test_doc_is_fresh(graphs: list[Graph]) -> None:
+    assert DOC.read_text(encoding="utf-8") == to_markdown(graphs), (
+        "docs/vocabulary.md is stale: run `python -m ldngraph.vocabdoc docs/vocabulary.md`"
+    )
