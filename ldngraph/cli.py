@@ -144,13 +144,14 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
-def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
-    """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
+@profile_option
+def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
     from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
-    built = load(data_dir)
+    built = load(data_dir, profile)
     if fmt == "kgx":
         written = " and ".join(map(str, write_kgx(built.graph, output)))
     elif fmt == "graphml":
@@ -327,6 +328,59 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     for line in score.trace:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@data_option
+@profile_option
+@format_option("table", "markdown", "json")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(
+        ["any", "claims", "conclusion", "certainty", "reasons", "strength", "evidence", "paths"]
+    ),
+    help="Exit with status 3 if there are changes of this kind (repeatable).",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.001,
+    show_default=True,
+    help="Smallest strength change reported.",
+)
+def diff(
+    old: str,
+    new: str,
+    data_dir: Path | None,
+    profile: Path | None,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    min_change: float,
+) -> None:
+    """Compare two scorings: what changes in conclusions, certainty, strength, evidence and paths.
+
+    OLD and NEW are each a data directory, an evidence profile (.yaml, applied to --data), a graph
+    file (.ttl .nt .jsonld .trig) or a store (oxigraph:PATH, http(s)://ENDPOINT). Two profiles:
+    a sensitivity analysis; two data directories: a curation review. Exit status 0, or 3 when
+    --fail-on names a kind of change that happened (1: an error).
+    """
+    from ldngraph.diff import compare, get_failed, render
+    from ldngraph.scored import read_view
+
+    result = compare(
+        read_view(old, data_dir=data_dir, profile=profile),
+        read_view(new, data_dir=data_dir, profile=profile),
+        min_change=min_change,
+    )
+    click.echo(render(result, fmt), nl=False)
+    failed = get_failed(result, fail_on)
+    if failed:
+        click.echo(f"changes in: {', '.join(failed)}", err=True)
+        sys.exit(3)
 
 
 # -- pubmed --
