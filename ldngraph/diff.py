@@ -1,9 +1,10 @@
 """Compare two scorings: a sensitivity analysis (two profiles) or a curation review (two data sets).
 
-:func:`compare` takes two :class:`ldngraph.scored.ScoredView` s and lists what changed, claim by
-claim and path by path: claims added or removed, conclusions, certainty (with the reasons that
-changed), strength, evidence items added, removed, excluded or counted again, and paths that gained
-or lost all support. Identical inputs give no changes. Rendered as a text table, Markdown or JSON.
+:func:`compare` takes two :class:`ldngraph.scored.ScoredView` s and lists what changed, body by
+body, claim by claim and path by path: outcome bodies (intervention x condition x outcome) and
+claims added or removed, their conclusions, certainty (with the reasons that changed), claim
+strength, evidence items added, removed, excluded or counted again, body study counts, and paths
+that gained or lost all support. Identical inputs give no changes. Rendered as a text table, Markdown or JSON.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.scored import ClaimView, EvidenceView, ScoredView
+from ldngraph.scored import BodyView, ClaimView, EvidenceView, ScoredView
 
 Kind = Literal[
+    "body_added",
+    "body_removed",
+    "body_conclusion",
+    "body_certainty",
+    "body_reasons",
+    "body_studies",
     "claim_added",
     "claim_removed",
     "conclusion",
@@ -32,12 +39,14 @@ Kind = Literal[
 ]
 #: --fail-on categories -> the change kinds they cover.
 CATEGORIES: dict[str, frozenset[str]] = {
-    "claims": frozenset({"claim_added", "claim_removed"}),
-    "conclusion": frozenset({"conclusion"}),
-    "certainty": frozenset({"certainty"}),
-    "reasons": frozenset({"reasons"}),
+    "claims": frozenset({"claim_added", "claim_removed", "body_added", "body_removed"}),
+    "conclusion": frozenset({"conclusion", "body_conclusion"}),
+    "certainty": frozenset({"certainty", "body_certainty"}),
+    "reasons": frozenset({"reasons", "body_reasons"}),
     "strength": frozenset({"strength"}),
-    "evidence": frozenset({"evidence_added", "evidence_removed", "evidence_excluded", "evidence_counted"}),
+    "evidence": frozenset(
+        {"evidence_added", "evidence_removed", "evidence_excluded", "evidence_counted", "body_studies"}
+    ),
     "paths": frozenset({"path_new", "path_lost"}),
 }
 CATEGORIES["any"] = frozenset().union(*CATEGORIES.values())
@@ -51,8 +60,8 @@ class Change(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: Kind
-    item: str = Field(description="Claim id, or a path's nodes as 'A -> B -> C'")
-    label: str = Field(description="Claim statement or path labels")
+    item: str = Field(description="Body id, claim id, or a path's nodes as 'A -> B -> C'")
+    label: str = Field(description="Body label, claim statement or path labels")
     before: str | None = None
     after: str | None = None
     detail: str = ""
@@ -105,30 +114,64 @@ def _evidence_changes(old: ClaimView, new: ClaimView) -> list[Change]:
     return out
 
 
-def _claim_changes(old: ClaimView, new: ClaimView, min_change: float) -> list[Change]:
+def _graded_changes(old: ClaimView | BodyView, new: ClaimView | BodyView) -> list[Change]:
+    """Conclusion, certainty (with the reasons gained and lost) and reasons alone."""
+    body = isinstance(new, BodyView)
+    label = new.label if isinstance(new, BodyView) else new.statement
+    kinds: tuple[Kind, Kind, Kind] = (
+        ("body_conclusion", "body_certainty", "body_reasons")
+        if body
+        else ("conclusion", "certainty", "reasons")
+    )
     out: list[Change] = []
-    label = new.statement
     if old.conclusion != new.conclusion:
         out.append(
-            Change(kind="conclusion", item=new.id, label=label, before=old.conclusion, after=new.conclusion)
+            Change(kind=kinds[0], item=new.id, label=label, before=old.conclusion, after=new.conclusion)
         )
     gained = sorted(set(new.reasons) - set(old.reasons))
     lost = sorted(set(old.reasons) - set(new.reasons))
     why = " ".join([f"+{r}" for r in gained] + [f"-{r}" for r in lost])
     if old.certainty != new.certainty:
+        detail = f"reasons {why}" if why else "reasons unchanged"
         out.append(
             Change(
-                kind="certainty",
+                kind=kinds[1],
                 item=new.id,
                 label=label,
                 before=old.certainty,
                 after=new.certainty,
-                detail=f"reasons {why}" if why else "reasons unchanged",
+                detail=detail,
             )
         )
     elif why:
         before, after = ", ".join(old.reasons) or "none", ", ".join(new.reasons) or "none"
-        out.append(Change(kind="reasons", item=new.id, label=label, before=before, after=after, detail=why))
+        out.append(Change(kind=kinds[2], item=new.id, label=label, before=before, after=after, detail=why))
+    return out
+
+
+def _body_changes(old: ScoredView, new: ScoredView) -> list[Change]:
+    out: list[Change] = []
+    ids = sorted(
+        old.bodies.keys() | new.bodies.keys(), key=lambda i: ((new.bodies.get(i) or old.bodies[i]).label, i)
+    )
+    for bid in ids:
+        a, b = old.bodies.get(bid), new.bodies.get(bid)
+        if a is None and b is not None:
+            detail = f"{b.conclusion}, {b.certainty}, {b.studies} studies"
+            out.append(Change(kind="body_added", item=bid, label=b.label, detail=detail))
+        elif b is None and a is not None:
+            out.append(Change(kind="body_removed", item=bid, label=a.label))
+        elif a is not None and b is not None:
+            out += _graded_changes(a, b)
+            if a.studies != b.studies:
+                before, after = str(a.studies), str(b.studies)
+                out.append(Change(kind="body_studies", item=bid, label=b.label, before=before, after=after))
+    return out
+
+
+def _claim_changes(old: ClaimView, new: ClaimView, min_change: float) -> list[Change]:
+    out = _graded_changes(old, new)
+    label = new.statement
     s0, s1 = old.strength or 0.0, new.strength or 0.0
     if abs(s1 - s0) >= min_change:
         out.append(
@@ -145,8 +188,8 @@ def _claim_changes(old: ClaimView, new: ClaimView, min_change: float) -> list[Ch
 
 
 def compare(old: ScoredView, new: ScoredView, *, min_change: float = DEFAULT_MIN_CHANGE) -> Diff:
-    """Every change from ``old`` to ``new``, claims in id order, then paths."""
-    changes: list[Change] = []
+    """Every change from ``old`` to ``new``: bodies by label, claims by id, then paths."""
+    changes: list[Change] = _body_changes(old, new)
     for cid in sorted(old.claims.keys() | new.claims.keys()):
         a, b = old.claims.get(cid), new.claims.get(cid)
         if a is None and b is not None:
@@ -196,11 +239,16 @@ def _header(diff: Diff) -> list[str]:
 _COLUMNS = ("kind", "item", "before", "after", "detail")
 
 
+def _shown_item(change: Change) -> str:
+    """Bodies by their label (their id is a hash), claims by id, paths by CURIEs."""
+    return change.label if change.kind.startswith("body_") else change.item
+
+
 def to_table(diff: Diff) -> str:
     """Aligned plain-text table, one change a line."""
     lines = _header(diff)
     if diff.changes:
-        rows = [[c.kind, c.item, c.before or "", c.after or "", c.detail] for c in diff.changes]
+        rows = [[c.kind, _shown_item(c), c.before or "", c.after or "", c.detail] for c in diff.changes]
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(_COLUMNS)]
         lines.append("")
         lines.append("  ".join(h.ljust(w) for h, w in zip(_COLUMNS, widths, strict=True)).rstrip())

@@ -4,7 +4,10 @@ The view is read from the scored RDF graph with a few SPARQL SELECTs, so it is t
 the graph was just built from data/ and a profile, read from an exported file, or sits in a
 persistent store or on a SPARQL server; and it depends only on the graph's vocabulary
 (docs/vocabulary.md), not on the scorer's Python classes. Each claim keeps its conclusion,
-certainty with reasons, strength, and evidence items; paths come from queries/paths_to_condition.rq.
+certainty with reasons, strength, and evidence items; each outcome body (intervention x condition
+x outcome, ldn:OutcomeBody) its conclusion, certainty with reasons and study count; paths come from
+queries/paths_to_condition.rq. A graph without outcome bodies (made before they existed) gives
+claim conclusions from support and refutation instead (:func:`get_conclusion`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rdflib import Graph
 from ldngraph.errors import LdnGraphError
 from ldngraph.store import GraphStore, MemoryStore
 
-#: Claim conclusions, from its counted evidence (until outcome bodies carry their own).
+#: Claim conclusions of a graph without outcome bodies, from its counted evidence.
 CONCLUSIONS = ("supported", "refuted", "conflicting", "no counted evidence")
 #: disagreement (2 min(s, r) / (s + r)) at or above which a claim is "conflicting".
 CONFLICT_AT = 0.5
@@ -50,7 +53,7 @@ class ClaimView(_Frozen):
     predicate: str
     object: str
     outcome: str | None = None
-    conclusion: str
+    conclusion: str = Field(description="Its body's conclusion, and whether the claim holds")
     certainty: str | None = None
     reasons: tuple[str, ...] = ()
     strength: float | None = None
@@ -58,6 +61,20 @@ class ClaimView(_Frozen):
     refute: float | None = None
     tier: str | None = None
     evidence: tuple[EvidenceView, ...] = ()
+
+
+class BodyView(_Frozen):
+    """One outcome body: what all the evidence on one intervention x condition x outcome concludes."""
+
+    id: str
+    label: str = Field(description="'intervention -> condition: outcome' in labels")
+    question: str | None = None
+    critical: bool = False
+    conclusion: str
+    certainty: str | None = None
+    reasons: tuple[str, ...] = ()
+    studies: int | None = None
+    participants: int | None = None
 
 
 class PathView(_Frozen):
@@ -80,6 +97,7 @@ class ScoredView(_Frozen):
     source: str = Field(description="Where it came from, in words")
     profile_version: str | None = None
     claims: Mapping[str, ClaimView]
+    bodies: Mapping[str, BodyView] = Field(default_factory=dict)
     paths: Mapping[str, PathView]
     labels: Mapping[str, str] = Field(default_factory=dict, description="CURIE -> label")
 
@@ -102,7 +120,7 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 _CLAIMS = (
     _PREFIXES
     + """SELECT ?id ?statement ?subject ?predicate ?object ?outcome ?support ?refute ?strength
-       ?disagreement ?certainty ?tier ?version
+          ?disagreement ?certainty ?tier ?version ?conclusion ?holds
 WHERE {
   ?c a ldn:Claim ; ldn:claimId ?id ; rdf:subject ?subject ; ldn:predicate ?predicate ; rdf:object ?object .
   OPTIONAL { ?c dcterms:description ?statement }
@@ -114,8 +132,25 @@ WHERE {
   OPTIONAL { ?c ldn:certainty ?certainty }
   OPTIONAL { ?c ldn:evidenceTier ?tier }
   OPTIONAL { ?c ldn:profileVersion ?version }
+  OPTIONAL { ?c ldn:conclusion ?conclusion }
+  OPTIONAL { ?c ldn:holds ?holds }
 }"""
 )
+_BODIES = (
+    _PREFIXES
+    + """SELECT ?b ?intervention ?condition ?outcome ?question ?critical ?conclusion ?certainty ?studies
+       ?participants WHERE {
+  ?b a ldn:OutcomeBody ; ldn:intervention ?intervention ; ldn:condition ?condition ;
+     ldn:conclusion ?conclusion .
+  OPTIONAL { ?b ldn:outcome ?outcome }
+  OPTIONAL { ?b ldn:question ?question }
+  OPTIONAL { ?b ldn:critical ?critical }
+  OPTIONAL { ?b ldn:certainty ?certainty }
+  OPTIONAL { ?b ldn:studyCount ?studies }
+  OPTIONAL { ?b ldn:participants ?participants }
+}"""
+)
+_BODY_REASONS = _PREFIXES + "SELECT ?b ?reason WHERE { ?b a ldn:OutcomeBody ; ldn:reason ?reason }"
 _REASONS = _PREFIXES + "SELECT ?id ?reason WHERE { ?c ldn:claimId ?id ; ldn:reason ?reason }"
 _EVIDENCE = (
     _PREFIXES
@@ -173,7 +208,7 @@ def from_store(store: GraphStore, source: str) -> ScoredView:
             predicate=str(r["predicate"]),
             object=_curie(r["object"]),
             outcome=_curie(r["outcome"]) if r["outcome"] is not None else None,
-            conclusion=get_conclusion(r["support"], r["refute"], r["disagreement"]),
+            conclusion=_claim_conclusion(r),
             certainty=str(r["certainty"]) if r["certainty"] is not None else None,
             reasons=tuple(sorted(reasons.get(cid, ()))),
             strength=r["strength"],
@@ -182,6 +217,7 @@ def from_store(store: GraphStore, source: str) -> ScoredView:
             tier=str(r["tier"]) if r["tier"] is not None else None,
             evidence=tuple(sorted(evidence.get(cid, ()), key=lambda e: (e.key, e.excluded or ""))),
         )
+    bodies = _get_bodies(store, labels)
     if not claims:
         raise LdnGraphError(f"{source}: holds no claims (ldn:Claim); is it an ldngraph graph?")
     paths: dict[str, PathView] = {}
@@ -193,7 +229,41 @@ def from_store(store: GraphStore, source: str) -> ScoredView:
             )
             paths[view.key] = view
     version = ", ".join(sorted(versions)) if versions else None
-    return ScoredView(source=source, profile_version=version, claims=claims, paths=paths, labels=labels)
+    return ScoredView(
+        source=source, profile_version=version, claims=claims, bodies=bodies, paths=paths, labels=labels
+    )
+
+
+def _claim_conclusion(row: Mapping[str, Any]) -> str:
+    if row["conclusion"] is None:  # a graph scored before outcome bodies
+        return get_conclusion(row["support"], row["refute"], row["disagreement"])
+    holds = row["holds"]
+    return str(row["conclusion"]) + ("" if holds is None else " (holds)" if holds else " (does not hold)")
+
+
+def _get_bodies(store: GraphStore, labels: Mapping[str, str]) -> dict[str, BodyView]:
+    reasons: dict[str, set[str]] = {}
+    for r in _rows(store, _BODY_REASONS):
+        reasons.setdefault(str(r["b"]), set()).add(str(r["reason"]))
+    bodies: dict[str, BodyView] = {}
+    for r in _rows(store, _BODIES):
+        node = str(r["b"])
+        names = [labels.get(c, c) for c in (_curie(r["intervention"]), _curie(r["condition"]))]
+        what = labels.get(_curie(r["outcome"]), _curie(r["outcome"])) if r["outcome"] is not None else None
+        question = str(r["question"]) if r["question"] is not None else None
+        body = BodyView(
+            id=node.rsplit("/", 1)[-1],
+            label=f"{names[0]} -> {names[1]}: {what or question or 'claimed effect'}",
+            question=question,
+            critical=bool(r["critical"]),
+            conclusion=str(r["conclusion"]),
+            certainty=str(r["certainty"]) if r["certainty"] is not None else None,
+            reasons=tuple(sorted(reasons.get(node, ()))),
+            studies=r["studies"],
+            participants=r["participants"],
+        )
+        bodies[body.id] = body
+    return bodies
 
 
 def from_graph(graph: Graph, source: str) -> ScoredView:
@@ -252,6 +322,7 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
 
 __all__ = [
     "CONCLUSIONS",
+    "BodyView",
     "ClaimView",
     "EvidenceView",
     "PathView",

@@ -3,6 +3,7 @@ exactly the changes they cause; identical inputs, by any route (data, graph file
 
 The mini fixture: ldn-pain rests on trial-a (RCT, n 40, supports) and trial-b (crossover RCT,
 n 20, refutes); microglia-fibro and ldn-microglia make the 2-hop path LDN -> microglia -> fibromyalgia.
+Each claim has its own outcome body (ldn-pain's: LDN -> fibromyalgia: pain).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from ldngraph.cli import cli
-from ldngraph.diff import compare, to_markdown
+from ldngraph.diff import Diff, compare, to_markdown
 from ldngraph.export import write_rdf
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
 from ldngraph.pipeline import get_profile_path, load, push
@@ -50,9 +51,16 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+PAIN_BODY = "low-dose naltrexone -> fibromyalgia: pain"
+
+
 def _kinds(old: Path | str, new: Path | str, **kw: Path) -> list[tuple[str, str]]:
     diff = compare(read_view(str(old), **kw), read_view(str(new), **kw))
-    return [(c.kind, c.item) for c in diff.changes]
+    return [(c.kind, c.label if c.kind.startswith("body_") else c.item) for c in diff.changes]
+
+
+def _changes(diff: Diff) -> list[tuple[str, str]]:
+    return [(c.kind, c.label if c.kind.startswith("body_") else c.item) for c in diff.changes]
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -84,8 +92,8 @@ def test_the_same_scoring_from_a_graph_file_and_a_store_is_no_change(mini_dir: P
 
 def test_profile_change_weighting_crossover_trials_lower(mini_dir: Path, tmp_path: Path) -> None:
     """trial-b, the only crossover trial, refutes ldn-pain: weighting crossover RCTs lower makes the
-    refutation lighter, so ldn-pain gets stronger and is no longer conflicting; nothing else moves
-    (no other claim has a crossover trial)."""
+    refutation lighter: the pain body's conclusion moves from uncertain to benefit (so the claim
+    now holds) and ldn-pain gets stronger; nothing else moves (no other claim has a crossover trial)."""
     text = get_profile_path(mini_dir).read_text(encoding="utf-8")
     assert "  crossover_rct: 0.65\n" in text and 'version: "2024.1"' in text
     lower = tmp_path / "crossover-lower.yaml"
@@ -97,9 +105,14 @@ def test_profile_change_weighting_crossover_trials_lower(mini_dir: Path, tmp_pat
     )
     base = get_profile_path(mini_dir)
     diff = compare(read_view(str(base), data_dir=mini_dir), read_view(str(lower), data_dir=mini_dir))
-    assert [(c.kind, c.item) for c in diff.changes] == [("conclusion", "ldn-pain"), ("strength", "ldn-pain")]
-    conclusion, strength = diff.changes
-    assert (conclusion.before, conclusion.after) == ("conflicting", "supported")
+    assert _changes(diff) == [
+        ("body_conclusion", PAIN_BODY),
+        ("conclusion", "ldn-pain"),
+        ("strength", "ldn-pain"),
+    ]
+    body, conclusion, strength = diff.changes
+    assert (body.before, body.after) == ("uncertain", "benefit")
+    assert (conclusion.before, conclusion.after) == ("uncertain (does not hold)", "benefit (holds)")
     assert float(strength.after or 0) > float(strength.before or 0)
     assert (diff.old_profile, diff.new_profile) == ("2024.1", "2024.1-xo")
     # scripts: certainty did not change, the conclusion did
@@ -110,8 +123,9 @@ def test_profile_change_weighting_crossover_trials_lower(mini_dir: Path, tmp_pat
 
 
 def test_an_added_trial(mini_dir: Path, tmp_path: Path) -> None:
-    """A new blinded RCT of 120 supporting ldn-pain: one evidence item added, the claim stronger and
-    one certainty level up (more participants: less imprecision); the other claims untouched."""
+    """A new blinded RCT of 120 supporting ldn-pain: the pain body counts 3 studies, concludes
+    benefit instead of uncertain, one certainty level up; the claim follows, stronger, with one
+    evidence item added; the other claims untouched."""
     new = _copy(mini_dir, tmp_path / "new")
     (new / "studies.yaml").write_text(
         (new / "studies.yaml").read_text(encoding="utf-8") + TRIAL_D, encoding="utf-8"
@@ -122,32 +136,41 @@ def test_an_added_trial(mini_dir: Path, tmp_path: Path) -> None:
     added = "      - study: trial-d\n        direction: supports\n        outcome: LDNO:pain\n"
     (new / "claims.yaml").write_text(claims.replace(anchor, anchor + added), encoding="utf-8")
     diff = compare(read_view(str(mini_dir)), read_view(str(new)))
-    assert [(c.kind, c.item) for c in diff.changes] == [
+    assert _changes(diff) == [
+        ("body_conclusion", PAIN_BODY),
+        ("body_certainty", PAIN_BODY),
+        ("body_studies", PAIN_BODY),
+        ("conclusion", "ldn-pain"),
         ("certainty", "ldn-pain"),
         ("strength", "ldn-pain"),
         ("evidence_added", "ldn-pain"),
     ]
-    certainty, strength, evidence = diff.changes
+    conclusion, certainty, studies, _, _, strength, evidence = diff.changes
+    assert (conclusion.before, conclusion.after) == ("uncertain", "benefit")
     assert (certainty.before, certainty.after) == ("very_low", "low")
+    assert (studies.before, studies.after) == ("2", "3")
     assert float(strength.after or 0) > float(strength.before or 0)
     assert evidence.after == "trial-d supports LDNO:pain"
 
 
 def test_a_retraction(edit: Callable[[str, str, str], Path], tmp_path: Path) -> None:
-    """trial-b's paper (PMID 333) is retracted in PubMed: its refuting evidence is excluded, so
-    ldn-pain is supported by trial-a alone (no more inconsistency; reason 'retracted' added)."""
+    """trial-b's paper (PMID 333) is retracted in PubMed: its refuting evidence is excluded, so the
+    pain body counts trial-a alone (no more inconsistency: one level up) and ldn-pain is stronger,
+    with the reason 'retracted' added."""
     old = edit("studies.yaml", "publications: [DOI:10.1000/fixture.2]", "publications: [PMID:333]")
     new = _copy(old, tmp_path / "retracted")
     assert import_files(PubMedCache(get_cache_dir(new)), [RETRACTED_XML])
     diff = compare(read_view(str(old)), read_view(str(new)))
-    assert [(c.kind, c.item) for c in diff.changes] == [
-        ("conclusion", "ldn-pain"),
+    assert _changes(diff) == [
+        ("body_certainty", PAIN_BODY),
+        ("body_studies", PAIN_BODY),
         ("certainty", "ldn-pain"),
         ("strength", "ldn-pain"),
         ("evidence_excluded", "ldn-pain"),
     ]
-    conclusion, certainty, _, excluded = diff.changes
-    assert (conclusion.before, conclusion.after) == ("conflicting", "supported")
+    body, studies, certainty, _, excluded = diff.changes
+    assert (body.before, body.after, body.detail) == ("very_low", "low", "reasons -inconsistency")
+    assert (studies.before, studies.after) == ("2", "1")
     assert certainty.detail == "reasons +retracted -inconsistency"
     assert excluded.before == "trial-b refutes LDNO:pain" and excluded.detail == "excluded: retracted"
 
@@ -158,13 +181,14 @@ def test_a_removed_claim_loses_its_path(mini_dir: Path, tmp_path: Path) -> None:
     start = claims.index("  - id: microglia-fibro")
     (new / "claims.yaml").write_text(claims[:start], encoding="utf-8")
     diff = compare(read_view(str(mini_dir)), read_view(str(new)))
-    assert [(c.kind, c.item) for c in diff.changes] == [
+    assert _changes(diff) == [
+        ("body_removed", "microglial cell -> fibromyalgia: effect"),
         ("claim_removed", "microglia-fibro"),
         ("path_lost", "CHEBI:7465 -> CL:0000129 -> MESH:D005356"),
     ]
     back = compare(read_view(str(new)), read_view(str(mini_dir)))
-    assert [c.kind for c in back.changes] == ["claim_added", "path_new"]
-    assert back.changes[1].label == "low-dose naltrexone -> microglial cell -> fibromyalgia"
+    assert [c.kind for c in back.changes] == ["body_added", "claim_added", "path_new"]
+    assert back.changes[2].label == "low-dose naltrexone -> microglial cell -> fibromyalgia"
     md = to_markdown(back)
     assert "| path new | `CHEBI:7465 -> CL:0000129 -> MESH:D005356`<br>" in md
 

@@ -44,8 +44,10 @@ def test_a_new_term_is_caught(mini_dir: Path) -> None:
 
 def test_every_term_the_code_writes_is_documented() -> None:
     """Terms build.py / score.py / fastbuild.py can write even if no data uses them yet."""
-    names = ("build.py", "score.py", "citations.py", "fastbuild.py")
-    text = "".join((REPO / "ldngraph" / name).read_text(encoding="utf-8") for name in names)
+    package = REPO / "ldngraph"
+    files = [package / n for n in ("build.py", "score.py", "citations.py", "fastbuild.py")]
+    files += sorted((package / "evidence").glob("*.py"))
+    text = "".join(f.read_text(encoding="utf-8") for f in files if f.is_file())
     used = {f"ldn:{name}" for name in re.findall(r"\bLDN\.([A-Za-z]+)", text)}
     assert used and not used - set(CLASSES) - set(PROPERTIES), used - set(CLASSES) - set(PROPERTIES)
 
