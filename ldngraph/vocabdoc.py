@@ -61,7 +61,7 @@ PROPERTIES: dict[str, str] = {
     "ldn:conclusion": "Body or claim -> benefit | little_or_no_effect | harm | uncertain.",
     "ldn:holds": "Claim -> true when its body's conclusion is what the claim states.",
     "ldn:edgeStrength": "Claim -> strength of the path edge it stands for (read by paths_to_condition.rq).",
-    "ldn:dataQualityFlag": "Claim or body -> a data-quality flag shown beside the grade (unverified_citation).",
+    "ldn:dataQualityFlag": "Claim or body -> a data-quality flag beside the grade (unverified_citation).",
     "ldn:startCertainty": "Body -> certainty before downgrades (best design in the body).",
     "ldn:intervention": "Body -> the intervention (or mechanism) its claims start from.",
     "ldn:condition": "Body -> the condition (or mechanism) its claims end at.",
