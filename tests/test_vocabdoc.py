@@ -56,3 +56,26 @@ def test_doc_is_fresh(graphs: list[Graph]) -> None:
     assert DOC.read_text(encoding="utf-8") == to_markdown(graphs), (
         "docs/vocabulary.md is stale: run `python -m ldngraph.vocabdoc docs/vocabulary.md`"
     )
+
+
+def test_readme_custom_query_runs_as_shown(tmp_path: Path) -> None:
+    """The README's "Writing your own query" example: its file runs and prints the header shown."""
+    from click.testing import CliRunner
+
+    from ldngraph.cli import cli
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Writing your own query") :]
+    (query,) = re.findall(r"```sparql\n(.*?)```", section, flags=re.S)[:1]
+    console = re.findall(r"```console\n(.*?)```", section, flags=re.S)[0].splitlines()
+    command, header, *shown = console
+    assert command.startswith("$ ldngraph query condition-claims.rq ")
+    (tmp_path / "condition-claims.rq").write_text(query, encoding="utf-8")
+    args = command.removeprefix("$ ldngraph ").split()
+    args[1] = str(tmp_path / "condition-claims.rq")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == header.split()
+    ids = {line.split()[0] for line in lines[1:]}
+    assert shown and {line.split()[0] for line in shown} <= ids
