@@ -80,6 +80,9 @@ class ClaimScoreView:
     certainty: str | None = None
     reasons: tuple[str, ...] = ()
     profile_version: str | None = None
+    conclusion: str | None = None  # the outcome body's: benefit / little_or_no_effect / harm / uncertain
+    holds: bool | None = None  # the body's conclusion is what the claim states
+    tier: str | None = None  # clinical / review / preclinical / theoretical
 
     @property
     def scored(self) -> bool:
@@ -94,6 +97,11 @@ def _float(graph: Graph, node: URIRef, prop: URIRef) -> float | None:
         except (TypeError, ValueError):
             return None
     return None
+
+
+def _bool(graph: Graph, node: URIRef, prop: URIRef) -> bool | None:
+    value = graph.value(node, prop)
+    return value.toPython() if isinstance(value, RdfLiteral) and isinstance(value.toPython(), bool) else None
 
 
 def _text(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
@@ -115,6 +123,9 @@ def get_claim_scores(kb: KnowledgeBase, graph: Graph) -> dict[str, ClaimScoreVie
             certainty=_text(graph, node, LDN.certainty),
             reasons=tuple(reasons),
             profile_version=_text(graph, node, LDN.profileVersion),
+            conclusion=_text(graph, node, LDN.conclusion),
+            holds=_bool(graph, node, LDN.holds),
+            tier=_text(graph, node, LDN.evidenceTier),
         )
     return views
 
