@@ -269,7 +269,7 @@ def build_body(
         outcome=outcome,
         qualifier=extra,
         question=question,
-        critical=question == "effect" and outcome is not None and outcome == critical_for,
+        critical=question == "effect" and extra is None and outcome is not None and outcome == critical_for,
         claims=tuple(c.id for c in claims),
         studies=counted,
         units=tuple(units),
