@@ -59,6 +59,11 @@ from ldngraph.view import (
 
 Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
 
+#: GRADE downgrade domains (other reason codes are notes: preclinical only, retracted ...).
+DOWNGRADE_CODES = frozenset(
+    {"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"}
+)
+
 #: One year of treatment or follow-up: the threshold for "long-term" safety data.
 LONG_TERM_WEEKS = 52
 #: Designs that observe no participants and report no data of their own.
@@ -260,29 +265,26 @@ class _Writer:
         if not score.scored:
             self.add("sentence", "Certainty is not graded: the graph carries no evidence scores", cites)
             return
-        text = ""
-        if score.conclusion:
-            text = (
-                f"The body of evidence on this outcome concludes {_rec(conclusion_label(score.conclusion))}; "
-            )
-        text += (
-            f"{'c' if text else 'C'}ertainty in that conclusion is {_rec(certainty_label(score.certainty))}"
+        # The certainty is the certainty in the body's conclusion (GRADE), not in the claim.
+        conclusion = _rec(conclusion_label(score.conclusion)) if score.conclusion else "not recorded"
+        text = (
+            f"The body of evidence concludes {conclusion}; certainty {_rec(certainty_label(score.certainty))}"
         )
         if score.strength is not None:
             text += f" (strength {score.strength:.2f}"
             if score.disagreement is not None:
                 text += f", disagreement {score.disagreement:.2f}"
             text += ")"
-        downgrades = [_rec(reason_label(r)) for r in score.reasons if r != "no_supporting_evidence"]
-        if "no_supporting_evidence" in score.reasons:
-            # nothing to grade: very low is where a claim without counted support starts, not a downgrade
-            text += f", as {reason_label('no_supporting_evidence')} counts"
-            if downgrades:
-                text += f" ({_join(downgrades)})"
-        elif downgrades:
-            text += f", downgraded for {_join(downgrades)}"
-        else:
-            text += ", with no downgrade"
+        downgrades = [_rec(reason_label(r)) for r in score.reasons if r in DOWNGRADE_CODES]
+        notes = [_rec(reason_label(r)) for r in score.reasons if r not in DOWNGRADE_CODES]
+        text += f", downgraded for {_join(downgrades)}" if downgrades else ", with no downgrade"
+        if notes:
+            text += f" (notes: {_join(notes)})"
+        if score.holds is False:
+            if "no_supporting_evidence" in score.reasons:
+                text += f"; the claim is not supported, as {reason_label('no_supporting_evidence')} counts"
+            else:
+                text += "; that conclusion is not what the claim states"
         if score.profile_version:
             text += f" under evidence profile {_rec(score.profile_version)}"
             if score.profile_hash:

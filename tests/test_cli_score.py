@@ -93,7 +93,7 @@ def test_paths_on_shipped_fibromyalgia() -> None:
     paths = found["paths"]
     assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
     # the headline is the critical outcome (pain), listed first among every outcome body
-    assert [b["critical"] for b in found["outcome_bodies"]][0] is True
+    assert found["outcome_bodies"][0]["critical"] is True
     assert found["outcome_bodies"][0]["outcome"] == "LDNO:pain"
     assert len(found["outcome_bodies"]) >= 4
     assert "inconsistency" in paths[0]["reasons"]

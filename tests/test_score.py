@@ -166,7 +166,8 @@ def test_safe_profile_version_serialises(mini_dir: Path, tmp_path: Path) -> None
     built = load(mini_dir, profile=path)
     parsed = Graph().parse(data=built.graph.serialize(format="turtle"), format="turtle")
     prof = read_profile(path)
-    assert (profile_iri("2024.1-rc_2", prof.content_hash), LDN.profileVersion, Literal("2024.1-rc_2")) in parsed
+    iri = profile_iri("2024.1-rc_2", prof.content_hash)
+    assert (iri, LDN.profileVersion, Literal("2024.1-rc_2")) in parsed
 
 
 def test_profile_not_utf8_names_file_and_byte(tmp_path: Path) -> None:
