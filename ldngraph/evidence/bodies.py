@@ -55,7 +55,7 @@ class BodyUnit(_Frozen):
     role: str = Field(description="study / stand_in")
     side: str = Field(description="benefit / null / harm")
     weight: float
-    participants: int | None = Field(description="n of a human study (None: no n or not human)")
+    participants: int | None = Field(description="n of a human study (0: not reported; None: not human)")
     design: Design = Field(description="Weighed design (a stand-in: the best design it includes)")
     start: Certainty = Field(description="GRADE start level of this unit")
     risk: RiskJudgement
@@ -195,7 +195,7 @@ def build_body(
                 role="study",
                 side=side,
                 weight=it.weight,
-                participants=study.n if human else None,
+                participants=(study.n or 0) if human else None,
                 design=it.design,
                 start=_unit_start(it, profile),
                 risk=it.risk,
@@ -234,7 +234,7 @@ def build_body(
                 role="stand_in",
                 side=side,
                 weight=role.weight,
-                participants=role.participants,
+                participants=(role.participants or 0) if it.population.value == "human" else None,
                 design=role.design or it.design,
                 start=role.start,
                 risk=it.risk,
@@ -269,7 +269,7 @@ def build_body(
         outcome=outcome,
         qualifier=extra,
         question=question,
-        critical=question == "effect" and outcome is not None and outcome == critical_for,
+        critical=question == "effect" and extra is None and outcome is not None and outcome == critical_for,
         claims=tuple(c.id for c in claims),
         studies=counted,
         units=tuple(units),

@@ -113,7 +113,7 @@ def _claim_side(claim: Claim) -> tuple[set[str], set[str]]:
 
 def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
     """The score of ``claim`` read from its body."""
-    pro, con = _claim_side(claim)
+    pro, _ = _claim_side(claim)
     units = [
         EvidenceUnit(
             direction=Direction.supports if u.side in pro else Direction.refutes,
