@@ -10,6 +10,7 @@ ldngraph in the new venv is then the clone's, installed by the README's own pip 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -24,6 +25,25 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CLAIM = "ldn-improves-pain-fibromyalgia"
 EDITED = "EDITED IN THE CLONE: LDN reduces pain in fibromyalgia (curator's test edit)."
+NEW_STUDY = """  - id: curators-test-trial
+    label: A curator's test entry re-using the Younger 2013 publication
+    design: rct
+    population: human
+    species: NCBITaxon:9606
+    n: 60
+    randomised: true
+    controlled: true
+    blinded: true
+    publications: [DOI:10.1002/art.37734]
+    outcomes:
+      - outcome: LDNO:pain
+        kind: subjective
+        effect: improved
+"""
+NEW_ITEM = """      - study: curators-test-trial
+        direction: supports
+        outcome: LDNO:pain
+"""
 
 
 def _quickstart() -> tuple[list[str], list[str]]:
@@ -85,3 +105,15 @@ def test_clone_quickstart_edit_a_claim_and_see_it(tmp_path: Path) -> None:
     # ... and from a subdirectory, the editable install still reads the clone's data/
     sub = clone / "notebooks"
     assert EDITED in _run([ldngraph, "explain", CLAIM], sub, env).stdout
+
+    # README "Adding a study and a claim": a study (here re-using a publication already in
+    # data/publications.yaml, so no citation is invented) and an evidence item on the claim
+    studies = clone / "data" / "studies.yaml"
+    studies.write_text(studies.read_text(encoding="utf-8") + NEW_STUDY, encoding="utf-8")
+    text = claims.read_text(encoding="utf-8")
+    evidence = text.index("evidence:", text.index(f"id: {CLAIM}"))
+    at = text.index("\n", evidence) + 1
+    claims.write_text(text[:at] + NEW_ITEM + text[at:], encoding="utf-8")
+    _run([ldngraph, "build"], clone, env)  # README step 4
+    explained = _run([ldngraph, "explain", CLAIM, "--format", "json"], clone, env).stdout
+    assert "curators-test-trial" in [item["study"] for item in json.loads(explained)["items"]]
