@@ -29,6 +29,7 @@ FIGURES = ("graph.png", "graph-focus.png", "graph-card.png", "evidence-map.png")
 #: The code that draws (scores come in through the graph itself).
 CODE = (
     "ldngraph/viz.py",
+    "ldngraph/layout.py",
     "ldngraph/view.py",
     "ldngraph/plot.py",
     "ldngraph/resources/graph.html",

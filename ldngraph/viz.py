@@ -9,9 +9,10 @@ Safety: record text never reaches HTML or JS unescaped. Page text from records g
 with ``<``, ``>`` and ``&`` written as ``\\u003c`` ... so no record can close the script element,
 and the page's JS puts record text into the DOM with ``textContent`` only.
 
-Layout: positions are precomputed with networkx (seeded, so the file is deterministic). Physics is
-off for large graphs and stops after stabilisation on small ones, so a 5,000-node graph stays usable
-(field notes: 5,000 nodes never stabilised with default physics; 2.1 s with positions and no physics).
+Layout: positions are precomputed (ldngraph.layout: columns by kind for a curated graph, a
+seeded spring layout or rings for large ones) and physics is off, so the file is deterministic,
+labels do not move onto each other, and a 5,000-node graph stays usable (field notes: 5,000 nodes
+never stabilised with default physics; 2.1 s with positions and no physics).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import quote
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.layout import get_layout
 from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
 from ldngraph.names import get_entity
 from ldngraph.view import (
@@ -102,13 +104,6 @@ TIER_TEXT: dict[str, str] = {
 TIER_SHORT: dict[str, str] = {"preclinical": "preclinical", "theoretical": "hypothesis"}
 GROUP_EDGE_COLOUR = "#9e9e9e"
 UNSCORED_WIDTH = 2.0
-#: Above this many nodes physics stays off (precomputed positions only).
-PHYSICS_MAX_NODES = 300
-#: Above this many nodes the spring layout is too slow; nodes go on rings by kind.
-SPRING_MAX_NODES = 1000
-#: Columns of the layered layout (x in canvas units) and the vertical step between nodes.
-COLUMN_X: dict[str, float] = {"intervention": 0.0, "mechanism": 270.0, "outcome": 640.0, "condition": 900.0}
-ROW_STEP = 44.0
 
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _SAFE_URL = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov|doi\.org)/")
@@ -218,98 +213,6 @@ def get_ego(view: nx.MultiDiGraph, kb: KnowledgeBase, focus: str, depth: int) ->
     return view.subgraph(keep | bodies).copy()
 
 
-def _layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Node positions: a seeded spring layout up to SPRING_MAX_NODES, rings by kind beyond."""
-    import networkx as nx
-
-    if view.number_of_nodes() == 0:
-        return {}
-    if view.number_of_nodes() > SPRING_MAX_NODES:
-        return _ring_layout(view)
-    if view.number_of_nodes() <= PHYSICS_MAX_NODES:
-        return _layered_layout(view)
-    simple = nx.Graph(view.to_undirected(as_view=True))
-    scale = 150.0 * math.sqrt(simple.number_of_nodes())
-    pos = nx.spring_layout(simple, seed=7, scale=scale, iterations=50)
-    return {str(n): (round(float(x), 1), round(float(y), 1)) for n, (x, y) in pos.items()}
-
-
-def _layered_layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Columns by kind (intervention | mechanisms | outcomes | conditions), so no two labels meet:
-    each condition gets a band as tall as its outcome nodes, which sit beside it; mechanisms are
-    spread over the same height, ordered by the mean height of the conditions they feed; the
-    intervention sits in the middle. Deterministic, and the page needs no physics."""
-    kinds = dict(view.nodes(data="kind"))
-    conditions = sorted(
-        (n for n, k in kinds.items() if k == "condition"), key=lambda n: view.nodes[n]["label"].casefold()
-    )
-    pos: dict[str, tuple[float, float]] = {}
-    y = 0.0
-    for cond in conditions:
-        outs = sorted(
-            (n for n in view.predecessors(cond) if kinds[n] == "outcome"),
-            key=lambda n: view.nodes[n]["label"],
-        )
-        band = max(2, len(outs)) * ROW_STEP
-        for i, out in enumerate(outs):
-            pos[out] = (COLUMN_X["outcome"], y + (i + 0.5) * ROW_STEP + (band - len(outs) * ROW_STEP) / 2)
-        pos[cond] = (COLUMN_X["condition"], y + band / 2)
-        y += band + ROW_STEP / 2
-    loose = [n for n, k in kinds.items() if k == "outcome" and n not in pos]
-    for out in sorted(loose):
-        pos[out] = (COLUMN_X["outcome"], y)
-        y += ROW_STEP
-
-    def feeds(node: str) -> float:
-        ys = [pos[n][1] for n in view.successors(node) if n in pos]
-        return sum(ys) / len(ys) if ys else float("inf")
-
-    mechanisms = sorted((n for n, k in kinds.items() if k == "mechanism"), key=lambda n: (feeds(n), n))
-    height = max(y - ROW_STEP / 2, len(mechanisms) * ROW_STEP * 1.4, ROW_STEP)
-    step = height / max(1, len(mechanisms))
-    for i, mech in enumerate(mechanisms):
-        pos[mech] = (COLUMN_X["mechanism"], (i + 0.5) * step)
-    heads = sorted(n for n, k in kinds.items() if k == "intervention")
-    for i, head in enumerate(heads):
-        pos[head] = (COLUMN_X["intervention"], height * (i + 1) / (len(heads) + 1))
-    return {n: (round(x, 1), round(yy, 1)) for n, (x, yy) in pos.items()}
-
-
-def _ring_layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Concentric rings (intervention, mechanisms, conditions, outcomes), each ring ordered by the
-    mean angle of its nodes' neighbours (two barycentric passes). O(edges), unlike a spring layout,
-    which took 35-50 s at 5,000 nodes here (see bench/viz_large.py)."""
-    rings: dict[str, list[str]] = {k.value: [] for k in KIND_STYLE}
-    for node, kind in sorted(view.nodes(data="kind")):
-        rings[str(kind)].append(str(node))
-    angle: dict[str, float] = {}
-    radius: dict[str, float] = {}
-    r = -250.0  # a single node on the first ring sits in the centre
-    for members in rings.values():
-        if not members:
-            continue
-        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi) if len(members) > 1 else 0.0)
-        for i, node in enumerate(members):
-            angle[node], radius[node] = 2 * math.pi * i / len(members), r
-    for _ in range(2):
-        for members in rings.values():
-            if len(members) < 2:
-                continue
-
-            def mean_angle(node: str) -> float:
-                near = [angle[m] for m in (*view.predecessors(node), *view.successors(node))]
-                if not near:
-                    return angle[node]
-                return math.atan2(sum(map(math.sin, near)), sum(map(math.cos, near))) % (2 * math.pi)
-
-            members.sort(key=lambda n: (mean_angle(n), n))
-            for i, node in enumerate(members):
-                angle[node] = 2 * math.pi * i / len(members)
-    return {
-        n: (round(radius[n] * math.cos(a), 1), round(radius[n] * math.sin(a), 1)) for n, a in angle.items()
-    }
-
-
 def _pub_link(url: str) -> str | None:
     return url if _SAFE_URL.match(url) else None
 
@@ -373,7 +276,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
     scores = get_claim_scores(kb, built.graph)
     conds = get_claim_conditions(kb)
     claims = kb.claim_index
-    pos = _layout(view)
+    pos = get_layout(view)
     tiers = {cid: s.tier or get_tier(kb, claims[cid]) for cid, s in scores.items()}
     nodes = [_node(n, attrs, pos.get(n, (0.0, 0.0)), tiers) for n, attrs in view.nodes(data=True)]
     edges: list[dict[str, Any]] = []

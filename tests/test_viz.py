@@ -263,10 +263,10 @@ def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_large_graphs_get_rings_and_no_physics(mini_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ldngraph.viz as viz
+    import ldngraph.layout as layout
 
-    monkeypatch.setattr(viz, "SPRING_MAX_NODES", 2)
-    monkeypatch.setattr(viz, "PHYSICS_MAX_NODES", 2)
+    monkeypatch.setattr(layout, "SPRING_MAX_NODES", 2)
+    monkeypatch.setattr(layout, "LAYERED_MAX_NODES", 2)
     data = _data(to_html(load(mini_dir)))
     assert data["physics"] is False
     pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}  # type: ignore[attr-defined]
