@@ -222,3 +222,19 @@ def test_profile_hash_tells_copies_apart(tmp_path: Any) -> None:
     from ldngraph.evidence.rdf import profile_iri
 
     assert profile_iri(copy.version, copy.content_hash) != profile_iri(P.version, P.content_hash)
+
+
+def test_a_copied_profile_with_another_number_gets_another_hash() -> None:
+    copy = P.model_copy(update={"base_weights": {**P.base_weights, "rct": 0.5}})
+    assert copy.version == P.version and copy.content_hash != P.content_hash
+    assert P.model_copy().content_hash == P.content_hash
+
+
+def test_review_cannot_cover_a_trial_outside_its_dose_range() -> None:
+    info = {"inclusion_list": "unknown", "inclusion_note": "not seen", "dose_range_mg": (2.0, 4.5)}
+    kb = corpus(
+        [trial("six-mg", 1, n=99, dose_mg=6.0), trial("low", 2, n=40, dose_mg=4.5), review("r", 3, **info)],
+        [("six-mg", "refutes"), ("low", "supports"), ("r", "refutes")],
+    )
+    (role,) = next(iter(build_bodies(kb, P).values())).reviews
+    assert role.covers == ("low",) and role.cannot_cover == ("six-mg: 6 mg outside the review's 2-4.5 mg",)
