@@ -222,3 +222,92 @@ def test_profile_hash_tells_copies_apart(tmp_path: Any) -> None:
     from ldngraph.evidence.rdf import profile_iri
 
     assert profile_iri(copy.version, copy.content_hash) != profile_iri(P.version, P.content_hash)
+
+
+def test_a_copied_profile_with_another_number_gets_another_hash() -> None:
+    copy = P.model_copy(update={"base_weights": {**P.base_weights, "rct": 0.5}})
+    assert copy.version == P.version and copy.content_hash != P.content_hash
+    assert P.model_copy().content_hash == P.content_hash
+
+
+def test_review_cannot_cover_a_trial_outside_its_dose_range() -> None:
+    info = {"inclusion_list": "unknown", "inclusion_note": "not seen", "dose_range_mg": (2.0, 4.5)}
+    kb = corpus(
+        [trial("six-mg", 1, n=99, dose_mg=6.0), trial("low", 2, n=40, dose_mg=4.5), review("r", 3, **info)],
+        [("six-mg", "refutes"), ("low", "supports"), ("r", "refutes")],
+    )
+    (role,) = next(iter(build_bodies(kb, P).values())).reviews
+    assert role.covers == ("low",) and role.cannot_cover == ("six-mg: 6 mg outside the review's 2-4.5 mg",)
+
+
+def _docs_example(direction: str) -> tuple[Any, Any]:
+    info = {**LISTED, "included_total": 3, "includes_other": 1, "included_n": 300}
+    meta = review("meta-r", 3, summarises=("trial-a", "trial-b"), **info).model_copy(update={"n": 300})
+    kb = corpus(
+        [trial("trial-a", 1, n=60), trial("trial-b", 2, n=200), meta],
+        [("trial-a", "supports"), ("trial-b", "refutes"), ("meta-r", direction)],
+    )
+    return next(iter(build_bodies(kb, P).values())), scored(kb)
+
+
+def test_docs_worked_example_matches_the_code() -> None:
+    """docs/evidence-model.md section 5 quotes numbers this code gives, in both directions."""
+    doc = (get_data_dir().parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
+    assert f"`{P.version}+{P.content_hash}`" in doc
+    body, claim = _docs_example("supports")
+    weights = {u.studies[0]: u.weight for u in body.units}
+    for sid in ("trial-a", "trial-b", "meta-r"):
+        assert f"**{weights[sid]:.6f}**" in doc
+    assert f"**{next(i.weight for i in body.items if i.study == 'meta-r'):.6f}** as an item" in doc
+    assert f"benefit = 1 - (1 - 0.510000)(1 - 0.578571) = **{body.benefit:.6f}**" in doc
+    assert f"disagreement = 2 x 0.65 / (0.7935 + 0.65) = **{body.disagreement:.6f}**" in doc
+    assert body.conclusion == "uncertain" and body.certainty is Certainty.very_low
+    assert f"**{body.participants} participants**" in doc
+    assert f"strength = 0.7935 x 0.35 =\n  **{claim.strength:.6f}**" in doc
+    body, claim = _docs_example("refutes")
+    assert f"null = 1 - (1 - 0.65)(1 - 0.578571) = **{body.null:.6f}**" in doc
+    assert f"disagreement **{body.disagreement:.6f}**" in doc
+    assert body.conclusion == "little_or_no_effect" and body.certainty is Certainty.low
+    assert f"(1 - 0.8525) = **{claim.strength:.6f}**" in doc
+
+
+def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -> None:
+    from collections import Counter
+
+    from ldngraph.pipeline import load
+    from ldngraph.query import run_query
+
+    built = load()
+    rows = run_query(built.graph, "outcome_bodies").to_records()
+    got = Counter(
+        (
+            r["intervention"],
+            r["condition"],
+            r["outcome"],
+            r["question"],
+            r["critical"],
+            r["conclusion"],
+            r["certainty"],
+            r["profile"],
+            r["profile_hash"],
+        )
+        for r in rows
+    )
+    want = Counter(
+        (
+            b.intervention,
+            b.condition,
+            b.outcome,
+            b.question,
+            b.critical,
+            b.conclusion,
+            b.certainty.value,
+            P.version,
+            P.content_hash,
+        )
+        for b in built.scores.bodies.values()
+    )
+    assert got == want
+    fibro = run_query(built.graph, "outcome_bodies", {"condition": "fibromyalgia"}).to_records()
+    assert fibro[0]["outcome"] == "LDNO:pain" and fibro[0]["critical"] is True
+    assert {r["condition"] for r in fibro} == {"MESH:D005356"}

@@ -542,28 +542,3 @@ def test_load_takes_a_profile_path(mini_dir: Path, tmp_path: Path) -> None:
     path = _write_profile(tmp_path, lambda d: d.__setitem__("version", "test-9"))
     built = load(mini_dir, profile=path)
     assert {s.profile_version for s in built.scores.claims.values()} == {"test-9"}
-
-
-def test_docs_worked_example_matches_the_code() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
-    score = load().scores.claims["ldn-improves-fatigue-long-covid"]
-    assert f"strength = {score.strength:.6f}" in doc
-    for item in score.items:
-        assert f"**{item.weight:.6f}**" in doc
-    assert score.certainty is Certainty.very_low and set(score.reasons) == {"imprecision", "risk_of_bias"}
-    assert f"profile {P.version}" in doc
-
-
-def test_docs_worked_path_example_matches_the_code() -> None:
-    """The MS path example of docs/evidence-model.md quotes numbers the shipped data still gives."""
-    from ldngraph.paths import find_paths, to_networkx
-
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
-    built = load()
-    found = find_paths(to_networkx(built), "LDN", "multiple sclerosis", top_k=None)
-    direct, glial = found[0], next(p for p in found if p.labels[1:2] == ("glial cell",))
-    edge = built.scores.claims[glial.weakest_link]
-    assert direct.hops == 1 and f"= {direct.strength:.6f}, very low" in doc
-    assert direct.certainty is Certainty.very_low
-    assert f"0.5^(2-1) = {glial.strength:g}`" in doc and f"= {edge.strength:g} each" in doc
-    assert f"weakest link `{glial.weakest_link}`" in doc and glial.certainty is Certainty.very_low

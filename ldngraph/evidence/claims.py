@@ -178,7 +178,11 @@ def get_edge_claims(kb: KnowledgeBase, scores: Mapping[str, ClaimScore]) -> dict
     for (subj, obj), claims in parallel.items():
         ent = kb.entity_index.get(obj)
         critical = ent.critical_outcome if ent is not None else None
-        headline = [c for c in claims if critical is not None and c.qualifiers.outcome == critical]
+        headline = [
+            c
+            for c in claims
+            if critical is not None and c.qualifiers.outcome == critical and scores[c.id].critical
+        ]
         pool = headline or claims
         rep = min(
             pool,
