@@ -55,6 +55,13 @@ def get_data_dir() -> Path:
     return _locate("data", "ldngraph._data", "LDNGRAPH_DATA", lambda message: DataError([message]))
 
 
+def get_shipped_data_dir() -> Path:
+    """The data/ that ships with this ldngraph (beside the package, or inside a wheel), whatever
+    ``$LDNGRAPH_DATA`` or the working directory say."""
+    checkout = _PACKAGE_DIR.parent / "data"
+    return checkout if checkout.is_dir() else _PACKAGE_DIR / "_data"
+
+
 def is_packaged_data_dir(path: Path | str) -> bool:
     """True if ``path`` is the copy of data/ inside the installed package (read-only in a wheel)."""
     packaged = _PACKAGE_DIR / "_data"

@@ -16,7 +16,7 @@ from rdflib import Graph
 from ldngraph.build import to_graph
 from ldngraph.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
-from ldngraph.locations import get_data_dir
+from ldngraph.locations import get_data_dir, get_shipped_data_dir
 from ldngraph.model import KnowledgeBase
 from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
 
@@ -39,9 +39,11 @@ class Built:
 
 
 def get_profile_path(data_dir: Path | None = None) -> Path:
-    """The profile beside ``data_dir`` if it has one, else the shipped data's profile."""
-    if data_dir is not None and (data_dir / PROFILE_NAME).is_file():
-        return data_dir / PROFILE_NAME
+    """The profile beside ``data_dir`` if it has one, else that of the default data directory
+    (:func:`ldngraph.locations.get_data_dir`), else the shipped data's profile."""
+    for directory in (data_dir, get_data_dir(), get_shipped_data_dir()):
+        if directory is not None and (directory / PROFILE_NAME).is_file():
+            return directory / PROFILE_NAME
     return get_data_dir() / PROFILE_NAME
 
 
