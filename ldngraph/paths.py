@@ -56,7 +56,11 @@ class PathResult(BaseModel):
     edge_claims: tuple[tuple[str, ...], ...] = Field(description="Every parallel claim of each edge")
     predicates: tuple[str, ...] = Field(description="Predicate of each edge's representative claim")
     edge_strengths: tuple[float, ...]
-    edge_certainties: tuple[Certainty, ...]
+    edge_certainties: tuple[Certainty, ...] = Field(description="Certainty that each edge's claim holds")
+    edge_conclusions: tuple[str, ...] = Field(
+        default=(),
+        description="Each edge's body conclusion (benefit / little_or_no_effect / harm / uncertain)",
+    )
     hops: int
     strength: float = Field(description="prod(edge strengths) x hop_penalty ** (hops - 1)")
     weakest_link: str = Field(description="Claim id of the edge that sets the certainty")
@@ -176,6 +180,7 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
         predicates=tuple(e["predicate"] for e in edges),
         edge_strengths=tuple(e["strength"] for e in edges),
         edge_certainties=tuple(e["certainty"] for e in edges),
+        edge_conclusions=tuple(e["conclusion"] for e in edges),
         hops=len(edges),
         strength=strength,
         weakest_link=edges[weakest_i]["claim"],
