@@ -349,3 +349,28 @@ def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> No
     ]
     rows = run_query(built.graph, "paths_to_condition", {}).to_records()
     assert [r["strength"] for r in rows if r["hops"] == 1] == [direct.strength]
+
+
+def test_certainty_starts_from_the_design_behind_the_conclusion() -> None:
+    """A benefit resting on before/after studies starts low, even beside a (smaller) null RCT."""
+    prepost = [
+        Study(
+            id=f"pp{i}",
+            label=f"pp{i}",
+            design="pre_post",
+            population="human",
+            n=300,
+            year=2015,
+            controlled=False,
+            blinded=True,
+            publications=(f"PMID:{10 + i}",),
+        )
+        for i in range(3)
+    ]
+    kb = corpus(
+        [*prepost, trial("small-null", 1, n=20)],
+        [("pp0", "supports"), ("pp1", "supports"), ("pp2", "supports"), ("small-null", "refutes")],
+    )
+    body = next(iter(build_bodies(kb, P).values()))
+    assert body.conclusion == "benefit" and body.start is Certainty.low
+    assert "inconsistency" in [d.code for d in body.downgrades] and body.certainty is Certainty.very_low

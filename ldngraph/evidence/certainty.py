@@ -8,8 +8,9 @@ Conclusion (from the noisy-or mass of each side, see :mod:`ldngraph.evidence.bod
 * else the heavier side: ``benefit``, or ``harm`` / ``little_or_no_effect`` (whichever of harm and
   null weighs more).
 
-Certainty in that conclusion: start from the best design in the body (a review: the best design
-it includes), then lose levels in GRADE's five domains, each with a code and one line:
+Certainty in that conclusion: start from the best design among the units behind the conclusion
+(uncertain: all units; a review: the best design it includes), then lose levels in GRADE's
+five domains, each with a code and one line:
 
 * risk_of_bias: :func:`ldngraph.evidence.risk_of_bias.judge_body` over the units behind the
   conclusion (uncertain: all units);
@@ -120,13 +121,15 @@ def judge(
             tuple(notes),
             tuple(trace),
         )
-    start = max((u.start for u in units), key=lambda c: c.rank)
+    # The certainty in a conclusion rests on the evidence for it: start from the best design among
+    # the units behind the conclusion (uncertain: every unit); evidence against it is inconsistency.
+    behind = [u for u in units if u.side in _sides(conclusion)] or list(units)
+    start = max((u.start for u in behind), key=lambda c: c.rank)
     core = [u for u in units if u.start is start]
     trace.append(
         f"conclusion {conclusion} (disagreement {disagreement:.6f}); start {start.value}: best design "
-        f"{', '.join(sorted({u.design.value for u in core}))} in the body"
+        f"{', '.join(sorted({u.design.value for u in behind if u.start is start}))} behind the conclusion"
     )
-    behind = [u for u in units if u.side in _sides(conclusion)] or list(units)
 
     judgements: list[Downgrade] = []
     levels, text = judge_body([(u.studies[0], u.weight, u.risk) for u in behind], profile)
