@@ -295,3 +295,20 @@ def get_bodies(graph: nx.DiGraph, source: str, target: str) -> list[OutcomeBody]
 def get_critical_body(graph: nx.DiGraph, source: str, target: str) -> OutcomeBody | None:
     """The body on the condition's declared critical outcome (None when none is declared)."""
     return next((b for b in get_bodies(graph, source, target) if b.critical), None)
+
+
+def get_paths_report(
+    built: Built, source: str, target: str, *, max_hops: int | None = None, top_k: int | None = 10
+) -> dict[str, Any]:
+    """What ``ldngraph paths`` prints: the profile, every outcome body source -> target (critical
+    first, null ones included) and the ranked paths, JSON-ready."""
+    from ldngraph.evidence.summary import to_row
+
+    graph = to_networkx(built)
+    found = find_paths(graph, source, target, max_hops=max_hops, top_k=top_k)
+    return {
+        "profile_version": built.scores.profile_version,
+        "profile_hash": built.scores.profile_hash,
+        "outcome_bodies": [to_row(b) for b in get_bodies(graph, source, target)],
+        "paths": [p.model_dump(mode="json") for p in found],
+    }
