@@ -278,7 +278,9 @@ def test_publication_identifier_forms(rid: str) -> None:
     assert pmcid is None or PMCID_RE.match(pmcid), f"{where}: PMCID must look like PMC1234567"
     if rid.startswith("REF:"):
         # Identified by journal citation: only when neither a PMID nor a DOI could be found.
-        assert not pmid and not doi, f"{where}: a REF: id is only for records with no PMID or DOI; use PMID:/DOI:"
+        assert not pmid and not doi, (
+            f"{where}: a REF: id is only for records with no PMID or DOI; use PMID:/DOI:"
+        )
         assert rec.get("journal_citation"), f"{where}: a REF: publication needs its journal_citation"
         return
     expected = f"PMID:{pmid}" if pmid else f"DOI:{doi}"
@@ -307,7 +309,7 @@ def test_curator_added_publications_have_sources(rid: str) -> None:
     assert rec.get("notes"), f"{where}: say in `notes` what was seen on those pages (identifier, title)"
     if rec["status"] != "unresolved" and not pmid:
         assert rec["status"] == "content_match", (
-            f"{where}: without a PMID the status is content_match (verified needs the PMID seen with the title)"
+            f"{where}: without a PMID the status is content_match (verified needs the PMID with the title)"
         )
 
 
@@ -573,7 +575,13 @@ CONTROLLED = (*RANDOMISED, "controlled_trial")
 ROB_DOMAINS = {
     "rob2": ("randomisation", "deviations", "missing_data", "measurement", "reporting"),
     "robins_i": (
-        "confounding", "selection", "classification", "deviations", "missing_data", "measurement", "reporting",
+        "confounding",
+        "selection",
+        "classification",
+        "deviations",
+        "missing_data",
+        "measurement",
+        "reporting",
     ),
 }
 JUDGEMENTS = ("low", "some_concerns", "high", "not_assessed")
@@ -602,22 +610,32 @@ def test_review_records_what_it_includes(rid: str) -> None:
     listing = review.get("inclusion_list", "unknown")
     summarised = rec.get("summarises") or []
     if listing == "listed":
-        assert _is_url(review.get("inclusion_source")), f"{where}: a listed inclusion list needs inclusion_source"
+        assert _is_url(review.get("inclusion_source")), (
+            f"{where}: a listed inclusion list needs inclusion_source"
+        )
         total, other = review.get("included_total"), review.get("includes_other")
-        assert total is not None and other is not None, f"{where}: listed: give included_total and includes_other"
+        assert total is not None and other is not None, (
+            f"{where}: listed: give included_total and includes_other"
+        )
         assert len(summarised) + other == total, (
             f"{where}: summarises has {len(summarised)} studies and includes_other is {other}, "
             f"but included_total is {total}; they must add up"
         )
     else:
-        assert review.get("inclusion_note"), f"{where}: inclusion_list is {listing}; say why in inclusion_note"
+        assert review.get("inclusion_note"), (
+            f"{where}: inclusion_list is {listing}; say why in inclusion_note"
+        )
         if listing == "unknown":
             assert not summarised, f"{where}: summarises names studies although the inclusion list is unknown"
     if review.get("included_total") is not None and review.get("includes_other") is not None:
-        assert review["includes_other"] <= review["included_total"], f"{where}: includes_other > included_total"
+        assert review["includes_other"] <= review["included_total"], (
+            f"{where}: includes_other > included_total"
+        )
     for i, pooled in enumerate(review.get("pooled") or []):
         estimate = pooled.get("estimate")
-        assert estimate is None or _is_url(estimate.get("source")), f"{where}: pooled[{i}] estimate needs a source"
+        assert estimate is None or _is_url(estimate.get("source")), (
+            f"{where}: pooled[{i}] estimate needs a source"
+        )
 
 
 @pytest.mark.parametrize("rid", STUDY_IDS)
@@ -636,9 +654,13 @@ def test_controlled_human_study_has_risk_of_bias(rid: str) -> None:
     if want_tool == "rob2" and (rec.get("crossover") or rec["design"] == "crossover_rct"):
         want.append("period_carryover")
     missing = [d for d in want if d not in domains]
-    assert not missing, f"{where}: risk_of_bias lacks domains {missing} (use not_assessed where the source is silent)"
+    assert not missing, (
+        f"{where}: risk_of_bias lacks domains {missing} (use not_assessed where the source is silent)"
+    )
     for name, domain in domains.items():
-        assert domain.get("judgement") in JUDGEMENTS, f"{where}: domain {name}: judgement must be one of {JUDGEMENTS}"
+        assert domain.get("judgement") in JUDGEMENTS, (
+            f"{where}: domain {name}: judgement must be one of {JUDGEMENTS}"
+        )
         support = str(domain.get("support") or "")
         assert support.strip() and "\n" not in support, f"{where}: domain {name}: give a one-line support"
 
@@ -651,10 +673,12 @@ def test_controlled_trial_estimate_or_reason(rid: str) -> None:
         return
     estimates = [row["estimate"] for row in rec.get("outcomes") or [] if row.get("estimate")]
     for estimate in estimates:
-        assert _is_url(estimate.get("source")), f"data/studies.yaml: study '{rid}': an estimate needs its source URL"
+        assert _is_url(estimate.get("source")), (
+            f"data/studies.yaml: study '{rid}': an estimate needs its source URL"
+        )
     assert estimates or NO_ESTIMATE_REASON.search(rec.get("notes") or ""), (
-        f"data/studies.yaml: study '{rid}': record the effect estimate a source reports (with its URL) or say "
-        "in notes why there is none (e.g. 'no CI was seen')"
+        f"data/studies.yaml: study '{rid}': record the effect estimate a source reports (with its URL) "
+        "or say in notes why there is none (e.g. 'no CI was seen')"
     )
 
 
@@ -665,11 +689,15 @@ def test_evidence_rests_on_reported_outcomes(rid: str) -> None:
     for i, item in enumerate(claim["evidence"]):
         if not item.get("outcome"):
             continue
-        rows = [r for r in _record("studies.yaml", item["study"]).get("outcomes") or [] if r["outcome"] == item["outcome"]]
+        rows = [
+            r
+            for r in _record("studies.yaml", item["study"]).get("outcomes") or []
+            if r["outcome"] == item["outcome"]
+        ]
         if rows:
             assert any(r.get("reported", True) for r in rows), (
-                f"data/claims.yaml: claim '{rid}': evidence[{i}] ({item['study']}) rests on {item['outcome']}, "
-                "which the study records as not reported; remove the item"
+                f"data/claims.yaml: claim '{rid}': evidence[{i}] ({item['study']}) rests on "
+                f"{item['outcome']}, which the study records as not reported; remove the item"
             )
 
 
