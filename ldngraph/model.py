@@ -12,6 +12,7 @@ Models are pydantic v2 and frozen; cross-record rules (dangling references, dupl
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
@@ -142,13 +143,14 @@ CLINICAL_PREDICATES = frozenset(
 KNOWN_PREFIXES: frozenset[str] = frozenset(
     {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCBITaxon", "LDNO"}
 )
-CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)$")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-PMCID_RE = re.compile(r"^PMC[0-9]+$")
-NCT_RE = re.compile(r"^NCT[0-9]{8}$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-_URL_RE = re.compile(r"^https?://\S+$")
+CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)\Z")
+PMID_RE = re.compile(r"^[1-9][0-9]{0,8}\Z")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+\Z")
+PMCID_RE = re.compile(r"^PMC[0-9]+\Z")
+NCT_RE = re.compile(r"^NCT[0-9]{8}\Z")
+BIOLINK_CLASS_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}\Z")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
+_URL_RE = re.compile(r"^https?://\S+\Z")
 
 
 def check_curie(value: str, *, prefixes: frozenset[str] = KNOWN_PREFIXES) -> str:
@@ -203,6 +205,16 @@ class Entity(_Frozen):
     @classmethod
     def _id_is_curie(cls, value: str) -> str:
         return check_curie(value)
+
+    @field_validator("category")
+    @classmethod
+    def _category_is_biolink_class(cls, value: str | None) -> str | None:
+        if value is not None and not BIOLINK_CLASS_RE.match(value):
+            raise ValueError(
+                f"'{value[:80]}' is not a Biolink class name (UpperCamelCase letters and digits, "
+                "e.g. Disease, Gene, PhenotypicFeature)"
+            )
+        return value
 
     @field_validator("xrefs")
     @classmethod
@@ -429,9 +441,14 @@ class Claim(_Frozen):
     @property
     def content_hash(self) -> str:
         """Identity from (subject, predicate, object, qualifiers): 16 hex digits of SHA-256."""
-        parts = [self.subject, self.predicate.value, self.object]
-        parts += [f"{k}={v}" for k, v in sorted(self.qualifiers.items())]
-        return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
+        qualifiers = sorted(self.qualifiers.items())
+        if any("|" in str(v) for _, v in qualifiers):
+            # '|' in a value would make the joined text ambiguous ("a|context=b" vs a + context b):
+            # hash JSON instead. It starts with '[', which the joined text (a CURIE first) never does.
+            key = json.dumps([self.subject, self.predicate.value, self.object, qualifiers], ensure_ascii=False)
+        else:  # unambiguous (subject and object are CURIEs, keys are field names); kept so ids stay stable
+            key = "|".join([self.subject, self.predicate.value, self.object, *(f"{k}={v}" for k, v in qualifiers)])
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 class SeedStatement(_Frozen):

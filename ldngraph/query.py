@@ -182,8 +182,8 @@ def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
 # Plain decimal notation only: Python's float() and int() also take 'nan', 'inf', '1_000' and
 # '١٢', none of which SPARQL reads as a number.
 _NUMBER_RE = {
-    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"),
-    "integer": re.compile(r"^[+-]?[0-9]+$"),
+    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z"),
+    "integer": re.compile(r"^[+-]?[0-9]+\Z"),
 }
 #: Oxigraph and Virtuoso keep xsd:integer in 64 bits; a larger value would match nothing there.
 INTEGER_LIMIT = 2**63 - 1
