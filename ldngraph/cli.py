@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ldngraph.errors import DataError, LdnGraphError
+from ldngraph.errors import DataError, LdnGraphError, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,7 +84,7 @@ def _echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
             click.echo(" " * indent + f"{key}:")
             _echo_table(value, indent + 2)
         else:
-            click.echo(" " * indent + f"{key:<{width}}  {value}")
+            click.echo(printable(" " * indent + f"{key:<{width}}  {value}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -209,7 +209,8 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
         writer.writerows(["" if v is None else v for v in r] for r in rows)
     else:
         shown = [
-            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r] for r in rows
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]
+            for r in rows
         ]
         widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
         click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
@@ -588,11 +589,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except DataError as exc:
         for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
+            click.echo(f"Error: {printable(problem)}", err=True)
         sys.exit(1)
     except LdnGraphError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(str(exc))}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+        click.echo(printable(f"Error: {exc.filename or ''}: {exc.strerror}"), err=True)
         sys.exit(1)

@@ -201,6 +201,23 @@ CASES: list[Case] = [
         ":18: entity 'LDNO:pain': id: duplicate id 'LDNO:pain'",
     ),
     data_case(
+        "category-injection",
+        "entities.yaml",
+        "    kind: mechanism\n",
+        "    kind: mechanism\n    category: 'Disease> . } } ; DROP SILENT GRAPH <urn:other> ; INSERT DATA "
+        "{ GRAPH <urn:x> { <urn:a> <urn:b> <urn:c'\n",
+        ":10: entity 'CL:0000129': category: 'Disease> . } } ; DROP",
+        "is not a Biolink class name",
+    ),
+    data_case(
+        "id-trailing-newline",
+        "studies.yaml",
+        "  - id: trial-a\n",
+        '  - id: "trial-a\\n"\n',
+        ":2: study 'trial-a\\n': id:",
+        "is not a valid id",
+    ),
+    data_case(
         "dangling-study",
         "claims.yaml",
         "- study: trial-b",

@@ -24,11 +24,9 @@ from ldngraph.endpoint import EndpointStore
 MINI = Path(__file__).parent / "resources" / "mini"
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 OTHER = "urn:someone-else"
-#: A DOI the model accepts (no white space) whose text once ended the IRI and the INSERT DATA block.
-HOSTILE_DOI = (
-    "10.1000/x>}};DROP%20SILENT%20GRAPH<urn:someone-else>;INSERT%20DATA{GRAPH<urn:x>{<urn:a><urn:b><urn:c"
-)
-HOSTILE_DOI = HOSTILE_DOI.replace("%20", "")
+#: A DOI the model accepts (no white space) whose text, pasted into ``INSERT DATA`` as an IRI, once
+#: closed ldngraph's GRAPH block and wrote the rest of the chunk into a graph it does not own.
+HOSTILE_DOI = f"10.1000/x><urn:p><urn:o>}}GRAPH<{OTHER}>{{<urn:evil"
 
 
 def _free_port() -> int:
@@ -68,17 +66,8 @@ def _hostile_data(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     shutil.copytree(MINI, data)
     path = data / "publications.yaml"
-    text = path.read_text(encoding="utf-8")
-    old = "  - id: DOI:10.1000/fixture.2\n    doi: 10.1000/fixture.2\n"
-    assert old in text
-    new = f"  - id: 'DOI:{HOSTILE_DOI}'\n    doi: '{HOSTILE_DOI}'\n"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    for name in ("studies.yaml", "sources.yaml", "claims.yaml"):
-        other = data / name
-        other.write_text(
-            other.read_text(encoding="utf-8").replace("DOI:10.1000/fixture.2", f"'DOI:{HOSTILE_DOI}'"),
-            encoding="utf-8",
-        )
+    record = f"  - id: 'DOI:{HOSTILE_DOI}'\n    doi: '{HOSTILE_DOI}'\n    status: unresolved\n"
+    path.write_text(path.read_text(encoding="utf-8") + record, encoding="utf-8")
     return data
 
 
@@ -109,6 +98,6 @@ def test_push_leaves_a_graph_it_does_not_own_untouched(server: str, tmp_path: Pa
     ]
     mine = EndpointStore(server, graph="urn:ldn")
     rows = mine.query("SELECT ?doi WHERE { ?pub <http://purl.org/ontology/bibo/doi> ?doi }").rows
-    assert [str(r[0]) for r in rows] == [HOSTILE_DOI]  # the DOI kept its real characters
+    assert sorted(str(r[0]) for r in rows) == sorted([HOSTILE_DOI, "10.1000/fixture.2"])  # real characters kept
     graphs = EndpointStore(server).query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
     assert sorted(str(r[0]) for r in graphs) == sorted([OTHER, "urn:ldn"])  # no graph injected
