@@ -445,9 +445,13 @@ class Claim(_Frozen):
         if any("|" in str(v) for _, v in qualifiers):
             # '|' in a value would make the joined text ambiguous ("a|context=b" vs a + context b):
             # hash JSON instead. It starts with '[', which the joined text (a CURIE first) never does.
-            key = json.dumps([self.subject, self.predicate.value, self.object, qualifiers], ensure_ascii=False)
+            key = json.dumps(
+                [self.subject, self.predicate.value, self.object, qualifiers], ensure_ascii=False
+            )
         else:  # unambiguous (subject and object are CURIEs, keys are field names); kept so ids stay stable
-            key = "|".join([self.subject, self.predicate.value, self.object, *(f"{k}={v}" for k, v in qualifiers)])
+            key = "|".join(
+                [self.subject, self.predicate.value, self.object, *(f"{k}={v}" for k, v in qualifiers)]
+            )
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

@@ -189,7 +189,9 @@ class MemoryStore:
             try:
                 staged.add_triples(chunk)
             except (TypeError, ValueError) as exc:
-                raise StoreError(f"{self.spec}: could not load the triples ({first_line(exc)}); nothing changed") from None
+                raise StoreError(
+                    f"{self.spec}: could not load the triples ({first_line(exc)}); nothing changed"
+                ) from None
         if not append:
             self.clear()
         self.graph += staged.graph

@@ -98,6 +98,8 @@ def test_push_leaves_a_graph_it_does_not_own_untouched(server: str, tmp_path: Pa
     ]
     mine = EndpointStore(server, graph="urn:ldn")
     rows = mine.query("SELECT ?doi WHERE { ?pub <http://purl.org/ontology/bibo/doi> ?doi }").rows
-    assert sorted(str(r[0]) for r in rows) == sorted([HOSTILE_DOI, "10.1000/fixture.2"])  # real characters kept
+    assert sorted(str(r[0]) for r in rows) == sorted(
+        [HOSTILE_DOI, "10.1000/fixture.2"]
+    )  # real characters kept
     graphs = EndpointStore(server).query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
     assert sorted(str(r[0]) for r in graphs) == sorted([OTHER, "urn:ldn"])  # no graph injected

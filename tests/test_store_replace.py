@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from test_store import QUERY_CASES, QUERY_IDS, assert_same_rows_on
-
-import pyoxigraph as ox
 
 from ldngraph import build
 from ldngraph.cli import cli, main
