@@ -112,7 +112,7 @@ def test_replace_replaces_and_append_adds(kind: str, mini: Built, tmp_path: Path
 
 @pytest.mark.parametrize("name", ["mini", "shipped"])
 def test_push_writes_the_graph_of_load(name: str, mini: Built, shipped: Built) -> None:
-    """pipeline.push (build.iter_triples + materialised scores) gives exactly the graph pipeline.load builds."""
+    """pipeline.push (build.iter_triples + materialised scores) gives the graph pipeline.load builds."""
     built = mini if name == "mini" else shipped
     store = MemoryStore()
     push(store, MINI if name == "mini" else None)
