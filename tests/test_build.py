@@ -133,7 +133,8 @@ def test_entity_category_must_be_a_biolink_class_name() -> None:
     base = {"id": "MESH:D005356", "label": "fibromyalgia", "kind": "condition"}
     assert Entity(**base, category="PhenotypicFeature").category == "PhenotypicFeature"
     hostile = (
-        "Disease> . } } ; DROP SILENT GRAPH <urn:other> ; INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> <urn:c"
+        "Disease> . } } ; DROP SILENT GRAPH <urn:other> ; "
+        "INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> <urn:c"
     )
     for bad in [hostile, "Disease\\n", "Disease\n", "phenotypic feature", "Gene Product", ""]:
         with pytest.raises(ValidationError, match="not a Biolink class name"):
