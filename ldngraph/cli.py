@@ -36,7 +36,7 @@ profile_option = click.option(
 
 
 def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
-    """``-o/--output FILE``: every command writes its file atomically."""
+    """``-o/--output FILE``: every command writes its file atomically (``-``: stdout; see ldngraph.atomic)."""
     return click.option(
         "-o",
         "--output",
@@ -45,6 +45,23 @@ def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
         default=None,
         help=help_text,
     )
+
+
+def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
+    """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
+    queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
+    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.ingest.cache import get_cache_dir
+    from ldngraph.locations import get_data_dir, get_queries_dir
+    from ldngraph.pipeline import get_profile_path
+
+    if output is None:
+        return
+    directory = data_dir if data_dir is not None else get_data_dir()
+    protect_inputs(
+        directory, profile or get_profile_path(directory), get_queries_dir(), get_cache_dir(directory)
+    )
+    check_output(output)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -119,6 +136,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if validate:
         from ldngraph.validate import check_graph
@@ -150,6 +168,7 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
+    guard_output(output, data_dir, None)
     built = load(data_dir)
     if fmt == "kgx":
         written = " and ".join(map(str, write_kgx(built.graph, output)))
@@ -490,6 +509,7 @@ def viz(
     from ldngraph.pipeline import load
     from ldngraph.viz import write_html
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_html(built, output, focus=focus, depth=depth, title=title)
     click.echo(f"wrote {output}", err=True)
@@ -511,10 +531,13 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     from ldngraph.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_evidence_map(built, output)
     emap = get_evidence_map(built.kb, built.graph)
-    if fmt == "json":
+    if str(output) == "-":
+        pass  # stdout holds the image
+    elif fmt == "json":
         click.echo(json.dumps(to_records(emap), indent=2))
     else:
         for line in describe(emap):
@@ -531,6 +554,7 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.pipeline import load
     from ldngraph.report import write_report
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_report(built.kb, built.graph, output)
     click.echo(f"wrote {output}", err=True)

@@ -553,7 +553,7 @@ def to_html(blocks: Sequence[Block]) -> str:
 
 def write_report(kb: KnowledgeBase, graph: Graph, path: Path | str) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically."""
-    suffix = Path(path).suffix.lower()
+    suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)

@@ -521,6 +521,11 @@ CASES: list[Case] = [
     ),
     # -- CLI arguments and output paths -----------------------------------------------------------
     Case(
+        "output-is-input",
+        lambda env: ["export", "--data", str(env.data), "--format", "ttl", "-o", str(env.data / "claims.yaml")],
+        ("data/claims.yaml: is an input of this run", "pick another output path"),
+    ),
+    Case(
         "unknown-entity",
         lambda env: ["paths", "--data", str(env.data), "--from", "LDN", "--to", "gout"],
         ("unknown entity 'gout'",),
