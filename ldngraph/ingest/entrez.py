@@ -288,8 +288,9 @@ def parse_esearch(body: bytes, query: str) -> SearchResult:
         text = (root.findtext(tag) or "").strip()
         if not text and default is not None:
             return default
-        if not text.isdigit():
-            raise PubMedError(f"{what}: <{tag}> is {text or 'missing'!r}, expected a whole number")
+        if not (text.isascii() and text.isdigit() and len(text) <= 12):
+            shown = text[:40] + ("..." if len(text) > 40 else "")
+            raise PubMedError(f"{what}: <{tag}> is {shown or 'missing'!r}, expected a whole number")
         return int(text)
 
     pmids = tuple((el.text or "").strip() for el in root.iterfind("IdList/Id"))

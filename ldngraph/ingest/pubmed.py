@@ -238,7 +238,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
             pmid = _stripped(node)
         elif tag == "Year":  # the journal issue's year wins over the electronic ArticleDate
             text = _stripped(node)
-            if text.isdigit():
+            if text.isascii() and text.isdigit() and len(text) <= 4:  # a 5,000-digit "year" is no year
                 if node.getparent().tag == "PubDate":
                     year = int(text)
                 elif article_year is None:
