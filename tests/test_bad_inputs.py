@@ -522,7 +522,10 @@ CASES: list[Case] = [
     # -- CLI arguments and output paths -----------------------------------------------------------
     Case(
         "output-is-input",
-        lambda env: ["export", "--data", str(env.data), "--format", "ttl", "-o", str(env.data / "claims.yaml")],
+        lambda env: [
+            *("export", "--data", str(env.data), "--format", "ttl"),
+            *("-o", str(env.data / "claims.yaml")),
+        ],
         ("data/claims.yaml: is an input of this run", "pick another output path"),
     ),
     Case(
