@@ -35,6 +35,7 @@ from ldngraph.build import Triple, to_ntriples
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
 from ldngraph.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.web import RedirectRefused, request_bytes
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.
 CHUNK_TRIPLES = 2000
@@ -113,9 +114,9 @@ class EndpointStore:
         )
         for attempt in range(_RETRIES):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    data: bytes = response.read()
-                    return data
+                return request_bytes(request, self.timeout)
+            except RedirectRefused as exc:
+                raise StoreError(f"{url}: {exc.reason}") from None
             except urllib.error.HTTPError as exc:
                 detail = exc.read().decode("utf-8", "replace").strip().replace("\n", " ")[:300]
                 if exc.code in {502, 503, 504} and attempt + 1 < _RETRIES:

@@ -38,7 +38,9 @@ class Limit:
         return int(self.get())
 
     def hint(self) -> str:
-        return f"limit {self.env}={self.get():g}; raise it if the input is genuine"
+        value = self.get()
+        shown = str(int(value)) if value == int(value) else str(value)
+        return f"limit {self.env}={shown}; raise it if the input is genuine"
 
 
 MIB = 1024 * 1024

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,6 +36,7 @@ from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml, reject_declared_entities
 from ldngraph.model import PMID_RE
+from ldngraph.web import RedirectRefused, request_bytes
 
 log = logging.getLogger(__name__)
 
@@ -214,9 +215,9 @@ class EntrezClient:
             self.requests += 1
             retry_after: float | None = None
             try:
-                with urlopen(Request(url, data=data, method="POST"), timeout=cfg.timeout) as reply:
-                    body: bytes = reply.read()
-                return body
+                return request_bytes(Request(url, data=data, method="POST"), cfg.timeout)
+            except RedirectRefused as exc:
+                raise PubMedError(f"{utility}: {exc.reason}") from None
             except HTTPError as exc:
                 exc.close()
                 if exc.code != 429 and not 500 <= exc.code < 600:
