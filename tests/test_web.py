@@ -94,5 +94,5 @@ def test_redirect_to_another_port_is_refused_same_origin_followed() -> None:
             request_bytes(urllib.request.Request(f"{base}/redirect-away", data=b"q=1"), timeout=5)
         assert b"results" in request_bytes(urllib.request.Request(f"{base}/redirect-here"), timeout=5)
         store = EndpointStore(f"{base}/redirect-away")
-        with pytest.raises(StoreError, match="redirect to .* refused"):
+        with pytest.raises(StoreError, match=r"redirect to .* refused"):
             store.query("SELECT * WHERE { ?s ?p ?o }")
