@@ -192,3 +192,28 @@ def test_mapping_yields_real_terms_only(mini_dir: Path) -> None:
         for s, p, o in triples
     )
     assert len(to_graph(kb)) == len(set(triples))
+
+
+def test_publication_known_by_journal_citation_maps_to_a_project_iri(mini_dir: Path, tmp_path: Path) -> None:
+    """Schema v2: a publication with id REF:<slug> (journal citation only) gets a project IRI."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    from ldngraph.build import to_oxigraph
+
+    data = tmp_path / "data"
+    shutil.copytree(mini_dir, data)
+    path = data / "publications.yaml"
+    record = (
+        "  - id: REF:someone2010\n    journal_citation: Mult Scler 2010;16(8):964-9\n"
+        "    status: content_match\n    sources: [https://example.org/abstract]\n"
+    )
+    path.write_text(path.read_text(encoding="utf-8") + record, encoding="utf-8")
+    kb = read_knowledge_base(data)
+    node = URIRef("https://w3id.org/ldngraph/id/publication/someone2010")
+    graph = to_graph(kb)
+    assert (node, RDF.type, BIOLINK.Publication) in graph
+    assert to_iri("REF:someone2010") == node
+    store = to_oxigraph(kb)
+    assert list(store.quads_for_pattern(ox.NamedNode(str(node)), None, None))
