@@ -33,6 +33,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from ldngraph.build import Triple, to_ntriples
 from ldngraph.errors import QueryError, StoreError
+from ldngraph.limits import HTTP_SECONDS, QUERY_SECONDS, Limit
 from ldngraph.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
 from ldngraph.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
 from ldngraph.web import RedirectRefused, request_bytes
@@ -100,7 +101,9 @@ class EndpointStore:
 
     # -- HTTP ---------------------------------------------------------------------------------------
 
-    def _post(self, url: str, form: list[tuple[str, str]], accept: str) -> bytes:
+    def _post(
+        self, url: str, form: list[tuple[str, str]], accept: str, *, total: Limit = HTTP_SECONDS
+    ) -> bytes:
         body = urllib.parse.urlencode(form).encode("utf-8")
         request = urllib.request.Request(
             url,
@@ -114,7 +117,7 @@ class EndpointStore:
         )
         for attempt in range(_RETRIES):
             try:
-                return request_bytes(request, self.timeout)
+                return request_bytes(request, self.timeout, total=total)
             except RedirectRefused as exc:
                 raise StoreError(f"{url}: {exc.reason}") from None
             except urllib.error.HTTPError as exc:
@@ -150,7 +153,7 @@ class EndpointStore:
         form = [("query", inject_values(text, bindings))]
         if self.graph is not None:
             form.append(("default-graph-uri", str(self.graph)))
-        raw = self._post(self.url, form, "application/sparql-results+json")
+        raw = self._post(self.url, form, "application/sparql-results+json", total=QUERY_SECONDS)
         try:
             doc = json.loads(raw)
             columns = tuple(doc["head"].get("vars", []))

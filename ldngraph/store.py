@@ -23,8 +23,10 @@ or directory, a temporary named graph on an endpoint) and swapped in only once a
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from rdflib import Graph
 
 from ldngraph.build import Triple, from_rdflib_term, to_rdflib_term
 from ldngraph.errors import QueryError, StoreError
+from ldngraph.limits import QUERY_SECONDS
 from ldngraph.sparql import (
     Bindings,
     Term,
@@ -118,6 +121,40 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+class _Stop(Exception):
+    """Raised inside a query thread that went past the time limit."""
+
+
+def within_time_limit(run: Callable[[], QueryRows], spec: str) -> QueryRows:
+    """``run()`` (a query), or :class:`QueryError` once it has taken :data:`QUERY_SECONDS`.
+
+    The query runs in a daemon thread: pyoxigraph releases the GIL while it evaluates and rdflib
+    yields it, so the caller regains control on time. A query past the limit cannot be stopped
+    inside pyoxigraph: its thread is stopped when the engine returns (rdflib's at once; the CLI exits).
+    """
+    limit = QUERY_SECONDS.get()
+    outcome: list[QueryRows] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(run())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="ldngraph-query", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        # Stop it at its next Python bytecode (rdflib at once; pyoxigraph when its call returns).
+        if worker.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stop))
+        raise QueryError(f"{spec}: the query took longer than the {QUERY_SECONDS.hint()}; simplify it")
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (pyoxigraph's type errors run over several)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -169,6 +206,9 @@ class MemoryStore:
         self.add_triples(parse_ntriples(data, self.spec))
 
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        return within_time_limit(lambda: self._query(text, bindings), self.spec)
+
+    def _query(self, text: str, bindings: Bindings | None) -> QueryRows:
         checked = check_bindings(bindings)
         try:
             result = self.graph.query(text, initBindings=checked)
@@ -231,6 +271,9 @@ class OxigraphStore:
         self.add_triples(parse_ntriples(data, self.spec))
 
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        return within_time_limit(lambda: self._query(text, bindings), self.spec)
+
+    def _query(self, text: str, bindings: Bindings | None) -> QueryRows:
         import pyoxigraph as ox
 
         try:

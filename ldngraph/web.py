@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import IO, Any
 
-from ldngraph.limits import HTTP_BYTES, HTTP_SECONDS, LimitError
+from ldngraph.limits import HTTP_BYTES, HTTP_SECONDS, Limit, LimitError
 
 
 class RedirectRefused(urllib.error.URLError):
@@ -43,17 +43,19 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_SameOriginRedirects())
 
 
-def request_bytes(request: urllib.request.Request, timeout: float) -> bytes:
+def request_bytes(request: urllib.request.Request, timeout: float, *, total: Limit = HTTP_SECONDS) -> bytes:
     """The reply body of ``request``; raises ``HTTPError``/``URLError`` like ``urlopen``, and
-    :class:`ldngraph.limits.LimitError` past the total time or size limit."""
-    deadline = time.monotonic() + HTTP_SECONDS.get()
+    :class:`ldngraph.limits.LimitError` past the ``total`` time limit or the size limit."""
+    seconds = total.get()
+    deadline = time.monotonic() + seconds
+    timeout = min(timeout, seconds)
     cap = HTTP_BYTES.as_int()
     with _OPENER.open(request, timeout=timeout) as reply:
         chunks: list[bytes] = []
         size = 0
         while True:
             if time.monotonic() > deadline:
-                raise LimitError(f"{request.full_url}: the reply took longer than the {HTTP_SECONDS.hint()}")
+                raise LimitError(f"{request.full_url}: the reply took longer than the {total.hint()}")
             chunk = reply.read1(1 << 16)
             if not chunk:
                 return b"".join(chunks)
