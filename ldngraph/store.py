@@ -24,6 +24,8 @@ or directory, a temporary named graph on an endpoint) and swapped in only once a
 from __future__ import annotations
 
 import ctypes
+import glob
+import logging
 import os
 import shutil
 import threading
@@ -50,6 +52,8 @@ from ldngraph.sparql import (
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+log = logging.getLogger(__name__)
 
 
 SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
@@ -250,6 +254,8 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         self.spec = f"oxigraph:{path}" if path else "oxigraph"
+        if path is not None and path.is_symlink():
+            path = Path(os.path.realpath(path))  # a push rebuilds the target; the link stays
         self.path = path
         if path is not None:
             check_store_directory(path, self.spec, create=create)
@@ -306,7 +312,8 @@ class OxigraphStore:
             self._bulk_load(staged, chunks)
             self.store = staged
             return
-        tag = uuid.uuid4().hex[:12]
+        remove_stale_staging(self.path)
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         staging = self.path.with_name(f".{self.path.name}.partial-{tag}")
         try:
             if append and not self.is_empty():
@@ -385,6 +392,30 @@ def check_store_directory(path: Path, spec: str, *, create: bool) -> None:
         state = "is an empty directory, not a store yet" if empty else "does not exist"
         fix = f"create and fill it with: ldngraph push --store {spec}"
         raise StoreError(f"store '{spec}': {path} {state}; {fix}")
+
+
+def remove_stale_staging(path: Path) -> None:
+    """Delete the ``.NAME.partial-*`` / ``.NAME.old-*`` directories a killed push left beside
+    ``path``: those of a process that is gone (the tag starts with its pid), or without a pid."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.[po][al][rd]*-*"):
+        kind, _, tag = leftover.name.removeprefix(f".{path.name}.").partition("-")
+        if kind not in {"partial", "old"} or not leftover.is_dir() or leftover.is_symlink():
+            continue
+        pid = tag.split("-", 1)[0] if "-" in tag else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        log.info("removing %s, left by an interrupted push", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swap_directories(new: Path, target: Path, old: Path) -> None:

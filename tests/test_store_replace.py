@@ -6,6 +6,7 @@ in tests/test_store_virtuoso.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -197,3 +198,41 @@ def test_query_command_default_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     assert small.exit_code == large.exit_code == explicit.exit_code == 0
     assert picked == ["oxigraph"]  # only the run above the (lowered) threshold used Oxigraph
     assert small.stdout == large.stdout == explicit.stdout != "[]\n"
+
+
+def test_push_to_a_symlinked_store_keeps_the_link(mini: Built, tmp_path: Path) -> None:
+    """Issue 15, point 11: the link was replaced by a directory."""
+    real = tmp_path / "real-db"
+    link = tmp_path / "db"
+    link.symlink_to(real)
+    for _ in range(2):  # create, then replace
+        assert (
+            CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", f"oxigraph:{link}"]).exit_code
+            == 0
+        )
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    store = open_store(f"oxigraph:{link}")
+    assert len(store) == len(mini.graph)
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "real-db"]
+
+
+def test_push_removes_staging_directories_of_killed_pushes(tmp_path: Path) -> None:
+    """Issue 15, point 11: kill -9 during a push left .NAME.partial-* directories forever."""
+    import subprocess
+
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
+    gone = subprocess.Popen(["true"])  # a pid that has exited
+    gone.wait()
+    stale = [
+        tmp_path / f".db.partial-{gone.pid}-abc",
+        tmp_path / ".db.partial-0123456789ab",
+        tmp_path / ".db.old-x",
+    ]
+    live = tmp_path / f".db.partial-{os.getpid()}-def"  # a push still running: kept
+    for directory in [*stale, live]:
+        directory.mkdir()
+        (directory / "CURRENT").write_text("x", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["db", live.name])
