@@ -88,11 +88,16 @@ _MARKS = re.compile(f"([{_OPEN}{_CLOSE}])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
 
 
+#: C0 and C1 control characters and DEL (whitespace among them becomes a space anyway).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _rec(text: object) -> str:
     """Mark record-derived text (from data/, PubMed or the graph) for escaping on output.
 
-    Runs of whitespace, newlines included, become one space: record text is always inline."""
-    clean = " ".join(_MARKS.sub("", str(text)).split())
+    Runs of whitespace, newlines included, become one space: record text is always inline.
+    Control characters (ESC of a terminal escape sequence, NUL ...) are dropped."""
+    clean = " ".join(_CONTROL.sub(" ", _MARKS.sub("", str(text))).split())
     return f"{_OPEN}{clean}{_CLOSE}"
 
 
