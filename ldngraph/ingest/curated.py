@@ -6,6 +6,7 @@ Every problem is reported with file, line, record and field, all in one pass:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -91,6 +92,9 @@ def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
 #: YAML's tag of whole numbers; a longer one is refused (Python refuses past 4,300 digits anyway).
 _INT_TAG = "tag:yaml.org,2002:int"
 _MAX_INT_DIGITS = 18
+#: Control characters other than tab and line ends: a YAML escape such as "\e" or "\0" could put
+#: a terminal escape sequence in a label, or a character XML (GraphML) cannot hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
@@ -111,6 +115,9 @@ def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
                 stack.extend([(key, depth + 1), (value, depth + 1)])
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node.value, str) and (bad := _CONTROL.search(node.value)):
+            code = ord(bad.group())
+            return node, f"control character U+{code:04X} (a YAML escape) not allowed in a value; remove it"
         elif node.tag == _INT_TAG and len(str(node.value).lstrip("+-0")) > _MAX_INT_DIGITS:
             return node, f"a whole number of {len(str(node.value))} digits is not a count or a year; fix it"
     return None

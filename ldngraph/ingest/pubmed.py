@@ -538,6 +538,10 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
     )
 
 
+#: Control characters other than tab and line ends (XML, which PubMed XML is, cannot hold them).
+_MEDLINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
     """The lines of ``handle``, each at most :data:`LINE_BYTES` long and all together at most
     :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported)."""
@@ -551,7 +555,7 @@ def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
         total += len(line)
         if total > total_cap:
             raise LimitError(f"{label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
-        yield line
+        yield _MEDLINE_CONTROL.sub(" ", line)  # no ESC or NUL from a title reaches a terminal or GraphML
 
 
 def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
