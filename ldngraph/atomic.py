@@ -72,13 +72,12 @@ def clear_protected() -> None:
 
 
 def check_output(path: Path | str) -> None:
-    """Refuse an output path that is an input of the run or a directory."""
+    """Refuse an output path that is an input of the run (a directory in the way fails at the
+    rename, leaving everything as it was)."""
     try:
         st = os.stat(path)  # follows symlinks: a link to an input is that input
     except OSError:
         return
-    if stat.S_ISDIR(st.st_mode):
-        raise ExportError(f"{path}: is a directory; give a file name")
     name = _PROTECTED.get((st.st_dev, st.st_ino))
     if name is not None:
         raise ExportError(
