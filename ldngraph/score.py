@@ -337,7 +337,7 @@ def _get_units(
             best[key] = max(best.get(key, 0.0), it.weight)
     members: dict[tuple[Direction, str], list[str]] = {}
     for direction, sid in sorted(best):
-        group = groups.get(sid, "(claim)" if profile.reviews.unlisted_covers_claim else sid)
+        group = groups.get(sid, "(claim)")
         members.setdefault((direction, group), []).append(sid)
     units: list[EvidenceUnit] = []
     for (direction, _), sids in sorted(members.items()):
