@@ -252,7 +252,7 @@ def build_body(
         f"benefit {mass['benefit']:.6f}; null {mass['null']:.6f}; harm {mass['harm']:.6f} (noisy-or)"
     )
 
-    verdict = judge(units, roles, mass, studies, question, profile, excluded=bool(excluded))
+    verdict = judge(units, roles, mass, studies, question, profile, excluded=bool(excluded), outcome=outcome)
     critical_for = kb.entity_index[obj].critical_outcome if obj in kb.entity_index else None
     counted = tuple(dict.fromkeys(s for u in units for s in u.studies))
     flags = tuple(
