@@ -20,7 +20,7 @@ import html
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ldngraph.errors import UnknownEntityError
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, summarise_effects
-from ldngraph.model import EntityKind, KnowledgeBase
+from ldngraph.model import EntityKind, KnowledgeBase, Study
 from ldngraph.names import get_entity
 from ldngraph.profile import Profile
 from ldngraph.terms import RATIO_MEASURES, EffectMeasure
@@ -176,7 +176,7 @@ def statement(conclusion: str, certainty: str, outcome_label: str, *, lower_is_b
         return f"LDN {verb} in little to no difference in {y}."
     good, bad = ("reduce", "increase") if lower_is_better else ("improve", "worsen")
     verb = good if conclusion == "benefit" else bad
-    if certainty == "high":
+    if certainty in ("high", "moderate"):
         verb += "s"
     return f"LDN {hedge}{verb} {y}."
 
@@ -188,6 +188,11 @@ def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
         plural = "" if n == 1 else ("s" if not label.endswith("s") else "")
         parts.append(f"{n} {label}{plural}")
     return ", ".join(parts) if parts else "no studies"
+
+
+def _in_order(studies: Iterable[Study]) -> list[Study]:
+    """Distinct studies by year, then id: the row order of forest plots (deterministic)."""
+    return sorted(dict.fromkeys(studies), key=lambda s: (s.year or 0, s.id))
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -223,7 +228,7 @@ def get_sof_table(
     rows = []
     for body in chosen:
         outcome = body.outcome or ""
-        summary = summarise_effects([studies[s] for s in body.studies], outcome)
+        summary = summarise_effects(_in_order(studies[s] for s in body.studies), outcome)
         relative, effect = effect_text(summary)
         notes: list[int] = []
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
@@ -245,7 +250,7 @@ def get_sof_table(
                 outcome_label=label,
                 critical=outcome == critical,
                 question=body.question,
-                studies=body.studies,
+                studies=tuple(sorted(body.studies)),
                 designs=_designs(kb, body),
                 participants=body.participants,
                 relative=relative,
@@ -466,13 +471,13 @@ def get_forest_inputs(
             f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "
             "`ldngraph sof --condition ...` lists the outcomes that have some"
         )
-    studies = [kb.study_index[s] for b in bodies for s in b.studies]
-    summary = summarise_effects(dict.fromkeys(studies), outcome.id)
+    studies = _in_order(kb.study_index[s] for b in bodies for s in b.studies)
+    summary = summarise_effects(studies, outcome.id)
     mid = None
     if summary.pooled is not None:
         from ldngraph.evidence.imprecision import get_body_effect, get_mid
 
-        effect = get_body_effect(dict.fromkeys(studies), outcome.id)
+        effect = get_body_effect(studies, outcome.id)
         found = get_mid(profile, outcome.id, effect) if effect is not None else None
         mid = found.value if found is not None and found.measure not in RATIO_MEASURES else None
     title = f"LDN and {outcome.label} in {kb.entity_index[condition].label}"

@@ -32,8 +32,9 @@ def test_shipped_pain_mid_is_declared_with_its_source() -> None:
     ("lo", "hi", "levels", "words"),
     [
         (-2.5, -1.5, 0, "one side of the null and the MID"),  # clear important benefit
-        (-0.6, -0.2, 0, "one side of the null and the MID"),  # precise: small, unimportant
-        (-0.95, 0.27, 1, "important effect and no important effect"),  # crosses the null only
+        (-0.6, -0.2, 0, "excludes an important effect either way"),  # precise: small, unimportant
+        (-0.95, 0.27, 0, "excludes an important effect either way"),  # crosses the null, within MIDs
+        (-1.6, 0.2, 1, "important effect and no important effect"),  # crosses the null and one MID
         (-1.6, -0.4, 1, "important effect and no important effect"),  # crosses the benefit MID
         (-1.5, 1.5, 2, "important benefit and an important harm"),  # crosses both MIDs
     ],

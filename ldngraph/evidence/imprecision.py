@@ -7,10 +7,15 @@ profile's ``mid:`` section with its source (e.g. IMMPACT for pain on a 0-10 scal
 
 * the CI includes both an important benefit and an important harm (it crosses the MID on both
   sides of the null): very serious, two levels;
-* the CI crosses the null, or crosses one MID threshold (it includes both an important effect and
-  no important effect): serious, one level;
-* otherwise the CI is precise, but a body smaller than the optimal information size (the
-  sample-size rule below) still loses one level (a precise-looking CI from a tiny body is fragile).
+* the CI crosses one MID threshold (it includes both an important effect and no important
+  effect): serious, one level; a CI that crosses the null but lies within the MIDs on both sides
+  is a precise estimate of little or no effect (no level lost);
+* otherwise the CI is precise, but a body smaller than the optimal information size
+  (``serious_below_n`` participants) still loses one level (a precise-looking CI from a tiny
+  body is fragile); in interval mode the optimal information size never costs two levels.
+
+For a ratio measure the MID is a ratio (e.g. 1.25, GRADE's default relative change of 25%) and is
+applied symmetrically on the log scale (1.25 and 1/1.25 = 0.8).
 
 Without an MID for the estimate's measure and scale, only the null is checked (serious when the CI
 crosses it) together with the optimal information size.
@@ -93,15 +98,22 @@ def judge_interval(
         crosses_harm = lo < harm_mid < hi
         if crosses_benefit and crosses_harm:
             levels, why = 2, "includes both an important benefit and an important harm"
-        elif crosses_null or crosses_benefit or crosses_harm:
+        elif crosses_benefit or crosses_harm:
             levels, why = 1, "includes both an important effect and no important effect"
+        elif min(benefit_mid, harm_mid) < lo and hi < max(benefit_mid, harm_mid):
+            levels, why = 0, "lies within the MIDs: it excludes an important effect either way"
         else:
             levels, why = 0, "lies on one side of the null and the MID"
         text = f"{shown} {why} (MID {mid:g})"
-    size_levels, size_text = _size(participants, profile)
-    if levels == 0 and size_levels > 0:
-        return 1, f"{text}; but {size_text}"
-    return levels, f"{text}; {size_text}"
+    # the optimal information size (GRADE guidelines 6): a CI from a small body is fragile, so not
+    # meeting it costs one level even when the CI itself looks precise
+    rules = profile.certainty.imprecision
+    if participants is None:
+        return levels, text
+    if participants < rules.serious_below_n:
+        ois = f"{participants} participants < {rules.serious_below_n}: optimal information size not met"
+        return max(levels, 1), f"{text}; {ois}"
+    return levels, f"{text}; {participants} participants >= {rules.serious_below_n}"
 
 
 def judge_imprecision(
