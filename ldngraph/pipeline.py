@@ -14,9 +14,11 @@ from rdflib import Graph
 
 from ldngraph.build import to_graph
 from ldngraph.citations import apply_cached_pubmed
+from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir
 from ldngraph.model import KnowledgeBase
+from ldngraph.profile import Profile
 from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
 
 if TYPE_CHECKING:
@@ -58,7 +60,14 @@ def read_scored(
 def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
     """Read and validate ``data_dir`` (default: the shipped data), build and score its graph."""
     kb, scores = read_scored(data_dir, profile)
-    return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
+    graph = materialise(to_graph(kb), kb, scores)
+    add_effects(graph, kb, _read_profile(data_dir, profile))  # issue 13: estimates, pooled results
+    return Built(kb=kb, graph=graph, scores=scores)
+
+
+def _read_profile(data_dir: Path | str | None, profile: Path | str | None) -> Profile:
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    return read_profile(Path(profile) if profile is not None else get_profile_path(directory))
 
 
 def push(
@@ -75,10 +84,14 @@ def push(
     previous content is replaced (``append``: kept) only once every triple has loaded
     (:meth:`ldngraph.store.GraphStore.replace`).
     """
+    from itertools import chain
+
+    from ldngraph.evidence.effects_rdf import to_ntriples as effects_ntriples
     from ldngraph.fastbuild import iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
-    store.replace(iter_scored_chunks(kb, scores), append=append)
+    effects = effects_ntriples(kb, _read_profile(data_dir, profile))
+    store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)
 
 
 def get_summary(built: Built) -> dict[str, Any]:
