@@ -20,7 +20,7 @@ import html
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import UnknownEntityError
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
-from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, summarise_effects
-from ldngraph.model import EntityKind, KnowledgeBase, Study
+from ldngraph.evidence.effects import (
+    MEASURE_LABELS,
+    EffectSummary,
+    get_effect_studies,
+    summarise_effects,
+    why_not_pooled,
+)
+from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.names import get_entity
 from ldngraph.profile import Profile
 from ldngraph.terms import RATIO_MEASURES, EffectMeasure
@@ -130,7 +136,9 @@ def _per_1000_words(value: float) -> str:
     return f"{abs(round(value))} {'fewer' if value < 0 else 'more'}"
 
 
-def effect_text(summary: EffectSummary, baseline: float | None = None) -> tuple[str | None, str]:
+def effect_text(
+    summary: EffectSummary, baseline: float | None = None, *, body_size: int | None = None
+) -> tuple[str | None, str]:
     """(relative effect or None, effect in words), both with 95% CIs."""
     pooled = summary.pooled
     if pooled is None:
@@ -141,6 +149,8 @@ def effect_text(summary: EffectSummary, baseline: float | None = None) -> tuple[
         source = f"as reported by a review of {pooled.k} studies"
     elif pooled.k == 1:
         source = "1 study"
+    if body_size is not None and summary.status != "review" and body_size > pooled.k:
+        source += f" of the {body_size} in the body; the others report no usable estimate"
     if pooled.measure in RATIO_MEASURES:
         relative = f"{label} {_num(pooled.value)} (95% CI {_num(pooled.ci_lower)} to {_num(pooled.ci_upper)})"
         if baseline is None or pooled.measure is EffectMeasure.hr:
@@ -190,11 +200,6 @@ def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
     return ", ".join(parts) if parts else "no studies"
 
 
-def _in_order(studies: Iterable[Study]) -> list[Study]:
-    """Distinct studies by year, then id: the row order of forest plots (deterministic)."""
-    return sorted(dict.fromkeys(studies), key=lambda s: (s.year or 0, s.id))
-
-
 # -- building ------------------------------------------------------------------------------------
 
 
@@ -218,7 +223,7 @@ def get_sof_table(
 ) -> SofTable:
     """The summary-of-findings table of ``condition`` (a CURIE)."""
     bodies = build_bodies(kb, profile) if bodies is None else bodies
-    entities, studies = kb.entity_index, kb.study_index
+    entities = kb.entity_index
     chosen = get_condition_bodies(kb, bodies, condition)
     critical = entities[condition].critical_outcome
     chosen.sort(
@@ -228,13 +233,19 @@ def get_sof_table(
     rows = []
     for body in chosen:
         outcome = body.outcome or ""
-        summary = summarise_effects(_in_order(studies[s] for s in body.studies), outcome)
-        relative, effect = effect_text(summary)
+        summary = summarise_effects(get_effect_studies(kb, body.studies), outcome)
+        relative, effect = effect_text(summary, body_size=len(body.studies))
         notes: list[int] = []
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
         for domain, levels, why in downgrades:
             plural = "s" if levels > 1 else ""
             footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
+            notes.append(len(footnotes))
+        for other in summary.others if summary.pooled is not None else ():
+            shown = f"{MEASURE_LABELS[other.measure]} {_num(other.value)}"
+            if other.ci_lower is not None and other.ci_upper is not None:
+                shown += f" (95% CI {_num(other.ci_lower)} to {_num(other.ci_upper)})"
+            footnotes.append(f"Not pooled: {other.label}, {shown} on {other.scale}: {why_not_pooled(other)}")
             notes.append(len(footnotes))
         pooled = summary.pooled
         if pooled is not None and pooled.k > 1 and pooled.i2 is not None:
@@ -471,7 +482,7 @@ def get_forest_inputs(
             f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "
             "`ldngraph sof --condition ...` lists the outcomes that have some"
         )
-    studies = _in_order(kb.study_index[s] for b in bodies for s in b.studies)
+    studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
     summary = summarise_effects(studies, outcome.id)
     mid = None
     if summary.pooled is not None:

@@ -9,7 +9,7 @@ from rdflib import URIRef
 from rdflib.namespace import PROV, RDF
 
 from ldngraph.evidence.bodies import build_bodies
-from ldngraph.evidence.effects import summarise_effects
+from ldngraph.evidence.effects import get_effect_studies, summarise_effects
 from ldngraph.pipeline import load
 from ldngraph.query import run_query, run_query_on_store
 from ldngraph.sof import read_inputs
@@ -23,7 +23,7 @@ PARAMS = {"outcome": "pain", "condition": "fibromyalgia"}
 def _python_rows() -> list[tuple[object, ...]]:
     kb, profile = read_inputs(EFFECTS, None)
     (body,) = [b for b in build_bodies(kb, profile).values() if b.outcome == "LDNO:pain"]
-    summary = summarise_effects([kb.study_index[s] for s in sorted(body.studies)], "LDNO:pain")
+    summary = summarise_effects(get_effect_studies(kb, body.studies), "LDNO:pain")
     p = summary.pooled
     assert p is not None and p.tau2 is not None and p.i2 is not None
     assert p.pi_lower is not None and p.pi_upper is not None

@@ -178,7 +178,7 @@ def judge(
     participants = sum(u.participants or 0 for u in sized) if sized else None
     # issue 13: the body's effect and 95% CI (pooled where several studies report one) decide,
     # the sample-size rule is the fallback (ldngraph/evidence/imprecision.py)
-    effect = get_body_effect(dict.fromkeys(studies[s] for u in units for s in u.studies), outcome)
+    effect = get_body_effect({s: studies[s] for u in units for s in u.studies}.values(), outcome)
     levels, text = judge_imprecision(
         participants, profile, conclusion=conclusion, pooled=effect, outcome=outcome
     )

@@ -32,17 +32,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.appraisal import EffectEstimate
-from ldngraph.model import Study
+from ldngraph.model import KnowledgeBase, Study
 from ldngraph.terms import RATIO_MEASURES, EffectMeasure
 
 __all__ = [
     "EffectSummary",
     "PooledEffect",
     "StudyEffect",
+    "get_effect_studies",
     "get_study_effects",
     "pool",
     "summarise_effects",
     "to_study_effect",
+    "why_not_pooled",
 ]
 
 #: Two-sided 95% normal quantile (the z of every 95% CI shown).
@@ -232,6 +234,17 @@ def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[Stud
     return primary, reviews
 
 
+def get_effect_studies(kb: KnowledgeBase, study_ids: Iterable[str]) -> list[Study]:
+    """The studies of a body plus every review that includes one of them (its pooled results are
+    shown beside the body's effect, or stand in for it when no primary study has an estimate);
+    by year, then id (the row order of a forest plot)."""
+    chosen = {sid: kb.study_index[sid] for sid in study_ids}
+    for study in kb.studies:
+        if study.review is not None and study.review.pooled and set(study.summarises) & set(chosen):
+            chosen.setdefault(study.id, study)
+    return sorted(chosen.values(), key=lambda s: (s.year or 0, s.id))
+
+
 # -- pooling -------------------------------------------------------------------------------------
 
 
@@ -303,6 +316,17 @@ def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffec
     return pooled, tuple(e.model_copy(update={"weight": w}) for e, w in zip(effects, weights, strict=True))
 
 
+def why_not_pooled(effect: StudyEffect) -> str:
+    """Why an estimate shown beside a headline was not pooled into it."""
+    if effect.from_review:
+        return "a review's own pooled result (never pooled again with the studies it includes)"
+    if effect.within_group:
+        return "a within-group change from baseline, not a contrast with a comparator"
+    if effect.se is None:
+        return "no CI, standard error or exact p-value to weight it by"
+    return "another measure or scale than the headline"
+
+
 def _best_group(groups: dict[tuple[str, str], list[StudyEffect]]) -> list[StudyEffect]:
     """The comparable group to headline: most studies, then most participants, then measure name."""
     return max(
@@ -322,7 +346,7 @@ def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
             groups.setdefault(e.pool_key, []).append(e)
         head = _best_group(groups)
         pooled, weighted = pool(head)
-        others = tuple(e for e in usable if e not in head) + tuple(unusable)
+        others = tuple(e for e in usable if e not in head) + tuple(unusable) + tuple(reviews)
         label = MEASURE_LABELS[pooled.measure]
         if len(head) == 1:
             note = f"one study with a usable estimate ({label}); its own estimate is shown"

@@ -24,7 +24,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from ldngraph.build import study_iri
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
-from ldngraph.evidence.effects import StudyEffect, summarise_effects, to_study_effect
+from ldngraph.evidence.effects import StudyEffect, get_effect_studies, summarise_effects, to_study_effect
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.profile import Profile
 from ldngraph.vocab import LDN, local, to_iri
@@ -90,13 +90,13 @@ def add_effects(
                 _effect_node(graph, node, e, reported_ci=reported)
                 graph.add((node, LDN.reportedPooledK, Literal(res.k)))
                 nodes[(study.id, res.outcome, e.value)] = node
-    entities, studies = kb.entity_index, kb.study_index
+    entities = kb.entity_index
     bodies = build_bodies(kb, profile) if bodies is None else bodies
     for body in bodies.values():
         subject = entities.get(body.intervention)
         if body.outcome is None or subject is None or subject.kind is not EntityKind.intervention:
             continue
-        summary = summarise_effects([studies[s] for s in sorted(body.studies)], body.outcome)
+        summary = summarise_effects(get_effect_studies(kb, body.studies), body.outcome)
         pooled = summary.pooled
         if pooled is None:
             continue
