@@ -563,12 +563,13 @@ def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -
 @profile_option
 @output_option("Brief to write: .md (Markdown) or .html.")
 def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
-    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
-    from ldngraph.pipeline import load
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
+    each condition opens with its summary-of-findings table and forest plots."""
+    from ldngraph.pipeline import get_profile, load
     from ldngraph.report import write_report
 
     built = load(data_dir, profile)
-    write_report(built.kb, built.graph, output)
+    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile))
     click.echo(f"wrote {output}", err=True)
 
 

@@ -61,11 +61,12 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     """Read and validate ``data_dir`` (default: the shipped data), build and score its graph."""
     kb, scores = read_scored(data_dir, profile)
     graph = materialise(to_graph(kb), kb, scores)
-    add_effects(graph, kb, _read_profile(data_dir, profile))  # issue 13: estimates, pooled results
+    add_effects(graph, kb, get_profile(data_dir, profile))  # issue 13: estimates, pooled results
     return Built(kb=kb, graph=graph, scores=scores)
 
 
-def _read_profile(data_dir: Path | str | None, profile: Path | str | None) -> Profile:
+def get_profile(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Profile:
+    """The evidence profile ``load`` uses for ``data_dir`` (``profile`` if given)."""
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     return read_profile(Path(profile) if profile is not None else get_profile_path(directory))
 
@@ -90,7 +91,7 @@ def push(
     from ldngraph.fastbuild import iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
-    effects = effects_ntriples(kb, _read_profile(data_dir, profile))
+    effects = effects_ntriples(kb, get_profile(data_dir, profile))
     store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)
 
 

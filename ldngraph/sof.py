@@ -410,12 +410,14 @@ def to_html_page(table: SofTable) -> str:
     )
 
 
-SOF_CSS = (
-    "body{font:15px/1.5 system-ui,sans-serif;max-width:75rem;margin:2rem auto;padding:0 1rem}"
+SOF_TABLE_CSS = (
     ".sof-table{border-collapse:collapse;width:100%;font-size:14px}"
     ".sof-table th,.sof-table td{border:1px solid #ccc;padding:.35rem .5rem;vertical-align:top;"
     "text-align:left}"
     ".sof-table th{background:#f3f3f3}.sof-notes{font-size:13px}.sof-profile{font-size:13px;color:#555}"
+)
+SOF_CSS = (
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:75rem;margin:2rem auto;padding:0 1rem}" + SOF_TABLE_CSS
 )
 
 
