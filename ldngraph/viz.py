@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.evidence.effects import describe_effect
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.names import get_entity
 from ldngraph.view import (
@@ -273,6 +274,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                     "outcome_kind": row.outcome_kind,
                     "direction": row.item.direction.value,
                     "note": row.item.note,
+                    "effect": describe_effect(row.study, row.item.outcome),
                     "publications": [
                         {
                             "citation": p.citation,

@@ -63,3 +63,25 @@ def test_html_brief_with_findings_opens_offline(browser: Any, tmp_path: Path, da
         assert w.outgoing == []
     finally:
         w.close()
+
+
+def test_viz_card_shows_each_study_effect_and_ci(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    from test_viz_browser import _click_edge
+
+    from ldngraph.viz import write_html
+
+    out = write_html(load(EFFECTS), tmp_path / "graph.html")
+    w = _Watched(browser)
+    try:
+        page = w.open(out)
+        _click_edge(page, "ldn-pain")
+        card = page.locator("#card")
+        card.get_by_text("Effect: MD -1.2 (95% CI -2 to -0.4; pain NRS 0-10)").wait_for(timeout=5_000)
+        assert (
+            "Effect: MD -0.6 (95% CI -1.17 to -0.0274, from the p-value; pain NRS 0-10)" in card.inner_text()
+        )
+        assert card.locator(".effect").count() == 3
+        assert w.errors == []
+        assert w.outgoing == []
+    finally:
+        w.close()

@@ -39,6 +39,7 @@ __all__ = [
     "EffectSummary",
     "PooledEffect",
     "StudyEffect",
+    "describe_effect",
     "get_effect_studies",
     "get_study_effects",
     "pool",
@@ -243,6 +244,24 @@ def get_effect_studies(kb: KnowledgeBase, study_ids: Iterable[str]) -> list[Stud
         if study.review is not None and study.review.pooled and set(study.summarises) & set(chosen):
             chosen.setdefault(study.id, study)
     return sorted(chosen.values(), key=lambda s: (s.year or 0, s.id))
+
+
+def describe_effect(study: Study, outcome: str | None) -> str | None:
+    """One line for an evidence card: the study's estimate for ``outcome`` with its 95% CI, e.g.
+    'MD -0.34 (95% CI -0.95 to 0.27; pain NRS 0-10; 12 weeks)'; None when none is recorded."""
+    parts = []
+    for out in study.outcomes:
+        if out.outcome != outcome or out.estimate is None or not out.reported:
+            continue
+        e = to_study_effect(study, out.outcome, out.estimate)
+        text = f"{MEASURE_LABELS[e.measure]} {e.value:g}"
+        details = []
+        if e.ci_lower is not None and e.ci_upper is not None:
+            derived = "" if e.variance_from == "ci" else f", from the {(e.variance_from or '').replace('_', '-')}"
+            details.append(f"95% CI {e.ci_lower:.3g} to {e.ci_upper:.3g}{derived}")
+        details += [e.scale] + ([e.time_point] if e.time_point else [])
+        parts.append(f"{text} ({'; '.join(details)})")
+    return " | ".join(parts) or None
 
 
 # -- pooling -------------------------------------------------------------------------------------
