@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -231,6 +232,13 @@ class Profile(_Frozen):
     mid: dict[str, MinimalImportantDifference] = Field(
         default_factory=dict, description="Outcome CURIE -> minimal important difference (imprecision)"
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Profile:
+        """A copy without the cached content hash (pydantic copies ``__dict__``, where it lives):
+        a copy with another number must get another hash."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("content_hash", None)
+        return copied
 
     @cached_property
     def content_hash(self) -> str:

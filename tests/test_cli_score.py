@@ -53,7 +53,10 @@ def test_paths_json_lists_every_path_with_evidence(mini_dir: Path) -> None:
         "paths", "--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--format", "json"
     )
     assert code == 0
-    paths = json.loads(out)
+    found = json.loads(out)
+    assert found["profile_version"] and len(found["profile_hash"]) == 12
+    assert found["outcome_bodies"] and found["outcome_bodies"][0]["conclusion"]
+    paths = found["paths"]
     assert [p["hops"] for p in paths] == [1, 2]
     for p in paths:
         assert {"strength", "weakest_link", "certainty", "reasons", "citations"} <= set(p)
@@ -81,13 +84,18 @@ def test_paths_max_hops_defaults_to_the_profile(
     args = ["--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--profile", str(profile)]
     code, out, err = _run("paths", *args, *option, "--format", "json")
     assert code == 0, err
-    assert [p["hops"] for p in json.loads(out)] == hops
+    assert [p["hops"] for p in json.loads(out)["paths"]] == hops
 
 
 def test_paths_on_shipped_fibromyalgia() -> None:
     code, out, _ = _run("paths", "--from", "LDN", "--to", "fibromyalgia", "--format", "json")
-    paths = json.loads(out)
+    found = json.loads(out)
+    paths = found["paths"]
     assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
+    # the headline is the critical outcome (pain), listed first among every outcome body
+    assert found["outcome_bodies"][0]["critical"] is True
+    assert found["outcome_bodies"][0]["outcome"] == "LDNO:pain"
+    assert len(found["outcome_bodies"]) >= 4
     assert "inconsistency" in paths[0]["reasons"]
 
 

@@ -55,7 +55,7 @@ class BodyUnit(_Frozen):
     role: str = Field(description="study / stand_in")
     side: str = Field(description="benefit / null / harm")
     weight: float
-    participants: int | None = Field(description="n of a human study (None: no n or not human)")
+    participants: int | None = Field(description="n of a human study (0: not reported; None: not human)")
     design: Design = Field(description="Weighed design (a stand-in: the best design it includes)")
     start: Certainty = Field(description="GRADE start level of this unit")
     risk: RiskJudgement
@@ -133,13 +133,28 @@ def _unit_start(item: ItemScore, profile: Profile) -> Certainty:
     return profile.certainty.start[item.design]
 
 
+def get_critical_keys(kb: KnowledgeBase) -> set[tuple[str, str, str | None, str | None, str]]:
+    """Body keys on each condition's declared critical outcome: one per intervention x condition
+    (the body without aspect/context qualifiers if there is one, else the first by qualifier)."""
+    found: dict[tuple[str, str], list[tuple[str, str, str | None, str | None, str]]] = defaultdict(list)
+    for claim in kb.claims:
+        ent = kb.entity_index.get(claim.object)
+        key = body_key(claim)
+        if ent is not None and ent.critical_outcome and key[2] == ent.critical_outcome and key[4] == "effect":
+            found[(key[0], key[1])].append(key)
+    return {min(keys, key=lambda k: (k[3] is not None, k[3] or "")) for keys in found.values()}
+
+
 def build_body(
     key: tuple[str, str, str | None, str | None, str],
     claims: Sequence[Claim],
     kb: KnowledgeBase,
     profile: Profile,
+    *,
+    critical: bool | None = None,
 ) -> OutcomeBody:
-    """The body of evidence for ``claims`` (all with body key ``key``)."""
+    """The body of evidence for ``claims`` (all with body key ``key``); ``critical`` None: worked
+    out from ``kb`` (:func:`get_critical_keys`)."""
     from ldngraph.evidence.certainty import judge
 
     subject, obj, outcome, extra, question = key
@@ -195,7 +210,7 @@ def build_body(
                 role="study",
                 side=side,
                 weight=it.weight,
-                participants=study.n if human else None,
+                participants=(study.n or 0) if human else None,
                 design=it.design,
                 start=_unit_start(it, profile),
                 risk=it.risk,
@@ -234,7 +249,7 @@ def build_body(
                 role="stand_in",
                 side=side,
                 weight=role.weight,
-                participants=role.participants,
+                participants=(role.participants or 0) if it.population.value == "human" else None,
                 design=role.design or it.design,
                 start=role.start,
                 risk=it.risk,
@@ -253,7 +268,8 @@ def build_body(
     )
 
     verdict = judge(units, roles, mass, studies, question, profile, excluded=bool(excluded), outcome=outcome)
-    critical_for = kb.entity_index[obj].critical_outcome if obj in kb.entity_index else None
+    if critical is None:
+        critical = key in get_critical_keys(kb)
     counted = tuple(dict.fromkeys(s for u in units for s in u.studies))
     flags = tuple(
         dict.fromkeys(
@@ -269,7 +285,7 @@ def build_body(
         outcome=outcome,
         qualifier=extra,
         question=question,
-        critical=question == "effect" and outcome is not None and outcome == critical_for,
+        critical=critical,
         claims=tuple(c.id for c in claims),
         studies=counted,
         units=tuple(units),
@@ -301,7 +317,10 @@ def build_bodies(kb: KnowledgeBase, profile: Profile) -> dict[str, OutcomeBody]:
     grouped: dict[tuple[str, str, str | None, str | None, str], list[Claim]] = defaultdict(list)
     for claim in kb.claims:
         grouped[body_key(claim)].append(claim)
-    bodies = (build_body(key, claims, kb, profile) for key, claims in grouped.items())
+    critical = get_critical_keys(kb)
+    bodies = (
+        build_body(key, claims, kb, profile, critical=key in critical) for key, claims in grouped.items()
+    )
     return {b.id: b for b in bodies}
 
 

@@ -257,7 +257,8 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
         text = f"{MEASURE_LABELS[e.measure]} {e.value:g}"
         details = []
         if e.ci_lower is not None and e.ci_upper is not None:
-            derived = "" if e.variance_from == "ci" else f", from the {(e.variance_from or '').replace('_', '-')}"
+            origin = (e.variance_from or "").replace("_", "-")
+            derived = "" if origin == "ci" else f", from the {origin}"
             details.append(f"95% CI {e.ci_lower:.3g} to {e.ci_upper:.3g}{derived}")
         details += [e.scale] + ([e.time_point] if e.time_point else [])
         parts.append(f"{text} ({'; '.join(details)})")

@@ -163,10 +163,10 @@ def plan_review(
             virtual = profile.base_weights[design] * size_f * factor
             cap = combine([virtual] * count)
             weight = quantise(min(review_weight, cap))
+            size_text = f"n~{per_n:g}" if per_n else "unknown n"
             note = (
                 f"stands in for {count} included stud{'y' if count == 1 else 'ies'} absent from the graph: "
-                f"min(review {review_weight:.6f}, {count} x {design.value} of n~{per_n or 'unknown'} "
-                f"= {cap:.6f})"
+                f"min(review {review_weight:.6f}, {count} x {design.value} of {size_text} = {cap:.6f})"
             )
         else:
             weight = review_weight

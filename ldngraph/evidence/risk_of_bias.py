@@ -111,7 +111,7 @@ def judge_body(weighted: Sequence[tuple[str, float, RiskJudgement]], profile: Pr
         share = sum(w * RISK_SHARE[r.level] for _, w, r in weighted) / total
     else:
         share = sum(RISK_SHARE[r.level] for _, _, r in weighted) / len(weighted)
-    risky = [f"{sid} {r.level} ({r.basis})" for sid, _, r in weighted if r.level != "low"]
+    risky = [f"{sid}: {r.detail}" for sid, _, r in weighted if r.level != "low"]
     shown = "; ".join(risky) or "every unit at low risk"
     threshold = profile.certainty.share_threshold
     if share >= threshold:
