@@ -32,6 +32,7 @@ from ldngraph.evidence.effects import (
     MEASURE_LABELS,
     EffectSummary,
     get_effect_studies,
+    summarise_body,
     summarise_effects,
     why_not_pooled,
 )
@@ -225,15 +226,19 @@ def get_sof_table(
     bodies = build_bodies(kb, profile) if bodies is None else bodies
     entities = kb.entity_index
     chosen = get_condition_bodies(kb, bodies, condition)
-    critical = entities[condition].critical_outcome
     chosen.sort(
-        key=lambda b: (b.outcome != critical, -len(b.studies), entities[b.outcome or ""].label.casefold())
+        key=lambda b: (
+            not b.critical,
+            bool(b.qualifier),
+            -len(b.studies),
+            entities[b.outcome or ""].label.casefold(),
+        )
     )
     footnotes: list[str] = []
     rows = []
     for body in chosen:
         outcome = body.outcome or ""
-        summary = summarise_effects(get_effect_studies(kb, body.studies), outcome)
+        summary = summarise_body(kb, body)
         relative, effect = effect_text(summary, body_size=len(body.studies))
         notes: list[int] = []
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
@@ -254,12 +259,14 @@ def get_sof_table(
                 text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
             footnotes.append(text)
             notes.append(len(footnotes))
-        label = entities[outcome].label
+        label = entities[outcome].label + (
+            f" ({body.qualifier.replace('=', ': ')})" if body.qualifier else ""
+        )
         rows.append(
             SofRow(
                 outcome=outcome,
                 outcome_label=label,
-                critical=outcome == critical,
+                critical=body.critical,
                 question=body.question,
                 studies=tuple(sorted(body.studies)),
                 designs=_designs(kb, body),
@@ -476,9 +483,8 @@ def get_forest_inputs(
         raise UnknownEntityError(
             f"'{outcome_name}' is a {outcome.kind.value}, not an outcome; name an outcome"
         )
-    bodies = [
-        b for b in get_condition_bodies(kb, build_bodies(kb, profile), condition) if b.outcome == outcome.id
-    ]
+    every = get_condition_bodies(kb, build_bodies(kb, profile), condition)
+    bodies = [b for b in every if b.outcome == outcome.id and not b.qualifier]
     if not bodies:
         raise UnknownEntityError(
             f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "

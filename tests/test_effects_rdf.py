@@ -28,6 +28,8 @@ def _python_rows() -> list[tuple[object, ...]]:
     assert p is not None and p.tau2 is not None and p.i2 is not None
     assert p.pi_lower is not None and p.pi_upper is not None
     head = (
+        "fibromyalgia",
+        "pain",
         summary.status,
         p.measure.value,
         p.k,

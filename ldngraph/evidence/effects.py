@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.appraisal import EffectEstimate
 from ldngraph.model import KnowledgeBase, Study
+
+if TYPE_CHECKING:
+    from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.terms import RATIO_MEASURES, EffectMeasure
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "get_effect_studies",
     "get_study_effects",
     "pool",
+    "summarise_body",
     "summarise_effects",
     "to_study_effect",
     "why_not_pooled",
@@ -263,6 +267,25 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
         details += [e.scale] + ([e.time_point] if e.time_point else [])
         parts.append(f"{text} ({'; '.join(details)})")
     return " | ".join(parts) or None
+
+
+def summarise_body(kb: KnowledgeBase, body: OutcomeBody) -> EffectSummary:
+    """The effect of an outcome body: its studies' estimates (and those of reviews including them).
+
+    A body qualified by an aspect or context (e.g. physical quality of life) gets none: estimates
+    are recorded per outcome, not per aspect, so one could not tell which aspect a number is for."""
+    outcome = body.outcome or ""
+    if body.qualifier:
+        return EffectSummary(
+            outcome=outcome,
+            status="none",
+            pooled=None,
+            studies=(),
+            others=(),
+            note=f"estimates are recorded per outcome, not per {body.qualifier.split('=')[0]}; none is shown "
+            f"for this qualified body ({body.qualifier})",
+        )
+    return summarise_effects(get_effect_studies(kb, body.studies), outcome)
 
 
 # -- pooling -------------------------------------------------------------------------------------

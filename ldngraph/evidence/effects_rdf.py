@@ -1,6 +1,7 @@
 """Effect estimates and pooled results as RDF (kept apart so it can move into one mapping module).
 
-* every recorded estimate: ``ldnr:effect/STUDY/I`` (I: the study outcome's index), a
+* every recorded estimate: ``ldnr:effect/STUDY/I`` (I: the study outcome's number, as in
+  ``ldnr:study/STUDY/outcome/I``, which links to it by ``ldn:hasEstimate``), a
   ``ldn:EffectEstimate`` with its study, outcome, measure, value, 95% CI (``ldn:ciFrom`` says
   whether it was reported or derived), analysis-scale SE and ``ldn:varianceFrom``, scale,
   ``ldn:lowerIsBetter``, comparator, time point, and ``prov:wasDerivedFrom`` the source URL;
@@ -24,7 +25,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from ldngraph.build import study_iri
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
-from ldngraph.evidence.effects import StudyEffect, get_effect_studies, summarise_effects, to_study_effect
+from ldngraph.evidence.effects import StudyEffect, summarise_body, to_study_effect
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.profile import Profile
 from ldngraph.vocab import LDN, local, to_iri
@@ -78,7 +79,8 @@ def add_effects(
             if out.estimate is None or not out.reported:
                 continue
             e = to_study_effect(study, out.outcome, out.estimate)
-            node = effect_iri(study.id, i)
+            node = effect_iri(study.id, i + 1)
+            graph.add((local("study", f"{study.id}/outcome/{i + 1}"), LDN.hasEstimate, node))
             reported = e.variance_from == "ci" and out.estimate.ci_level == 0.95
             _effect_node(graph, node, e, reported_ci=reported)
             nodes[(study.id, out.outcome, e.value)] = node
@@ -96,7 +98,7 @@ def add_effects(
         subject = entities.get(body.intervention)
         if body.outcome is None or subject is None or subject.kind is not EntityKind.intervention:
             continue
-        summary = summarise_effects(get_effect_studies(kb, body.studies), body.outcome)
+        summary = summarise_body(kb, body)
         pooled = summary.pooled
         if pooled is None:
             continue
@@ -105,6 +107,8 @@ def add_effects(
         graph.add((node, LDN.intervention, to_iri(body.intervention)))
         graph.add((node, LDN.condition, to_iri(body.condition)))
         graph.add((node, LDN.outcome, to_iri(body.outcome)))
+        if body.qualifier:
+            graph.add((node, LDN.qualifier, Literal(body.qualifier)))
         graph.add((node, LDN.status, Literal(summary.status)))
         graph.add((node, LDN.measure, Literal(pooled.measure.value)))
         graph.add((node, LDN.scale, Literal(pooled.scale)))
