@@ -56,7 +56,11 @@ class PathResult(BaseModel):
     edge_claims: tuple[tuple[str, ...], ...] = Field(description="Every parallel claim of each edge")
     predicates: tuple[str, ...] = Field(description="Predicate of each edge's representative claim")
     edge_strengths: tuple[float, ...]
-    edge_certainties: tuple[Certainty, ...]
+    edge_certainties: tuple[Certainty, ...] = Field(description="Certainty that each edge's claim holds")
+    edge_conclusions: tuple[str, ...] = Field(
+        default=(),
+        description="Each edge's body conclusion (benefit / little_or_no_effect / harm / uncertain)",
+    )
     hops: int
     strength: float = Field(description="prod(edge strengths) x hop_penalty ** (hops - 1)")
     weakest_link: str = Field(description="Claim id of the edge that sets the certainty")
@@ -176,6 +180,7 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
         predicates=tuple(e["predicate"] for e in edges),
         edge_strengths=tuple(e["strength"] for e in edges),
         edge_certainties=tuple(e["certainty"] for e in edges),
+        edge_conclusions=tuple(e["conclusion"] for e in edges),
         hops=len(edges),
         strength=strength,
         weakest_link=edges[weakest_i]["claim"],
@@ -290,3 +295,20 @@ def get_bodies(graph: nx.DiGraph, source: str, target: str) -> list[OutcomeBody]
 def get_critical_body(graph: nx.DiGraph, source: str, target: str) -> OutcomeBody | None:
     """The body on the condition's declared critical outcome (None when none is declared)."""
     return next((b for b in get_bodies(graph, source, target) if b.critical), None)
+
+
+def get_paths_report(
+    built: Built, source: str, target: str, *, max_hops: int | None = None, top_k: int | None = 10
+) -> dict[str, Any]:
+    """What ``ldngraph paths`` prints: the profile, every outcome body source -> target (critical
+    first, null ones included) and the ranked paths, JSON-ready."""
+    from ldngraph.evidence.summary import to_row
+
+    graph = to_networkx(built)
+    found = find_paths(graph, source, target, max_hops=max_hops, top_k=top_k)
+    return {
+        "profile_version": built.scores.profile_version,
+        "profile_hash": built.scores.profile_hash,
+        "outcome_bodies": [to_row(b) for b in get_bodies(graph, source, target)],
+        "paths": [p.model_dump(mode="json") for p in found],
+    }

@@ -126,3 +126,23 @@ def test_bad_profile_is_one_line(mini_dir: Path, tmp_path: Path, capsys) -> None
         assert exc.code == 1
     err = capsys.readouterr().err
     assert err.startswith(f"Error: {bad}: ") and err.count("\n") == 1
+
+
+def test_explain_shows_the_body_reasoning_and_profile_identity(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    score = built.scores.claims["ldn-pain"]
+    body = built.scores.bodies[score.body]
+    code, out, _ = _run("explain", "ldn-pain", "--data", str(mini_dir))
+    assert code == 0
+    assert f"conclusion: {body.conclusion.replace('_', ' ')}" in out
+    for domain in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"):
+        assert f"  {domain}: -" in out
+    for unit in body.units:
+        assert f"{unit.weight:.6f} {', '.join(unit.studies)}" in out
+    assert f"profile {score.profile_version}+{score.profile_hash}" in out
+    code, out, _ = _run("explain", "ldn-pain", "--data", str(mini_dir), "--format", "json")
+    data = json.loads(out)
+    assert data["profile_hash"] == score.profile_hash and data["conclusion"] == body.conclusion
+    assert data["downgrades"] == [d.model_dump(mode="json") for d in body.downgrades]
+    code, out, _ = _run("build", "--data", str(mini_dir), "--format", "json")
+    assert json.loads(out)["profile_hash"] == score.profile_hash

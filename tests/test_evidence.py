@@ -311,3 +311,66 @@ def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -
     fibro = run_query(built.graph, "outcome_bodies", {"condition": "fibromyalgia"}).to_records()
     assert fibro[0]["outcome"] == "LDNO:pain" and fibro[0]["critical"] is True
     assert {r["condition"] for r in fibro} == {"MESH:D005356"}
+
+
+def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> None:
+    """Issue 12, problem 4: adding a null RCT on the critical outcome must not switch the headline
+    (and the path) to another outcome; SPARQL and networkx agree on the edge."""
+    from ldngraph.build import to_graph
+    from ldngraph.paths import find_paths, get_bodies, to_networkx
+    from ldngraph.pipeline import Built
+    from ldngraph.query import run_query
+    from ldngraph.score import materialise
+
+    sleep = Entity(
+        id="LDNO:sleep", label="sleep", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective
+    )
+    base = corpus([trial("null-rct", 1, n=400), trial("sleep-rct", 2, n=300)], [("null-rct", "refutes")])
+    sleep_claim = Claim(
+        id="c-sleep",
+        subject="CHEBI:7465",
+        predicate="in_clinical_trials_for",
+        object="MESH:D005356",
+        qualifiers={"outcome": "LDNO:sleep"},
+        statement="LDN improves sleep",
+        evidence=(EvidenceItem(study="sleep-rct", direction="supports", outcome="LDNO:sleep"),),
+    )
+    kb = base.model_copy(update={"entities": (*ENTITIES, sleep), "claims": (*base.claims, sleep_claim)})
+    report = score_knowledge_base(kb, P)
+    assert report.claims["c-sleep"].strength > report.claims["c"].strength
+    built = Built(kb=kb, graph=materialise(to_graph(kb), kb, report), scores=report)
+    graph = to_networkx(built)
+    (direct,) = [p for p in find_paths(graph, "CHEBI:7465", "MESH:D005356") if p.hops == 1]
+    assert direct.claim_ids == ("c",) and direct.strength == report.claims["c"].strength
+    bodies = get_bodies(graph, "CHEBI:7465", "MESH:D005356")
+    assert [(b.outcome, b.conclusion) for b in bodies] == [
+        ("LDNO:pain", "little_or_no_effect"),
+        ("LDNO:sleep", "benefit"),
+    ]
+    rows = run_query(built.graph, "paths_to_condition", {}).to_records()
+    assert [r["strength"] for r in rows if r["hops"] == 1] == [direct.strength]
+
+
+def test_certainty_starts_from_the_design_behind_the_conclusion() -> None:
+    """A benefit resting on before/after studies starts low, even beside a (smaller) null RCT."""
+    prepost = [
+        Study(
+            id=f"pp{i}",
+            label=f"pp{i}",
+            design="pre_post",
+            population="human",
+            n=300,
+            year=2015,
+            controlled=False,
+            blinded=True,
+            publications=(f"PMID:{10 + i}",),
+        )
+        for i in range(3)
+    ]
+    kb = corpus(
+        [*prepost, trial("small-null", 1, n=20)],
+        [("pp0", "supports"), ("pp1", "supports"), ("pp2", "supports"), ("small-null", "refutes")],
+    )
+    body = next(iter(build_bodies(kb, P).values()))
+    assert body.conclusion == "benefit" and body.start is Certainty.low
+    assert "inconsistency" in [d.code for d in body.downgrades] and body.certainty is Certainty.very_low

@@ -129,6 +129,16 @@ def get_side(question: str, direction: Direction, study: Study, outcome: str | N
     return "harm" if effects == {Effect.worsened} else "null"
 
 
+def get_stand_in_risk(role: ReviewRole) -> RiskJudgement:
+    """Risk of bias of the studies a review stands in for: they are not in the graph, so their own
+    judgements are not recorded here; GRADE treats unknown risk as "some concerns"."""
+    return RiskJudgement(
+        level="some_concerns",
+        basis="not_assessed",
+        detail=f"risk of bias of the studies {role.review} stands in for is not recorded (some concerns)",
+    )
+
+
 def _unit_start(item: ItemScore, profile: Profile) -> Certainty:
     return profile.certainty.start[item.design]
 
@@ -252,7 +262,7 @@ def build_body(
                 participants=(role.participants or 0) if it.population.value == "human" else None,
                 design=role.design or it.design,
                 start=role.start,
-                risk=it.risk,
+                risk=get_stand_in_risk(role),
                 indirect=it.indirect,
                 citation=it.citation,
                 tier=it.tier,

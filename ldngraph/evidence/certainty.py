@@ -8,15 +8,16 @@ Conclusion (from the noisy-or mass of each side, see :mod:`ldngraph.evidence.bod
 * else the heavier side: ``benefit``, or ``harm`` / ``little_or_no_effect`` (whichever of harm and
   null weighs more).
 
-Certainty in that conclusion: start from the best design in the body (a review: the best design
-it includes), then lose levels in GRADE's five domains, each with a code and one line:
+Certainty in that conclusion: start from the best design among the units behind the conclusion
+(uncertain: all units; a review: the best design it includes), then lose levels in GRADE's
+five domains, each with a code and one line:
 
 * risk_of_bias: :func:`ldngraph.evidence.risk_of_bias.judge_body` over the units behind the
-  conclusion (uncertain: all units);
+  conclusion at the start level (uncertain: all units at that level);
 * inconsistency: one level when the disagreement reaches ``certainty.inconsistency_at`` or a
   review in the body reports I^2 >= ``certainty.inconsistency_i2`` for this outcome; two when
   the evidence does not point one way (uncertain);
-* indirectness: one level when half or more of the weight behind the conclusion is indirect
+* indirectness: one level when half or more of that weight is indirect
   (animal, cell, another dose, agent, population or condition);
 * imprecision: :func:`ldngraph.evidence.imprecision.judge_imprecision` on the participants at the
   start level, each counted once, in either direction;
@@ -121,16 +122,22 @@ def judge(
             tuple(notes),
             tuple(trace),
         )
-    start = max((u.start for u in units), key=lambda c: c.rank)
+    # The certainty in a conclusion rests on the evidence for it: start from the best design among
+    # the units behind the conclusion (uncertain: every unit); evidence against it is inconsistency.
+    behind = [u for u in units if u.side in _sides(conclusion)] or list(units)
+    start = max((u.start for u in behind), key=lambda c: c.rank)
     core = [u for u in units if u.start is start]
     trace.append(
         f"conclusion {conclusion} (disagreement {disagreement:.6f}); start {start.value}: best design "
-        f"{', '.join(sorted({u.design.value for u in core}))} in the body"
+        f"{', '.join(sorted({u.design.value for u in behind if u.start is start}))} behind the conclusion"
     )
-    behind = [u for u in units if u.side in _sides(conclusion)] or list(units)
 
+    # Risk of bias and indirectness are judged on the evidence the certainty starts from (GRADE
+    # rates randomised and observational evidence apart): weaker designs behind the conclusion
+    # neither dilute nor add to the judgement.
+    rated = [u for u in behind if u.start is start]
     judgements: list[Downgrade] = []
-    levels, text = judge_body([(u.studies[0], u.weight, u.risk) for u in behind], profile)
+    levels, text = judge_body([(u.studies[0], u.weight, u.risk) for u in rated], profile)
     judgements.append(Downgrade(domain="risk_of_bias", levels=levels, code="risk_of_bias", explanation=text))
 
     i2 = [r.pooled.i2 for r in reviews if r.pooled is not None and r.pooled.i2 is not None]
@@ -151,13 +158,13 @@ def judge(
     )
 
     tiers = {u.tier for u in units}
-    total = sum(u.weight for u in behind)
+    total = sum(u.weight for u in rated)
     share = (
-        sum(u.weight for u in behind if u.indirect) / total
+        sum(u.weight for u in rated if u.indirect) / total
         if total > 0
-        else sum(1 for u in behind if u.indirect) / len(behind)
+        else sum(1 for u in rated if u.indirect) / len(rated)
     )
-    kinds = sorted({k for u in behind for k in u.indirect})
+    kinds = sorted({k for u in rated for k in u.indirect})
     if tiers <= {"theoretical"}:
         code, levels, text = "theoretical_only", 1, "commentary or hypothesis only: nobody was studied"
     elif tiers <= {"preclinical", "theoretical"}:

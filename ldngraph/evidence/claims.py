@@ -71,7 +71,7 @@ class ClaimScore(_Frozen):
     )
     certainty: Certainty = Field(description="Certainty in the body's conclusion")
     holds: bool = Field(description="True when the body's conclusion is what the claim states")
-    start: Certainty = Field(description="Level before downgrades (best design in the body)")
+    start: Certainty = Field(description="Level before downgrades (best design behind the conclusion)")
     reasons: tuple[str, ...] = Field(description="Reason codes: downgrades and notes")
     downgrades: tuple[Downgrade, ...]
     citation_flags: tuple[str, ...] = Field(description="Data-quality flags shown beside the grade")

@@ -132,7 +132,7 @@ def plan_review(
     if info is not None and info.includes_other is not None and inclusion != "unknown":
         count = info.includes_other
     elif info is not None and info.included_total is not None:
-        count = max(0, info.included_total - len(set(covers) | (listed & set(studies))))
+        count = max(0, info.included_total - len(set(covers) | {s for s in listed if s in studies}))
     elif info is not None and info.inclusion_list is InclusionList.listed:
         count = 0
 

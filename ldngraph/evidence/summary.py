@@ -42,7 +42,7 @@ def get_statement(body: OutcomeBody, outcome_label: str | None = None) -> str:
 def to_row(body: OutcomeBody) -> dict[str, Any]:
     """A body as one flat row (``ldngraph paths`` lists these)."""
     return {
-        "outcome": body.outcome or body.qualifier or "-",
+        "outcome": " ".join(x for x in (body.outcome, body.qualifier and f"({body.qualifier})") if x) or "-",
         "question": body.question,
         "critical": body.critical,
         "conclusion": body.conclusion,
