@@ -152,6 +152,11 @@ def effect_text(
         source = "1 study"
     if body_size is not None and summary.status != "review" and body_size > pooled.k:
         source += f" of the {body_size} in the body; the others report no usable estimate"
+    derived = {e.variance_from for e in summary.studies} - {"ci", None}
+    if derived:
+        source += "; CI derived from the reported " + " and ".join(
+            sorted("standard error" if d == "se" else "exact p-value" for d in derived)
+        )
     if pooled.measure in RATIO_MEASURES:
         relative = f"{label} {_num(pooled.value)} (95% CI {_num(pooled.ci_lower)} to {_num(pooled.ci_upper)})"
         if baseline is None or pooled.measure is EffectMeasure.hr:
