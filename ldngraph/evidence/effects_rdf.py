@@ -119,8 +119,8 @@ def add_effects(
         graph.add((node, LDN.ciLower, _d(pooled.ci_lower)))
         graph.add((node, LDN.ciUpper, _d(pooled.ci_upper)))
         for prop, value in (
-            (LDN.tau2, pooled.tau2),
-            (LDN.i2, pooled.i2),
+            (LDN.tauSquared, pooled.tau2),
+            (LDN.iSquared, pooled.i2),
             (LDN.q, pooled.q),
             (LDN.piLower, pooled.pi_lower),
             (LDN.piUpper, pooled.pi_upper),
