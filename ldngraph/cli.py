@@ -626,18 +626,56 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     click.echo(f"wrote {output}", err=True)
 
 
+@plot.command("forest")
+@data_option
+@profile_option
+@click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
+@click.option("--outcome", required=True, help="Outcome: CURIE, label or synonym.")
+@output_option("Image to write: .png, .svg or .pdf.")
+def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome: str, output: Path) -> None:
+    """Forest plot of one outcome: each study's effect, 95% CI and weight, the pooled diamond,
+    heterogeneity (tau², I²) and the minimal important difference band."""
+    from ldngraph.forest import write_forest
+    from ldngraph.plot import get_format
+    from ldngraph.sof import get_condition, get_forest_inputs, read_inputs
+
+    get_format(output)  # fail before any work on a bad suffix
+    kb, prof = read_inputs(data_dir, profile)
+    summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, condition), outcome)
+    write_forest(summary, output, title=title, mid=mid)
+    for e in summary.studies:
+        click.echo(f"{e.label}\t{e.value:g}\t[{e.ci_lower:.3g}, {e.ci_upper:.3g}]\tweight {e.weight:.1f}%")
+    click.echo(f"wrote {output}: {summary.note}", err=True)
+
+
+@cli.command()
+@data_option
+@profile_option
+@click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
+@format_option("md", "html", "json", "csv")
+def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -> None:
+    """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
+    studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
+    statement."""
+    from ldngraph.sof import get_condition, get_sof_table, read_inputs, render
+
+    kb, prof = read_inputs(data_dir, profile)
+    click.echo(render(get_sof_table(kb, prof, get_condition(kb, condition)), fmt), nl=False)
+
+
 @cli.command()
 @data_option
 @profile_option
 @output_option("Brief to write: .md (Markdown) or .html.")
 def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
-    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
-    from ldngraph.pipeline import load
+    """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
+    each condition opens with its summary-of-findings table and forest plots."""
+    from ldngraph.pipeline import get_profile, load
     from ldngraph.report import write_report
 
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
-    write_report(built.kb, built.graph, output)
+    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile))
     click.echo(f"wrote {output}", err=True)
 
 

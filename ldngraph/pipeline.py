@@ -15,9 +15,11 @@ from rdflib import Graph
 
 from ldngraph.build import to_graph
 from ldngraph.citations import apply_cached_pubmed
+from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir, get_shipped_data_dir
 from ldngraph.model import KnowledgeBase
+from ldngraph.profile import Profile
 from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
 
 if TYPE_CHECKING:
@@ -73,7 +75,13 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     kb, scores = read_scored(data_dir, profile)
     directory, profile_path = get_inputs(data_dir, profile)
     graph = materialise(to_graph(kb), kb, scores)
+    add_effects(graph, kb, read_profile(profile_path))  # issue 13: estimates and pooled results
     return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
+
+
+def get_profile(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Profile:
+    """The evidence profile ``load`` uses for ``data_dir`` (``profile`` if given)."""
+    return read_profile(get_inputs(data_dir, profile)[1])
 
 
 def push(
@@ -90,10 +98,16 @@ def push(
     previous content is replaced (``append``: kept) only once every triple has loaded
     (:meth:`ldngraph.store.GraphStore.replace`).
     """
-    from ldngraph.build import iter_scored_chunks
+    from itertools import chain
+
+    from ldngraph.build import from_rdflib_term, iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
-    store.replace(iter_scored_chunks(kb, scores), append=append)
+    effects = [
+        (from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
+        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile))
+    ]
+    store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
 
 
 def get_summary(built: Built) -> dict[str, Any]:

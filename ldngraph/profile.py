@@ -23,6 +23,7 @@ from ldngraph.errors import ProfileError
 from ldngraph.ingest.curated import parse_yaml
 from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.model import CitationStatus, Design, Judgement
+from ldngraph.terms import EffectMeasure
 
 
 class Certainty(StrEnum):
@@ -191,6 +192,25 @@ class CertaintyRules(_Frozen):
         return self
 
 
+class MinimalImportantDifference(_Frozen):
+    """The smallest difference in an outcome that patients would see as important (``mid:``)."""
+
+    measure: EffectMeasure = Field(description="The measure the MID is on (md, smd, rr ...)")
+    value: float = Field(gt=0, description="Size of the MID (a ratio for rr/or/hr, e.g. 1.25)")
+    scale: str | None = Field(
+        default=None, description="Applies to estimates whose scale contains this text (e.g. '0-10')"
+    )
+    source: str = Field(description="URL of the source the MID rests on")
+    note: str | None = Field(default=None, description="How the number follows from the source")
+
+    @field_validator("source")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' is not a URL; give the source of the MID as https://...")
+        return value
+
+
 #: The version becomes part of the profile's IRI (``ldnr:profile/VERSION``) and of every score, so
 #: it may hold only characters that need no escaping in an IRI or a file name.
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -210,6 +230,9 @@ class Profile(_Frozen):
     publication_bias: PublicationBias = Field(default_factory=PublicationBias)
     paths: PathSettings
     certainty: CertaintyRules
+    mid: dict[str, MinimalImportantDifference] = Field(
+        default_factory=dict, description="Outcome CURIE -> minimal important difference (imprecision)"
+    )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Profile:
         """A copy without the cached content hash (pydantic copies ``__dict__``, where it lives):

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rdflib import Graph
 
@@ -56,6 +56,9 @@ from ldngraph.view import (
     get_evidence_rows,
     reason_label,
 )
+
+if TYPE_CHECKING:
+    from ldngraph.profile import Profile
 
 Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
 
@@ -635,17 +638,29 @@ def _md_text(block: Block) -> str:
     return " ".join("".join(out).split())
 
 
-def to_markdown(blocks: Sequence[Block]) -> str:
-    """Markdown: one sentence per line; citations closing each sentence; record text escaped."""
+def to_markdown(
+    blocks: Sequence[Block],
+    *,
+    before: Mapping[int, str] | None = None,
+    after: Mapping[int, str] | None = None,
+) -> str:
+    """Markdown: one sentence per line; citations closing each sentence; record text escaped.
+
+    ``before`` / ``after``: Markdown generated elsewhere (already escaped), put before or after the
+    block with that index (the summary-of-findings sections, :mod:`ldngraph.report_sof`)."""
     lines: list[str] = []
     prev: Kind | None = None
-    for b in blocks:
+    for i, b in enumerate(blocks):
+        if before and i in before:
+            lines += ["", before[i], ""]
         text = _md_text(b)
         is_li = b.kind in ("item", "gap")
         if b.kind.startswith("h"):
             if lines and lines[-1]:
                 lines.append("")
             lines += ["#" * int(b.kind[1]) + " " + text, ""]
+            if after and i in after:
+                lines += [after[i], ""]
         else:
             if prev is not None and (prev in ("item", "gap")) != is_li and lines[-1]:
                 lines.append("")  # a list and a paragraph never run together
@@ -667,18 +682,32 @@ def _cite_html(cites: Sequence[Publication]) -> str:
     return "(" + "; ".join(links) + ")"
 
 
-def to_html(blocks: Sequence[Block]) -> str:
-    """A self-contained HTML page; all record text escaped."""
+def to_html(
+    blocks: Sequence[Block],
+    *,
+    before: Mapping[int, str] | None = None,
+    after: Mapping[int, str] | None = None,
+    style: str = "",
+) -> str:
+    """A self-contained HTML page; all record text escaped.
+
+    ``before`` / ``after``: HTML generated elsewhere (already escaped) put before or after the
+    block with that index; ``style``: extra CSS (:mod:`ldngraph.report_sof`)."""
     title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>",
         "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        ".gap{color:#8a3b00}</style></head><body>",
+        f".gap{{color:#8a3b00}}{style}</style></head><body>",
     ]
     open_list = False
-    for b in blocks:
+    for i, b in enumerate(blocks):
+        if before and i in before:
+            if open_list:
+                out.append("</ul>")
+                open_list = False
+            out.append(before[i])
         is_li = b.kind in ("item", "gap")
         if open_list and not is_li:
             out.append("</ul>")
@@ -689,6 +718,8 @@ def to_html(blocks: Sequence[Block]) -> str:
         text = html.escape(b.text)
         if b.kind.startswith("h"):
             out.append(f"<{b.kind}>{text}</{b.kind}>")
+            if after and i in after:
+                out.append(after[i])
         elif b.kind == "sentence":
             out.append(f"<p>{text} {_cite_html(b.cites)}.</p>")
         elif b.kind == "item":
@@ -701,11 +732,21 @@ def to_html(blocks: Sequence[Block]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_report(kb: KnowledgeBase, graph: Graph, path: Path | str) -> Path:
-    """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically."""
+def write_report(
+    kb: KnowledgeBase, graph: Graph, path: Path | str, *, profile: Profile | None = None
+) -> Path:
+    """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
+
+    With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
+    table and forest plots (:mod:`ldngraph.report_sof`) head the brief's sections."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)
-    text = to_markdown(blocks) if suffix == ".md" else to_html(blocks)
+    if profile is None:
+        text = to_markdown(blocks) if suffix == ".md" else to_html(blocks)
+    else:
+        from ldngraph.report_sof import render_with_findings
+
+        text = render_with_findings(kb, profile, blocks, as_html=suffix != ".md")
     return write_text_atomic(path, text)

@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.evidence.effects import describe_effect
 from ldngraph.layout import get_layout
 from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
 from ldngraph.names import get_entity
@@ -362,6 +363,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                     "outcome_kind": row.outcome_kind,
                     "direction": row.item.direction.value,
                     "note": row.item.note,
+                    "effect": describe_effect(row.study, row.item.outcome),
                     "publications": [
                         {
                             "citation": p.citation,

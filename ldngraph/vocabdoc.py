@@ -37,6 +37,10 @@ CLASSES: dict[str, str] = {
     "biolink:BiologicalEntity": "A mechanism of no more specific kind.",
     "biolink:BiologicalProcess": "A process mechanism (GO).",
     "prov:Agent": "Who curated the claims (ldngraph curators).",
+    "ldn:EffectEstimate": "A study's effect estimate for one outcome as a public source reports it, with "
+    "its 95% CI and the variance pooling uses (issue 13).",
+    "ldn:PooledEffect": "The headline effect of an outcome body: random-effects pooled, one study's own, "
+    "or a review's reported pooled result.",
 }
 
 #: Property CURIE -> what it links, in the direction subject -> object.
@@ -92,11 +96,12 @@ PROPERTIES: dict[str, str] = {
     "prov:wasAttributedTo": "Claim -> the curators.",
     # evidence items
     "ldn:claim": "Evidence item -> its claim.",
-    "ldn:study": "Evidence item -> its study.",
+    "ldn:study": "Evidence item or effect estimate -> its study.",
     "ldn:direction": "Evidence item -> supports | refutes (a null result refutes).",
     "ldn:outcomeKind": "Evidence item, study outcome or outcome entity -> subjective | objective.",
     "ldn:indirectness": "Evidence item or study -> why it is indirect (different_condition, animal ...).",
-    "ldn:weight": "Evidence item -> its weight in [0, 1] after every adjustment (0 when excluded).",
+    "ldn:weight": "Evidence item -> its weight in [0, 1] after every adjustment (0 when excluded); "
+    "pooled-effect member -> its random-effects weight in percent.",
     "ldn:excluded": "Evidence item -> why it does not count (retracted).",
     # studies
     "ldn:studyId": "Study -> its local id (e.g. younger2013).",
@@ -115,7 +120,30 @@ PROPERTIES: dict[str, str] = {
     "ldn:reportedIn": "Study -> a publication that reports it.",
     "ldn:summarises": "Review -> a study it includes that is in this graph.",
     "ldn:hasOutcome": "Study -> one of its study outcomes.",
-    "ldn:effect": "Study outcome -> improved | no_effect | worsened.",
+    "ldn:effect": "Study outcome -> improved | no_effect | worsened; pooled-effect member -> its estimate.",
+    # effect estimates and pooled effects (ldngraph/evidence/effects_rdf.py)
+    "ldn:hasEstimate": "Study outcome -> its effect estimate.",
+    "ldn:measure": "Effect estimate or pooled effect -> md | smd | rr | or | hr | rd | pct_change.",
+    "ldn:value": "Effect estimate or pooled effect -> the point estimate (natural scale).",
+    "ldn:ciLower": "Effect estimate or pooled effect -> lower bound of the 95% CI.",
+    "ldn:ciUpper": "Effect estimate or pooled effect -> upper bound of the 95% CI.",
+    "ldn:ciFrom": "Effect estimate -> reported | derived (from an SE or an exact p-value).",
+    "ldn:standardError": "Effect estimate -> its standard error on the analysis scale (log for ratios).",
+    "ldn:varianceFrom": "Effect estimate -> ci | se | p_value: what its variance was derived from.",
+    "ldn:scale": "Effect estimate or pooled effect -> the measure and scale, e.g. pain NRS 0-10.",
+    "ldn:lowerIsBetter": "Effect estimate -> true when a lower value means benefit.",
+    "ldn:comparator": "Effect estimate -> placebo, baseline or an active comparator.",
+    "ldn:timePoint": "Effect estimate -> when it was measured, e.g. 12 weeks.",
+    "ldn:reportedPooledK": "A review's reported pooled estimate -> the number of studies it pooled.",
+    "ldn:status": "Pooled effect -> pooled | single | review.",
+    "ldn:k": "Pooled effect -> the number of estimates (or, for a review's result, studies) behind it.",
+    "ldn:tauSquared": "Pooled effect -> between-study variance tau^2 (Paule-Mandel; analysis scale).",
+    "ldn:iSquared": "Pooled effect -> I^2 in percent.",
+    "ldn:q": "Pooled effect -> Cochran's Q.",
+    "ldn:piLower": "Pooled effect -> lower bound of the 95% prediction interval (k >= 3).",
+    "ldn:piUpper": "Pooled effect -> upper bound of the 95% prediction interval (k >= 3).",
+    "ldn:method": "Pooled effect -> how it was obtained, in words.",
+    "ldn:hasMember": "Pooled effect -> one member node per estimate in it (ldn:effect, ldn:weight).",
     # publications
     "ldn:citationStatus": "Publication -> verified | content_match | unresolved.",
     "ldn:retracted": "Publication -> true if retracted.",

@@ -110,6 +110,29 @@ def _profile(old: str, new: str, *command: str, encoding: str = "utf-8") -> Call
     return prepare
 
 
+#: trial-a's pain outcome in the mini fixture, which the effect-estimate cases give an estimate.
+EFFECT_LINE = "        effect: improved\n"
+ESTIMATE = {
+    "measure": "md",
+    "value": "-1.0",
+    "ci_lower": "-1.8",
+    "ci_upper": "-0.2",
+    "scale": "pain NRS 0-10",
+    "lower_is_better": "true",
+    "source": "https://example.org/a",
+}
+
+
+def estimate_case(cid: str, changes: dict[str, str | None], *expect: str) -> Case:
+    """trial-a's pain outcome (line 12) gains an estimate (one YAML flow mapping) with ``changes``;
+    the error names the outcome's line and the estimate's field."""
+    fields = {**ESTIMATE, **changes}
+    flow = ", ".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    new = EFFECT_LINE + f"        estimate: {{{flow}}}\n"
+    where = [f"outcomes.0.estimate.{e}" if e in ESTIMATE or e in ("p_value", "se") else e for e in expect]
+    return data_case(cid, "studies.yaml", EFFECT_LINE, new, ":12:", "study 'trial-a'", *where)
+
+
 CASES: list[Case] = [
     # -- curated data YAML ---------------------------------------------------------------------
     data_case(
@@ -464,11 +487,44 @@ CASES: list[Case] = [
         ("config.toml: [entrez] emial: unknown setting; did you mean 'email'?",),
         environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
     ),
+    # -- effect estimates (schema v2, issue 13) ------------------------------------------------------
+    estimate_case(
+        "estimate-ci-swapped", {"ci_lower": "-0.2", "ci_upper": "-1.8"}, "ci_lower", "swap the bounds"
+    ),
+    estimate_case("estimate-outside-ci", {"value": "-3.0"}, "value", "outside its interval"),
+    estimate_case(
+        "estimate-ratio-not-positive",
+        {"measure": "rr", "value": "0", "ci_lower": None, "ci_upper": None},
+        "value",
+        "must be > 0",
+    ),
+    estimate_case("estimate-p-value-out-of-range", {"p_value": "1.5"}, "p_value"),
+    estimate_case("estimate-se-not-positive", {"se": "0"}, "se"),
+    estimate_case(
+        "estimate-sign-contradicts-effect",
+        {"value": "1.0", "ci_lower": "0.2", "ci_upper": "1.8"},
+        "outcomes.0.estimate:",
+        "favours the comparator",
+    ),
+    estimate_case("estimate-one-bound", {"ci_upper": None}, "ci_lower", "give both"),
+    estimate_case("estimate-without-source", {"source": None}, "source", "required field is missing"),
+    estimate_case("estimate-source-not-url", {"source": "the abstract"}, "source"),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
         "profile-weight-above-1",
         _profile("  rct: 0.75", "  rct: 1.7", "query", "claims_by_strength"),
         ("profile.yaml", "base_weights.rct: 1.7 is not in [0, 1]"),
+    ),
+    Case(
+        "profile-mid-source-not-url",
+        _profile(
+            "    source: https://doi.org/10.1016/j.jpain.2007.09.005",
+            "    source: IMMPACT",
+            "sof",
+            "--condition",
+            "fibromyalgia",
+        ),
+        ("profile.yaml", "mid.LDNO:pain.source", "not a URL"),
     ),
     Case(
         "profile-weight-negative",

@@ -485,7 +485,8 @@ def test_an_independent_supporting_trial_never_lowers_certainty_of_benefit(body:
 def test_adding_a_refuting_study_never_raises_strength(body: Any) -> None:
     entries = body[0]
     entries[-1] = (entries[-1][0], "refutes")
-    assert _score_prefix(body, len(entries)).strength <= _score_prefix(body, len(entries) - 1).strength
+    # As above: 6-decimal rounding of a review's stand-in may move the result by one last-place unit.
+    assert _score_prefix(body, len(entries)).strength <= _score_prefix(body, len(entries) - 1).strength + 2e-6
 
 
 @settings(max_examples=60, deadline=None)

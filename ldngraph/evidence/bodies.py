@@ -277,7 +277,16 @@ def build_body(
         f"benefit {mass['benefit']:.6f}; null {mass['null']:.6f}; harm {mass['harm']:.6f} (noisy-or)"
     )
 
-    verdict = judge(units, roles, mass, studies, question, profile, excluded=bool(excluded))
+    verdict = judge(
+        units,
+        roles,
+        mass,
+        studies,
+        question,
+        profile,
+        excluded=bool(excluded),
+        outcome=None if extra else outcome,
+    )
     if critical is None:
         critical = key in get_critical_keys(kb)
     counted = tuple(dict.fromkeys(s for u in units for s in u.studies))

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ldngraph.evidence.imprecision import judge_imprecision
+from ldngraph.evidence.imprecision import get_body_effect, judge_imprecision
 from ldngraph.evidence.publication_bias import judge_publication_bias
 from ldngraph.evidence.risk_of_bias import judge_body
 from ldngraph.evidence.weights import combine, quantise
@@ -96,6 +96,7 @@ def judge(
     profile: Profile,
     *,
     excluded: bool,
+    outcome: str | None = None,
 ) -> Verdict:
     """Conclusion, start, the five domain judgements and the certainty of one body."""
     from ldngraph.evidence.bodies import Downgrade
@@ -182,7 +183,12 @@ def judge(
 
     sized = [u for u in core if u.participants is not None]
     participants = sum(u.participants or 0 for u in sized) if sized else None
-    levels, text = judge_imprecision(participants, profile, conclusion=conclusion)
+    # issue 13: the body's effect and 95% CI (pooled where several studies report one) decide,
+    # the sample-size rule is the fallback (ldngraph/evidence/imprecision.py)
+    effect = get_body_effect({s: studies[s] for u in units for s in u.studies}.values(), outcome)
+    levels, text = judge_imprecision(
+        participants, profile, conclusion=conclusion, pooled=effect, outcome=outcome
+    )
     judgements.append(Downgrade(domain="imprecision", levels=levels, code="imprecision", explanation=text))
 
     positive = [studies[u.studies[0]] for u in units if u.role == "study" and u.side == "benefit"]

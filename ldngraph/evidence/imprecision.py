@@ -1,31 +1,119 @@
-"""Imprecision: is the body's information enough to trust its conclusion?
+"""Imprecision (GRADE): judged from the 95% CI where one exists, from the sample size where not.
 
-Fallback (v1 rule, used when no pooled effect is known): GRADE's optimal information size rule
-of thumb, about 400 participants for a continuous outcome: fewer than
-``certainty.imprecision.serious_below_n`` participants cost one level, fewer than
-``very_serious_below_n`` two.
+**From the interval** (GRADE handbook 5.2.6; Guyatt et al., GRADE guidelines 6, J Clin Epidemiol
+2011): the body's effect (the pooled estimate of :mod:`ldngraph.evidence.effects`, or its one
+study's estimate) and the outcome's minimal important difference (MID), declared in the evidence
+profile's ``mid:`` section with its source (e.g. IMMPACT for pain on a 0-10 scale):
 
-With a pooled effect and a minimal important difference (``pooled`` and ``mid``): the CI
-decides (GRADE: imprecision when the CI crosses the null or the MID). This hook is the contract
-with issue 13 (effects and pooling), which owns this module after its first commit.
+* the CI includes both an important benefit and an important harm (it crosses the MID on both
+  sides of the null): very serious, two levels;
+* the CI crosses one MID threshold (it includes both an important effect and no important
+  effect): serious, one level; a CI that crosses the null but lies within the MIDs on both sides
+  is a precise estimate of little or no effect (no level lost);
+* otherwise the CI is precise, but a body smaller than the optimal information size
+  (``serious_below_n`` participants) still loses one level (a precise-looking CI from a tiny
+  body is fragile); in interval mode the optimal information size never costs two levels.
+
+For a ratio measure the MID is a ratio (e.g. 1.25, GRADE's default relative change of 25%) and is
+applied symmetrically on the log scale (1.25 and 1/1.25 = 0.8).
+
+Without an MID for the estimate's measure and scale, only the null is checked (serious when the CI
+crosses it) together with the optimal information size.
+
+**Fallback** (no usable interval): GRADE's optimal information size rule of thumb, about 400
+participants for a continuous outcome: fewer than ``certainty.imprecision.serious_below_n``
+participants cost one level, fewer than ``very_serious_below_n`` two.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ldngraph.profile import Profile
+from ldngraph.model import Study
+from ldngraph.profile import MinimalImportantDifference, Profile
+from ldngraph.terms import RATIO_MEASURES, EffectMeasure
 
 
 @dataclass(frozen=True)
 class PooledEffect:
-    """A pooled effect on a scale where ``null`` means no difference (e.g. md 0, log rr 0)."""
+    """An effect with its 95% CI on a scale where ``null`` means no difference (e.g. md 0, rr 1)."""
 
     value: float
     ci_lower: float
     ci_upper: float
     null: float = 0.0
     lower_is_better: bool = True
+    measure: EffectMeasure = EffectMeasure.md
+    scale: str = ""
+
+
+def get_mid(profile: Profile, outcome: str | None, effect: PooledEffect) -> MinimalImportantDifference | None:
+    """The profile's MID for ``outcome`` if it applies to the effect's measure and scale."""
+    mid = profile.mid.get(outcome or "")
+    if mid is None or mid.measure is not effect.measure:
+        return None
+    # the scale text as a whole token: "0-10" must not match "0-100"
+    if mid.scale is not None and not re.search(
+        rf"(?<![\w.]){re.escape(mid.scale.casefold())}(?![\w.])", effect.scale.casefold()
+    ):
+        return None
+    return mid
+
+
+def _size(participants: int | None, profile: Profile) -> tuple[int, str]:
+    rules = profile.certainty.imprecision
+    if participants is None:
+        return 0, "no human participants: the sample-size rule does not apply"
+    if participants < rules.very_serious_below_n:
+        return 2, f"{participants} participants < {rules.very_serious_below_n} (very serious)"
+    if participants < rules.serious_below_n:
+        return 1, f"{participants} participants < {rules.serious_below_n} (optimal information size)"
+    return 0, f"{participants} participants >= {rules.serious_below_n}"
+
+
+def _log(effect: PooledEffect, value: float) -> float:
+    return math.log(value) if effect.measure in RATIO_MEASURES else value
+
+
+def judge_interval(
+    effect: PooledEffect, mid: float | None, participants: int | None, profile: Profile
+) -> tuple[int, str]:
+    """(levels 0-2, one line) from the CI, the null and the MID (``mid``: absolute, measure units;
+    for a ratio measure the ratio itself, e.g. 1.25 meaning 25% relative change)."""
+    null = _log(effect, effect.null)
+    lo, hi = sorted((_log(effect, effect.ci_lower), _log(effect, effect.ci_upper)))
+    crosses_null = lo < null < hi
+    shown = f"95% CI {effect.ci_lower:.3g} to {effect.ci_upper:.3g}"
+    if mid is None:
+        levels = 1 if crosses_null else 0
+        text = f"{shown} {'crosses' if crosses_null else 'excludes'} the null (no MID declared)"
+    else:
+        size = abs(_log(effect, mid)) if effect.measure in RATIO_MEASURES else abs(mid)
+        benefit_side = -1.0 if effect.lower_is_better else 1.0
+        benefit_mid, harm_mid = null + benefit_side * size, null - benefit_side * size
+        crosses_benefit = min(lo, hi) < benefit_mid < max(lo, hi)
+        crosses_harm = lo < harm_mid < hi
+        if crosses_benefit and crosses_harm:
+            levels, why = 2, "includes both an important benefit and an important harm"
+        elif crosses_benefit or crosses_harm:
+            levels, why = 1, "includes both an important effect and no important effect"
+        elif min(benefit_mid, harm_mid) < lo and hi < max(benefit_mid, harm_mid):
+            levels, why = 0, "lies within the MIDs: it excludes an important effect either way"
+        else:
+            levels, why = 0, "lies on one side of the null and the MID"
+        text = f"{shown} {why} (MID {mid:g})"
+    # the optimal information size (GRADE guidelines 6): a CI from a small body is fragile, so not
+    # meeting it costs one level even when the CI itself looks precise
+    rules = profile.certainty.imprecision
+    if participants is None:
+        return levels, text
+    if participants < rules.serious_below_n:
+        ois = f"{participants} participants < {rules.serious_below_n}: optimal information size not met"
+        return max(levels, 1), f"{text}; {ois}"
+    return levels, f"{text}; {participants} participants >= {rules.serious_below_n}"
 
 
 def judge_imprecision(
@@ -35,40 +123,40 @@ def judge_imprecision(
     pooled: PooledEffect | None = None,
     mid: float | None = None,
     conclusion: str | None = None,
+    outcome: str | None = None,
 ) -> tuple[int, str]:
     """(levels 0-2, one-line explanation) for a body of ``participants`` (each counted once).
 
-    ``pooled`` + ``mid`` (absolute minimal important difference on the pooled scale): a CI that
-    crosses both the null and the MID is very serious (2), one that crosses either is serious
-    (1); otherwise the sample-size rule still applies (a precise-looking CI from a tiny body is
-    fragile). ``participants`` None: no human participants behind the body (preclinical or
-    theoretical evidence), so the rule does not apply.
-    """
-    rules = profile.certainty.imprecision
-    size_levels = 0
-    if participants is None:
-        size_text = "no human participants: the sample-size rule does not apply"
-    elif participants < rules.very_serious_below_n:
-        size_levels = 2
-        size_text = f"{participants} participants < {rules.very_serious_below_n} (very serious)"
-    elif participants < rules.serious_below_n:
-        size_levels = 1
-        size_text = f"{participants} participants < {rules.serious_below_n} (optimal information size)"
-    else:
-        size_text = f"{participants} participants >= {rules.serious_below_n}"
-    if pooled is None or mid is None:
-        return size_levels, size_text
-    sign = -1.0 if pooled.lower_is_better else 1.0
-    important = pooled.null + sign * abs(mid)
-    lo, hi = sorted((pooled.ci_lower, pooled.ci_upper))
-    crosses_null = lo < pooled.null < hi
-    crosses_mid = lo < important < hi
-    ci_levels = 2 if crosses_null and crosses_mid else 1 if crosses_null or crosses_mid else 0
-    text = (
-        f"95% CI [{lo:g}, {hi:g}] {'crosses' if crosses_null else 'excludes'} the null and "
-        f"{'crosses' if crosses_mid else 'does not cross'} the MID {important:g}; {size_text}"
+    ``pooled``: the body's effect with its CI (then the interval decides, see the module doc);
+    ``mid`` overrides the profile's MID for ``outcome``. Without ``pooled`` the sample-size rule
+    applies; ``participants`` None means no human participants (preclinical or theoretical)."""
+    if pooled is None:
+        return _size(participants, profile)
+    if mid is None:
+        found = get_mid(profile, outcome, pooled)
+        mid = found.value if found is not None else None
+    return judge_interval(pooled, mid, participants, profile)
+
+
+def get_body_effect(studies: Iterable[Study], outcome: str | None) -> PooledEffect | None:
+    """The effect of a body of ``studies`` on ``outcome`` (pooled, one study's, or a review's),
+    as :func:`judge_imprecision` takes it; None when no usable estimate is recorded."""
+    if outcome is None:
+        return None
+    from ldngraph.evidence.effects import summarise_effects
+
+    pooled = summarise_effects(studies, outcome).pooled
+    if pooled is None:
+        return None
+    return PooledEffect(
+        value=pooled.value,
+        ci_lower=pooled.ci_lower,
+        ci_upper=pooled.ci_upper,
+        null=pooled.null_value,
+        lower_is_better=pooled.lower_is_better,
+        measure=pooled.measure,
+        scale=pooled.scale,
     )
-    return max(ci_levels, size_levels), text
 
 
-__all__ = ["PooledEffect", "judge_imprecision"]
+__all__ = ["PooledEffect", "get_body_effect", "get_mid", "judge_imprecision", "judge_interval"]

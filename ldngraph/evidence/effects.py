@@ -1,0 +1,458 @@
+"""Effect estimates per outcome body, and their random-effects pooling (statsmodels).
+
+A study's effect is taken exactly as a public source reports it (``StudyOutcome.estimate``); nothing
+is estimated by hand. What this module derives, it derives with a named rule and records how:
+
+- **the variance** an inverse-variance weight needs: from the 95% (or other stated level) CI,
+  else from a reported standard error, else from an exact p-value (``variance_from``: ``ci`` /
+  ``se`` / ``p_value``); an estimate with none of the three is shown but not pooled;
+- **ratio measures** (RR, OR, HR) are analysed on the log scale and shown back on the natural
+  scale; a standard error given for a ratio is taken to be that of the log ratio, as sources
+  report it;
+- **pooling**: inverse-variance random effects with the Paule-Mandel between-study variance
+  (``statsmodels.stats.meta_analysis.combine_effects(method_re="pm")``) and a normal-based 95% CI,
+  the settings of R metafor's ``rma(method="PM")`` which statsmodels checks itself against; tau^2,
+  I^2 and Cochran's Q come from the same call. A 95% prediction interval is added where k >= 3
+  (Higgins, Thompson & Spiegelhalter 2009; Cochrane Handbook 10.10.4.3: t with k - 2 degrees of
+  freedom). tests/test_effects.py reproduces a published worked example (Kacker 2004).
+
+Only comparable estimates are pooled: the same measure and, for mean differences, the same scale;
+within-group changes (``pct_change``, or any estimate against ``baseline``) are never pooled with
+between-group contrasts. No standardised mean difference is computed: the data record no means and
+SDs, so an SMD appears only where a source reported one. A review's own pooled result is shown where
+no primary study of the body has an estimate, never pooled again with the primaries it contains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldngraph.appraisal import EffectEstimate
+from ldngraph.model import KnowledgeBase, Study
+
+if TYPE_CHECKING:
+    from ldngraph.evidence.bodies import OutcomeBody
+from ldngraph.terms import RATIO_MEASURES, EffectMeasure
+
+__all__ = [
+    "EffectSummary",
+    "PooledEffect",
+    "StudyEffect",
+    "describe_effect",
+    "get_effect_studies",
+    "get_study_effects",
+    "pool",
+    "summarise_body",
+    "summarise_effects",
+    "to_study_effect",
+    "why_not_pooled",
+]
+
+#: Two-sided 95% normal quantile (the z of every 95% CI shown).
+Z95 = 1.959963984540054
+MEASURE_LABELS = {
+    EffectMeasure.md: "MD",
+    EffectMeasure.smd: "SMD",
+    EffectMeasure.rr: "RR",
+    EffectMeasure.or_: "OR",
+    EffectMeasure.hr: "HR",
+    EffectMeasure.rd: "RD",
+    EffectMeasure.pct_change: "% change from baseline",
+}
+VarianceFrom = Literal["ci", "se", "p_value"]
+Status = Literal["pooled", "single", "review", "not_poolable", "none"]
+METHOD = "inverse variance, random effects (Paule-Mandel tau^2), 95% CI normal-based"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StudyEffect(_Frozen):
+    """One study's estimate for one outcome, with the variance pooling would use."""
+
+    study: str = Field(description="Study id")
+    label: str = Field(description="Study label")
+    outcome: str = Field(description="Outcome CURIE")
+    measure: EffectMeasure
+    value: float = Field(description="Point estimate on the natural scale, as reported")
+    ci_lower: float | None = Field(description="95% CI lower bound (natural scale); derived if not reported")
+    ci_upper: float | None = Field(description="95% CI upper bound (natural scale)")
+    se: float | None = Field(description="Standard error on the analysis scale (log for ratios)")
+    variance_from: VarianceFrom | None = Field(description="What the variance was derived from")
+    scale: str
+    lower_is_better: bool
+    comparator: str | None = None
+    time_point: str | None = None
+    n: int | None = Field(default=None, description="Participants in the estimate (both arms)")
+    source: str = Field(description="URL where the numbers were seen")
+    from_review: bool = Field(default=False, description="A review's own pooled result")
+    k: int | None = Field(default=None, description="For a review's pooled result: studies pooled")
+    weight: float | None = Field(default=None, description="Random-effects weight in the pooled result, %")
+
+    @property
+    def null_value(self) -> float:
+        return 1.0 if self.measure in RATIO_MEASURES else 0.0
+
+    @property
+    def within_group(self) -> bool:
+        """A before/after change on LDN, not a contrast with a comparator group."""
+        return self.measure is EffectMeasure.pct_change or (self.comparator or "").strip() == "baseline"
+
+    @property
+    def pool_key(self) -> tuple[str, str]:
+        """Estimates pool only when these agree: the measure and, for an MD, the scale."""
+        scale = " ".join(self.scale.casefold().split()) if self.measure is EffectMeasure.md else ""
+        return (self.measure.value, scale)
+
+
+class PooledEffect(_Frozen):
+    """A random-effects pooled estimate (or, for k = 1, the one study's own estimate)."""
+
+    outcome: str
+    measure: EffectMeasure
+    scale: str
+    lower_is_better: bool
+    k: int = Field(ge=1)
+    n: int | None = Field(description="Participants in the pooled studies (None if any n is unknown)")
+    value: float
+    ci_lower: float
+    ci_upper: float
+    tau2: float | None = Field(description="Between-study variance (analysis scale); None for k = 1")
+    i2: float | None = Field(description="I^2, percent; None for k = 1")
+    q: float | None = Field(description="Cochran's Q; None for k = 1")
+    pi_lower: float | None = Field(description="95% prediction interval (k >= 3)")
+    pi_upper: float | None = None
+    method: str
+
+    @property
+    def null_value(self) -> float:
+        return 1.0 if self.measure in RATIO_MEASURES else 0.0
+
+
+class EffectSummary(_Frozen):
+    """What the body's estimates say about one outcome: pooled, single, a review's, or nothing."""
+
+    outcome: str
+    status: Status
+    pooled: PooledEffect | None = Field(description="The headline estimate, if any")
+    studies: tuple[StudyEffect, ...] = Field(description="Estimates in the headline (weights filled)")
+    others: tuple[StudyEffect, ...] = Field(description="Estimates shown but not pooled with them")
+    note: str = Field(description="One line: how the headline came about, or why there is none")
+
+
+# -- one estimate --------------------------------------------------------------------------------
+
+
+def _z(level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + level / 2.0))
+
+
+def _to_analysis(measure: EffectMeasure, value: float) -> float:
+    return math.log(value) if measure in RATIO_MEASURES else value
+
+
+def _to_natural(measure: EffectMeasure, value: float) -> float:
+    return math.exp(value) if measure in RATIO_MEASURES else value
+
+
+def _derive_se(est: EffectEstimate) -> tuple[float | None, VarianceFrom | None]:
+    """Standard error on the analysis scale, and what it came from (None if underivable)."""
+    if est.ci_lower is not None and est.ci_upper is not None:
+        lo, hi = _to_analysis(est.measure, est.ci_lower), _to_analysis(est.measure, est.ci_upper)
+        if hi > lo:
+            return (hi - lo) / (2.0 * _z(est.ci_level)), "ci"
+    if est.se is not None:
+        return est.se, "se"
+    if est.p_value is not None and est.p_value < 1.0:
+        from scipy.stats import norm
+
+        centre = abs(_to_analysis(est.measure, est.value))
+        z = float(norm.isf(est.p_value / 2.0))
+        if centre > 0 and z > 0:
+            return centre / z, "p_value"
+    return None, None
+
+
+def to_study_effect(
+    study: Study,
+    outcome: str,
+    est: EffectEstimate,
+    *,
+    from_review: bool = False,
+    k: int | None = None,
+    n: int | None = None,
+) -> StudyEffect:
+    """A study's reported estimate with its analysis-scale SE and 95% CI (derived where needed)."""
+    se, origin = _derive_se(est)
+    lo, hi = est.ci_lower, est.ci_upper
+    # a 95% CI from the SE or p-value (recorded as such), or from a CI at another level
+    if se is not None and (origin != "ci" or est.ci_level != 0.95):
+        centre = _to_analysis(est.measure, est.value)
+        lo, hi = _to_natural(est.measure, centre - Z95 * se), _to_natural(est.measure, centre + Z95 * se)
+    arms = (est.n_intervention, est.n_control)
+    total = n if n is not None else (sum(a for a in arms if a) if any(arms) else None)
+    return StudyEffect(
+        study=study.id,
+        label=study.label,
+        outcome=outcome,
+        measure=est.measure,
+        value=est.value,
+        ci_lower=lo,
+        ci_upper=hi,
+        se=se,
+        variance_from=origin,
+        scale=est.scale,
+        lower_is_better=est.lower_is_better,
+        comparator=est.comparator,
+        time_point=est.time_point,
+        n=total or None,
+        source=est.source,
+        from_review=from_review,
+        k=k,
+    )
+
+
+def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[StudyEffect], list[StudyEffect]]:
+    """(primary-study estimates, reviews' pooled results) recorded for ``outcome``.
+
+    A study that records the outcome more than once (e.g. physical and mental quality of life)
+    gives one estimate per record that has one."""
+    primary: list[StudyEffect] = []
+    reviews: list[StudyEffect] = []
+    for study in studies:
+        for out in study.outcomes:
+            if out.outcome == outcome and out.reported and out.estimate is not None:
+                primary.append(to_study_effect(study, outcome, out.estimate))
+        if study.review is not None:
+            for res in study.review.pooled:
+                if res.outcome == outcome:
+                    reviews.append(
+                        to_study_effect(study, outcome, res.estimate, from_review=True, k=res.k, n=res.n)
+                    )
+    return primary, reviews
+
+
+def get_effect_studies(kb: KnowledgeBase, study_ids: Iterable[str]) -> list[Study]:
+    """The studies of a body plus every review that includes one of them (its pooled results are
+    shown beside the body's effect, or stand in for it when no primary study has an estimate);
+    by year, then id (the row order of a forest plot)."""
+    chosen = {sid: kb.study_index[sid] for sid in study_ids}
+    for study in kb.studies:
+        if study.review is not None and study.review.pooled and set(study.summarises) & set(chosen):
+            chosen.setdefault(study.id, study)
+    return sorted(chosen.values(), key=lambda s: (s.year or 0, s.id))
+
+
+def describe_effect(study: Study, outcome: str | None) -> str | None:
+    """One line for an evidence card: the study's estimate for ``outcome`` with its 95% CI, e.g.
+    'MD -0.34 (95% CI -0.95 to 0.27; pain NRS 0-10; 12 weeks)'; None when none is recorded."""
+    parts = []
+    for out in study.outcomes:
+        if out.outcome != outcome or out.estimate is None or not out.reported:
+            continue
+        e = to_study_effect(study, out.outcome, out.estimate)
+        text = f"{MEASURE_LABELS[e.measure]} {e.value:g}"
+        details = []
+        if e.ci_lower is not None and e.ci_upper is not None:
+            origin = (e.variance_from or "").replace("_", "-")
+            derived = "" if origin == "ci" else f", from the {origin}"
+            details.append(f"95% CI {e.ci_lower:.3g} to {e.ci_upper:.3g}{derived}")
+        details += [e.scale] + ([e.time_point] if e.time_point else [])
+        parts.append(f"{text} ({'; '.join(details)})")
+    return " | ".join(parts) or None
+
+
+def summarise_body(kb: KnowledgeBase, body: OutcomeBody) -> EffectSummary:
+    """The effect of an outcome body: its studies' estimates (and those of reviews including them).
+
+    A body qualified by an aspect or context (e.g. physical quality of life) gets none: estimates
+    are recorded per outcome, not per aspect, so one could not tell which aspect a number is for."""
+    outcome = body.outcome or ""
+    if body.qualifier:
+        return EffectSummary(
+            outcome=outcome,
+            status="none",
+            pooled=None,
+            studies=(),
+            others=(),
+            note=f"estimates are recorded per outcome, not per {body.qualifier.split('=')[0]}; none is shown "
+            f"for this qualified body ({body.qualifier})",
+        )
+    return summarise_effects(get_effect_studies(kb, body.studies), outcome)
+
+
+# -- pooling -------------------------------------------------------------------------------------
+
+
+def _total_n(effects: Sequence[StudyEffect]) -> int | None:
+    ns = [e.n for e in effects]
+    return None if any(n is None for n in ns) else sum(n for n in ns if n is not None)
+
+
+def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffect, ...]]:
+    """Random-effects pooled estimate of comparable ``effects`` (each with a standard error).
+
+    Returns the pooled estimate and the effects with their relative weights (percent). One study
+    gives back its own estimate and 95% CI unchanged (nothing to pool)."""
+    if not effects:
+        raise ValueError("nothing to pool")
+    first = effects[0]
+    if any(e.pool_key != first.pool_key for e in effects) or any(e.se is None for e in effects):
+        raise ValueError("pool() takes comparable estimates that all have a standard error")
+    common = {
+        "outcome": first.outcome,
+        "measure": first.measure,
+        "scale": first.scale,
+        "lower_is_better": first.lower_is_better,
+        "k": len(effects),
+        "n": _total_n(effects),
+    }
+    if len(effects) == 1:
+        assert first.ci_lower is not None and first.ci_upper is not None
+        single = PooledEffect(
+            **common,
+            value=first.value,
+            ci_lower=first.ci_lower,
+            ci_upper=first.ci_upper,
+            tau2=None,
+            i2=None,
+            q=None,
+            pi_lower=None,
+            pi_upper=None,
+            method="single study: its own estimate",
+        )
+        return single, (first.model_copy(update={"weight": 100.0}),)
+    import numpy as np
+    from scipy.stats import t as t_dist
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    y = np.array([_to_analysis(e.measure, e.value) for e in effects])
+    var = np.array([float(e.se) ** 2 for e in effects if e.se is not None])
+    res = combine_effects(y, var, method_re="pm", use_t=False)
+    mean = float(res.mean_effect_re)
+    lo, hi = (float(v) for v in res.conf_int(use_t=False)[1])
+    tau2 = float(res.tau2)
+    pi_lo = pi_hi = None
+    if len(effects) >= 3:  # Higgins, Thompson & Spiegelhalter 2009: t with k - 2 df
+        half = float(t_dist.ppf(0.975, len(effects) - 2)) * math.sqrt(tau2 + float(res.sd_eff_w_re) ** 2)
+        pi_lo, pi_hi = _to_natural(first.measure, mean - half), _to_natural(first.measure, mean + half)
+    weights = [float(w) * 100.0 for w in res.weights_rel_re]
+    pooled = PooledEffect(
+        **common,
+        value=_to_natural(first.measure, mean),
+        ci_lower=_to_natural(first.measure, lo),
+        ci_upper=_to_natural(first.measure, hi),
+        tau2=tau2,
+        i2=max(0.0, float(res.i2)) * 100.0,
+        q=float(res.q),
+        pi_lower=pi_lo,
+        pi_upper=pi_hi,
+        method=METHOD,
+    )
+    return pooled, tuple(e.model_copy(update={"weight": w}) for e, w in zip(effects, weights, strict=True))
+
+
+def why_not_pooled(effect: StudyEffect) -> str:
+    """Why an estimate shown beside a headline was not pooled into it."""
+    if effect.from_review:
+        return "a review's own pooled result (never pooled again with the studies it includes)"
+    if effect.within_group:
+        return "a within-group change from baseline, not a contrast with a comparator"
+    if effect.se is None:
+        return "no CI, standard error or exact p-value to weight it by"
+    return "another measure or scale than the headline"
+
+
+def _best_group(groups: dict[tuple[str, str], list[StudyEffect]]) -> list[StudyEffect]:
+    """The comparable group to headline: most studies, then most participants, then measure name."""
+    return max(
+        groups.values(),
+        key=lambda g: (len(g), sum(e.n or 0 for e in g), tuple(-ord(c) for c in g[0].pool_key[0])),
+    )
+
+
+def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
+    """The effect of LDN on ``outcome`` across ``studies`` (a GRADE outcome body)."""
+    primary, reviews = get_study_effects(studies, outcome)
+    usable = [e for e in primary if e.se is not None and not e.within_group]
+    unusable = [e for e in primary if e not in usable]
+    if usable:
+        groups: dict[tuple[str, str], list[StudyEffect]] = {}
+        for e in usable:
+            groups.setdefault(e.pool_key, []).append(e)
+        head = _best_group(groups)
+        pooled, weighted = pool(head)
+        others = tuple(e for e in usable if e not in head) + tuple(unusable) + tuple(reviews)
+        label = MEASURE_LABELS[pooled.measure]
+        if len(head) == 1:
+            note = f"one study with a usable estimate ({label}); its own estimate is shown"
+        else:
+            note = f"{len(head)} studies pooled ({label}, {METHOD})"
+        if len(groups) > 1:
+            note += f"; {len(usable) - len(head)} estimate(s) on another measure or scale not pooled"
+        return EffectSummary(
+            outcome=outcome,
+            status="pooled" if len(head) > 1 else "single",
+            pooled=pooled,
+            studies=weighted,
+            others=others,
+            note=note,
+        )
+    usable_reviews = [r for r in reviews if r.se is not None]
+    if usable_reviews:
+        best = max(usable_reviews, key=lambda r: (r.k or 0, r.n or 0))
+        assert best.ci_lower is not None and best.ci_upper is not None
+        pooled = PooledEffect(
+            outcome=outcome,
+            measure=best.measure,
+            scale=best.scale,
+            lower_is_better=best.lower_is_better,
+            k=best.k or 1,
+            n=best.n,
+            value=best.value,
+            ci_lower=best.ci_lower,
+            ci_upper=best.ci_upper,
+            tau2=None,
+            i2=None,
+            q=None,
+            pi_lower=None,
+            pi_upper=None,
+            method=f"as reported by the review {best.label}",
+        )
+        return EffectSummary(
+            outcome=outcome,
+            status="review",
+            pooled=pooled,
+            studies=(best,),
+            others=tuple(unusable),
+            note=f"no primary study estimate; the pooled result reported by {best.label} is shown",
+        )
+    if primary or reviews:
+        why = (
+            "within-group changes only"
+            if all(e.within_group for e in primary) and primary
+            else ("no CI, standard error or exact p-value to weight them by")
+        )
+        return EffectSummary(
+            outcome=outcome,
+            status="not_poolable",
+            pooled=None,
+            studies=(),
+            others=(*primary, *reviews),
+            note=f"estimates recorded but not poolable: {why}",
+        )
+    return EffectSummary(
+        outcome=outcome,
+        status="none",
+        pooled=None,
+        studies=(),
+        others=(),
+        note="no study of this outcome records an effect estimate with its interval",
+    )

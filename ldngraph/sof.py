@@ -1,0 +1,508 @@
+"""GRADE summary-of-findings tables, one per condition (Cochrane / GRADEpro layout).
+
+One row per outcome of LDN in the condition (the condition's critical outcome first): the studies
+and their designs, the participants, the effect with its 95% CI (relative for ratio measures and,
+where a baseline risk is known, absolute per 1,000; a mean difference for continuous outcomes),
+the certainty as symbols and words (GRADE: high ⊕⊕⊕⊕ ... very low ⊕◯◯◯), a footnote for each
+downgrade with its reason, and a plain-language statement in GRADE's informative wording
+(Santesso et al., J Clin Epidemiol 2020; /work/shared/design/grade-notes.md).
+
+Rows come from the outcome bodies (:mod:`ldngraph.evidence.bodies`: conclusion, certainty and the
+reasons for every downgrade) and their effects (:mod:`ldngraph.evidence.effects`). The table is a
+typed model; :func:`to_markdown`, :func:`to_html`, :func:`to_records` and :func:`to_csv` render it,
+with record text escaped (Markdown) or HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldngraph.errors import UnknownEntityError
+from ldngraph.evidence.bodies import OutcomeBody, build_bodies
+from ldngraph.evidence.effects import (
+    MEASURE_LABELS,
+    EffectSummary,
+    get_effect_studies,
+    summarise_body,
+    summarise_effects,
+    why_not_pooled,
+)
+from ldngraph.model import EntityKind, KnowledgeBase
+from ldngraph.names import get_entity
+from ldngraph.profile import Profile
+from ldngraph.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.view import design_label
+
+SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
+WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
+DOMAIN_LABELS = {
+    "risk_of_bias": "Risk of bias",
+    "inconsistency": "Inconsistency",
+    "indirectness": "Indirectness",
+    "imprecision": "Imprecision",
+    "publication_bias": "Publication bias",
+}
+#: Outcomes where a higher value is better, when no estimate says which way (benefit = "improves").
+HIGHER_IS_BETTER = frozenset(
+    {"LDNO:quality-of-life", "LDNO:sleep", "LDNO:endoscopic-healing", "LDNO:insulin-sensitivity", "LDNO:mood"}
+)
+COLUMNS = (
+    "outcome",
+    "critical",
+    "studies",
+    "designs",
+    "participants",
+    "relative_effect",
+    "effect",
+    "certainty",
+    "certainty_symbols",
+    "statement",
+    "footnotes",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SofRow(_Frozen):
+    """One outcome of a summary-of-findings table."""
+
+    outcome: str = Field(description="Outcome CURIE")
+    outcome_label: str
+    critical: bool
+    question: str = Field(description="effect, or tolerability")
+    studies: tuple[str, ...] = Field(description="Study ids in the body (each once)")
+    designs: str = Field(description="E.g. '2 crossover RCTs, 1 RCT'")
+    participants: int | None
+    relative: str | None = Field(description="Relative effect (95% CI), ratio measures only")
+    effect: str = Field(description="Effect (95% CI) in words, or why there is none")
+    summary: EffectSummary
+    conclusion: str
+    certainty: str = Field(description="high / moderate / low / very_low")
+    downgrades: tuple[tuple[str, int, str], ...] = Field(description="(domain, levels, reason)")
+    footnotes: tuple[int, ...] = Field(description="Numbers of this row's footnotes in the table")
+    statement: str = Field(description="Plain-language statement (GRADE informative wording)")
+
+    @property
+    def certainty_text(self) -> str:
+        return f"{SYMBOLS[self.certainty]} {WORDS[self.certainty]}"
+
+
+class SofTable(_Frozen):
+    """The summary-of-findings table of one condition."""
+
+    condition: str
+    condition_label: str
+    intervention: str = Field(description="Label of the intervention (LDN)")
+    rows: tuple[SofRow, ...]
+    footnotes: tuple[str, ...] = Field(description="Footnote texts; row footnotes number into these")
+    profile: str = Field(description="Evidence profile VERSION+HASH the certainties were judged under")
+
+
+# -- wording -------------------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _signed(value: float, *, ratio: bool) -> str:
+    if ratio:
+        return _num(value)
+    if value == 0:
+        return "no difference"
+    return f"{_num(abs(value))} {'lower' if value < 0 else 'higher'}"
+
+
+def per_1000(measure: EffectMeasure, ratio: float, baseline: float) -> float:
+    """Anticipated difference per 1,000 at baseline risk ``baseline`` (RR or OR; GRADEpro's rule)."""
+    if measure is EffectMeasure.or_:
+        risk = ratio * baseline / (1 - baseline + ratio * baseline)
+    else:
+        risk = ratio * baseline
+    return (risk - baseline) * 1000.0
+
+
+def _per_1000_words(value: float) -> str:
+    return f"{abs(round(value))} {'fewer' if value < 0 else 'more'}"
+
+
+def effect_text(
+    summary: EffectSummary, baseline: float | None = None, *, body_size: int | None = None
+) -> tuple[str | None, str]:
+    """(relative effect or None, effect in words), both with 95% CIs."""
+    pooled = summary.pooled
+    if pooled is None:
+        return None, summary.note[0].upper() + summary.note[1:]
+    label = MEASURE_LABELS[pooled.measure]
+    source = f"{pooled.k} studies pooled" if pooled.k > 1 and summary.status == "pooled" else ""
+    if summary.status == "review":
+        source = f"as reported by a review of {pooled.k} studies"
+    elif pooled.k == 1:
+        source = "1 study"
+    if body_size is not None and summary.status != "review" and body_size > pooled.k:
+        source += f" of the {body_size} in the body; the others report no usable estimate"
+    derived = {e.variance_from for e in summary.studies} - {"ci", None}
+    if derived:
+        source += "; CI derived from the reported " + " and ".join(
+            sorted("standard error" if d == "se" else "exact p-value" for d in derived)
+        )
+    if pooled.measure in RATIO_MEASURES:
+        relative = f"{label} {_num(pooled.value)} (95% CI {_num(pooled.ci_lower)} to {_num(pooled.ci_upper)})"
+        if baseline is None or pooled.measure is EffectMeasure.hr:
+            return relative, f"absolute effect not estimated: no baseline risk recorded ({source})"
+        mid, lo, hi = (
+            per_1000(pooled.measure, v, baseline) for v in (pooled.value, pooled.ci_lower, pooled.ci_upper)
+        )
+        words = _per_1000_words
+        return relative, f"{words(mid)} per 1,000 (from {words(lo)} to {words(hi)}; {source})"
+    text = (
+        f"{label} {_signed(pooled.value, ratio=False)} (95% CI {_signed(pooled.ci_lower, ratio=False)} "
+        f"to {_signed(pooled.ci_upper, ratio=False)}) on {pooled.scale}; {source}"
+    )
+    return None, text
+
+
+def _lower_is_better(row_outcome: str, summary: EffectSummary) -> bool:
+    if summary.pooled is not None:
+        return summary.pooled.lower_is_better
+    return row_outcome not in HIGHER_IS_BETTER
+
+
+def statement(conclusion: str, certainty: str, outcome_label: str, *, lower_is_better: bool) -> str:
+    """GRADE's plain-language statement (Santesso 2020) for a conclusion at a certainty."""
+    y = outcome_label.lower() if not outcome_label.isupper() else outcome_label
+    if certainty == "very_low":
+        return f"The evidence is very uncertain about the effect of LDN on {y}."
+    hedge = {"high": "", "moderate": "probably ", "low": "may "}[certainty]
+    if conclusion == "uncertain":
+        return f"The studies disagree about the effect of LDN on {y}; it is not known which way it goes."
+    if conclusion == "little_or_no_effect":
+        verb = {"high": "results", "moderate": "probably results", "low": "may result"}[certainty]
+        return f"LDN {verb} in little to no difference in {y}."
+    good, bad = ("reduce", "increase") if lower_is_better else ("improve", "worsen")
+    verb = good if conclusion == "benefit" else bad
+    if certainty in ("high", "moderate"):
+        verb += "s"
+    return f"LDN {hedge}{verb} {y}."
+
+
+def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
+    counts = Counter(design_label(kb.study_index[s].design) for s in body.studies)
+    parts = []
+    for label, n in counts.most_common():
+        plural = "" if n == 1 else ("s" if not label.endswith("s") else "")
+        parts.append(f"{n} {label}{plural}")
+    return ", ".join(parts) if parts else "no studies"
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def get_condition_bodies(
+    kb: KnowledgeBase, bodies: dict[str, OutcomeBody], condition: str
+) -> list[OutcomeBody]:
+    """The clinical bodies of ``condition``: an intervention's effect on a named outcome."""
+    entities = kb.entity_index
+    return [
+        b
+        for b in bodies.values()
+        if b.condition == condition
+        and b.outcome is not None
+        and entities.get(b.intervention) is not None
+        and entities[b.intervention].kind is EntityKind.intervention
+    ]
+
+
+def get_sof_table(
+    kb: KnowledgeBase, profile: Profile, condition: str, *, bodies: dict[str, OutcomeBody] | None = None
+) -> SofTable:
+    """The summary-of-findings table of ``condition`` (a CURIE)."""
+    bodies = build_bodies(kb, profile) if bodies is None else bodies
+    entities = kb.entity_index
+    chosen = get_condition_bodies(kb, bodies, condition)
+    chosen.sort(
+        key=lambda b: (
+            not b.critical,
+            bool(b.qualifier),
+            -len(b.studies),
+            entities[b.outcome or ""].label.casefold(),
+        )
+    )
+    footnotes: list[str] = []
+    rows = []
+    for body in chosen:
+        outcome = body.outcome or ""
+        summary = summarise_body(kb, body)
+        relative, effect = effect_text(summary, body_size=len(body.studies))
+        notes: list[int] = []
+        downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
+        for domain, levels, why in downgrades:
+            plural = "s" if levels > 1 else ""
+            footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
+            notes.append(len(footnotes))
+        for other in summary.others if summary.pooled is not None else ():
+            shown = f"{MEASURE_LABELS[other.measure]} {_num(other.value)}"
+            if other.ci_lower is not None and other.ci_upper is not None:
+                shown += f" (95% CI {_num(other.ci_lower)} to {_num(other.ci_upper)})"
+            footnotes.append(f"Not pooled: {other.label}, {shown} on {other.scale}: {why_not_pooled(other)}")
+            notes.append(len(footnotes))
+        pooled = summary.pooled
+        if pooled is not None and pooled.k > 1 and pooled.i2 is not None:
+            text = f"Pooled: {pooled.method}; I² = {pooled.i2:.0f}%, tau² = {pooled.tau2 or 0:.3g}"
+            if pooled.pi_lower is not None and pooled.pi_upper is not None:
+                text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
+            footnotes.append(text)
+            notes.append(len(footnotes))
+        label = entities[outcome].label + (
+            f" ({body.qualifier.replace('=', ': ')})" if body.qualifier else ""
+        )
+        rows.append(
+            SofRow(
+                outcome=outcome,
+                outcome_label=label,
+                critical=body.critical,
+                question=body.question,
+                studies=tuple(sorted(body.studies)),
+                designs=_designs(kb, body),
+                participants=body.participants,
+                relative=relative,
+                effect=effect,
+                summary=summary,
+                conclusion=body.conclusion,
+                certainty=body.certainty.value,
+                downgrades=downgrades,
+                footnotes=tuple(notes),
+                statement=statement(
+                    body.conclusion,
+                    body.certainty.value,
+                    label,
+                    lower_is_better=_lower_is_better(outcome, summary),
+                ),
+            )
+        )
+    ldn = next((e.label for e in kb.entities if e.kind is EntityKind.intervention), "LDN")
+    return SofTable(
+        condition=condition,
+        condition_label=entities[condition].label,
+        intervention=ldn,
+        rows=tuple(rows),
+        footnotes=tuple(footnotes),
+        profile=profile.identity,
+    )
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def to_records(table: SofTable) -> list[dict[str, Any]]:
+    """One flat record per row (the JSON and CSV forms)."""
+    out = []
+    for row in table.rows:
+        out.append(
+            {
+                "condition": table.condition_label,
+                "outcome": row.outcome_label,
+                "outcome_id": row.outcome,
+                "critical": row.critical,
+                "studies": len(row.studies),
+                "designs": row.designs,
+                "participants": row.participants,
+                "relative_effect": row.relative,
+                "effect": row.effect,
+                "certainty": row.certainty,
+                "certainty_symbols": SYMBOLS[row.certainty],
+                "statement": row.statement,
+                "footnotes": [table.footnotes[i - 1] for i in row.footnotes],
+                "pooled": row.summary.pooled.model_dump(mode="json") if row.summary.pooled else None,
+                "study_ids": list(row.studies),
+                "profile": table.profile,
+            }
+        )
+    return out
+
+
+def to_csv(table: SofTable) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    keys = [k for k in to_records(table)[0] if k != "pooled"] if table.rows else ["condition"]
+    writer.writerow(keys)
+    for rec in to_records(table):
+        writer.writerow(
+            [
+                "; ".join(v) if isinstance(v, list) else "" if v is None else v
+                for k, v in rec.items()
+                if k != "pooled"
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _sup(notes: Sequence[int]) -> str:
+    return "".join(f"[{n}]" for n in notes)
+
+
+def to_markdown(table: SofTable, *, heading: str = "###") -> str:
+    """A Markdown table with numbered footnotes; record text escaped."""
+    from ldngraph.report import escape_markdown as esc
+
+    lines = [
+        f"{heading} Summary of findings: {esc(table.intervention)} for {esc(table.condition_label)}",
+        "",
+        "| Outcome | Studies (designs) | Participants | Relative effect (95% CI) | Effect (95% CI) | "
+        "Certainty (GRADE) | What happens |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in table.rows:
+        name = esc(row.outcome_label) + (" (critical)" if row.critical else "")
+        lines.append(
+            f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {row.participants or 'not reported'} | "
+            f"{esc(row.relative) if row.relative else '-'} | {esc(row.effect)} | "
+            f"{row.certainty_text} {_sup(row.footnotes)} | {esc(row.statement)} |"
+        )
+    if not table.rows:
+        lines.append("| no outcome of LDN is recorded for this condition | | | | | | |")
+    lines.append("")
+    for i, note in enumerate(table.footnotes, 1):
+        lines.append(f"{i}. {esc(note)}")
+    lines += ["", f"Certainty judged under evidence profile {esc(table.profile)}.", ""]
+    return "\n".join(lines)
+
+
+def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) -> str:
+    """An HTML table with numbered footnotes; all record text escaped."""
+    e = html.escape
+    ident = f' id="{e(anchor)}"' if anchor else ""
+    out = [
+        f'<section class="sof"{ident}><{heading}>Summary of findings: {e(table.intervention)} for '
+        f"{e(table.condition_label)}</{heading}>",
+        '<table class="sof-table"><thead><tr><th>Outcome</th><th>Studies (designs)</th><th>Participants</th>'
+        "<th>Relative effect (95% CI)</th><th>Effect (95% CI)</th><th>Certainty (GRADE)</th>"
+        "<th>What happens</th></tr></thead><tbody>",
+    ]
+    for row in table.rows:
+        crit = " <em>(critical)</em>" if row.critical else ""
+        out.append(
+            f"<tr><td>{e(row.outcome_label)}{crit}</td><td>{len(row.studies)} ({e(row.designs)})</td>"
+            f"<td>{row.participants or 'not reported'}</td><td>{e(row.relative or '-')}</td>"
+            f"<td>{e(row.effect)}</td>"
+            f'<td class="certainty {e(row.certainty)}">{e(row.certainty_text)} '
+            f"<sup>{_sup(row.footnotes)}</sup></td>"
+            f"<td>{e(row.statement)}</td></tr>"
+        )
+    if not table.rows:
+        out.append('<tr><td colspan="7">No outcome of LDN is recorded for this condition.</td></tr>')
+    out.append("</tbody></table>")
+    if table.footnotes:
+        out.append('<ol class="sof-notes">' + "".join(f"<li>{e(n)}</li>" for n in table.footnotes) + "</ol>")
+    out.append(
+        f'<p class="sof-profile">Certainty judged under evidence profile {e(table.profile)}.</p></section>'
+    )
+    return "\n".join(out)
+
+
+def to_html_page(table: SofTable) -> str:
+    """A self-contained page holding one table (``ldngraph sof --format html``)."""
+    title = f"Summary of findings: {table.intervention} for {table.condition_label}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{SOF_CSS}</style></head><body>\n"
+        + to_html(table, heading="h1")
+        + "\n</body></html>\n"
+    )
+
+
+SOF_TABLE_CSS = (
+    ".sof-table{border-collapse:collapse;width:100%;font-size:14px}"
+    ".sof-table th,.sof-table td{border:1px solid #ccc;padding:.35rem .5rem;vertical-align:top;"
+    "text-align:left}"
+    ".sof-table th{background:#f3f3f3}.sof-notes{font-size:13px}.sof-profile{font-size:13px;color:#555}"
+)
+SOF_CSS = (
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:75rem;margin:2rem auto;padding:0 1rem}" + SOF_TABLE_CSS
+)
+
+
+# -- entry points ----------------------------------------------------------------------------------
+
+
+def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tuple[KnowledgeBase, Profile]:
+    """The validated knowledge base (PubMed checks applied) and the evidence profile."""
+    from ldngraph.citations import apply_cached_pubmed
+    from ldngraph.ingest.curated import read_knowledge_base
+    from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import get_profile_path
+    from ldngraph.profile import read_profile
+
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
+    return apply_cached_pubmed(read_knowledge_base(directory), directory), prof
+
+
+def get_condition(kb: KnowledgeBase, name: str) -> str:
+    """The CURIE of the condition a user named (CURIE, label or synonym)."""
+    entity = get_entity(kb, name)
+    if entity.kind is not EntityKind.condition:
+        raise UnknownEntityError(f"'{name}' is not a condition (it is an entity of kind {entity.kind.value})")
+    return entity.id
+
+
+def render(table: SofTable, fmt: str) -> str:
+    """The table as md, html (a whole page), json or csv text."""
+    if fmt == "md":
+        return to_markdown(table, heading="#")
+    if fmt == "html":
+        return to_html_page(table)
+    if fmt == "json":
+        return (
+            json.dumps(
+                {
+                    "condition": table.condition,
+                    "profile": table.profile,
+                    "rows": to_records(table),
+                    "footnotes": list(table.footnotes),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return to_csv(table)
+
+
+def get_forest_inputs(
+    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
+) -> tuple[EffectSummary, str, float | None]:
+    """(effect summary, plot title, MID or None) for one outcome body of a condition."""
+    outcome = get_entity(kb, outcome_name)
+    if outcome.kind is not EntityKind.outcome:
+        raise UnknownEntityError(
+            f"'{outcome_name}' is a {outcome.kind.value}, not an outcome; name an outcome"
+        )
+    every = get_condition_bodies(kb, build_bodies(kb, profile), condition)
+    bodies = [b for b in every if b.outcome == outcome.id and not b.qualifier]
+    if not bodies:
+        raise UnknownEntityError(
+            f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "
+            "`ldngraph sof --condition ...` lists the outcomes that have some"
+        )
+    studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
+    summary = summarise_effects(studies, outcome.id)
+    mid = None
+    if summary.pooled is not None:
+        from ldngraph.evidence.imprecision import get_body_effect, get_mid
+
+        effect = get_body_effect(studies, outcome.id)
+        found = get_mid(profile, outcome.id, effect) if effect is not None else None
+        mid = found.value if found is not None and found.measure not in RATIO_MEASURES else None
+    title = f"LDN and {outcome.label} in {kb.entity_index[condition].label}"
+    return summary, title, mid
