@@ -527,11 +527,14 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
 @output_option("Brief to write: .md (Markdown) or .html.")
 def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed."""
+    from ldngraph.locations import get_data_dir
     from ldngraph.pipeline import load
+    from ldngraph.prisma import get_prisma_section
     from ldngraph.report import write_report
 
     built = load(data_dir, profile)
-    write_report(built.kb, built.graph, output)
+    prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir())
+    write_report(built.kb, built.graph, output, prisma=prisma)
     click.echo(f"wrote {output}", err=True)
 
 

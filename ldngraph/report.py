@@ -25,8 +25,10 @@ from typing import Literal
 
 from rdflib import Graph
 
+from ldngraph import prisma as prisma_section
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.ingest.screening import PrismaCounts
 from ldngraph.model import (
     PRECLINICAL_DESIGNS,
     RANDOMISED_DESIGNS,
@@ -517,8 +519,8 @@ def _cite_html(cites: Sequence[Publication]) -> str:
     return "(" + "; ".join(links) + ")"
 
 
-def to_html(blocks: Sequence[Block]) -> str:
-    """A self-contained HTML page; all record text escaped."""
+def to_html(blocks: Sequence[Block], *, appendix: str = "") -> str:
+    """A self-contained HTML page; all record text escaped (``appendix``: an escaped HTML fragment)."""
     title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
     out = [
         "<!DOCTYPE html>",
@@ -547,15 +549,21 @@ def to_html(blocks: Sequence[Block]) -> str:
             out.append(f'<li class="gap"><strong>Gap:</strong> {text}.</li>')
     if open_list:
         out.append("</ul>")
-    out.append("</body></html>")
+    out.append(appendix + "</body></html>")
     return "\n".join(out) + "\n"
 
 
-def write_report(kb: KnowledgeBase, graph: Graph, path: Path | str) -> Path:
-    """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically."""
+def write_report(
+    kb: KnowledgeBase, graph: Graph, path: Path | str, *, prisma: PrismaCounts | None = None
+) -> Path:
+    """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically; ``prisma``: the
+    screening counts, appended as a section (:mod:`ldngraph.prisma`)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)
-    text = to_markdown(blocks) if suffix == ".md" else to_html(blocks)
+    if suffix == ".md":
+        text = to_markdown(blocks) + (prisma_section.to_markdown(prisma) if prisma else "")
+    else:
+        text = to_html(blocks, appendix=prisma_section.to_html(prisma) if prisma else "")
     return write_text_atomic(path, text)
