@@ -55,8 +55,10 @@ class Reason(StrEnum):
     secondary_report = "secondary_report"
     #: design or sample size could not be seen in any source
     insufficient_information = "insufficient_information"
-    #: grey literature (a technology-assessment note, a blog, a thesis plan)
+    #: grey literature (a technology-assessment note, a blog, a thesis plan, a preprint)
     not_peer_reviewed = "not_peer_reviewed"
+    #: a trial registry entry with no journal report (recorded as ongoing or unpublished in the notes)
+    registry_only = "registry_only"
 
 
 class _Frozen(BaseModel):
@@ -88,7 +90,7 @@ class Search(_Frozen):
     @classmethod
     def _date(cls, value: str) -> str:
         if not _DATE_RE.match(value):
-            raise ValueError(f"date '{value}' must be YYYY-MM-DD (quote it in YAML)")
+            raise ValueError(f"date: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
         return value
 
 
@@ -286,10 +288,14 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
             problems.append(f"{shown}:1: missing top-level key '{key}:'")
     if problems:
         raise DataError(problems)
-    searches = _validated(_items(node, data, "searches", shown, problems), Search, "search", shown, problems)
-    records = _validated(_items(node, data, "records", shown, problems), Record, "record", shown, problems)
-    record_ids = {rec.id for rec, _, _ in records}
-    found: set[str] = set()
+    search_rows = _items(node, data, "searches", shown, problems)
+    record_rows = _items(node, data, "records", shown, problems)
+    searches = _validated(search_rows, Search, "search", shown, problems)
+    records = _validated(record_rows, Record, "record", shown, problems)
+    # Cross-references use the raw ids, so one bad record or search is reported once, not again
+    # as a dangling reference.
+    record_ids = {str(raw.get("id")) for raw, _, _ in record_rows}
+    found = {str(rid) for raw, _, _ in search_rows for rid in (raw.get("found") or [])}
     for search, line, fields in searches:
         for rid in search.found:
             if rid not in record_ids:
@@ -303,7 +309,6 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
                 f"{shown}:{fields.get('found', line)}: search '{search.id}': found: "
                 f"{', '.join(repeats)} listed twice; list each record once per search"
             )
-        found.update(search.found)
     for rec, line, _ in records:
         if rec.id not in found:
             problems.append(
