@@ -32,6 +32,7 @@ PREFIX_MAP: dict[str, str] = {
     "PMC": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
     "NCT": "https://clinicaltrials.gov/study/",
     "LDNO": "https://w3id.org/ldngraph/concept/",
+    "REF": "https://w3id.org/ldngraph/id/publication/",
 }
 
 LDN = Namespace("https://w3id.org/ldngraph/vocab/")
