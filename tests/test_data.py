@@ -276,6 +276,11 @@ def test_publication_identifier_forms(rid: str) -> None:
     assert doi is None or DOI_RE.match(str(doi)), f"{where}: DOI must look like 10.NNNN/suffix"
     assert doi is None or not str(doi).lower().startswith("http"), f"{where}: drop https://doi.org/"
     assert pmcid is None or PMCID_RE.match(pmcid), f"{where}: PMCID must look like PMC1234567"
+    if not pmid and not doi:  # known only by its journal citation (schema v2)
+        assert rid.startswith("REF:") and rec.get("journal_citation"), (
+            f"{where}: with no PMID and no DOI, the id is REF:<slug> and journal_citation is required"
+        )
+        return
     expected = f"PMID:{pmid}" if pmid else f"DOI:{doi}"
     assert rid == expected, f"{where}: id must be '{expected}' (PMID when known, else DOI)"
 
@@ -301,9 +306,10 @@ def test_publication_status_matches_reference(rid: str) -> None:
         assert rec["status"] == "verified", f"{where}: a curator-verified PMID must have status verified"
         return
     if entry is None and not pmid and rec.get("sources"):
-        # A DOI the curator saw with the search tool (issue 14; data/screening.yaml): the article was
-        # seen but no PMID, so content_match (test_added_identifiers_have_sources checks the URLs).
-        assert rec["status"] == "content_match", f"{where}: a DOI-only publication is content_match"
+        # A DOI or journal citation the curator saw with the search tool (issue 14; see
+        # data/screening.yaml): the article was seen but no PMID, so content_match
+        # (test_added_identifiers_have_sources checks the URLs).
+        assert rec["status"] == "content_match", f"{where}: a publication without PMID is content_match"
         return
     if entry is None:
         pytest.fail(f"{where}: not in literature.yaml by PMID, DOI or title; add its source or remove it")
@@ -543,4 +549,3 @@ def test_added_identifiers_have_sources(rid: str) -> None:
         assert any(rec["pmid"] in url for url in sources), (
             f"{where}: PMID {rec['pmid']} appears in none of its sources; add the page that showed it"
         )
-

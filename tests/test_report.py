@@ -22,7 +22,8 @@ from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_mark
 from ldngraph.view import design_label, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
-CITE = r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+)"
+#: PMID, DOI, or (schema v2) the journal citation of a publication with neither, e.g. 'J Diabetes 2021'
+CITE = r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+|[A-Z][A-Za-z .]* (?:19|20)[0-9]{2}[^;()]*)"
 ENDS_CITED = re.compile(rf"\(({CITE}(?:; {CITE})*)\)\.$")
 #: CommonMark's backslash escapes (spec 2.4): a backslash before ASCII punctuation stands for it.
 MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -74,7 +75,9 @@ def _assert_renders_blocks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> 
     for el in tree.iter():
         if el.tag == "a":
             assert el.getparent().tag in ("p", "li") and set(el.attrib) == {"href", "rel"}
-            assert el.get("href").startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/"))
+            # PubMed or doi.org, or (a publication known by journal citation) its first source URL
+            assert el.get("href") in {p.url for b in blocks for p in b.cites}
+            assert el.get("href").startswith("https://") or el.get("href").startswith("http://")
         elif el.tag == "strong":
             assert el.getparent().get("class") == "gap" and el.text_content() == "Gap:"
         else:
