@@ -533,7 +533,8 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.report import write_report
 
     built = load(data_dir, profile)
-    prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir())
+    labels = {e.id: e.label for e in built.kb.entities}
+    prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
     write_report(built.kb, built.graph, output, prisma=prisma)
     click.echo(f"wrote {output}", err=True)
 

@@ -28,7 +28,6 @@ from rdflib import Graph
 from ldngraph import prisma as prisma_section
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
-from ldngraph.ingest.screening import PrismaCounts
 from ldngraph.model import (
     PRECLINICAL_DESIGNS,
     RANDOMISED_DESIGNS,
@@ -556,10 +555,10 @@ def to_html(blocks: Sequence[Block], *, appendix: str = "") -> str:
 
 
 def write_report(
-    kb: KnowledgeBase, graph: Graph, path: Path | str, *, prisma: PrismaCounts | None = None
+    kb: KnowledgeBase, graph: Graph, path: Path | str, *, prisma: prisma_section.PrismaSection | None = None
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically; ``prisma``: the
-    screening counts, appended as a section (:mod:`ldngraph.prisma`)."""
+    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.prisma`)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -193,13 +194,27 @@ def test_unknown_top_level_key_and_syntax_error(tmp_path: Path) -> None:
 # -- the report ------------------------------------------------------------------------------------
 
 
-def test_prisma_section_renders_every_count() -> None:
-    counts = get_prisma_counts(read_screening_log(SHIPPED))
-    md, page = to_markdown(counts), to_html(counts)
-    for line in counts.to_lines():
+def test_prisma_section_renders_every_count_and_ongoing_trial() -> None:
+    kb = read_knowledge_base(REPO / "data")
+    section = get_prisma_section(REPO / "data", {e.id: e.label for e in kb.entities})
+    assert section is not None
+    md, page = to_markdown(section), to_html(section)
+    for line in section.counts.to_lines():
         step, _, value = line.partition(": ")
         assert f"| {step} | {value} |" in md
         assert f"<td>{step}</td><td>{value}</td>" in page.replace("&amp;", "&")
+    ongoing = [r for r in read_screening_log(SHIPPED).records if r.ongoing]
+    assert len(section.ongoing) == len(ongoing) > 0
+    for rec in ongoing:
+        condition = kb.entity_index[rec.condition].label if rec.condition else ""
+        assert f"- {condition}: {rec.label}" in md.replace("\\", "")
+        assert html.escape(f"{condition}: {rec.label}") in page
+
+
+def test_ongoing_trial_needs_its_condition(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "    label: An editorial\n", "    label: An editorial\n    ongoing: true\n")
+    with pytest.raises(DataError, match="record 'rec-x': condition: an ongoing trial names the condition"):
+        read_screening_log(path)
 
 
 def test_cli_report_shows_prisma_counts(tmp_path: Path, mini_copy: Path) -> None:
@@ -236,3 +251,25 @@ def test_cli_report_with_a_bad_log_fails_in_one_line(
     err = capsys.readouterr().err.strip()
     assert "decision 'maybe' is not one of" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_included_studies_carry_their_appraisal() -> None:
+    """Studies added from the log: controlled human studies have risk-of-bias judgements for every
+    domain, reviews say what they include (or why that is unknown), protocols back no claim."""
+    log = read_screening_log(SHIPPED)
+    kb = read_knowledge_base(REPO / "data")
+    studies = {s.id: s for s in kb.studies}
+    cited = {item.study for claim in kb.claims for item in claim.evidence}
+    added = [studies[r.study] for r in log.records if r.decision is Decision.included and r.study]
+    assert added
+    for study in added:
+        if study.is_secondary:
+            assert study.review is not None, f"study '{study.id}': a review needs a review block"
+        elif study.is_human and study.controlled:
+            assert study.risk_of_bias is not None, (
+                f"study '{study.id}': controlled, so judge its risk of bias"
+            )
+        if (study.notes or "").startswith("PROTOCOL"):
+            assert not study.outcomes and study.id not in cited, f"protocol '{study.id}' cannot be evidence"
+        else:
+            assert study.id in cited, f"study '{study.id}' was included but backs no claim"

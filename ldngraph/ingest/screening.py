@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ldngraph.errors import DataError
 from ldngraph.ingest.curated import parse_yaml
@@ -33,6 +41,7 @@ SCREENING_FILE = "screening.yaml"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _URL_RE = re.compile(r"^https?://\S+$")
+_CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+$")
 
 
 class Decision(StrEnum):
@@ -105,11 +114,22 @@ class Record(_Frozen):
     reason: Reason | None = Field(default=None, description="Exclusion reason code (excluded)")
     note: str | None = Field(default=None, description="One line: why, in our words")
     sources: tuple[str, ...] = Field(default=(), description="URLs where the record was seen")
+    ongoing: StrictBool = Field(
+        default=False, description="A registered trial with no results yet (protocol or registry entry)"
+    )
+    condition: str | None = Field(default=None, description="Condition CURIE an ongoing trial addresses")
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _check_id(value)
+
+    @field_validator("condition")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None and not _CURIE_RE.match(value):
+            raise ValueError(f"condition: '{value}' is not a CURIE like MESH:D003424")
+        return value
 
     @field_validator("sources")
     @classmethod
@@ -134,6 +154,8 @@ class Record(_Frozen):
             raise ValueError("reason: only excluded records carry a reason code; say why in note instead")
         if self.decision in (Decision.excluded, Decision.not_retrieved) and not self.note:
             raise ValueError(f"note: say in one line why the record is {self.decision.value}")
+        if self.ongoing and self.condition is None:
+            raise ValueError("condition: an ongoing trial names the condition it addresses (a CURIE)")
         if self.decision is not Decision.not_retrieved and not self.sources:
             raise ValueError("sources: give the URL(s) where the record was seen")
         return self
@@ -177,6 +199,11 @@ class PrismaCounts(_Frozen):
             f"Reports not retrieved: {self.not_retrieved}",
             f"Newly included: {self.included} records, {self.included_studies} studies",
         ]
+
+
+def get_ongoing(log: ScreeningLog) -> list[Record]:
+    """Registered trials without results (protocols and registry entries), in log order."""
+    return [r for r in log.records if r.ongoing]
 
 
 def get_prisma_counts(log: ScreeningLog) -> PrismaCounts:
