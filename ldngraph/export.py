@@ -141,6 +141,10 @@ def _kgx_node(graph: Graph, node: Node) -> Record:
 
 
 def _kgx_edge(graph: Graph, claim: Node) -> Record:
+    cited = {_publication_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}
+    # Biolink publications are PMID:/doi: CURIEs; a publication known only by its journal citation
+    # (a project ldnr: resource) goes into the project's own ldn_other_publications slot instead.
+    other = sorted(c for c in cited if c.startswith("ldnr:"))
     predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
     if predicate is None:
         raise ExportError(f"claim {claim} has no Biolink rdf:predicate; rebuild the graph")
@@ -154,7 +158,8 @@ def _kgx_edge(graph: Graph, claim: Node) -> Record:
         "knowledge_level": _literal(graph, claim, BIOLINK.knowledge_level) or "knowledge_assertion",
         "agent_type": _literal(graph, claim, BIOLINK.agent_type) or "manual_agent",
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
-        "publications": sorted({_publication_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}),
+        "publications": sorted(cited.difference(other)),
+        "ldn_other_publications": other or None,
         "object_direction_qualifier": _literal(graph, claim, BIOLINK.object_direction_qualifier),
         "object_aspect_qualifier": _literal(graph, claim, BIOLINK.object_aspect_qualifier),
         "description": _literal(graph, claim, DCTERMS.description),
