@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ldngraph.errors import DataError, LdnGraphError
+from ldngraph.errors import DataError, LdnGraphError, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +36,7 @@ profile_option = click.option(
 
 
 def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
-    """``-o/--output FILE``: every command writes its file atomically."""
+    """``-o/--output FILE``: every command writes its file atomically (``-``: stdout; see ldngraph.atomic)."""
     return click.option(
         "-o",
         "--output",
@@ -45,6 +45,23 @@ def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
         default=None,
         help=help_text,
     )
+
+
+def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
+    """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
+    queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
+    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.ingest.cache import get_cache_dir
+    from ldngraph.locations import get_data_dir, get_queries_dir
+    from ldngraph.pipeline import get_profile_path
+
+    if output is None:
+        return
+    directory = data_dir if data_dir is not None else get_data_dir()
+    protect_inputs(
+        directory, profile or get_profile_path(directory), get_queries_dir(), get_cache_dir(directory)
+    )
+    check_output(output)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -84,7 +101,7 @@ def _echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
             click.echo(" " * indent + f"{key}:")
             _echo_table(value, indent + 2)
         else:
-            click.echo(" " * indent + f"{key:<{width}}  {value}")
+            click.echo(printable(" " * indent + f"{key:<{width}}  {value}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,6 +136,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if validate:
         from ldngraph.validate import check_graph
@@ -144,13 +162,15 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
-def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
-    """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
+@profile_option
+def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
     from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
-    built = load(data_dir)
+    guard_output(output, data_dir, profile)
+    built = load(data_dir, profile)
     if fmt == "kgx":
         written = " and ".join(map(str, write_kgx(built.graph, output)))
     elif fmt == "graphml":
@@ -209,7 +229,8 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
         writer.writerows(["" if v is None else v for v in r] for r in rows)
     else:
         shown = [
-            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r] for r in rows
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]
+            for r in rows
         ]
         widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
         click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
@@ -224,6 +245,12 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
 @store_options
 @format_option("table", "json", "csv")
+@click.option(
+    "--labels/--no-labels",
+    default=True,
+    show_default=True,
+    help="Add a <column>_label column after each column of entity CURIEs.",
+)
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -232,11 +259,23 @@ def query(
     spec: str,
     graph_iri: str | None,
     fmt: str,
+    labels: bool,
 ) -> None:
-    """Run a named query (see queries/) or a .rq file, with bound parameters."""
+    """Run a named query (see queries/) or a .rq file, with bound parameters.
+
+    A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
+    "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
+    """
     from ldngraph.export import GRAPH_NAME
     from ldngraph.pipeline import load
-    from ldngraph.query import parse_params, run_query, run_query_on_store
+    from ldngraph.query import (
+        add_labels,
+        get_labels,
+        get_store_labels,
+        parse_params,
+        run_query,
+        run_query_on_store,
+    )
     from ldngraph.store import MemoryStore, open_query_store
 
     bound = parse_params(params)
@@ -244,8 +283,10 @@ def query(
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
         result = run_query(store.graph, name, bound)
+        result = add_labels(result, get_labels(store.graph)) if labels else result
     else:
         result = run_query_on_store(store, name, bound)
+        result = add_labels(result, get_store_labels(store)) if labels else result
         store.close()
     _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)
@@ -314,6 +355,59 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     for line in [*explain_lines(built.scores.bodies[score.body]), "trace:", *score.trace]:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@data_option
+@profile_option
+@format_option("table", "markdown", "json")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(
+        ["any", "claims", "conclusion", "certainty", "reasons", "strength", "evidence", "paths"]
+    ),
+    help="Exit with status 3 if there are changes of this kind (repeatable).",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.001,
+    show_default=True,
+    help="Smallest strength change reported.",
+)
+def diff(
+    old: str,
+    new: str,
+    data_dir: Path | None,
+    profile: Path | None,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    min_change: float,
+) -> None:
+    """Compare two scorings: what changes in conclusions, certainty, strength, evidence and paths.
+
+    OLD and NEW are each a data directory, an evidence profile (.yaml, applied to --data), a graph
+    file (.ttl .nt .jsonld .trig) or a store (oxigraph:PATH, http(s)://ENDPOINT). Two profiles:
+    a sensitivity analysis; two data directories: a curation review. Exit status 0, or 3 when
+    --fail-on names a kind of change that happened (1: an error).
+    """
+    from ldngraph.diff import compare, get_failed, render
+    from ldngraph.scored import read_view
+
+    result = compare(
+        read_view(old, data_dir=data_dir, profile=profile),
+        read_view(new, data_dir=data_dir, profile=profile),
+        min_change=min_change,
+    )
+    click.echo(render(result, fmt), nl=False)
+    failed = get_failed(result, fail_on)
+    if failed:
+        click.echo(f"changes in: {', '.join(failed)}", err=True)
+        sys.exit(3)
 
 
 # -- pubmed --
@@ -496,6 +590,7 @@ def viz(
     from ldngraph.pipeline import load
     from ldngraph.viz import write_html
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_html(built, output, focus=focus, depth=depth, title=title)
     click.echo(f"wrote {output}", err=True)
@@ -517,10 +612,13 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     from ldngraph.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_evidence_map(built, output)
     emap = get_evidence_map(built.kb, built.graph)
-    if fmt == "json":
+    if str(output) == "-":
+        pass  # stdout holds the image
+    elif fmt == "json":
         click.echo(json.dumps(to_records(emap), indent=2))
     else:
         for line in describe(emap):
@@ -539,6 +637,7 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.prisma import get_prisma_section
     from ldngraph.report import write_report
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     labels = {e.id: e.label for e in built.kb.entities}
     prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
@@ -599,11 +698,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except DataError as exc:
         for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
+            click.echo(f"Error: {printable(problem)}", err=True)
         sys.exit(1)
     except LdnGraphError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(str(exc))}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+        click.echo(printable(f"Error: {exc.filename or ''}: {exc.strerror}"), err=True)
         sys.exit(1)

@@ -35,6 +35,7 @@ from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
 from ldngraph.errors import QueryError
+from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.locations import get_queries_dir
 from ldngraph.names import match_name
 from ldngraph.vocab import LDN, NAMESPACES, from_iri
@@ -72,7 +73,7 @@ class NamedQuery:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return _read_text(self.path)
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,21 @@ class QueryResult:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
+def _read_text(path: Path) -> str:
+    """A query file's text: a regular UTF-8 file within :data:`ldngraph.limits.INPUT_BYTES`."""
+    try:
+        return read_input_bytes(path).decode("utf-8")
+    except LimitError as exc:
+        raise QueryError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{path}: not valid UTF-8 (byte offset {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read the query ({exc.strerror})") from None
+
+
 def read_query(path: Path) -> NamedQuery:
     """Parse a query file's comment block; raises :class:`QueryError` if it is missing parts."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise QueryError(f"{path}: cannot read the query ({exc.strerror})") from exc
+    lines = _read_text(path).splitlines()
     header = []
     for line in lines:
         if not line.startswith("#"):
@@ -182,8 +192,8 @@ def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
 # Plain decimal notation only: Python's float() and int() also take 'nan', 'inf', '1_000' and
 # '١٢', none of which SPARQL reads as a number.
 _NUMBER_RE = {
-    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"),
-    "integer": re.compile(r"^[+-]?[0-9]+$"),
+    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z"),
+    "integer": re.compile(r"^[+-]?[0-9]+\Z"),
 }
 #: Oxigraph and Virtuoso keep xsd:integer in 64 bits; a larger value would match nothing there.
 INTEGER_LIMIT = 2**63 - 1
@@ -351,3 +361,52 @@ def run_query_on_store(
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}
     rows = store.query(get_prologue() + query.text, bindings)
     return QueryResult(rows.columns, tuple(tuple(_to_value(t) for t in row) for row in rows.rows))
+
+
+# -- labels next to CURIEs ------------------------------------------------------------------------
+
+_LABELS_QUERY = """SELECT ?node ?label WHERE {
+  ?node <https://w3id.org/ldngraph/vocab/kind> ?kind ;
+        <http://www.w3.org/2000/01/rdf-schema#label> ?label }"""
+
+
+def get_labels(graph: Graph) -> dict[str, str]:
+    """CURIE -> label of every entity in ``graph`` (what :func:`add_labels` shows)."""
+    out: dict[str, str] = {}
+    for node in graph.subjects(LDN.kind, None):
+        label = graph.value(node, RDFS.label)
+        if label is not None:
+            out[_to_value(node)] = str(label)
+    return out
+
+
+def get_store_labels(store: GraphStore) -> dict[str, str]:
+    """:func:`get_labels` on any store."""
+    return {_to_value(node): str(label) for node, label in store.query(_LABELS_QUERY)}
+
+
+def add_labels(result: QueryResult, labels: Mapping[str, str]) -> QueryResult:
+    """A ``<column>_label`` column after every column holding entity CURIEs (``subject`` ->
+    ``subject_label``), unless the next column is already a label. Rows keep their order."""
+    columns = list(result.columns)
+    labelled = [
+        i
+        for i, name in enumerate(columns)
+        if any(isinstance(r[i], str) and r[i] in labels for r in result.rows)
+        and not (i + 1 < len(columns) and columns[i + 1].endswith("label"))
+        and f"{name}_label" not in columns
+    ]
+    if not labelled:
+        return result
+    out_columns: list[str] = []
+    for i, name in enumerate(columns):
+        out_columns += [name, f"{name}_label"] if i in labelled else [name]
+    rows = []
+    for row in result.rows:
+        out: list[Any] = []
+        for i, value in enumerate(row):
+            out += (
+                [value, labels.get(value) if isinstance(value, str) else None] if i in labelled else [value]
+            )
+        rows.append(tuple(out))
+    return QueryResult(tuple(out_columns), tuple(rows))
