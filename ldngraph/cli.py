@@ -669,13 +669,17 @@ def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -
 @output_option("Brief to write: .md (Markdown) or .html.")
 def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
-    each condition opens with its summary-of-findings table and forest plots."""
+    each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
+    from ldngraph.locations import get_data_dir
     from ldngraph.pipeline import get_profile, load
+    from ldngraph.prisma import get_prisma_section
     from ldngraph.report import write_report
 
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
-    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile))
+    labels = {e.id: e.label for e in built.kb.entities}
+    prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
+    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile), prisma=prisma)
     click.echo(f"wrote {output}", err=True)
 
 

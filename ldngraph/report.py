@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from rdflib import Graph
 
+from ldngraph import prisma as prisma_section
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import (
@@ -688,11 +689,13 @@ def to_html(
     before: Mapping[int, str] | None = None,
     after: Mapping[int, str] | None = None,
     style: str = "",
+    appendix: str = "",
 ) -> str:
     """A self-contained HTML page; all record text escaped.
 
     ``before`` / ``after``: HTML generated elsewhere (already escaped) put before or after the
-    block with that index; ``style``: extra CSS (:mod:`ldngraph.report_sof`)."""
+    block with that index; ``style``: extra CSS (:mod:`ldngraph.report_sof`); ``appendix``: an
+    escaped HTML fragment closing the page (the PRISMA section, :mod:`ldngraph.prisma`)."""
     title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
     out = [
         "<!DOCTYPE html>",
@@ -728,25 +731,35 @@ def to_html(
             out.append(f'<li class="gap"><strong>Gap:</strong> {text}.</li>')
     if open_list:
         out.append("</ul>")
-    out.append("</body></html>")
+    out.append(appendix + "</body></html>")
     return "\n".join(out) + "\n"
 
 
 def write_report(
-    kb: KnowledgeBase, graph: Graph, path: Path | str, *, profile: Profile | None = None
+    kb: KnowledgeBase,
+    graph: Graph,
+    path: Path | str,
+    *,
+    profile: Profile | None = None,
+    prisma: prisma_section.PrismaSection | None = None,
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
     With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
-    table and forest plots (:mod:`ldngraph.report_sof`) head the brief's sections."""
+    table and forest plots (:mod:`ldngraph.report_sof`) head the brief's sections; ``prisma``: the
+    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.prisma`)."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)
+    as_html = suffix != ".md"
+    appendix = ""
+    if prisma is not None:
+        appendix = prisma_section.to_html(prisma) if as_html else prisma_section.to_markdown(prisma)
     if profile is None:
-        text = to_markdown(blocks) if suffix == ".md" else to_html(blocks)
+        text = to_html(blocks, appendix=appendix) if as_html else to_markdown(blocks) + appendix
     else:
         from ldngraph.report_sof import render_with_findings
 
-        text = render_with_findings(kb, profile, blocks, as_html=suffix != ".md")
+        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix)
     return write_text_atomic(path, text)

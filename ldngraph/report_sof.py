@@ -88,7 +88,7 @@ def _figures(table: SofTable, profile: Profile, *, as_html: bool) -> list[str]:
 
 
 def render_with_findings(
-    kb: KnowledgeBase, profile: Profile, blocks: Sequence[Block], *, as_html: bool
+    kb: KnowledgeBase, profile: Profile, blocks: Sequence[Block], *, as_html: bool, appendix: str = ""
 ) -> str:
     """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots."""
     bodies = build_bodies(kb, profile)
@@ -119,11 +119,13 @@ def render_with_findings(
             f'<li class="toc-{level}"><a href="#{a}">{_e(text)}</a></li>' for level, a, text in toc
         )
         after[0] = f'<p class="built">{_e(meta)}</p><nav class="toc"><h2>Contents</h2><ul>{items}</ul></nav>'
-        return to_html(blocks, before=before, after=after, style=SOF_TABLE_CSS + FIGURE_CSS)
+        return to_html(
+            blocks, before=before, after=after, style=SOF_TABLE_CSS + FIGURE_CSS, appendix=appendix
+        )
     lines = [escape_markdown(meta), "", "## Contents", ""]
     lines += [f"{'  ' * (level - 2)}- [{escape_markdown(text)}](#{a})" for level, a, text in toc]
     after[0] = "\n".join(lines)
-    return to_markdown(blocks, before=before, after=after)
+    return to_markdown(blocks, before=before, after=after) + appendix
 
 
 def _e(text: str) -> str:

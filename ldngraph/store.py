@@ -57,10 +57,10 @@ log = logging.getLogger(__name__)
 
 
 SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
-#: ``auto`` picks Oxigraph above this many triples. Up to there (the shipped graph has 3.4k) rdflib
+#: ``auto`` picks Oxigraph above this many triples. Up to there (the shipped graph has about 5.5k) rdflib
 #: answers every shipped query in well under a second and keeps GROUP_CONCAT output stable; above,
 #: Oxigraph loads and queries several times faster (docs/benchmarks.md: 5-15x on the paths query).
-AUTO_OXIGRAPH_TRIPLES = 5_000
+AUTO_OXIGRAPH_TRIPLES = 20_000
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ BIOLINK_DIR = Path(__file__).parent / "resources" / "biolink"
 CURIE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*:[^\s:/][^\s]*$")
 
 
+#: PMID, doi, or the local CURIE of a publication known only by its journal citation (REF:)
+_PUBLICATION_CURIE = r"^(PMID:[1-9][0-9]*|doi:10\.\d{4,9}/\S+|ldnr:publication/[a-z0-9][a-z0-9_\-]*)$"
+
+
 @cache
 def biolink() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((BIOLINK_DIR / "biolink-extract.yaml").read_text("utf-8"))
@@ -99,7 +103,8 @@ def check_kgx(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[
             if str(cat).removeprefix("biolink:") not in bl["association_classes"]:
                 problems.append(f"edge {eid}: {cat} is not a Biolink Association class")
         for pub in edge.get("publications", []):
-            if not re.match(r"^(PMID:[1-9][0-9]*|doi:10\.\d{4,9}/\S+)$", pub):
+            # a publication known only by its journal citation (schema v2, REF:) keeps its local CURIE
+            if not re.match(_PUBLICATION_CURIE, pub):
                 problems.append(f"edge {eid}: publication {pub!r} is not a PMID: or doi: CURIE")
     return problems
 
