@@ -22,6 +22,7 @@ from ldngraph.cli import cli, main
 from ldngraph.errors import StoreError
 from ldngraph.pipeline import Built, load, push
 from ldngraph.store import (
+    AUTO_OXIGRAPH_TRIPLES,
     GraphStore,
     MemoryStore,
     OxigraphStore,
@@ -159,8 +160,8 @@ def test_push_command_that_fails_midway_leaves_the_store_intact(
 
 
 def test_auto_picks_by_size() -> None:
-    assert resolve_auto(5_000) == "memory"
-    assert resolve_auto(5_001) == "oxigraph"
+    assert resolve_auto(AUTO_OXIGRAPH_TRIPLES) == "memory"
+    assert resolve_auto(AUTO_OXIGRAPH_TRIPLES + 1) == "oxigraph"
     assert resolve_auto(10, threshold=5) == "oxigraph"
     with pytest.raises(StoreError, match="picks memory or oxigraph"):
         open_store("auto")
