@@ -140,7 +140,7 @@ CLINICAL_PREDICATES = frozenset(
 #: Prefixes an entity, species or registry CURIE may use. ``LDNO`` is the project's own
 #: namespace for concepts without a standard identifier (outcome groupings).
 KNOWN_PREFIXES: frozenset[str] = frozenset(
-    {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCBITaxon", "LDNO"}
+    {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCIT", "NCBITaxon", "LDNO"}
 )
 CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)$")
 PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
