@@ -166,15 +166,31 @@ def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
 @cli.command(name="validate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @data_option
+@click.option(
+    "--kgx", "kgx_prefix", type=click.Path(path_type=Path), help="Check KGX files P_nodes/edges.jsonl"
+)
 @format_option("table", "json")
-def validate_cmd(file: Path | None, data_dir: Path | None, fmt: str) -> None:
+def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | None, fmt: str) -> None:
     """Check an RDF FILE (default: the graph built from data/) against the SHACL shapes.
 
     Prints the results grouped by shape, with counts and the first few focus nodes; exits with
-    status 1 when the graph does not conform.
+    status 1 when the graph does not conform. With --kgx P, checks an `export --format kgx`
+    output with kgx's validator and the Biolink pydantic model instead (offline; needs the
+    biolink extra).
     """
     from ldngraph.errors import ValidationFailed
     from ldngraph.validate import read_graph, validate_graph
+
+    if kgx_prefix is not None:
+        from ldngraph.export import check_kgx_files
+
+        problems = check_kgx_files(kgx_prefix)
+        if fmt == "json" or problems:
+            click.echo(json.dumps(problems, indent=2) if fmt == "json" else "\n".join(problems))
+        if problems:
+            raise ValidationFailed(f"{kgx_prefix}: {len(problems)} Biolink/KGX error(s)")
+        click.echo(f"{kgx_prefix}: KGX export conforms to Biolink (kgx validator, Biolink model)", err=True)
+        return
 
     if file is not None:
         graph = read_graph(file)

@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ldngraph.atomic import atomic_paths, write_text_atomic
+from ldngraph.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
 from ldngraph.errors import ExportError
 from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri
 
@@ -94,6 +95,16 @@ def write_rdf(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
 KNOWLEDGE_SOURCE = "infores:ldngraph"
 #: Score properties copied onto KGX/GraphML edges when the graph has been scored.
 SCORE_PROPERTIES: tuple[str, ...] = ("support", "refute", "strength", "disagreement", "certainty")
+#: The export's own properties: everything on a KGX edge that is not a Biolink slot.
+PROJECT_EDGE_PROPERTIES: tuple[str, ...] = (
+    "ldn_claim_id",
+    "ldn_predicate",
+    "ldn_aspect",
+    "ldn_outcome",
+    *SCORE_PROPERTIES,
+)
+#: The same for KGX nodes.
+PROJECT_NODE_PROPERTIES: tuple[str, ...] = ("ldn_kind",)
 #: Separator for list values in GraphML attributes (KGX TSV uses the same).
 LIST_SEPARATOR = "|"
 
@@ -116,11 +127,6 @@ def _biolink(term: Node) -> str | None:
     return "biolink:" + text[len(str(BIOLINK)) :] if text.startswith(str(BIOLINK)) else None
 
 
-def _publication_curie(term: Node) -> str:
-    curie = _curie(term)
-    return "doi:" + curie[4:] if curie.startswith("DOI:") else curie  # Biolink spells it doi:
-
-
 def _literal(graph: Graph, node: Node, prop: URIRef) -> Any:
     value = graph.value(node, prop)
     return value.toPython() if isinstance(value, Literal) else None
@@ -140,27 +146,54 @@ def _kgx_node(graph: Graph, node: Node) -> Record:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def _kgx_edge(graph: Graph, claim: Node) -> Record:
+def _evidence_codes(graph: Graph, claim: Node) -> list[str]:
+    """ECO classes of the studies behind a claim's evidence items (clinical, animal, in vitro)."""
+    codes = {
+        _curie(eco)
+        for ev in graph.objects(claim, LDN.hasEvidence)
+        for study in graph.objects(ev, LDN.study)
+        for eco in graph.objects(study, LDN.evidenceType)
+    }
+    return sorted(codes)
+
+
+def _kgx_edge(graph: Graph, claim: Node, categories: dict[str, str]) -> Record:
     predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
     if predicate is None:
         raise ExportError(f"claim {claim} has no Biolink rdf:predicate; rebuild the graph")
     local_name = predicate.removeprefix("biolink:")
+    subject = _curie(graph.value(claim, RDF.subject))  # type: ignore[arg-type]
+    obj = _curie(graph.value(claim, RDF.object))  # type: ignore[arg-type]
+    subject_category = categories.get(subject, "NamedThing")
+    object_category = categories.get(obj, "NamedThing")
+    direction = _literal(graph, claim, BIOLINK.object_direction_qualifier)
+    aspect_text = _literal(graph, claim, LDN.aspect) or _literal(
+        graph, claim, BIOLINK.object_aspect_qualifier
+    )
+    evidence = set(graph.objects(claim, LDN.hasEvidence))
     record: Record = {
         "id": _curie(claim),
-        "subject": _curie(graph.value(claim, RDF.subject)),  # type: ignore[arg-type]
-        "predicate": "biolink:" + local_name,
-        "object": _curie(graph.value(claim, RDF.object)),  # type: ignore[arg-type]
-        "category": ["biolink:Association"],
+        "subject": subject,
+        "predicate": predicate,
+        "object": obj,
+        "category": ["biolink:" + get_association(local_name, subject_category, object_category)],
+        "qualified_predicate": (
+            "biolink:" + QUALIFIED_PREDICATES[local_name]
+            if direction and local_name in QUALIFIED_PREDICATES
+            else None
+        ),
+        "object_direction_qualifier": direction,
+        "object_aspect_qualifier": get_aspect(aspect_text, object_category),
         "knowledge_level": _literal(graph, claim, BIOLINK.knowledge_level) or "knowledge_assertion",
         "agent_type": _literal(graph, claim, BIOLINK.agent_type) or "manual_agent",
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
-        "publications": sorted({_publication_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}),
-        "object_direction_qualifier": _literal(graph, claim, BIOLINK.object_direction_qualifier),
-        "object_aspect_qualifier": _literal(graph, claim, BIOLINK.object_aspect_qualifier),
+        "publications": sorted({_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}),
+        "has_evidence": _evidence_codes(graph, claim) or None,
+        "evidence_count": len(evidence),
         "description": _literal(graph, claim, DCTERMS.description),
         "ldn_claim_id": _literal(graph, claim, LDN.claimId),
         "ldn_predicate": _literal(graph, claim, LDN.predicate),
-        "ldn_evidence_count": len(set(graph.objects(claim, LDN.hasEvidence))),
+        "ldn_aspect": aspect_text,
     }
     outcome = graph.value(claim, LDN.outcome)
     if outcome is not None:
@@ -171,15 +204,24 @@ def _kgx_edge(graph: Graph, claim: Node) -> Record:
 
 
 def to_kgx(graph: Graph) -> tuple[list[Record], list[Record]]:
-    """KGX node and edge records: entities as nodes, claims as edges (sorted, deterministic).
+    """KGX node and edge records: claims as edges, their end points as nodes (sorted, deterministic).
 
-    Nodes carry ``id`` (CURIE), ``category`` (Biolink classes) and ``name``; edges carry the
-    Biolink-required ``subject``, ``predicate``, ``object``, ``knowledge_level`` and
-    ``agent_type``, plus ``primary_knowledge_source``, ``publications`` (``PMID:``/``doi:``) and
-    the claim's scores when the graph has them.
+    Edges carry the Biolink association class of their predicate and end points, the Biolink
+    qualifiers (``qualified_predicate``, direction, an aspect from Biolink's allowed values),
+    ``knowledge_level``, ``agent_type``, ``primary_knowledge_source``, ``publications``
+    (``PMID:``/``doi:``), ``has_evidence`` (ECO) and ``evidence_count``; the project's own
+    properties are :data:`PROJECT_EDGE_PROPERTIES`. Nodes are every entity that an edge
+    connects: an entity without claims (and an outcome, which qualifies edges as ``ldn_outcome``
+    rather than being an end point) stays in the RDF, so KGX has no edgeless nodes.
     """
-    nodes = [_kgx_node(graph, n) for n in set(graph.subjects(LDN.kind, None))]
-    edges = [_kgx_edge(graph, c) for c in set(graph.subjects(RDF.type, LDN.Claim))]
+    all_nodes = {_curie(n): _kgx_node(graph, n) for n in set(graph.subjects(LDN.kind, None))}
+    categories = {
+        curie: str(rec["category"][0]).removeprefix("biolink:") if rec["category"] else "NamedThing"
+        for curie, rec in all_nodes.items()
+    }
+    edges = [_kgx_edge(graph, c, categories) for c in set(graph.subjects(RDF.type, LDN.Claim))]
+    ends = {e["subject"] for e in edges} | {e["object"] for e in edges}
+    nodes = [rec for curie, rec in all_nodes.items() if curie in ends]
     return sorted(nodes, key=lambda r: r["id"]), sorted(edges, key=lambda r: r["id"])
 
 
@@ -203,6 +245,23 @@ def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
         tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
         tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")
     return nodes_path, edges_path
+
+
+def check_kgx_files(prefix: Path | str) -> list[str]:
+    """kgx's validator and the Biolink pydantic model on ``PREFIX_nodes/edges.jsonl`` (offline)."""
+    from ldngraph.biolink import read_jsonl, validate_kgx, validate_pydantic
+    from ldngraph.vocab import LOCAL_PREFIXES, get_prefix_map
+
+    nodes_path, edges_path = kgx_paths(prefix)
+    for path in (nodes_path, edges_path):
+        if not path.is_file():
+            raise ExportError(f"{path}: no such file; write it with ldngraph export --format kgx -o {prefix}")
+    local = {p: iri for p, iri in get_prefix_map().items() if p in LOCAL_PREFIXES}
+    return [
+        *validate_kgx(nodes_path, edges_path, local),
+        *validate_pydantic(read_jsonl(nodes_path), PROJECT_NODE_PROPERTIES),
+        *validate_pydantic(read_jsonl(edges_path), PROJECT_EDGE_PROPERTIES),
+    ]
 
 
 def _scalar(value: Any) -> Any:

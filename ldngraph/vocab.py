@@ -112,7 +112,9 @@ def get_category(curie: str, kind: str, explicit: str | None = None) -> str:
         return explicit
     default = DEFAULT_CATEGORY[kind]
     # Mechanisms come in several kinds; an outcome can be a measured process (GO:0046651).
-    return PREFIX_CATEGORY.get(curie.split(":", 1)[0], default) if kind in {"mechanism", "outcome"} else default
+    if kind not in {"mechanism", "outcome"}:
+        return default
+    return PREFIX_CATEGORY.get(curie.split(":", 1)[0], default)
 
 
 @lru_cache(maxsize=1)
