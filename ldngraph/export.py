@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ldngraph.atomic import atomic_paths, write_text_atomic
 from ldngraph.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
 from ldngraph.errors import ExportError
-from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri
+from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri, get_prefix_map
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -49,9 +49,37 @@ def to_rdf(graph: Graph, fmt: str) -> str:
             named.add(triple)
         return ds.serialize(format="trig")
     if fmt == "jsonld":
-        context = {p: str(ns) for p, ns in graph.namespaces() if p}
-        return graph.serialize(format="json-ld", context=context, auto_compact=True)
+        return graph.serialize(format="json-ld", context=get_jsonld_context(graph), auto_compact=True)
     return graph.serialize(format=RDF_FORMATS[fmt])
+
+
+def get_jsonld_context(graph: Graph) -> dict[str, Any]:
+    """The JSON-LD context for ``graph``: the curated prefixes its IRIs use, and typed doubles.
+
+    JSON-LD 1.1 reads a native number without a fractional part (``1.0`` is written ``1.0`` but
+    parsed as the number 1) as ``xsd:integer``, so every property with ``xsd:double`` values gets
+    a term that types its (string) values as ``xsd:double``: pyld, Oxigraph and rdflib then read
+    back the graph the Turtle holds.
+    """
+    iris = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+    iris |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    prefixes = sorted(get_prefix_map().items(), key=lambda kv: -len(kv[1]))
+    used: dict[str, str] = {}
+    for iri in iris:
+        match = next(((p, ns) for p, ns in prefixes if iri.startswith(ns)), None)
+        if match:
+            used[match[0]] = match[1]
+    context: dict[str, Any] = dict(sorted(used.items(), key=lambda kv: kv[0].lower()))
+    context.setdefault("xsd", str(XSD))
+    doubles = sorted(
+        {p for p, o in graph.predicate_objects() if isinstance(o, Literal) and o.datatype == XSD.double}
+    )
+    for prop in doubles:
+        curie = from_iri(prop) or graph.namespace_manager.normalizeUri(prop)
+        prefix, _, name = curie.partition(":")
+        term = name if name and name not in context else f"{prefix}_{name}"
+        context[term] = {"@id": curie, "@type": "xsd:double"}
+    return context
 
 
 def from_rdf(text: str, fmt: str) -> Graph:

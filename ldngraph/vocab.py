@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import curies
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from ldngraph.model import Design, Predicate
 
@@ -158,7 +158,10 @@ def biolink_predicate(predicate: Predicate) -> URIRef:
 
 
 def bind_namespaces(graph: Graph) -> Graph:
-    """Bind every prefix the project uses, so Turtle output stays readable."""
+    """Bind every prefix the project uses (and only those), so Turtle output stays readable."""
+    # rdflib's default bindings add ~30 unrelated prefixes (brick, odrl, sosa ...) and claim
+    # 'schema' for https://schema.org/; start from the core ones (rdf, rdfs, xsd, owl, xml).
+    graph.namespace_manager = NamespaceManager(graph, bind_namespaces="core")
     for prefix, ns in NAMESPACES.items():
         graph.bind(prefix, ns, override=True)
     for prefix, iri in PREFIX_MAP.items():
