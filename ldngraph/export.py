@@ -311,21 +311,63 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     return view
 
 
+#: Edge attributes renamed in GraphML, where node and edge attributes share one key namespace
+#: and Cytoscape.js shows the key id: without this, an edge's category, description and label
+#: would collide with the node attributes of the same name.
+GRAPHML_EDGE_RENAMES: dict[str, str] = {
+    "category": "association",
+    "description": "statement",
+    "label": "edge_label",
+}
+
+
+def _graphml_edge_id(claim_curie: str) -> str:
+    # GraphML ids are XML NMTOKENs: no '/' (the claim CURIE is kept as the 'claim' attribute).
+    return claim_curie.removeprefix("ldnr:").replace("/", "-")
+
+
+def _name_keys(xml: bytes) -> bytes:
+    """Give every GraphML <key> its attribute name as id (networkx numbers them d0, d1 ...)."""
+    from lxml import etree
+
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    root = etree.fromstring(xml)
+    renamed: dict[str, str] = {}
+    for key in root.iter(f"{ns}key"):
+        renamed[key.get("id")] = key.get("attr.name")
+        key.set("id", key.get("attr.name"))
+    if len(set(renamed.values())) != len(renamed):
+        raise ExportError(
+            "GraphML attribute names collide between nodes and edges; extend GRAPHML_EDGE_RENAMES"
+        )
+    for data in root.iter(f"{ns}data"):
+        data.set("key", renamed[data.get("key")])
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return out
+
+
 def to_graphml(graph: Graph) -> str:
-    """GraphML for Cytoscape and Gephi: entities as nodes, claims as edges, scalar attributes."""
+    """GraphML for Cytoscape, Gephi, igraph: entities as nodes, claims as edges, named typed keys.
+
+    Key ids are the attribute names (``strength``, ``certainty`` ...), so Cytoscape.js shows them
+    by name; node and edge ids are valid XML NMTOKENs; numbers are typed ``double``/``long``.
+    """
     import io
 
     import networkx as nx
 
     view = to_networkx(graph)
+    out = nx.MultiDiGraph()
     # Cytoscape and Gephi show a 'label' attribute when there is one.
     for node, data in view.nodes(data=True):
-        data.setdefault("label", data.get("name", node))
-    for _, _, data in view.edges(data=True):
-        data.setdefault("label", data.get("ldn_predicate", data["predicate"]))
+        out.add_node(node, **{**data, "label": data.get("name", node)})
+    for u, v, key, data in view.edges(keys=True, data=True):
+        attrs = {"claim": key, **data, "label": data.get("ldn_predicate", data["predicate"])}
+        attrs = {GRAPHML_EDGE_RENAMES.get(k, k): val for k, val in attrs.items()}
+        out.add_edge(u, v, key=_graphml_edge_id(key), **attrs)
     buffer = io.BytesIO()
-    nx.write_graphml(view, buffer, encoding="utf-8", prettyprint=True)
-    return buffer.getvalue().decode("utf-8")
+    nx.write_graphml(out, buffer, encoding="utf-8", prettyprint=True)
+    return _name_keys(buffer.getvalue()).decode("utf-8")
 
 
 def write_graphml(graph: Graph, path: Path | str) -> Path:

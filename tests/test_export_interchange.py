@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ldngraph.biolink import validate_pydantic
 from ldngraph.cli import cli
 from ldngraph.errors import ExportError
 from ldngraph.export import (
+    GRAPHML_EDGE_RENAMES,
     KNOWLEDGE_SOURCE,
     PROJECT_EDGE_PROPERTIES,
     PROJECT_NODE_PROPERTIES,
@@ -133,12 +135,64 @@ def test_graphml_round_trip(data: Path | None, tmp_path: Path) -> None:
     assert sorted(back.nodes) == sorted(view.nodes)
     for node, data_ in view.nodes(data=True):
         assert back.nodes[node] == {**data_, "label": data_["name"]}
-    assert sorted(back.edges(keys=True)) == sorted(view.edges(keys=True))
-    for u, v, key, data_ in view.edges(keys=True, data=True):
-        got = dict(back.edges[u, v, key])
+    by_claim = {d["claim"]: d for _, _, d in back.edges(data=True)}
+    assert len(by_claim) == view.number_of_edges()
+    for _, _, key, data_ in view.edges(keys=True, data=True):
+        got = dict(by_claim[key])
         got.pop("id", None)
-        assert got == {**data_, "label": data_["ldn_predicate"]}
+        want = {"claim": key, **data_, "label": data_["ldn_predicate"]}
+        assert got == {GRAPHML_EDGE_RENAMES.get(k, k): v for k, v in want.items()}
         assert all(isinstance(x, str | int | float | bool) for x in got.values())
+
+
+# GraphML (and XML) ids are NMTOKENs: name characters only, no '/' or spaces.
+NMTOKEN = re.compile(r"^[\w.\-:]+$")
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+
+
+def test_graphml_ids_are_valid_and_keys_are_named(tmp_path: Path) -> None:
+    from lxml import etree
+
+    path = write_graphml(load(None).graph, tmp_path / "g.graphml")
+    root = etree.parse(str(path)).getroot()
+    ids = [el.get("id") for el in root.iter(f"{GRAPHML}node", f"{GRAPHML}edge", f"{GRAPHML}key")]
+    assert ids and all(NMTOKEN.match(i) for i in ids), [i for i in ids if not NMTOKEN.match(i)]
+    assert len(set(ids)) == len(ids)
+    keys = {
+        k.get("id"): (k.get("for"), k.get("attr.name"), k.get("attr.type"))
+        for k in root.iter(f"{GRAPHML}key")
+    }
+    assert all(name == key for key, (_, name, _) in keys.items())  # Cytoscape.js shows the key id
+    assert keys["strength"] == ("edge", "strength", "double")
+    assert keys["certainty"] == ("edge", "certainty", "string")
+    assert keys["evidence_count"] == ("edge", "evidence_count", "long")
+    assert keys["label"][0] == "node" and keys["edge_label"][0] == "edge"
+
+
+def test_graphml_reads_in_networkx_and_igraph_with_names_and_types(tmp_path: Path) -> None:
+    import igraph
+
+    built = load(None)
+    path = write_graphml(built.graph, tmp_path / "g.graphml")
+    ig = igraph.Graph.Read_GraphML(str(path))
+    nxg = nx.read_graphml(path, force_multigraph=True)
+    assert ig.is_directed() and (ig.vcount(), ig.ecount()) == (nxg.number_of_nodes(), nxg.number_of_edges())
+    for name in ("strength", "support", "refute", "disagreement", "certainty", "evidence_count", "claim"):
+        assert name in ig.es.attributes()
+    assert {"name", "label", "category", "ldn_kind"} <= set(ig.vs.attributes())
+    scores = built.scores.claims
+    for edge in ig.es:
+        nx_edge = next(d for _, _, d in nxg.edges(data=True) if d["claim"] == edge["claim"])
+        claim = scores[nx_edge["ldn_claim_id"]]
+        # igraph keeps every number as a double; networkx keeps the GraphML type.
+        assert isinstance(edge["strength"], float) and edge["strength"] == pytest.approx(claim.strength)
+        assert isinstance(nx_edge["strength"], float)
+        assert edge["certainty"] == nx_edge["certainty"] == claim.certainty.value
+        assert (
+            isinstance(nx_edge["evidence_count"], int) and edge["evidence_count"] == nx_edge["evidence_count"]
+        )
+    ig_labels = {v["id"] if "id" in ig.vs.attributes() else v["name"]: v["label"] for v in ig.vs}
+    assert ig_labels == {n: d["label"] for n, d in nxg.nodes(data=True)}
 
 
 def test_graphml_is_text_from_the_pure_function(mini_dir: Path) -> None:
