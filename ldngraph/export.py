@@ -72,7 +72,7 @@ def get_jsonld_context(graph: Graph) -> dict[str, Any]:
     context: dict[str, Any] = dict(sorted(used.items(), key=lambda kv: kv[0].lower()))
     context.setdefault("xsd", str(XSD))
     doubles = sorted(
-        {p for p, o in graph.predicate_objects() if isinstance(o, Literal) and o.datatype == XSD.double}
+        {str(p) for p, o in graph.predicate_objects() if isinstance(o, Literal) and o.datatype == XSD.double}
     )
     for prop in doubles:
         curie = from_iri(prop) or graph.namespace_manager.normalizeUri(prop)
