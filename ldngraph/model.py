@@ -12,172 +12,103 @@ Models are pydantic v2 and frozen; cross-record rules (dangling references, dupl
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-# -- enumerations --------------------------------------------------------------------------------
-
-
-class EntityKind(StrEnum):
-    """What role a node plays in the graph."""
-
-    intervention = "intervention"
-    mechanism = "mechanism"
-    condition = "condition"
-    outcome = "outcome"
-
-
-class Design(StrEnum):
-    """Study design, strongest first (the evidence profile gives each a base weight)."""
-
-    meta_analysis = "meta_analysis"
-    systematic_review = "systematic_review"
-    narrative_review = "narrative_review"
-    rct = "rct"
-    crossover_rct = "crossover_rct"
-    controlled_trial = "controlled_trial"
-    prospective_cohort = "prospective_cohort"
-    pre_post = "pre_post"
-    retrospective_cohort = "retrospective_cohort"
-    case_series = "case_series"
-    case_report = "case_report"
-    animal = "animal"
-    in_vitro = "in_vitro"
-    commentary = "commentary"
-
-
-#: Designs that summarise other studies rather than observe participants.
-SECONDARY_DESIGNS = frozenset({Design.meta_analysis, Design.systematic_review, Design.narrative_review})
-#: Designs whose participants are not humans.
-PRECLINICAL_DESIGNS = frozenset({Design.animal, Design.in_vitro})
-#: Designs with randomised allocation.
-RANDOMISED_DESIGNS = frozenset({Design.rct, Design.crossover_rct})
-
-
-class Population(StrEnum):
-    """Who or what was studied."""
-
-    human = "human"
-    animal = "animal"
-    cell = "cell"
-    none = "none"  # commentary or hypothesis: nobody was studied
-
-
-class OutcomeKind(StrEnum):
-    """Subjective (patient-reported) or objective (lab, imaging, endoscopy, clinician-measured)."""
-
-    subjective = "subjective"
-    objective = "objective"
-
-
-class Effect(StrEnum):
-    """What a study found for one outcome."""
-
-    improved = "improved"
-    no_effect = "no_effect"
-    worsened = "worsened"
-
-
-class Direction(StrEnum):
-    """Whether an evidence item supports or refutes its claim (a null or worse result refutes)."""
-
-    supports = "supports"
-    refutes = "refutes"
-
-
-class CitationStatus(StrEnum):
-    """How far a publication's identifier has been checked against a source."""
-
-    verified = "verified"  # identifier and title seen together in a source
-    content_match = "content_match"  # the article was seen, the identifier link was not
-    unresolved = "unresolved"  # no article could be matched; no title may be recorded
-
-
-class PubMedCheck(StrEnum):
-    """Outcome of comparing a publication's curated metadata with its cached PubMed record."""
-
-    verified = "verified"  # the PubMed record agrees on every curated field compared
-    mismatch = "mismatch"  # title, year, journal or DOI disagrees (see pubmed_mismatch)
-    unresolved = "unresolved"  # no PubMed record in the cache for this PMID
-
-
-class Indirectness(StrEnum):
-    """Ways an evidence item answers a different question than the claim asks."""
-
-    different_isomer = "different_isomer"  # e.g. (+)-naltrexone, clinical LDN is (-)-naltrexone
-    different_dose = "different_dose"
-    co_intervention = "co_intervention"  # e.g. LDN given with NAD+
-    different_population = "different_population"
-    different_condition = "different_condition"  # e.g. chronic pain in general for fibromyalgia
-    # the study tested another agent (e.g. the opioid growth factor), not naltrexone
-    different_agent = "different_agent"
-
-
-class Predicate(StrEnum):
-    """Claim predicates; each maps to a Biolink predicate in :mod:`ldngraph.vocab`."""
-
-    decreases = "decreases"  # mechanism edge, biolink:affects + decreased
-    increases = "increases"  # mechanism edge, biolink:affects + increased
-    contributes_to = "contributes_to"  # mechanism -> condition
-    in_clinical_trials_for = "in_clinical_trials_for"
-    beneficial_in_models_for = "beneficial_in_models_for"
-    studied_to_treat = "studied_to_treat"  # hypothesis only; never plain "treats"
-    well_tolerated_in = "well_tolerated_in"  # safety: low risk of adverse events
-
-
-#: Predicates whose object is a condition reached directly by the intervention (clinical edges).
-CLINICAL_PREDICATES = frozenset(
-    {Predicate.in_clinical_trials_for, Predicate.beneficial_in_models_for, Predicate.studied_to_treat}
+from ldngraph.appraisal import DomainJudgement, EffectEstimate, PooledResult, ReviewInfo, RiskOfBias
+from ldngraph.terms import (
+    CLINICAL_PREDICATES,
+    CROSSOVER_DOMAIN,
+    CURIE_RE,
+    DOI_RE,
+    KNOWN_PREFIXES,
+    NCT_RE,
+    PARTIAL_DATE_RE,
+    PMCID_RE,
+    PMID_RE,
+    PRECLINICAL_DESIGNS,
+    RANDOMISED_DESIGNS,
+    RATIO_MEASURES,
+    REF_RE,
+    ROB_DOMAINS,
+    SECONDARY_DESIGNS,
+    SLUG_RE,
+    CitationStatus,
+    Comparison,
+    Design,
+    Direction,
+    Effect,
+    EffectMeasure,
+    EntityKind,
+    InclusionList,
+    Indirectness,
+    Judgement,
+    OutcomeKind,
+    Population,
+    Predicate,
+    PubMedCheck,
+    RobTool,
+    _check_slug,
+    _check_urls,
+    _Frozen,
+    check_curie,
 )
 
-# -- identifier rules ----------------------------------------------------------------------------
-
-#: Prefixes an entity, species or registry CURIE may use. ``LDNO`` is the project's own
-#: namespace for concepts without a standard identifier (outcome groupings).
-KNOWN_PREFIXES: frozenset[str] = frozenset(
-    {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCIT", "NCBITaxon", "LDNO"}
-)
-CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)$")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-PMCID_RE = re.compile(r"^PMC[0-9]+$")
-NCT_RE = re.compile(r"^NCT[0-9]{8}$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-_URL_RE = re.compile(r"^https?://\S+$")
-
-
-def check_curie(value: str, *, prefixes: frozenset[str] = KNOWN_PREFIXES) -> str:
-    """Return ``value`` if it is a CURIE with a known prefix, else raise ``ValueError``."""
-    match = CURIE_RE.match(value)
-    if not match:
-        raise ValueError(f"'{value}' is not a CURIE (expected PREFIX:LOCAL, e.g. MESH:D005356)")
-    if match["prefix"] not in prefixes:
-        raise ValueError(
-            f"'{value}' has unknown prefix '{match['prefix']}'; use one of {', '.join(sorted(prefixes))}"
-        )
-    return value
-
-
-def _check_slug(value: str) -> str:
-    if not SLUG_RE.match(value):
-        raise ValueError(f"'{value}' is not a valid id (lower-case letters, digits, '-' and '_')")
-    return value
-
-
-def _check_urls(values: tuple[str, ...]) -> tuple[str, ...]:
-    for url in values:
-        if not _URL_RE.match(url):
-            raise ValueError(f"'{url}' is not an http(s) URL")
-    return values
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+__all__ = [
+    "CLINICAL_PREDICATES",
+    "CROSSOVER_DOMAIN",
+    "CURIE_RE",
+    "DOI_RE",
+    "KNOWN_PREFIXES",
+    "NCT_RE",
+    "PARTIAL_DATE_RE",
+    "PMCID_RE",
+    "PMID_RE",
+    "PRECLINICAL_DESIGNS",
+    "RANDOMISED_DESIGNS",
+    "RATIO_MEASURES",
+    "REF_RE",
+    "ROB_DOMAINS",
+    "SECONDARY_DESIGNS",
+    "SLUG_RE",
+    "CitationStatus",
+    "Claim",
+    "Comparison",
+    "Design",
+    "Direction",
+    "DomainJudgement",
+    "Effect",
+    "EffectEstimate",
+    "EffectMeasure",
+    "Entity",
+    "EntityKind",
+    "EvidenceItem",
+    "InclusionList",
+    "Indirectness",
+    "Judgement",
+    "KnowledgeBase",
+    "OutcomeKind",
+    "PooledResult",
+    "Population",
+    "Predicate",
+    "PubMedCheck",
+    "Publication",
+    "Qualifiers",
+    "ReviewInfo",
+    "RiskOfBias",
+    "RobTool",
+    "SeedStatement",
+    "SourceDocument",
+    "Study",
+    "StudyOutcome",
+    "check_curie",
+    "direction_problem",
+    "expected_direction",
+    "find_problems",
+]
 
 
 # -- records -------------------------------------------------------------------------------------
@@ -198,6 +129,10 @@ class Entity(_Frozen):
     qualifier: str | None = Field(default=None, description="E.g. the dose range of the intervention")
     xrefs: tuple[str, ...] = Field(default=(), description="Equivalent CURIEs in other vocabularies")
     source: str | None = Field(default=None, description="URL where the identifier was checked")
+    critical_outcome: str | None = Field(
+        default=None,
+        description="For conditions: the critical outcome (outcome CURIE) that heads its evidence",
+    )
 
     @field_validator("id")
     @classmethod
@@ -215,6 +150,8 @@ class Entity(_Frozen):
     def _outcome_kind_only_for_outcomes(self) -> Entity:
         if self.kind is EntityKind.outcome and self.outcome_kind is None:
             raise ValueError("outcome_kind: an outcome needs outcome_kind (subjective or objective)")
+        if self.critical_outcome is not None and self.kind is not EntityKind.condition:
+            raise ValueError("critical_outcome: only a condition has a critical outcome")
         return self
 
     @property
@@ -226,9 +163,17 @@ class Entity(_Frozen):
 class Publication(_Frozen):
     """A publication, identified by PMID where known, else by DOI."""
 
-    id: str = Field(description="'PMID:<digits>' or 'DOI:<doi>'")
+    id: str = Field(
+        description="'PMID:<digits>', else 'DOI:<doi>', else 'REF:<slug>' (journal citation only)"
+    )
     pmid: str | None = Field(default=None, description="PubMed ID, digits only")
     doi: str | None = Field(default=None, description="DOI without the https://doi.org/ prefix")
+    journal_citation: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Journal, year, volume(issue) and pages as printed, e.g. 'Mult Scler 2010;16(8):964-9'; "
+        "the identity of a publication with no PMID and no DOI",
+    )
     pmcid: str | None = Field(default=None, description="PubMed Central ID, e.g. PMC3381945")
     title: str | None = Field(default=None, description="Title as seen in the source (none if unresolved)")
     authors: tuple[str, ...] = Field(default=(), description="Authors as 'Surname Initials'")
@@ -275,10 +220,25 @@ class Publication(_Frozen):
     @model_validator(mode="after")
     def _identity(self) -> Publication:
         if self.pmid is None and self.doi is None:
-            raise ValueError("pmid: a publication needs a pmid or a doi (no citation, no edge)")
-        expected = f"PMID:{self.pmid}" if self.pmid else f"DOI:{self.doi}"
-        if self.id != expected:
-            raise ValueError(f"id: id '{self.id}' must be '{expected}' (PMID when known, else DOI)")
+            if self.journal_citation is None:
+                raise ValueError(
+                    "pmid: a publication needs a pmid, a doi or (when neither exists) a journal_citation "
+                    "(no citation, no edge)"
+                )
+            if not REF_RE.match(self.id):
+                raise ValueError(
+                    f"id: id '{self.id}' must be 'REF:<slug>' (e.g. REF:sharafaddinzadeh2010) for a "
+                    "publication known only by its journal citation"
+                )
+            if self.status is CitationStatus.verified:
+                raise ValueError(
+                    "status: a publication known only by its journal citation cannot be 'verified' "
+                    "(no identifier to check); use content_match"
+                )
+        else:
+            expected = f"PMID:{self.pmid}" if self.pmid else f"DOI:{self.doi}"
+            if self.id != expected:
+                raise ValueError(f"id: id '{self.id}' must be '{expected}' (PMID when known, else DOI)")
         if self.status is CitationStatus.unresolved and self.title is not None:
             raise ValueError(
                 "title: an unresolved publication must not carry a title; "
@@ -293,12 +253,16 @@ class Publication(_Frozen):
         """Where a reader can look the publication up."""
         if self.pmid:
             return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
-        return f"https://doi.org/{self.doi}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.sources[0] if self.sources else ""
 
     @property
     def citation(self) -> str:
         """Short citation handle used in reports: 'PMID 123' or 'DOI 10.x/y'."""
-        return f"PMID {self.pmid}" if self.pmid else f"DOI {self.doi}"
+        if self.pmid:
+            return f"PMID {self.pmid}"
+        return f"DOI {self.doi}" if self.doi else f"{self.journal_citation}"
 
 
 class StudyOutcome(_Frozen):
@@ -308,6 +272,29 @@ class StudyOutcome(_Frozen):
     kind: OutcomeKind = Field(description="subjective or objective, as measured in this study")
     effect: Effect = Field(description="improved / no_effect / worsened")
     description: str | None = Field(default=None, description="Measure and figures, in our words")
+    reported: StrictBool = Field(
+        default=True,
+        description="False: a prespecified outcome the source does not report (not a null result; "
+        "it cannot back an evidence item)",
+    )
+    estimate: EffectEstimate | None = Field(default=None, description="The effect as a source reports it")
+
+    @model_validator(mode="after")
+    def _sign_matches_effect(self) -> StudyOutcome:
+        est = self.estimate
+        if est is None:
+            return self
+        if self.effect is Effect.improved and est.favours == "comparator":
+            raise ValueError(
+                f"estimate: effect is 'improved' but the estimate {est.value} favours the comparator "
+                f"(lower_is_better: {str(est.lower_is_better).lower()}); check the sign or the effect"
+            )
+        if self.effect is Effect.worsened and est.favours == "ldn":
+            raise ValueError(
+                f"estimate: effect is 'worsened' but the estimate {est.value} favours LDN "
+                f"(lower_is_better: {str(est.lower_is_better).lower()}); check the sign or the effect"
+            )
+        return self
 
 
 class Study(_Frozen):
@@ -333,9 +320,43 @@ class Study(_Frozen):
     outcomes: tuple[StudyOutcome, ...] = Field(default=(), description="Outcomes measured and findings")
     indirectness: tuple[Indirectness, ...] = Field(default=(), description="Ways it is indirect")
     summarises: tuple[str, ...] = Field(
-        default=(), description="For reviews: ids of primary studies in the graph that it covers"
+        default=(), description="For reviews: ids of the included primary studies that are in this graph"
+    )
+    review: ReviewInfo | None = Field(
+        default=None, description="For reviews: inclusion list, search date, pooled results"
+    )
+    risk_of_bias: RiskOfBias | None = Field(
+        default=None, description="Domain judgements after RoB 2 / ROBINS-I (controlled human studies)"
+    )
+    research_group: str | None = Field(
+        default=None, description="Slug of the lead investigator or research group (publication bias checks)"
     )
     notes: str | None = Field(default=None, description="Mislabels, n discrepancies, caveats")
+
+    @field_validator("research_group")
+    @classmethod
+    def _group_slug(cls, value: str | None) -> str | None:
+        return _check_slug(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _review_fields(self) -> Study:
+        if self.review is not None and self.design not in SECONDARY_DESIGNS:
+            raise ValueError(
+                f"review: only a review (meta_analysis, systematic_review, narrative_review) has a review "
+                f"block; this study is a {self.design.value}"
+            )
+        rob = self.risk_of_bias
+        if (
+            rob is not None
+            and self.crossover
+            and rob.tool is RobTool.rob2
+            and CROSSOVER_DOMAIN not in rob.domains
+        ):
+            raise ValueError(
+                f"risk_of_bias: a crossover trial also needs the '{CROSSOVER_DOMAIN}' domain "
+                "(RoB 2 for crossover trials)"
+            )
+        return self
 
     @field_validator("id")
     @classmethod
@@ -383,6 +404,11 @@ class EvidenceItem(_Frozen):
     )
     indirectness: tuple[Indirectness, ...] = Field(
         default=(), description="Extra indirectness for this claim (added to the study's own)"
+    )
+    comparison: Comparison | None = Field(
+        default=None,
+        description="between_groups (default) or within_group: a before/after change on LDN, "
+        "scored as pre_post",
     )
     note: str | None = Field(default=None, description="What the study showed for this claim")
 
@@ -503,6 +529,43 @@ class KnowledgeBase(_Frozen):
         return {c.id: c for c in self.claims}
 
 
+def expected_direction(claim: Claim, effect: Effect) -> Direction:
+    """The direction a study's recorded effect gives an evidence item on ``claim``.
+
+    For a tolerability claim (``well_tolerated_in``, outcome adverse events) no difference from the
+    comparator supports the claim and only more harm refutes it; for every other claim only an
+    improvement supports it and a null or worse result refutes it.
+    """
+    if claim.predicate is Predicate.well_tolerated_in:
+        return Direction.refutes if effect is Effect.worsened else Direction.supports
+    return Direction.supports if effect is Effect.improved else Direction.refutes
+
+
+def direction_problem(claim: Claim, item: EvidenceItem, study: Study) -> str | None:
+    """Why ``item``'s direction disagrees with what ``study`` recorded for its outcome (None if it agrees).
+
+    A study may record one outcome more than once (e.g. physical and mental quality of life); the
+    item must agree with at least one reported record of its outcome.
+    """
+    records = [out for out in study.outcomes if out.outcome == item.outcome]
+    if not records:
+        return None
+    reported = [out for out in records if out.reported]
+    if not reported:
+        return (
+            f"study '{study.id}' does not report outcome {item.outcome} (reported: false), so it "
+            "cannot back this claim; remove the evidence item"
+        )
+    if any(expected_direction(claim, out.effect) is item.direction for out in reported):
+        return None
+    effects = "/".join(sorted({out.effect.value for out in reported}))
+    want = expected_direction(claim, reported[0].effect)
+    return (
+        f"direction '{item.direction.value}' contradicts study '{study.id}', which recorded effect "
+        f"'{effects}' for {item.outcome} (expected '{want.value}'); fix the direction or the study's effect"
+    )
+
+
 def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
     """Cross-record problems as (kind, record id, field, message); empty when consistent."""
     problems: list[tuple[str, str, str, str]] = []
@@ -542,6 +605,9 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                 )
             )
 
+    for ent in kb.entities:
+        need_entity("entity", ent.id, "critical_outcome", ent.critical_outcome, EntityKind.outcome)
+
     for study in kb.studies:
         for pub in study.publications:
             if pub not in pubs:
@@ -550,6 +616,11 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                 )
         for i, out in enumerate(study.outcomes):
             need_entity("study", study.id, f"outcomes[{i}].outcome", out.outcome, EntityKind.outcome)
+        if study.review is not None:
+            for j, pooled in enumerate(study.review.pooled):
+                need_entity(
+                    "study", study.id, f"review.pooled[{j}].outcome", pooled.outcome, EntityKind.outcome
+                )
         for ref in study.summarises:
             if ref not in studies:
                 problems.append(("study", study.id, "summarises", f"unknown study '{ref}'"))
@@ -573,6 +644,11 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                     ("claim", claim.id, f"evidence[{i}].study", f"unknown study '{item.study}'; add it first")
                 )
             need_entity("claim", claim.id, f"evidence[{i}].outcome", item.outcome, EntityKind.outcome)
+            study_rec = studies.get(item.study)
+            if study_rec is not None and item.outcome is not None:
+                problem = direction_problem(claim, item, study_rec)
+                if problem:
+                    problems.append(("claim", claim.id, f"evidence[{i}].direction", problem))
         for src in claim.asserted_by:
             if src not in sources:
                 problems.append(("claim", claim.id, "asserted_by", f"unknown source document '{src}'"))

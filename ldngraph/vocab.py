@@ -36,6 +36,7 @@ PREFIX_MAP: dict[str, str] = {
     "PMC": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
     "NCT": "https://clinicaltrials.gov/study/",
     "LDNO": "https://w3id.org/ldngraph/concept/",
+    "REF": "https://w3id.org/ldngraph/id/publication/",
 }
 #: Other spellings accepted on input (curated data writes ``DOI:``); output always uses the key.
 PREFIX_SYNONYMS: dict[str, tuple[str, ...]] = {"doi": ("DOI",)}

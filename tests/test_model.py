@@ -71,7 +71,7 @@ def test_publication_rules(changes: dict[str, Any], fragment: str) -> None:
 
 
 def test_publication_needs_pmid_or_doi() -> None:
-    with pytest.raises(ValidationError, match="needs a pmid or a doi"):
+    with pytest.raises(ValidationError, match="needs a pmid, a doi or"):
         Publication.model_validate({"id": "PMID:1", "status": "unresolved"})
 
 

@@ -41,7 +41,8 @@ def test_cells_sum_participants_and_keep_direction(mini_dir: Path) -> None:
 def test_mixed_direction_and_scored_certainty(edit: object, mini_copy: Path) -> None:
     edit(
         "claims.yaml",
-        "      - study: trial-b\n        direction: refutes",  # type: ignore[operator]
+        # no outcome named: the item is not held to trial-a's recorded effect on pain
+        "      - study: trial-b\n        direction: refutes\n        outcome: LDNO:pain",  # type: ignore[operator]
         "      - study: trial-a\n        direction: refutes",
     )
     built = load(mini_copy)

@@ -148,7 +148,10 @@ def _describe(err: Mapping[str, Any]) -> str:
     if kind == "value_error":
         # Model validators name the field themselves ("title: ..."); a message that starts with a
         # quoted CURIE ("'FMA:1' has unknown prefix") does not, so test for a trailing colon.
-        return msg if msg.split(" ")[0].endswith(":") else f"{loc}: {msg}"
+        if msg.split(" ")[0].endswith(":"):
+            # nested records (e.g. outcomes.0.estimate) keep their path before the field they name
+            return f"{loc}.{msg}" if err["loc"] else msg
+        return f"{loc}: {msg}"
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     return f"{loc}: {msg} (got {shown})"
 
@@ -190,6 +193,10 @@ def _records(path: Path, key: str, problems: list[str]) -> list[tuple[dict[str, 
             continue
         if isinstance(item_node, yaml.MappingNode):
             loc.fields = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
+            for k, v in item_node.value:  # list members too: "evidence[2]" -> the line of that item
+                if isinstance(v, yaml.SequenceNode):
+                    for j, member in enumerate(v.value):
+                        loc.fields[f"{k.value}[{j}]"] = member.start_mark.line + 1
         out.append((item, loc))
     return out
 
@@ -226,9 +233,9 @@ def read_knowledge_base(data_dir: Path) -> KnowledgeBase:
     kb = KnowledgeBase(**{k: tuple(v) for k, v in parsed.items()})
     for kind, rid, fld, message in find_problems(kb):
         found = where.get((kind, rid))
-        prefix = (
-            f"{found.path}:{found.fields.get(fld.split('[')[0].split('.')[0], found.line)}" if found else kind
-        )
+        head = fld.split(".")[0]
+        line = found.fields.get(head, found.fields.get(head.split("[")[0], found.line)) if found else 0
+        prefix = f"{found.path}:{line}" if found else kind
         problems.append(f"{prefix}: {kind} '{rid}': {fld}: {message}")
     if problems:
         raise DataError(problems)

@@ -1,0 +1,210 @@
+"""Appraisal records: effect estimates, risk-of-bias judgements and what a review includes.
+
+These hang off studies (:class:`ldngraph.model.Study`) and feed the GRADE evidence model: effect
+estimates as a public source reports them (never computed by hand), risk of bias by domain after
+RoB 2 / ROBINS-I, and a review's inclusion list, search date and pooled results, so that a review
+can be treated as a container of the studies it includes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+
+from ldngraph.terms import (
+    CROSSOVER_DOMAIN,
+    PARTIAL_DATE_RE,
+    RATIO_MEASURES,
+    ROB_DOMAINS,
+    Design,
+    EffectMeasure,
+    InclusionList,
+    Judgement,
+    RobTool,
+    _check_urls,
+    _Frozen,
+)
+
+__all__ = [
+    "CROSSOVER_DOMAIN",
+    "DomainJudgement",
+    "EffectEstimate",
+    "PooledResult",
+    "ReviewInfo",
+    "RiskOfBias",
+]
+
+
+class EffectEstimate(_Frozen):
+    """An effect estimate exactly as a public source reports it (never computed by hand)."""
+
+    measure: EffectMeasure = Field(description="md / smd / rr / or / hr / rd / pct_change")
+    value: float = Field(
+        description="Point estimate (LDN vs comparator; for pct_change, change from baseline)"
+    )
+    ci_lower: float | None = Field(default=None, description="Lower bound of the confidence interval")
+    ci_upper: float | None = Field(default=None, description="Upper bound of the confidence interval")
+    ci_level: float = Field(default=0.95, gt=0, lt=1, description="Confidence level of the interval")
+    se: float | None = Field(default=None, gt=0, description="Standard error, where reported instead of a CI")
+    p_value: float | None = Field(default=None, gt=0, le=1, description="Exact p-value, where that is all")
+    scale: str = Field(min_length=1, description="Measure and scale, e.g. 'pain NRS 0-10'")
+    lower_is_better: StrictBool = Field(description="True when a lower value means benefit (pain, fatigue)")
+    time_point: str | None = Field(default=None, description="When measured, e.g. '12 weeks'")
+    comparator: str | None = Field(default=None, description="placebo, baseline, or an active comparator")
+    n_intervention: StrictInt | None = Field(default=None, ge=1, description="Participants analysed on LDN")
+    n_control: StrictInt | None = Field(default=None, ge=1, description="Participants in the comparator arm")
+    source: str = Field(description="URL of the public source where these numbers were seen")
+    note: str | None = Field(default=None, description="Where in the source, caveats")
+
+    @field_validator("source")
+    @classmethod
+    def _source_url(cls, value: str) -> str:
+        return _check_urls((value,))[0]
+
+    @field_validator("value", "ci_lower", "ci_upper", "se", "p_value")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EffectEstimate:
+        lo, hi = self.ci_lower, self.ci_upper
+        if (lo is None) != (hi is None):
+            raise ValueError("ci_lower: give both ci_lower and ci_upper, or neither")
+        if lo is not None and hi is not None:
+            if lo > hi:
+                raise ValueError(f"ci_lower: the interval [{lo}, {hi}] has lower > upper; swap the bounds")
+            if not lo <= self.value <= hi:
+                raise ValueError(f"value: the estimate {self.value} lies outside its interval [{lo}, {hi}]")
+        if self.measure in RATIO_MEASURES:
+            bad = [v for v in (self.value, lo, hi) if v is not None and v <= 0]
+            if bad:
+                raise ValueError(
+                    f"value: a {self.measure.value} is a ratio and must be > 0 (got {bad[0]}); "
+                    "record ratios on their natural scale, not as logs"
+                )
+        return self
+
+    @property
+    def null_value(self) -> float:
+        """The value meaning no difference: 1 for ratios, 0 otherwise."""
+        return 1.0 if self.measure in RATIO_MEASURES else 0.0
+
+    @property
+    def favours(self) -> str:
+        """'ldn', 'comparator' or 'neither' (the point estimate sits on the null)."""
+        if self.value == self.null_value:
+            return "neither"
+        below = self.value < self.null_value
+        return "ldn" if below == self.lower_is_better else "comparator"
+
+
+class DomainJudgement(_Frozen):
+    """One risk-of-bias domain: the judgement and a one-line support from the source."""
+
+    judgement: Judgement = Field(description="low / some_concerns / high / not_assessed")
+    support: str = Field(min_length=1, description="Why, in one line of our words, from the source")
+
+
+class RiskOfBias(_Frozen):
+    """Risk-of-bias judgements by domain, after RoB 2 (randomised) or ROBINS-I (non-randomised)."""
+
+    tool: RobTool = Field(description="rob2 or robins_i")
+    domains: dict[str, DomainJudgement] = Field(description="Every domain of the tool -> judgement")
+    source: str = Field(description="URL of the source the judgements rest on")
+
+    @field_validator("source")
+    @classmethod
+    def _source_url(cls, value: str) -> str:
+        return _check_urls((value,))[0]
+
+    @model_validator(mode="after")
+    def _domains_of_tool(self) -> RiskOfBias:
+        allowed = (*ROB_DOMAINS[self.tool], *((CROSSOVER_DOMAIN,) if self.tool is RobTool.rob2 else ()))
+        unknown = sorted(set(self.domains) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"domains: unknown {self.tool.value} domain '{unknown[0]}'; use {', '.join(allowed)}"
+            )
+        missing = [d for d in ROB_DOMAINS[self.tool] if d not in self.domains]
+        if missing:
+            raise ValueError(
+                f"domains: {self.tool.value} domain '{missing[0]}' is missing; judge every domain "
+                "(not_assessed where the source does not say)"
+            )
+        return self
+
+    @property
+    def overall(self) -> Judgement:
+        """Worst assessed domain (RoB 2's rule); not_assessed only when no domain was assessed."""
+        assessed = [d.judgement for d in self.domains.values() if d.judgement is not Judgement.not_assessed]
+        if not assessed:
+            return Judgement.not_assessed
+        for level in (Judgement.high, Judgement.some_concerns):
+            if level in assessed:
+                return level
+        return Judgement.low
+
+
+class PooledResult(_Frozen):
+    """A pooled result as a review reports it, for one outcome."""
+
+    outcome: str = Field(description="Outcome entity CURIE")
+    k: StrictInt = Field(ge=1, description="Studies pooled")
+    n: StrictInt | None = Field(default=None, ge=1, description="Participants pooled")
+    i2: float | None = Field(default=None, ge=0, le=100, description="I^2 in percent, as reported")
+    estimate: EffectEstimate = Field(description="The pooled estimate and its interval")
+
+
+class ReviewInfo(_Frozen):
+    """What a review includes and when it searched (evidence model v2: reviews are containers)."""
+
+    reports_methods: StrictBool = Field(
+        description="Search strategy and eligibility criteria reported; False makes it a narrative review"
+    )
+    search_date: str | None = Field(default=None, description="Last search, YYYY, YYYY-MM or YYYY-MM-DD")
+    inclusion_list: InclusionList = Field(
+        default=InclusionList.unknown, description="listed / partial / unknown"
+    )
+    inclusion_source: str | None = Field(default=None, description="URL where the list was seen")
+    inclusion_note: str | None = Field(
+        default=None, description="Where the list is, or why it cannot be found"
+    )
+    included_total: StrictInt | None = Field(default=None, ge=0, description="Included studies, as stated")
+    includes_other: StrictInt | None = Field(
+        default=None, ge=0, description="Included studies that are not in this graph (None: unknown)"
+    )
+    included_designs: tuple[Design, ...] = Field(default=(), description="Designs of the included studies")
+    included_n: StrictInt | None = Field(default=None, ge=1, description="Participants included, as stated")
+    dose_range_mg: tuple[float, float] | None = Field(default=None, description="LDN doses covered, mg/day")
+    pooled: tuple[PooledResult, ...] = Field(default=(), description="Pooled results the review reports")
+
+    @field_validator("search_date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None and not PARTIAL_DATE_RE.match(value):
+            raise ValueError(f"search_date '{value}' must be YYYY, YYYY-MM or YYYY-MM-DD (quote it in YAML)")
+        return value
+
+    @field_validator("inclusion_source")
+    @classmethod
+    def _source_url(cls, value: str | None) -> str | None:
+        return _check_urls((value,))[0] if value is not None else None
+
+    @field_validator("dose_range_mg")
+    @classmethod
+    def _doses(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not 0 < value[0] <= value[1]:
+            raise ValueError(f"dose_range_mg {list(value)} must be [low, high] with 0 < low <= high")
+        return value
+
+    @model_validator(mode="after")
+    def _list_or_reason(self) -> ReviewInfo:
+        if self.inclusion_list is InclusionList.unknown and self.reports_methods and not self.inclusion_note:
+            raise ValueError("inclusion_note: say why the inclusion list of this review could not be found")
+        if self.inclusion_list is not InclusionList.unknown and not self.inclusion_source:
+            raise ValueError("inclusion_source: give the URL where the inclusion list was seen")
+        return self

@@ -1,0 +1,138 @@
+"""Schema v2 records: effect estimates, risk of bias, review inclusion, direction/effect agreement.
+
+Every refusal is one line through the curated loader, naming file, line, record and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ldngraph.errors import DataError
+from ldngraph.ingest.curated import read_knowledge_base
+from ldngraph.model import Judgement, RiskOfBias
+
+Edit = Callable[[str, str, str], Path]
+
+OUTCOME = "      - outcome: LDNO:pain\n        kind: subjective\n        effect: improved\n"
+
+
+def _estimate(**fields: object) -> str:
+    base: dict[str, object] = {
+        "measure": "md",
+        "value": -1.0,
+        "ci_lower": -1.8,
+        "ci_upper": -0.2,
+        "scale": "pain NRS 0-10",
+        "lower_is_better": "true",
+        "source": "https://example.org/trial-a",
+    }
+    base.update(fields)
+    body = "".join(f"          {k}: {v}\n" for k, v in base.items() if v is not None)
+    return OUTCOME + "        estimate:\n" + body
+
+
+def _problems(data_dir: Path) -> list[str]:
+    with pytest.raises(DataError) as info:
+        read_knowledge_base(data_dir)
+    return list(info.value.problems)
+
+
+def test_valid_estimate_loads(edit: Edit) -> None:
+    data = edit("studies.yaml", OUTCOME, _estimate())
+    est = read_knowledge_base(data).study_index["trial-a"].outcomes[0].estimate
+    assert est is not None and est.value == -1.0 and est.favours == "ldn"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"ci_lower": -0.2, "ci_upper": -1.8}, "has lower > upper"),
+        ({"value": -2.5}, "lies outside its interval"),
+        ({"measure": "rr", "value": 0.0, "ci_lower": None, "ci_upper": None}, "is a ratio and must be > 0"),
+        ({"measure": "or", "value": 0.5, "ci_lower": -0.1, "ci_upper": 0.9}, "is a ratio and must be > 0"),
+        ({"value": 1.0, "ci_lower": 0.2, "ci_upper": 1.8}, "favours the comparator"),
+        ({"p_value": 1.5}, "p_value"),
+        ({"source": "not-a-url"}, "is not an http(s) URL"),
+    ],
+)
+def test_bad_estimate_is_one_line(edit: Edit, fields: dict[str, object], expected: str) -> None:
+    data = edit("studies.yaml", OUTCOME, _estimate(**fields))
+    (line,) = _problems(data)
+    assert line.startswith(f"{data / 'studies.yaml'}:12: study 'trial-a': outcomes.0")
+    assert expected in line
+    assert "\n" not in line
+
+
+def test_direction_must_agree_with_recorded_effect(edit: Edit) -> None:
+    data = edit(
+        "claims.yaml",
+        "      - study: trial-a\n        direction: supports",
+        "      - study: trial-a\n        direction: refutes",
+    )
+    (line,) = _problems(data)
+    assert line.startswith(f"{data / 'claims.yaml'}:9: claim 'ldn-pain': evidence[0].direction:")
+    assert "contradicts study 'trial-a', which recorded effect 'improved' for LDNO:pain" in line
+
+
+def test_unreported_outcome_cannot_back_evidence(edit: Edit) -> None:
+    data = edit(
+        "studies.yaml", "        effect: improved\n", "        effect: improved\n        reported: false\n"
+    )
+    (line,) = _problems(data)
+    assert "evidence[0].direction: study 'trial-a' does not report outcome LDNO:pain" in line
+
+
+ROB = """    risk_of_bias:
+      tool: rob2
+      source: https://example.org/trial-b
+      domains:
+        randomisation: {judgement: low, support: computer-generated sequence}
+        deviations: {judgement: low, support: placebo capsules identical}
+        missing_data: {judgement: some_concerns, support: 4 of 24 dropped out}
+        measurement: {judgement: low, support: patients blinded}
+        reporting: {judgement: not_assessed, support: no protocol seen}
+"""
+
+
+def test_crossover_needs_period_domain(edit: Edit) -> None:
+    data = edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + ROB)
+    (line,) = _problems(data)
+    assert "study 'trial-b': risk_of_bias: a crossover trial also needs the 'period_carryover' domain" in line
+
+
+def test_risk_of_bias_overall_is_worst_assessed_domain(edit: Edit) -> None:
+    full = ROB + "        period_carryover: {judgement: high, support: no washout}\n"
+    kb = read_knowledge_base(edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + full))
+    rob = kb.study_index["trial-b"].risk_of_bias
+    assert isinstance(rob, RiskOfBias) and rob.overall is Judgement.high
+
+
+def test_unknown_domain_refused(edit: Edit) -> None:
+    bad = ROB.replace("randomisation:", "randomization:")
+    (line,) = _problems(edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + bad))
+    assert "unknown rob2 domain 'randomization'" in line
+
+
+def test_review_block_only_on_reviews(edit: Edit) -> None:
+    block = "    review: {reports_methods: false}\n"
+    (line,) = _problems(edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + block))
+    assert "study 'trial-b': review: only a review" in line
+
+
+def test_publication_by_journal_citation(edit: Edit) -> None:
+    pub = (
+        "  - id: REF:someone2010\n    journal_citation: Mult Scler 2010;16(8):964-9\n"
+        "    status: content_match\n    sources: [https://example.org/abstract]\n"
+    )
+    data = edit("publications.yaml", "publications:\n", "publications:\n" + pub)
+    kb = read_knowledge_base(data)
+    assert kb.publication_index["REF:someone2010"].citation == "Mult Scler 2010;16(8):964-9"
+    bad = edit(
+        "publications.yaml",
+        "status: content_match\n    sources: [https://example.org/abstract]",
+        "status: verified\n    sources: [https://example.org/abstract]",
+    )
+    assert any("cannot be 'verified'" in p for p in _problems(bad))
