@@ -239,7 +239,7 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @click.argument("name")
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
 @store_options
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "sparql-json")
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -263,7 +263,10 @@ def query(
     else:
         result = run_query_on_store(store, name, bound)
         store.close()
-    _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
+    if fmt == "sparql-json":  # W3C SPARQL 1.1 Query Results JSON: full IRIs, typed literals
+        click.echo(result.to_sparql_json())
+    else:  # json: one record per row, CURIEs
+        _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)
 
 
