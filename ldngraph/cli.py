@@ -146,13 +146,13 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
 def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
-    from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
+    from ldngraph.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
     built = load(data_dir)
     if fmt == "kgx":
-        written = " and ".join(map(str, write_kgx(built.graph, output)))
+        written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
     elif fmt == "graphml":
         written = str(write_graphml(built.graph, output))
     else:

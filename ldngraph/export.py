@@ -6,7 +6,9 @@ RDF formats round-trip isomorphically (``rdflib.compare.isomorphic``); the tests
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -258,6 +260,42 @@ def to_jsonl(records: Iterable[Record]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
 
 
+#: Licence of the dataset: data/ ships inside the MIT-licensed package (pyproject.toml).
+LICENSE = "https://spdx.org/licenses/MIT"
+#: IRI of the dataset the graph describes (its metadata's subject).
+DATASET = LDNR["dataset/ldn-evidence"]
+#: Where the curated records were checked.
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov/"
+
+
+def get_created() -> str:
+    """Creation date: ``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else datetime.now(tz=UTC)
+    return when.date().isoformat()
+
+
+def get_dataset_metadata(graph: Graph) -> Record:
+    """schema.org Dataset description of the graph: version, licence, created, sources, Biolink."""
+    from importlib.metadata import version
+
+    from ldngraph.biolink import BIOLINK_VERSION
+
+    sources = sorted({_curie(s) for s in graph.objects(None, LDN.assertedBy)})
+    return {
+        "id": _curie(DATASET),
+        "type": "schema:Dataset",
+        "name": "ldngraph: low-dose naltrexone evidence graph",
+        "version": version("ldngraph"),
+        "license": LICENSE,
+        "dateCreated": get_created(),
+        "isBasedOn": [PUBMED, *sources],
+        "conformsTo": str(BIOLINK),
+        "biolink_version": BIOLINK_VERSION,
+        "curie_map": get_prefix_map(),
+    }
+
+
 def kgx_paths(prefix: Path | str) -> tuple[Path, Path]:
     """``PREFIX_nodes.jsonl`` and ``PREFIX_edges.jsonl`` (KGX's own naming for JSON Lines)."""
     base = Path(prefix)
@@ -265,13 +303,24 @@ def kgx_paths(prefix: Path | str) -> tuple[Path, Path]:
     return base.with_name(f"{stem}_nodes.jsonl"), base.with_name(f"{stem}_edges.jsonl")
 
 
+def kgx_meta_path(prefix: Path | str) -> Path:
+    """``PREFIX_meta.json``: the dataset metadata and CURIE map beside the KGX files."""
+    base = Path(prefix)
+    return base.with_name(f"{base.name.removesuffix('.jsonl')}_meta.json")
+
+
 def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
-    """Write the KGX node and edge files atomically: both are replaced, or neither."""
+    """Write the KGX node and edge files and ``PREFIX_meta.json`` atomically: all, or none.
+
+    Returns the node and edge paths (the metadata is at :func:`kgx_meta_path`).
+    """
     nodes, edges = to_kgx(graph)
     nodes_path, edges_path = kgx_paths(prefix)
-    with atomic_paths(nodes_path, edges_path) as (tmp_nodes, tmp_edges):
+    meta = json.dumps(get_dataset_metadata(graph), indent=2, ensure_ascii=False) + "\n"
+    with atomic_paths(nodes_path, edges_path, kgx_meta_path(prefix)) as (tmp_nodes, tmp_edges, tmp_meta):
         tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
         tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")
+        tmp_meta.write_text(meta, encoding="utf-8")
     return nodes_path, edges_path
 
 

@@ -214,3 +214,20 @@ def test_cli_export_kgx_and_graphml(mini_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["export", "--data", str(mini_dir), "-o", str(tmp_path / "g.graphml")])
     assert result.exit_code == 0, result.output
     assert nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True).number_of_edges() == 3
+
+
+def test_kgx_meta_states_dataset_and_biolink_version(
+    mini_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import version
+
+    from ldngraph.biolink import BIOLINK_VERSION
+    from ldngraph.export import kgx_meta_path
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    write_kgx(load(mini_dir).graph, tmp_path / "ldn")
+    meta = json.loads(kgx_meta_path(tmp_path / "ldn").read_text("utf-8"))
+    assert meta["type"] == "schema:Dataset" and meta["dateCreated"] == "2026-01-01"
+    assert meta["version"] == version("ldngraph") and meta["license"].startswith("https://spdx.org/licenses/")
+    assert meta["biolink_version"] == BIOLINK_VERSION and meta["isBasedOn"]
+    assert meta["curie_map"]["PMID"] and meta["curie_map"]["ldnr"]
