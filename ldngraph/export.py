@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
@@ -38,10 +38,63 @@ SUFFIX_FORMATS: dict[str, str] = {
 GRAPH_NAME = LDNR["graph/ldn-evidence"]
 
 
+def with_interop(graph: Graph) -> Graph:
+    """A copy of ``graph`` with what consumers expect beyond the evidence model (idempotent):
+
+    * a schema.org ``Dataset`` node (:data:`DATASET`): name, version, licence, creation date,
+      sources, and the Biolink release the graph conforms to (``dcterms:conformsTo`` biolink,
+      ``schema:schemaVersion``);
+    * SEPIO classes: a claim is a SEPIO assertion (SEPIO:0000001), an evidence item an evidence
+      line (SEPIO:0000002);
+    * Biolink qualifier values: ``biolink:object_aspect_qualifier`` only where Biolink has the value
+      (the curated wording moves to ``ldn:aspect``), and ``biolink:qualified_predicate``
+      ``biolink:causes`` beside the direction of ``biolink:affects``.
+    """
+    from ldngraph.biolink import BIOLINK_VERSION
+    from ldngraph.vocab import bind_namespaces, to_iri
+
+    out = bind_namespaces(Graph())
+    for triple in graph:
+        out.add(triple)
+    schema = Namespace(get_prefix_map()["schema"])
+    meta = get_dataset_metadata(graph)
+    out.set((DATASET, RDF.type, schema.Dataset))
+    out.set((DATASET, schema.name, Literal(meta["name"])))
+    out.set((DATASET, schema.version, Literal(meta["version"])))
+    out.set((DATASET, schema.license, URIRef(meta["license"])))
+    out.set((DATASET, schema.dateCreated, Literal(meta["dateCreated"], datatype=XSD.date)))
+    out.set((DATASET, schema.schemaVersion, Literal(BIOLINK_VERSION)))
+    out.set((DATASET, DCTERMS.conformsTo, URIRef(str(BIOLINK))))
+    for source in [URIRef(PUBMED), *graph.objects(None, LDN.assertedBy)]:
+        out.add((DATASET, schema.isBasedOn, source))
+    assertion, evidence_line = to_iri("SEPIO:0000001"), to_iri("SEPIO:0000002")
+    for claim in graph.subjects(RDF.type, LDN.Claim):
+        out.add((claim, RDF.type, assertion))
+        predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
+        name = (predicate or "").removeprefix("biolink:")
+        if name in QUALIFIED_PREDICATES and graph.value(claim, BIOLINK.object_direction_qualifier):
+            out.set((claim, BIOLINK.qualified_predicate, BIOLINK[QUALIFIED_PREDICATES[name]]))
+        text = graph.value(claim, BIOLINK.object_aspect_qualifier)
+        if isinstance(text, Literal) and graph.value(claim, LDN.aspect) is None:
+            out.remove((claim, BIOLINK.object_aspect_qualifier, None))
+            out.add((claim, LDN.aspect, text))
+            obj = graph.value(claim, RDF.object)
+            categories = [c for c in map(_biolink, graph.objects(obj, RDF.type)) if c] if obj else []
+            aspect = get_aspect(
+                str(text), sorted(categories)[0].removeprefix("biolink:") if categories else ""
+            )
+            if aspect:
+                out.add((claim, BIOLINK.object_aspect_qualifier, Literal(aspect)))
+    for item in graph.subjects(RDF.type, LDN.EvidenceItem):
+        out.add((item, RDF.type, evidence_line))
+    return out
+
+
 def to_rdf(graph: Graph, fmt: str) -> str:
-    """Serialise ``graph`` in one of :data:`RDF_FORMATS`."""
+    """Serialise ``graph`` with :func:`with_interop` in one of :data:`RDF_FORMATS`."""
     if fmt not in RDF_FORMATS:
         raise ExportError(f"unknown RDF format '{fmt}'; use one of {', '.join(RDF_FORMATS)}")
+    graph = with_interop(graph)
     if fmt == "trig":
         ds = Dataset()
         for prefix, ns in graph.namespaces():
