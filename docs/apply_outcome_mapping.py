@@ -1,4 +1,4 @@
-"""Rewrite outcome ids in data/*.yaml from docs/outcome-mapping.yaml (old LDNO: id -> standard term).
+"""Rewrite outcome ids in data/ (*.yaml, *.md) from docs/outcome-mapping.yaml (old LDNO: id -> standard term).
 
     python docs/apply_outcome_mapping.py [DIR ...]     # default: data/
 
@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     mapping = read_mapping()
     dirs = [Path(a) for a in argv] or [DOCS.parent / "data"]
     for directory in dirs:
-        for path in sorted(directory.glob("*.yaml")):
+        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.md")]):
             new, count = rewrite(path.read_text(encoding="utf-8"), mapping)
             if count:
                 write_text_atomic(path, new)

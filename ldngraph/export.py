@@ -182,6 +182,7 @@ SCORE_PROPERTIES: tuple[str, ...] = ("support", "refute", "strength", "disagreem
 PROJECT_EDGE_PROPERTIES: tuple[str, ...] = (
     "ldn_claim_id",
     "ldn_predicate",
+    "ldn_other_publications",
     "ldn_aspect",
     "ldn_outcome",
     *SCORE_PROPERTIES,
@@ -241,6 +242,10 @@ def _evidence_codes(graph: Graph, claim: Node) -> list[str]:
 
 
 def _kgx_edge(graph: Graph, claim: Node, categories: dict[str, str]) -> Record:
+    cited = {_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}
+    # Biolink publications are PMID:/doi: CURIEs; a publication known only by its journal citation
+    # (a project ldnr: resource) goes into the project's own ldn_other_publications slot instead.
+    other = sorted(c for c in cited if c.startswith("ldnr:"))
     predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
     if predicate is None:
         raise ExportError(f"claim {claim} has no Biolink rdf:predicate; rebuild the graph")
@@ -270,7 +275,8 @@ def _kgx_edge(graph: Graph, claim: Node, categories: dict[str, str]) -> Record:
         "knowledge_level": _literal(graph, claim, BIOLINK.knowledge_level) or "knowledge_assertion",
         "agent_type": _literal(graph, claim, BIOLINK.agent_type) or "manual_agent",
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
-        "publications": sorted({_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}),
+        "publications": sorted(cited.difference(other)),
+        "ldn_other_publications": other or None,
         "has_evidence": _evidence_codes(graph, claim) or None,
         "evidence_count": len(evidence),
         "description": _literal(graph, claim, DCTERMS.description),

@@ -157,7 +157,9 @@ def _rc(text: str) -> str:
 
 def _cite(pub: Publication) -> str:
     """A publication's citation handle in running text; the identifier is record text."""
-    return f"PMID {_rec(pub.pmid)}" if pub.pmid else f"DOI {_rec(pub.doi)}"
+    if pub.pmid:
+        return f"PMID {_rec(pub.pmid)}"
+    return f"DOI {_rec(pub.doi)}" if pub.doi else _rec(pub.citation)
 
 
 def _pubs(rows: Iterable[EvidenceRow]) -> tuple[Publication, ...]:
@@ -467,8 +469,14 @@ def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence br
     return w.blocks
 
 
+def _md_handle(p: Publication) -> str:
+    if p.pmid:
+        return f"PMID {p.pmid}"
+    return f"DOI {escape_markdown(p.doi)}" if p.doi else escape_markdown(p.citation)
+
+
 def _md_cites(cites: Sequence[Publication]) -> str:
-    handles = (f"PMID {p.pmid}" if p.pmid else f"DOI {escape_markdown(p.doi or '')}" for p in cites)
+    handles = (_md_handle(p) for p in cites)
     return "(" + "; ".join(handles) + ")"
 
 

@@ -280,7 +280,9 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                             "status": p.status.value,
                             "retracted": p.retracted,
                             "url": _pub_link(
-                                p.url if p.pmid else f"https://doi.org/{quote(p.doi or '', safe='/:;()._-')}"
+                                f"https://doi.org/{quote(p.doi, safe='/:;()._-')}"
+                                if p.doi and not p.pmid
+                                else p.url
                             ),
                         }
                         for p in row.publications

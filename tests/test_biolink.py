@@ -153,7 +153,7 @@ def test_outcome_mapping_is_applied_to_the_shipped_data() -> None:
     assert not set(mapping) & entity_ids
     kept = {row["id"] for row in doc["kept_local"]}
     assert {i for i in entity_ids if i.startswith("LDNO:")} == kept
-    for path in sorted((REPO / "data").glob("*.yaml")):
+    for path in sorted([*(REPO / "data").glob("*.yaml"), *(REPO / "data").glob("*.md")]):
         assert mod.rewrite(path.read_text("utf-8"), mapping)[1] == 0, (
             f"{path}: run docs/apply_outcome_mapping.py"
         )

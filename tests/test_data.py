@@ -276,8 +276,41 @@ def test_publication_identifier_forms(rid: str) -> None:
     assert doi is None or DOI_RE.match(str(doi)), f"{where}: DOI must look like 10.NNNN/suffix"
     assert doi is None or not str(doi).lower().startswith("http"), f"{where}: drop https://doi.org/"
     assert pmcid is None or PMCID_RE.match(pmcid), f"{where}: PMCID must look like PMC1234567"
+    if rid.startswith("REF:"):
+        # Identified by journal citation: only when neither a PMID nor a DOI could be found.
+        assert not pmid and not doi, (
+            f"{where}: a REF: id is only for records with no PMID or DOI; use PMID:/DOI:"
+        )
+        assert rec.get("journal_citation"), f"{where}: a REF: publication needs its journal_citation"
+        return
     expected = f"PMID:{pmid}" if pmid else f"DOI:{doi}"
     assert rid == expected, f"{where}: id must be '{expected}' (PMID when known, else DOI)"
+
+
+def _source_urls(rec: dict[str, Any]) -> list[str]:
+    return [str(url) for url in rec.get("sources") or [] if str(url).startswith(("http://", "https://"))]
+
+
+@pytest.mark.parametrize("rid", PUBLICATION_IDS)
+def test_curator_added_publications_have_sources(rid: str) -> None:
+    """A PMID, DOI or citation that is not in the reference list carries the URLs where it was seen."""
+    _need_literature()
+    rec = _record("publications.yaml", rid)
+    where = f"data/publications.yaml: publication '{rid}'"
+    entry = _lit_for(rec)
+    pmid, doi = rec.get("pmid"), rec.get("doi")
+    new_pmid = bool(pmid) and (entry is None or str(entry.get("pmid")) != pmid)
+    new_doi = bool(doi) and (entry is None or str(entry.get("doi") or "").lower() != str(doi).lower())
+    if not (new_pmid or new_doi or rid.startswith("REF:") or entry is None):
+        return
+    assert _source_urls(rec), (
+        f"{where}: not (fully) in literature.yaml, so list the http(s) URLs where it was seen in `sources`"
+    )
+    assert rec.get("notes"), f"{where}: say in `notes` what was seen on those pages (identifier, title)"
+    if rec["status"] != "unresolved" and not pmid:
+        assert rec["status"] == "content_match", (
+            f"{where}: without a PMID the status is content_match (verified needs the PMID with the title)"
+        )
 
 
 # -- citations against the reference list --------------------------------------------------------
@@ -301,7 +334,15 @@ def test_publication_status_matches_reference(rid: str) -> None:
         assert rec["status"] == "verified", f"{where}: a curator-verified PMID must have status verified"
         return
     if entry is None:
-        pytest.fail(f"{where}: not in literature.yaml by PMID, DOI or title; add its source or remove it")
+        # Curator-added (not in the reference list): test_curator_added_publications_have_sources.
+        assert _source_urls(rec), f"{where}: not in literature.yaml by PMID, DOI or title; add its sources"
+        return
+    if rid.startswith("REF:"):
+        assert not entry.get("pmid") and not entry.get("doi"), (
+            f"{where}: literature.yaml has a PMID or DOI for it; use that instead of a REF: id"
+        )
+        assert rec["status"] == "content_match", f"{where}: a citation-identified record is content_match"
+        return
     if pmid:
         want = "verified" if entry.get("verified") is True else None
         if want:
@@ -400,9 +441,13 @@ def test_study_matches_reference(rid: str) -> None:
         if rec.get(field) is not None and entry.get(field) is not None:
             assert rec[field] == entry[field], f"{where}: {field} differs from literature.yaml"
     if rec.get("registry"):
-        assert rec["registry"] in LITERATURE.read_text(encoding="utf-8"), (
+        # A registry id comes from the reference list, or from a registry page whose URL (holding the
+        # id) is recorded in the study's notes.
+        notes = rec.get("notes") or ""
+        shown = re.search(rf"https?://\S*{re.escape(rec['registry'])}", notes)
+        assert rec["registry"] in LITERATURE.read_text(encoding="utf-8") or shown, (
             f"{where}: registry {rec['registry']} is not in literature.yaml; "
-            "remove it unless a source shows it"
+            "remove it, or record the URL of the registry page that shows it in notes"
         )
 
 
@@ -518,3 +563,150 @@ def test_publications_by_status_query() -> None:
     everything = list(graph.query(query))
     assert len(everything) == len(PUBLICATION_IDS)
     assert {str(row.status) for row in everything} == {"verified", "content_match", "unresolved"}
+
+
+# -- curation v2: review inclusion lists, risk of bias, effect estimates, critical outcomes -------
+
+#: Designs that summarise other studies: each must say what it includes (or why that is unknown).
+REVIEW_DESIGNS = ("meta_analysis", "systematic_review", "narrative_review")
+#: Designs of controlled human studies, which need risk-of-bias judgements.
+RANDOMISED = ("rct", "crossover_rct")
+CONTROLLED = (*RANDOMISED, "controlled_trial")
+ROB_DOMAINS = {
+    "rob2": ("randomisation", "deviations", "missing_data", "measurement", "reporting"),
+    "robins_i": (
+        "confounding",
+        "selection",
+        "classification",
+        "deviations",
+        "missing_data",
+        "measurement",
+        "reporting",
+    ),
+}
+JUDGEMENTS = ("low", "some_concerns", "high", "not_assessed")
+#: Where a controlled trial records no EffectEstimate, its notes say why with one of these phrases.
+NO_ESTIMATE_REASON = re.compile(r"no (EffectEstimate|effect estimate|CI\b|CIs\b|CI or )", re.IGNORECASE)
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize("rid", STUDY_IDS)
+def test_review_records_what_it_includes(rid: str) -> None:
+    rec = _record("studies.yaml", rid)
+    if rec["design"] not in REVIEW_DESIGNS:
+        assert "review" not in rec, f"data/studies.yaml: study '{rid}': only reviews carry a review block"
+        return
+    where = f"data/studies.yaml: study '{rid}' ({rec['design']})"
+    review = rec.get("review")
+    assert review, f"{where}: add a review block (reports_methods, inclusion_list, inclusion_note or source)"
+    narrative = rec["design"] == "narrative_review"
+    assert review["reports_methods"] is (not narrative), (
+        f"{where}: reports_methods must be {not narrative}: a review that reports no search or eligibility "
+        "is a narrative_review; one that does is a systematic_review or meta_analysis"
+    )
+    listing = review.get("inclusion_list", "unknown")
+    summarised = rec.get("summarises") or []
+    if listing == "listed":
+        assert _is_url(review.get("inclusion_source")), (
+            f"{where}: a listed inclusion list needs inclusion_source"
+        )
+        total, other = review.get("included_total"), review.get("includes_other")
+        assert total is not None and other is not None, (
+            f"{where}: listed: give included_total and includes_other"
+        )
+        assert len(summarised) + other == total, (
+            f"{where}: summarises has {len(summarised)} studies and includes_other is {other}, "
+            f"but included_total is {total}; they must add up"
+        )
+    else:
+        assert review.get("inclusion_note"), (
+            f"{where}: inclusion_list is {listing}; say why in inclusion_note"
+        )
+        if listing == "unknown":
+            assert not summarised, f"{where}: summarises names studies although the inclusion list is unknown"
+    if review.get("included_total") is not None and review.get("includes_other") is not None:
+        assert review["includes_other"] <= review["included_total"], (
+            f"{where}: includes_other > included_total"
+        )
+    for i, pooled in enumerate(review.get("pooled") or []):
+        estimate = pooled.get("estimate")
+        assert estimate is None or _is_url(estimate.get("source")), (
+            f"{where}: pooled[{i}] estimate needs a source"
+        )
+
+
+@pytest.mark.parametrize("rid", STUDY_IDS)
+def test_controlled_human_study_has_risk_of_bias(rid: str) -> None:
+    rec = _record("studies.yaml", rid)
+    if rec.get("population") != "human" or rec["design"] not in CONTROLLED:
+        return
+    where = f"data/studies.yaml: study '{rid}' ({rec['design']})"
+    rob = rec.get("risk_of_bias")
+    assert rob, f"{where}: a controlled human study needs risk_of_bias (RoB 2 or ROBINS-I domains)"
+    want_tool = "rob2" if rec["design"] in RANDOMISED else "robins_i"
+    assert rob["tool"] == want_tool, f"{where}: use {want_tool} for this design, not {rob['tool']}"
+    assert _is_url(rob.get("source")), f"{where}: risk_of_bias.source must be the URL the facts were seen on"
+    domains = dict(rob.get("domains") or {})
+    want = list(ROB_DOMAINS[want_tool])
+    if want_tool == "rob2" and (rec.get("crossover") or rec["design"] == "crossover_rct"):
+        want.append("period_carryover")
+    missing = [d for d in want if d not in domains]
+    assert not missing, (
+        f"{where}: risk_of_bias lacks domains {missing} (use not_assessed where the source is silent)"
+    )
+    for name, domain in domains.items():
+        assert domain.get("judgement") in JUDGEMENTS, (
+            f"{where}: domain {name}: judgement must be one of {JUDGEMENTS}"
+        )
+        support = str(domain.get("support") or "")
+        assert support.strip() and "\n" not in support, f"{where}: domain {name}: give a one-line support"
+
+
+@pytest.mark.parametrize("rid", STUDY_IDS)
+def test_controlled_trial_estimate_or_reason(rid: str) -> None:
+    """Every controlled human trial has an effect estimate seen in a source, or its notes say why not."""
+    rec = _record("studies.yaml", rid)
+    if rec.get("population") != "human" or rec["design"] not in CONTROLLED:
+        return
+    estimates = [row["estimate"] for row in rec.get("outcomes") or [] if row.get("estimate")]
+    for estimate in estimates:
+        assert _is_url(estimate.get("source")), (
+            f"data/studies.yaml: study '{rid}': an estimate needs its source URL"
+        )
+    assert estimates or NO_ESTIMATE_REASON.search(rec.get("notes") or ""), (
+        f"data/studies.yaml: study '{rid}': record the effect estimate a source reports (with its URL) "
+        "or say in notes why there is none (e.g. 'no CI was seen')"
+    )
+
+
+@pytest.mark.parametrize("rid", CLAIM_IDS)
+def test_evidence_rests_on_reported_outcomes(rid: str) -> None:
+    """An unreported outcome (reported: false) is not a null result and backs no evidence item."""
+    claim = _record("claims.yaml", rid)
+    for i, item in enumerate(claim["evidence"]):
+        if not item.get("outcome"):
+            continue
+        rows = [
+            r
+            for r in _record("studies.yaml", item["study"]).get("outcomes") or []
+            if r["outcome"] == item["outcome"]
+        ]
+        if rows:
+            assert any(r.get("reported", True) for r in rows), (
+                f"data/claims.yaml: claim '{rid}': evidence[{i}] ({item['study']}) rests on "
+                f"{item['outcome']}, which the study records as not reported; remove the item"
+            )
+
+
+@pytest.mark.parametrize("rid", [e for e in ENTITY_IDS if _record("entities.yaml", e)["kind"] == "condition"])
+def test_condition_has_critical_outcome(rid: str) -> None:
+    rec = _record("entities.yaml", rid)
+    outcome = rec.get("critical_outcome")
+    assert outcome, f"data/entities.yaml: condition '{rid}': set critical_outcome (the headline outcome)"
+    target = _record("entities.yaml", outcome) if outcome in ENTITY_IDS else None
+    assert target is not None and target["kind"] == "outcome", (
+        f"data/entities.yaml: condition '{rid}': critical_outcome {outcome} is not an outcome entity"
+    )

@@ -61,8 +61,11 @@ def test_kgx_round_trip_gives_the_knowledge_base(data: Path | None, tmp_path: Pa
     by_claim = {e["ldn_claim_id"]: e for e in edges}
     for claim in built.kb.claims:
         pubs = {p for item in claim.evidence for p in built.kb.study_index[item.study].publications}
-        want = {p.replace("DOI:", "doi:") for p in pubs}
+        refs = {p for p in pubs if p.startswith("REF:")}  # journal citation only: no Biolink CURIE
+        want = {p.replace("DOI:", "doi:") for p in pubs - refs}
         assert set(by_claim[claim.id]["publications"]) == want
+        other = set(by_claim[claim.id].get("ldn_other_publications", []))
+        assert other == {"ldnr:publication/" + p.removeprefix("REF:") for p in refs}
         assert by_claim[claim.id]["primary_knowledge_source"] == KNOWLEDGE_SOURCE
 
 

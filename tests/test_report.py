@@ -22,7 +22,11 @@ from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_mark
 from ldngraph.view import design_label, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
-CITE = r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+)"
+#: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids).
+CITE = (
+    r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+"
+    r"|[A-Z][A-Za-z .&]+\. [12][0-9]{3};[0-9]+(?:\([0-9-]+\))?:[0-9]+(?:-[0-9]+)?)"
+)
 ENDS_CITED = re.compile(rf"\(({CITE}(?:; {CITE})*)\)\.$")
 #: CommonMark's backslash escapes (spec 2.4): a backslash before ASCII punctuation stands for it.
 MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -71,10 +75,14 @@ def _assert_renders_blocks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> 
     assert got == _expected_elements(blocks)
     assert not tree.xpath("//comment() | //processing-instruction()")
     allowed = {"html", "head", "meta", "title", "style", "body", "ul", "h1", "h2", "h3", "h4", "p", "li"}
+    #: A publication with neither PMID nor DOI (identified by journal citation) links to its source page.
+    citation_only = {p.url for b in blocks for p in b.cites if not p.pmid and not p.doi}
     for el in tree.iter():
         if el.tag == "a":
             assert el.getparent().tag in ("p", "li") and set(el.attrib) == {"href", "rel"}
-            assert el.get("href").startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/"))
+            href = el.get("href")
+            linked = href.startswith(("https://pubmed.ncbi.nlm.nih.gov/", "https://doi.org/"))
+            assert linked or href in citation_only
         elif el.tag == "strong":
             assert el.getparent().get("class") == "gap" and el.text_content() == "Gap:"
         else:
