@@ -198,9 +198,9 @@ Record = dict[str, Any]
 def _curie(term: Node) -> str:
     """CURIE of an entity/publication IRI; project resources become ``ldnr:kind/id``."""
     text = str(term)
-    if text.startswith(str(LDNR)):
+    curie = from_iri(text)  # REF:slug for a publication known only by its citation, as data/ spells it
+    if curie is None and text.startswith(str(LDNR)):
         return "ldnr:" + text[len(str(LDNR)) :]
-    curie = from_iri(text)
     if curie is None:
         raise ExportError(f"cannot write '{text}' as a CURIE; add its prefix to ldngraph/vocab.py PREFIX_MAP")
     return curie
@@ -244,8 +244,8 @@ def _evidence_codes(graph: Graph, claim: Node) -> list[str]:
 def _kgx_edge(graph: Graph, claim: Node, categories: dict[str, str]) -> Record:
     cited = {_curie(p) for p in graph.objects(claim, CITO.citesAsEvidence)}
     # Biolink publications are PMID:/doi: CURIEs; a publication known only by its journal citation
-    # (a project ldnr: resource) goes into the project's own ldn_other_publications slot instead.
-    other = sorted(c for c in cited if c.startswith("ldnr:"))
+    # (a project REF: resource) goes into the project's own ldn_other_publications slot instead.
+    other = sorted(c for c in cited if c.startswith("REF:"))
     predicate = _biolink(graph.value(claim, RDF.predicate))  # type: ignore[arg-type]
     if predicate is None:
         raise ExportError(f"claim {claim} has no Biolink rdf:predicate; rebuild the graph")

@@ -42,7 +42,7 @@ PREFIX_MAP: dict[str, str] = {
 PREFIX_SYNONYMS: dict[str, tuple[str, ...]] = {"doi": ("DOI",)}
 #: The project's own prefixes: no registry knows them. Documented in README "Identifiers" and
 #: shipped as ldngraph/resources/prefix_map.json with every other prefix the outputs use.
-LOCAL_PREFIXES: frozenset[str] = frozenset({"LDNO", "ldn", "ldnr"})
+LOCAL_PREFIXES: frozenset[str] = frozenset({"LDNO", "REF", "ldn", "ldnr"})
 
 LDN = Namespace("https://w3id.org/ldngraph/vocab/")
 """Project vocabulary: classes and properties without a standard equivalent."""
