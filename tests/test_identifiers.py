@@ -126,3 +126,19 @@ def test_doi_input_spellings_expand_alike_and_compress_to_biolinks(spelling: str
 
     assert str(to_iri(spelling)) == "https://doi.org/10.1000/x"
     assert from_iri(to_iri(spelling)) == "doi:10.1000/x"
+
+
+def test_identifier_iris_are_ones_bioregistry_parses() -> None:
+    """IRIs of registered schemes (not RDF vocabularies) resolve back to their prefix in bioregistry."""
+    graph = to_rdf(_built().graph, "nt")
+    vocabularies = {"biolink", "schema", "SEPIO", "ECO"}  # classes and properties, not records
+    checked: set[str] = set()
+    for iri in set(re.findall(r"<([^>]+)>", graph)):
+        prefix = next((p for p, ns in PREFIX_MAP.items() if iri.startswith(ns)), None)
+        if prefix is None or prefix in LOCAL_PREFIXES or prefix in vocabularies:
+            continue
+        parsed = bioregistry.parse_iri(iri)
+        assert parsed is not None and parsed[0], f"{iri} ({prefix}) is not an IRI bioregistry recognises"
+        assert parsed[0] == bioregistry.normalize_prefix(prefix), iri
+        checked.add(prefix)
+    assert {"PMID", "MESH", "CHEBI", "HGNC", "NCT"} <= checked
