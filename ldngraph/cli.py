@@ -297,14 +297,19 @@ def paths(
     Runs networkx over the graph in memory (no --store). The same ranking in SPARQL, on any store or
     server: `ldngraph query paths_to_condition --param source=LDN --param target=X --store SPEC`.
     """
-    from ldngraph.paths import PathResult, find_paths, to_networkx
+    from ldngraph.paths import PathResult, get_paths_report
     from ldngraph.pipeline import load
 
-    found = find_paths(to_networkx(load(data_dir, profile)), source, target, max_hops=max_hops, top_k=top_k)
+    out = get_paths_report(load(data_dir, profile), source, target, max_hops=max_hops, top_k=top_k)
     if fmt == "json":
-        click.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        click.echo(json.dumps(out, indent=2))
         return
-    _echo_rows(list(PathResult.COLUMNS), [p.to_row() for p in found], "table")
+    bodies, found = out["outcome_bodies"], out["paths"]
+    click.echo(f"profile {out['profile_version']}+{out['profile_hash']}; outcome bodies (critical first):")
+    if bodies:
+        _echo_rows(list(bodies[0]), [list(b.values()) for b in bodies], "table")
+    click.echo("paths:")
+    _echo_rows(list(PathResult.COLUMNS), [PathResult.model_validate(p).to_row() for p in found], "table")
 
 
 @cli.command()
@@ -322,8 +327,10 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     if fmt == "json":
         click.echo(json.dumps(score.model_dump(mode="json"), indent=2))
         return
+    from ldngraph.evidence.summary import explain_lines
+
     click.echo(f"{score.claim_id} ({score.content_hash}): {built.kb.claim_index[score.claim_id].statement}")
-    for line in score.trace:
+    for line in [*explain_lines(built.scores.bodies[score.body]), "trace:", *score.trace]:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
 

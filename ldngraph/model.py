@@ -315,6 +315,12 @@ class Study(_Frozen):
     crossover: StrictBool = Field(default=False, description="Crossover allocation")
     registry: str | None = Field(default=None, description="Trial registry id, e.g. NCT00568555")
     duration_weeks: float | None = Field(default=None, gt=0, description="Treatment duration")
+    dose_mg: float | None = Field(
+        default=None,
+        gt=0,
+        description="Daily LDN target dose in mg (the highest, if titrated); a review's dose_range_mg "
+        "cannot cover a study outside its range",
+    )
     year: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Year of the main publication")
     publications: tuple[str, ...] = Field(description="Publication ids reporting this study (>= 1)")
     outcomes: tuple[StudyOutcome, ...] = Field(default=(), description="Outcomes measured and findings")

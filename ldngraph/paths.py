@@ -2,9 +2,12 @@
 
 The view (:func:`to_networkx`) has one node per entity and **one edge per (subject, object)
 pair**: parallel claims (e.g. LDN -> fibromyalgia for pain and for sleep) collapse into one edge
-represented by the claim with the highest strength (ties: higher certainty, then the smaller
-claim id); the edge keeps the ids of every parallel claim. Collapsing first keeps path
-enumeration bounded (field notes: the raw multigraph explodes).
+represented by the claim the scorer chose (:func:`ldngraph.evidence.claims.get_edge_claims`: into
+a condition, its declared critical outcome, never the best of several outcomes; elsewhere the
+strongest claim); the edge keeps the ids of every parallel claim. Collapsing first keeps path
+enumeration bounded (field notes: the raw multigraph explodes). An edge's certainty is the
+certainty that its claim holds: the body's certainty when the body concludes what the claim
+states, else very low (a body concluding "little or no effect" does not carry an improvement).
 
 Paths (:func:`find_paths`) run from an intervention to a condition through mechanisms only,
 with at most ``max_hops`` edges:
@@ -33,7 +36,7 @@ from ldngraph.errors import QueryError
 from ldngraph.model import Claim, EntityKind, Predicate
 from ldngraph.names import match_name
 from ldngraph.pipeline import Built
-from ldngraph.score import TIERS, Certainty
+from ldngraph.score import TIERS, Certainty, OutcomeBody
 
 #: Longest path: queries/paths_to_condition.rq, the SPARQL twin, covers up to 3 hops.
 MAX_HOPS = 3
@@ -53,7 +56,11 @@ class PathResult(BaseModel):
     edge_claims: tuple[tuple[str, ...], ...] = Field(description="Every parallel claim of each edge")
     predicates: tuple[str, ...] = Field(description="Predicate of each edge's representative claim")
     edge_strengths: tuple[float, ...]
-    edge_certainties: tuple[Certainty, ...]
+    edge_certainties: tuple[Certainty, ...] = Field(description="Certainty that each edge's claim holds")
+    edge_conclusions: tuple[str, ...] = Field(
+        default=(),
+        description="Each edge's body conclusion (benefit / little_or_no_effect / harm / uncertain)",
+    )
     hops: int
     strength: float = Field(description="prod(edge strengths) x hop_penalty ** (hops - 1)")
     weakest_link: str = Field(description="Claim id of the edge that sets the certainty")
@@ -96,8 +103,11 @@ class ConditionRank(BaseModel):
     certainty: Certainty
     tier: str
     strength: float
-    conflicting: bool = Field(description="A direct clinical claim carries 'inconsistency'")
+    conflicting: bool = Field(description="The headline (critical outcome) body carries 'inconsistency'")
     best_path: tuple[str, ...]
+    outcome: str | None = Field(default=None, description="The critical outcome heading the condition")
+    conclusion: str | None = Field(default=None, description="The critical body's conclusion")
+    headline_certainty: str | None = Field(default=None, description="Certainty in that conclusion")
 
 
 def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDICATES) -> nx.DiGraph:
@@ -107,7 +117,10 @@ def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDIC
         hop_penalty=built.scores.hop_penalty,
         max_hops=built.scores.max_hops,
         profile_version=built.scores.profile_version,
+        profile_hash=built.scores.profile_hash,
+        bodies=built.scores.bodies,
     )
+    edge_claims = built.scores.edges
     for ent in kb.entities:
         graph.add_node(ent.id, label=ent.label, kind=ent.kind.value, names=ent.names)
     parallel: dict[tuple[str, str], list[Claim]] = defaultdict(list)
@@ -115,7 +128,10 @@ def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDIC
         if claim.predicate in predicates:
             parallel[(claim.subject, claim.object)].append(claim)
     for (subj, obj), claims in parallel.items():
-        rep = min(claims, key=lambda c: (-scores[c.id].strength, -scores[c.id].certainty.rank, c.id))
+        reps = [c for c in claims if c.id in edge_claims]
+        if not reps:
+            continue
+        rep = reps[0]
         score = scores[rep.id]
         cites = [p for it in score.items if it.excluded is None for p in it.publications]
         graph.add_edge(
@@ -125,11 +141,12 @@ def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDIC
             claim_ids=tuple(sorted(c.id for c in claims)),
             predicate=rep.predicate.value,
             strength=score.strength,
-            certainty=score.certainty,
+            certainty=score.path_certainty,
+            conclusion=score.conclusion,
             reasons=score.reasons,
             tier=score.tier,
             citations=tuple(dict.fromkeys(cites)),
-            conflicting=any("inconsistency" in scores[c.id].reasons for c in claims),
+            conflicting="inconsistency" in score.reasons,
         )
     return graph
 
@@ -163,6 +180,7 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
         predicates=tuple(e["predicate"] for e in edges),
         edge_strengths=tuple(e["strength"] for e in edges),
         edge_certainties=tuple(e["certainty"] for e in edges),
+        edge_conclusions=tuple(e["conclusion"] for e in edges),
         hops=len(edges),
         strength=strength,
         weakest_link=edges[weakest_i]["claim"],
@@ -244,6 +262,7 @@ def rank_conditions(graph: nx.DiGraph, source: str, *, max_hops: int | None = No
             continue
         best = paths[0]
         direct = graph.edges[src, node] if graph.has_edge(src, node) else None
+        critical = get_critical_body(graph, src, node)
         ranked.append(
             ConditionRank(
                 condition=node,
@@ -253,7 +272,43 @@ def rank_conditions(graph: nx.DiGraph, source: str, *, max_hops: int | None = No
                 strength=best.strength,
                 conflicting=bool(direct and direct["conflicting"]),
                 best_path=best.nodes,
+                outcome=critical.outcome if critical else None,
+                conclusion=critical.conclusion if critical else None,
+                headline_certainty=critical.certainty.value if critical else None,
             )
         )
     ranked.sort(key=lambda c: (-c.certainty.rank, -TIERS[c.tier], -c.strength, c.condition))
     return ranked
+
+
+def get_bodies(graph: nx.DiGraph, source: str, target: str) -> list[OutcomeBody]:
+    """Every outcome body source -> target, the critical outcome first, then by certainty."""
+    src, dst = resolve_node(graph, source), resolve_node(graph, target)
+    bodies: dict[str, OutcomeBody] = graph.graph.get("bodies", {})
+    found = [b for b in bodies.values() if b.intervention == src and b.condition == dst]
+    found.sort(
+        key=lambda b: (not b.critical, b.question != "effect", -b.certainty.rank, b.outcome or "", b.id)
+    )
+    return found
+
+
+def get_critical_body(graph: nx.DiGraph, source: str, target: str) -> OutcomeBody | None:
+    """The body on the condition's declared critical outcome (None when none is declared)."""
+    return next((b for b in get_bodies(graph, source, target) if b.critical), None)
+
+
+def get_paths_report(
+    built: Built, source: str, target: str, *, max_hops: int | None = None, top_k: int | None = 10
+) -> dict[str, Any]:
+    """What ``ldngraph paths`` prints: the profile, every outcome body source -> target (critical
+    first, null ones included) and the ranked paths, JSON-ready."""
+    from ldngraph.evidence.summary import to_row
+
+    graph = to_networkx(built)
+    found = find_paths(graph, source, target, max_hops=max_hops, top_k=top_k)
+    return {
+        "profile_version": built.scores.profile_version,
+        "profile_hash": built.scores.profile_hash,
+        "outcome_bodies": [to_row(b) for b in get_bodies(graph, source, target)],
+        "paths": [p.model_dump(mode="json") for p in found],
+    }

@@ -100,5 +100,9 @@ def get_summary(built: Built) -> dict[str, Any]:
         "claims_by_certainty": dict(
             sorted(Counter(s.certainty.value for s in built.scores.claims.values()).items())
         ),
+        "bodies_by_conclusion": dict(
+            sorted(Counter(b.conclusion for b in built.scores.bodies.values()).items())
+        ),
         "profile_version": built.scores.profile_version,
+        "profile_hash": built.scores.profile_hash,
     }

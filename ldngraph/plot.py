@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,15 @@ from rdflib import Graph
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
-from ldngraph.view import CERTAINTIES, UNSCORED, certainty_label, design_label, get_claim_scores
+from ldngraph.view import (
+    CERTAINTIES,
+    UNSCORED,
+    certainty_label,
+    conclusion_label,
+    design_label,
+    get_bodies,
+    get_claim_scores,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -69,6 +77,8 @@ class EvidenceMap:
     designs: tuple[Design, ...]
     cells: tuple[Cell, ...]
     certainty: dict[str, dict[str, int]]  # condition CURIE -> certainty -> number of claims
+    # condition CURIE -> its headline: the critical outcome body's conclusion and certainty
+    headlines: dict[str, str] = field(default_factory=dict)
 
 
 def get_evidence_map(kb: KnowledgeBase, graph: Graph) -> EvidenceMap:
@@ -105,7 +115,14 @@ def get_evidence_map(kb: KnowledgeBase, graph: Graph) -> EvidenceMap:
     used = {c.condition for c in cells}
     conditions = tuple(sorted(((c, entities[c].label) for c in used), key=lambda t: t[1].casefold()))
     designs = tuple(d for d in Design if any(c.design is d for c in cells))
-    return EvidenceMap(conditions, designs, tuple(cells), certainty)
+    headlines: dict[str, str] = {}
+    for body in get_bodies(graph):
+        if body.critical and body.condition in used and body.condition not in headlines:
+            what = entities[body.outcome].label if body.outcome in entities else str(body.outcome)  # type: ignore[index]
+            headlines[body.condition] = (
+                f"{what}: {conclusion_label(body.conclusion)}, {certainty_label(body.certainty)}"
+            )
+    return EvidenceMap(conditions, designs, tuple(cells), certainty, headlines)
 
 
 def _bubble_area(participants: int) -> float:
@@ -153,7 +170,10 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top", fontsize=7
         )
     ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
-    ax.set_yticks(range(len(rows)), [label for _, label in emap.conditions])
+    ax.set_yticks(
+        range(len(rows)),
+        [f"{label}\n{emap.headlines[c]}" if c in emap.headlines else label for c, label in emap.conditions],
+    )
     ax.set_xlim(-0.6, len(cols) - 0.4)
     ax.set_ylim(len(rows) - 0.2, -0.7)
     ax.grid(True, color="#eeeeee", zorder=0)
@@ -270,4 +290,7 @@ def describe(emap: EvidenceMap) -> Sequence[str]:
 def to_records(emap: EvidenceMap) -> list[dict[str, Any]]:
     """The cells as JSON-ready records (condition label included), for ``--format json``."""
     labels = dict(emap.conditions)
-    return [{"label": labels[c.condition], **c.to_dict()} for c in emap.cells]
+    return [
+        {"label": labels[c.condition], "headline": emap.headlines.get(c.condition), **c.to_dict()}
+        for c in emap.cells
+    ]

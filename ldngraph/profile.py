@@ -7,9 +7,13 @@ design) and raises :class:`ProfileError` naming the file and field.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ldngraph.errors import ProfileError
 from ldngraph.ingest.curated import parse_yaml
-from ldngraph.model import CitationStatus, Design
+from ldngraph.model import CitationStatus, Design, Judgement
 
 
 class Certainty(StrEnum):
@@ -105,7 +109,36 @@ class Indirectness(_Frozen):
 
 
 class Reviews(_Frozen):
-    unlisted_covers_claim: bool = True
+    """How reviews enter a body of evidence (ldngraph/evidence/reviews.py)."""
+
+    unknown_designs_start: Certainty = Field(
+        default=Certainty.low,
+        description="Start level of a review whose included designs are not known",
+    )
+
+
+class RiskOfBiasWeights(_Frozen):
+    """Weight multiplier by a study's overall RoB 2 / ROBINS-I judgement (curated domains)."""
+
+    low: float = 1.0
+    some_concerns: float = 0.75
+    high: float = 0.5
+
+    @model_validator(mode="after")
+    def _units(self) -> RiskOfBiasWeights:
+        for key, value in self.model_dump().items():
+            _unit(value, key)
+        return self
+
+    def get(self, judgement: Judgement) -> float | None:
+        """The multiplier for ``judgement`` (None for not_assessed: fall back to the flags)."""
+        return None if judgement is Judgement.not_assessed else float(getattr(self, judgement.value))
+
+
+class PublicationBias(_Frozen):
+    """Small-study / single-group check (ldngraph/evidence/publication_bias.py)."""
+
+    small_n: int = Field(default=100, ge=1, description="A study with fewer participants is 'small'")
 
 
 class PathSettings(_Frozen):
@@ -138,6 +171,13 @@ class CertaintyRules(_Frozen):
     imprecision: Imprecision
     share_threshold: float
     inconsistency_at: float
+    uncertain_at: float = Field(
+        default=0.8,
+        description="Disagreement between the sides at or above which a body's conclusion is 'uncertain'",
+    )
+    inconsistency_i2: float = Field(
+        default=75.0, ge=0, le=100, description="A pooled I^2 (percent) at or above this: inconsistency"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> CertaintyRules:
@@ -146,6 +186,7 @@ class CertaintyRules(_Frozen):
             raise ValueError(f"start: no start level for design(s) {', '.join(missing)}")
         _unit(self.share_threshold, "share_threshold")
         _unit(self.inconsistency_at, "inconsistency_at")
+        _unit(self.uncertain_at, "uncertain_at")
         return self
 
 
@@ -164,8 +205,32 @@ class Profile(_Frozen):
     indirectness: Indirectness
     citation_status: dict[CitationStatus, float]
     reviews: Reviews = Field(default_factory=Reviews)
+    risk_of_bias: RiskOfBiasWeights = Field(default_factory=RiskOfBiasWeights)
+    publication_bias: PublicationBias = Field(default_factory=PublicationBias)
     paths: PathSettings
     certainty: CertaintyRules
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Profile:
+        """A copy without the cached content hash (pydantic copies ``__dict__``, where it lives):
+        a copy with another number must get another hash."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("content_hash", None)
+        return copied
+
+    @cached_property
+    def content_hash(self) -> str:
+        """12 hex digits of SHA-256 over every number of the profile (canonical JSON).
+
+        Part of the profile's identity: two profiles with the same ``version`` but a different
+        number get different hashes, so their scores never share an IRI (issue 12).
+        """
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def identity(self) -> str:
+        """'VERSION+HASH': what every score output names its profile by."""
+        return f"{self.version}+{self.content_hash}"
 
     @field_validator("version", mode="before")
     @classmethod

@@ -43,18 +43,26 @@ from ldngraph.model import (
     SourceDocument,
 )
 from ldngraph.view import (
+    BodyView,
     ClaimScoreView,
     EvidenceRow,
     certainty_label,
     claims_about,
+    conclusion_label,
     design_label,
     entities_of_kind,
+    get_bodies,
     get_claim_scores,
     get_evidence_rows,
     reason_label,
 )
 
 Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
+
+#: GRADE downgrade domains (other reason codes are notes: preclinical only, retracted ...).
+DOWNGRADE_CODES = frozenset(
+    {"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"}
+)
 
 #: One year of treatment or follow-up: the threshold for "long-term" safety data.
 LONG_TERM_WEEKS = 52
@@ -203,6 +211,7 @@ class _Writer:
     def __init__(self, kb: KnowledgeBase, graph: Graph) -> None:
         self.kb = kb
         self.scores = get_claim_scores(kb, graph)
+        self.graph = graph
         self.blocks: list[Block] = []
 
     def add(self, kind: Kind, marked: str, cites: Iterable[Publication] = ()) -> None:
@@ -258,24 +267,32 @@ class _Writer:
         if not score.scored:
             self.add("sentence", "Certainty is not graded: the graph carries no evidence scores", cites)
             return
-        text = f"Certainty is {_rec(certainty_label(score.certainty))}"
+        # The certainty is the certainty in the body's conclusion (GRADE), not in the claim.
+        conclusion = _rec(conclusion_label(score.conclusion)) if score.conclusion else "not recorded"
+        text = (
+            f"The body of evidence concludes {conclusion}; certainty {_rec(certainty_label(score.certainty))}"
+        )
         if score.strength is not None:
             text += f" (strength {score.strength:.2f}"
             if score.disagreement is not None:
                 text += f", disagreement {score.disagreement:.2f}"
             text += ")"
-        downgrades = [_rec(reason_label(r)) for r in score.reasons if r != "no_supporting_evidence"]
-        if "no_supporting_evidence" in score.reasons:
-            # nothing to grade: very low is where a claim without counted support starts, not a downgrade
-            text += f", as {reason_label('no_supporting_evidence')} counts"
-            if downgrades:
-                text += f" ({_join(downgrades)})"
-        elif downgrades:
-            text += f", downgraded for {_join(downgrades)}"
-        else:
-            text += ", with no downgrade"
+        downgrades = [_rec(reason_label(r)) for r in score.reasons if r in DOWNGRADE_CODES]
+        notes = [_rec(reason_label(r)) for r in score.reasons if r not in DOWNGRADE_CODES]
+        text += f", downgraded for {_join(downgrades)}" if downgrades else ", with no downgrade"
+        if notes:
+            text += f" (notes: {_join(notes)})"
+        if score.holds is False:
+            if "no_supporting_evidence" in score.reasons:
+                text += f"; the claim is not supported, as {reason_label('no_supporting_evidence')} counts"
+            else:
+                text += "; that conclusion is not what the claim states"
         if score.profile_version:
             text += f" under evidence profile {_rec(score.profile_version)}"
+            if score.profile_hash:
+                text += f" (content hash {_rec(score.profile_hash)})"
+        if score.data_quality:
+            text += f"; data-quality flags, not downgrades: {_rec('; '.join(score.data_quality))}"
         self.add("sentence", text, cites)
 
     def conflict(self, sup: Sequence[EvidenceRow], ref: Sequence[EvidenceRow]) -> None:
@@ -346,8 +363,37 @@ class _Writer:
 
     # -- sections --------------------------------------------------------------------------
 
+    def headline(self, entity: Entity, claims: Sequence[Claim]) -> None:
+        """The condition's critical outcome first, then every other outcome body, null ones included."""
+        bodies = [b for b in get_bodies(self.graph, entity.id) if b.outcome is not None]
+        if not bodies:
+            return
+        labels = self.kb.entity_index
+        cites = _pubs([r for c in claims for r in get_evidence_rows(self.kb, c)])
+
+        def phrase(b: BodyView) -> str:
+            what = labels[b.outcome].label if b.outcome in labels else str(b.outcome)  # type: ignore[index]
+            kind = " (tolerability)" if b.question == "tolerability" else ""
+            down = f", downgraded for {_join([reason_label(r) for r in b.reasons])}" if b.reasons else ""
+            studies = f"{b.studies} stud{'y' if b.studies == 1 else 'ies'}"
+            return (
+                f"{_rec(what)}{kind}: {_rec(conclusion_label(b.conclusion))}, "
+                f"{_rec(certainty_label(b.certainty))} certainty ({studies}{down})"
+            )
+
+        critical = [b for b in bodies if b.critical]
+        if critical:
+            self.add("sentence", f"Headline, the critical outcome: {phrase(critical[0])}", cites)
+        elif entity.critical_outcome is None:
+            self.add("gap", "no critical outcome is declared for this condition, so it has no headline")
+        others = [b for b in bodies if not b.critical]
+        if others:
+            self.add("sentence", f"Other outcomes: {'; '.join(phrase(b) for b in others)}", cites)
+
     def entity_section(self, entity: Entity, claims: Sequence[Claim], *, clinical: bool) -> None:
         self.add("h3", f"{_rec(entity.label)} ({_rec(entity.id)})")
+        if entity.kind is EntityKind.condition:
+            self.headline(entity, claims)
         for claim in claims:
             self.claim(claim)
         self.gaps(claims, clinical=clinical)

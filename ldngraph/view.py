@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
 from ldngraph.build import claim_iri, get_outcome_kind
@@ -49,6 +49,7 @@ _REASON_LABELS: dict[str, str] = {
     "inconsistency": "inconsistency",
     "preclinical_only": "preclinical evidence only",
     "theoretical_only": "theoretical evidence only",
+    "publication_bias": "publication bias",
     "unverified_citation": "unverified citation",
     "retracted": "retracted publication",
     "no_supporting_evidence": "no supporting evidence",
@@ -80,6 +81,10 @@ class ClaimScoreView:
     certainty: str | None = None
     reasons: tuple[str, ...] = ()
     profile_version: str | None = None
+    profile_hash: str | None = None
+    conclusion: str | None = None
+    holds: bool | None = None
+    data_quality: tuple[str, ...] = ()
 
     @property
     def scored(self) -> bool:
@@ -115,8 +120,73 @@ def get_claim_scores(kb: KnowledgeBase, graph: Graph) -> dict[str, ClaimScoreVie
             certainty=_text(graph, node, LDN.certainty),
             reasons=tuple(reasons),
             profile_version=_text(graph, node, LDN.profileVersion),
+            profile_hash=_text(graph, node, LDN.profileHash),
+            conclusion=_text(graph, node, LDN.conclusion),
+            holds=None if _text(graph, node, LDN.holds) is None else _text(graph, node, LDN.holds) == "true",
+            data_quality=tuple(sorted(str(f) for f in graph.objects(node, LDN.dataQualityFlag))),
         )
     return views
+
+
+@dataclass(frozen=True)
+class BodyView:
+    """An outcome body as the graph holds it (ldn:OutcomeBody)."""
+
+    intervention: str
+    condition: str
+    outcome: str | None
+    question: str
+    critical: bool
+    conclusion: str
+    certainty: str
+    studies: int
+    participants: int | None
+    reasons: tuple[str, ...]
+    data_quality: tuple[str, ...]
+    profile: str
+
+
+def get_bodies(graph: Graph, condition: str | None = None) -> list[BodyView]:
+    """Every outcome body in ``graph`` (of ``condition``, a CURIE), critical outcome first."""
+    from ldngraph.vocab import from_iri
+
+    views = []
+    for node in graph.subjects(RDF.type, LDN.OutcomeBody):
+        cond = from_iri(str(graph.value(node, LDN.condition))) or ""
+        if condition is not None and cond != condition:
+            continue
+        outcome = graph.value(node, LDN.outcome)
+        n = graph.value(node, LDN.participants)
+        views.append(
+            BodyView(
+                intervention=from_iri(str(graph.value(node, LDN.intervention))) or "",
+                condition=cond,
+                outcome=from_iri(str(outcome)) if outcome is not None else None,
+                question=str(graph.value(node, LDN.question)),
+                critical=bool(graph.value(node, LDN.critical).toPython()),  # type: ignore[union-attr]
+                conclusion=str(graph.value(node, LDN.conclusion)),
+                certainty=str(graph.value(node, LDN.certainty)),
+                studies=int(graph.value(node, LDN.studyCount).toPython()),  # type: ignore[union-attr]
+                participants=None if n is None else int(n.toPython()),  # type: ignore[attr-defined]
+                reasons=tuple(sorted(str(r) for r in graph.objects(node, LDN.reason))),
+                data_quality=tuple(sorted(str(f) for f in graph.objects(node, LDN.dataQualityFlag))),
+                profile=f"{graph.value(node, LDN.profileVersion)}+{graph.value(node, LDN.profileHash)}",
+            )
+        )
+    views.sort(
+        key=lambda b: (b.condition, not b.critical, b.question != "effect", b.outcome or "", b.intervention)
+    )
+    return views
+
+
+def conclusion_label(conclusion: str | None) -> str:
+    """Readable conclusion of a body."""
+    return {
+        "benefit": "benefit",
+        "little_or_no_effect": "little or no effect",
+        "harm": "harm",
+        "uncertain": "uncertain (the evidence does not point one way)",
+    }.get(conclusion or "", UNSCORED)
 
 
 def get_status(claim: Claim) -> Status:

@@ -34,6 +34,7 @@ from ldngraph.view import (
     CERTAINTIES,
     UNSCORED,
     certainty_label,
+    conclusion_label,
     design_label,
     get_claim_conditions,
     get_claim_scores,
@@ -262,7 +263,11 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
             "support": score.support,
             "refute": score.refute,
             "disagreement": score.disagreement,
-            "profile": score.profile_version,
+            "profile": f"{score.profile_version}+{score.profile_hash}"
+            if score.profile_hash
+            else score.profile_version,
+            "conclusion": conclusion_label(score.conclusion) if score.conclusion else None,
+            "data_quality": list(score.data_quality),
             "studies": [
                 {
                     "label": row.study.label,

@@ -53,7 +53,10 @@ def test_paths_json_lists_every_path_with_evidence(mini_dir: Path) -> None:
         "paths", "--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--format", "json"
     )
     assert code == 0
-    paths = json.loads(out)
+    found = json.loads(out)
+    assert found["profile_version"] and len(found["profile_hash"]) == 12
+    assert found["outcome_bodies"] and found["outcome_bodies"][0]["conclusion"]
+    paths = found["paths"]
     assert [p["hops"] for p in paths] == [1, 2]
     for p in paths:
         assert {"strength", "weakest_link", "certainty", "reasons", "citations"} <= set(p)
@@ -81,13 +84,18 @@ def test_paths_max_hops_defaults_to_the_profile(
     args = ["--from", "LDN", "--to", "fibromyalgia", "--data", str(mini_dir), "--profile", str(profile)]
     code, out, err = _run("paths", *args, *option, "--format", "json")
     assert code == 0, err
-    assert [p["hops"] for p in json.loads(out)] == hops
+    assert [p["hops"] for p in json.loads(out)["paths"]] == hops
 
 
 def test_paths_on_shipped_fibromyalgia() -> None:
     code, out, _ = _run("paths", "--from", "LDN", "--to", "fibromyalgia", "--format", "json")
-    paths = json.loads(out)
+    found = json.loads(out)
+    paths = found["paths"]
     assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
+    # the headline is the critical outcome (pain), listed first among every outcome body
+    assert found["outcome_bodies"][0]["critical"] is True
+    assert found["outcome_bodies"][0]["outcome"] == "LDNO:pain"
+    assert len(found["outcome_bodies"]) >= 4
     assert "inconsistency" in paths[0]["reasons"]
 
 
@@ -118,3 +126,23 @@ def test_bad_profile_is_one_line(mini_dir: Path, tmp_path: Path, capsys) -> None
         assert exc.code == 1
     err = capsys.readouterr().err
     assert err.startswith(f"Error: {bad}: ") and err.count("\n") == 1
+
+
+def test_explain_shows_the_body_reasoning_and_profile_identity(mini_dir: Path) -> None:
+    built = load(mini_dir)
+    score = built.scores.claims["ldn-pain"]
+    body = built.scores.bodies[score.body]
+    code, out, _ = _run("explain", "ldn-pain", "--data", str(mini_dir))
+    assert code == 0
+    assert f"conclusion: {body.conclusion.replace('_', ' ')}" in out
+    for domain in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"):
+        assert f"  {domain}: -" in out
+    for unit in body.units:
+        assert f"{unit.weight:.6f} {', '.join(unit.studies)}" in out
+    assert f"profile {score.profile_version}+{score.profile_hash}" in out
+    code, out, _ = _run("explain", "ldn-pain", "--data", str(mini_dir), "--format", "json")
+    data = json.loads(out)
+    assert data["profile_hash"] == score.profile_hash and data["conclusion"] == body.conclusion
+    assert data["downgrades"] == [d.model_dump(mode="json") for d in body.downgrades]
+    code, out, _ = _run("build", "--data", str(mini_dir), "--format", "json")
+    assert json.loads(out)["profile_hash"] == score.profile_hash

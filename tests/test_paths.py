@@ -40,17 +40,28 @@ def _pairs(built: Built) -> list[tuple[str, str]]:
     ]
 
 
-def test_parallel_claims_collapse_to_the_strongest() -> None:
+def test_parallel_claims_collapse_to_the_critical_outcome_not_the_strongest() -> None:
+    """Issue 12: an intervention -> condition edge is the critical outcome's claim (no headline rests
+    on a maximum over outcomes); other edges (mechanisms, no critical outcome) keep the strongest."""
     built = shipped()
     graph = to_networkx(built)
     scores = built.scores.claims
+    entities = built.kb.entity_index
+    seen_critical = 0
     for a, b, data in graph.edges(data=True):
         parallel = [c for c in built.kb.claims if (c.subject, c.object) == (a, b)]
         assert data["claim_ids"] == tuple(
             sorted(c.id for c in parallel if c.predicate.value != "well_tolerated_in")
         )
-        assert data["strength"] == max(scores[c].strength for c in data["claim_ids"])
         assert data["strength"] == scores[data["claim"]].strength
+        critical = entities[b].critical_outcome
+        rep = built.kb.claim_index[data["claim"]]
+        if critical and any(c.qualifiers.outcome == critical for c in parallel):
+            assert rep.qualifiers.outcome == critical and scores[rep.id].critical
+            seen_critical += 1
+        else:
+            assert data["strength"] == max(scores[c].strength for c in data["claim_ids"])
+    assert seen_critical >= 5
 
 
 def test_path_strength_is_product_times_penalty(mini_dir: Path) -> None:

@@ -126,6 +126,7 @@ def test_cli_plot_json(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFix
     rct = next(r for r in records if r["design"] == "rct")
     assert rct == {
         "label": "fibromyalgia",
+        "headline": None,  # the mini corpus declares no critical outcome
         "condition": "MESH:D005356",
         "design": "rct",
         "studies": ["trial-a"],

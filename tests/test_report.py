@@ -19,7 +19,7 @@ from ldngraph.errors import ExportError
 from ldngraph.model import Direction, KnowledgeBase
 from ldngraph.pipeline import load
 from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
-from ldngraph.view import design_label, reason_label
+from ldngraph.view import conclusion_label, design_label, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 #: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids).
@@ -203,9 +203,13 @@ def test_certainty_sentences_follow_the_scores(mini_dir: Path) -> None:
     for cid, score in built.scores.claims.items():
         statement = built.kb.claim_index[cid].statement.rstrip(".")
         block = text.split(f"#### Claim: {statement}\n", 1)[1].split("\n#", 1)[0]
-        line = next(ln for ln in block.splitlines() if ln.startswith("Certainty is "))
-        assert line.startswith(f"Certainty is {score.certainty.value.replace('_', ' ')} ")
+        line = next(ln for ln in block.splitlines() if ln.startswith("The body of evidence concludes "))
+        assert line.startswith(
+            f"The body of evidence concludes {conclusion_label(score.conclusion)}; "
+            f"certainty {score.certainty.value.replace('_', ' ')} "
+        )
         assert f"strength {score.strength:.2f}" in line and score.profile_version in line
+        assert score.profile_hash in line
         for reason in score.reasons:
             assert reason_label(reason) in line
     bare = to_markdown(get_blocks(built.kb, to_graph(built.kb)))  # an unscored graph still reports
@@ -218,7 +222,8 @@ def test_claim_without_support_is_not_said_to_have_no_downgrade() -> None:
     assert "no_supporting_evidence" in built.scores.claims[claim.id].reasons
     text = _unescape(to_markdown(get_blocks(built.kb, built.graph)))
     block = text.split(f"#### Claim: {claim.statement.rstrip('.')}\n", 1)[1].split("\n#", 1)[0]
-    line = next(ln for ln in block.splitlines() if ln.startswith("Certainty is "))
+    line = next(ln for ln in block.splitlines() if ln.startswith("The body of evidence concludes "))
+    assert "little or no effect" in line and "the claim is not supported" in line
     assert "as no supporting evidence counts" in line and "no downgrade" not in line
 
 

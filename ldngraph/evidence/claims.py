@@ -1,0 +1,238 @@
+"""Claim scores and path edges, derived from the outcome bodies.
+
+A claim reads its body (:mod:`ldngraph.evidence.bodies`) from its own side: for an effect claim
+the benefit units support it and the null and harm units refute it; for a tolerability claim
+(``well_tolerated_in``) the null units support it and the harm units refute it. So a review never
+counts on top of the trials it includes here either.
+
+* support = noisy-or of the supporting units, refute likewise;
+* strength = support x (1 - refute) (the number researchers rank paths by);
+* certainty = the body's certainty in its conclusion; ``holds`` says whether that conclusion is
+  the claim (a body concluding "little or no effect" does not hold an improvement claim, whatever
+  its certainty).
+
+Path edges (:func:`get_edge_claims`): one claim per (subject, object) pair. Into a condition
+with a declared critical outcome, the edge is that outcome's claim (never the best of several
+outcomes); elsewhere, the strongest claim.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from pydantic import Field
+
+from ldngraph.evidence.bodies import Downgrade, OutcomeBody, build_bodies, get_claim_bodies
+from ldngraph.evidence.certainty import get_disagreement
+from ldngraph.evidence.weights import TIERS, ItemScore, combine, quantise
+from ldngraph.model import Claim, Direction, KnowledgeBase, Predicate
+from ldngraph.profile import Certainty, Profile
+from ldngraph.terms import _Frozen
+
+#: Every reason code a claim may carry (GRADE domains, then notes).
+REASON_CODES = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+    "preclinical_only",
+    "theoretical_only",
+    "retracted",
+    "no_supporting_evidence",
+)
+
+#: Conclusion of a body that makes each kind of claim hold.
+HOLDS_IF = {"effect": "benefit", "tolerability": "little_or_no_effect"}
+
+
+class EvidenceUnit(_Frozen):
+    """A body unit as the claim sees it: supporting or refuting."""
+
+    direction: Direction
+    studies: tuple[str, ...]
+    weight: float
+    note: str
+
+
+class ClaimScore(_Frozen):
+    """Support, refute, strength and the body's conclusion and certainty, with the full trace."""
+
+    claim_id: str
+    content_hash: str
+    body: str = Field(description="Id of the claim's outcome body")
+    support: float
+    refute: float
+    strength: float
+    disagreement: float
+    conclusion: str = Field(
+        description="The body's conclusion: benefit / little_or_no_effect / harm / uncertain"
+    )
+    certainty: Certainty = Field(description="Certainty in the body's conclusion")
+    holds: bool = Field(description="True when the body's conclusion is what the claim states")
+    start: Certainty = Field(description="Level before downgrades (best design behind the conclusion)")
+    reasons: tuple[str, ...] = Field(description="Reason codes: downgrades and notes")
+    downgrades: tuple[Downgrade, ...]
+    citation_flags: tuple[str, ...] = Field(description="Data-quality flags shown beside the grade")
+    critical: bool = Field(description="The body is its condition's critical outcome")
+    tier: str = Field(description="Best evidence tier among counted items")
+    items: tuple[ItemScore, ...]
+    units: tuple[EvidenceUnit, ...]
+    trace: tuple[str, ...]
+    profile_version: str
+    profile_hash: str
+
+    @property
+    def path_certainty(self) -> Certainty:
+        """Certainty that the claim holds: the body's certainty if it concludes the claim, else very low."""
+        return self.certainty if self.holds else Certainty.very_low
+
+
+class ScoreReport(_Frozen):
+    """Scores of every claim and body of a knowledge base under one profile."""
+
+    profile_version: str
+    profile_hash: str = Field(description="Content hash of the profile (part of its identity)")
+    hop_penalty: float
+    max_hops: int = Field(default=3, description="The profile's paths.max_hops: default path length")
+    claims: Mapping[str, ClaimScore]
+    bodies: Mapping[str, OutcomeBody]
+    edges: Mapping[str, str] = Field(description="Claim id -> 'subject|object' for each path-edge claim")
+
+    @property
+    def profile_identity(self) -> str:
+        return f"{self.profile_version}+{self.profile_hash}"
+
+
+def _claim_side(claim: Claim) -> tuple[set[str], set[str]]:
+    if claim.predicate is Predicate.well_tolerated_in:
+        return {"null", "benefit"}, {"harm"}
+    return {"benefit"}, {"null", "harm"}
+
+
+def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
+    """The score of ``claim`` read from its body."""
+    pro, _ = _claim_side(claim)
+    units = [
+        EvidenceUnit(
+            direction=Direction.supports if u.side in pro else Direction.refutes,
+            studies=u.studies,
+            weight=u.weight,
+            note=f"{u.role}, {u.side}: {u.note}",
+        )
+        for u in body.units
+    ]
+    support = combine([u.weight for u in units if u.direction is Direction.supports])
+    refute = combine([u.weight for u in units if u.direction is Direction.refutes])
+    strength = quantise(support * (1.0 - refute))
+    disagreement = quantise(get_disagreement(support, refute))
+    support, refute = quantise(support), quantise(refute)
+    items = tuple(it for it, cid in zip(body.items, body.item_claims, strict=True) if cid == claim.id)
+    reasons = [d.code for d in body.downgrades]
+    reasons += [n for n in body.notes if n in REASON_CODES and n not in reasons]
+    if support == 0:
+        reasons.append("no_supporting_evidence")
+    holds = body.conclusion == HOLDS_IF[body.question]
+    trace = [
+        f"profile {body.profile_version}+{body.profile_hash}",
+        *body.trace,
+        f"claim {claim.id}: support = 1 - prod(1 - w) = {support:.6f}; refute = {refute:.6f}",
+        f"strength = support x (1 - refute) = {strength:.6f}; disagreement {disagreement:.6f}",
+        f"the body concludes {body.conclusion} ({body.certainty.value}): the claim "
+        f"{'holds' if holds else 'does not hold'}",
+    ]
+    counted = [i for i in items if i.excluded is None and i.weight > 0]
+    return ClaimScore(
+        claim_id=claim.id,
+        content_hash=claim.content_hash,
+        body=body.id,
+        support=support,
+        refute=refute,
+        strength=strength,
+        disagreement=disagreement,
+        conclusion=body.conclusion,
+        certainty=body.certainty,
+        holds=holds,
+        start=body.start,
+        reasons=tuple(dict.fromkeys(reasons)),
+        downgrades=body.downgrades,
+        citation_flags=body.citation_flags,
+        critical=body.critical,
+        tier=max((i.tier for i in counted), key=TIERS.__getitem__, default="none"),
+        items=items,
+        units=tuple(units),
+        trace=tuple(trace),
+        profile_version=body.profile_version,
+        profile_hash=body.profile_hash,
+    )
+
+
+def get_edge_claims(kb: KnowledgeBase, scores: Mapping[str, ClaimScore]) -> dict[str, str]:
+    """Claim id -> 'subject|object' for the one claim that stands for each path edge (module doc)."""
+    parallel: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    for claim in kb.claims:
+        if claim.predicate is not Predicate.well_tolerated_in:
+            parallel[(claim.subject, claim.object)].append(claim)
+    edges: dict[str, str] = {}
+    for (subj, obj), claims in parallel.items():
+        ent = kb.entity_index.get(obj)
+        critical = ent.critical_outcome if ent is not None else None
+        headline = [
+            c
+            for c in claims
+            if critical is not None and c.qualifiers.outcome == critical and scores[c.id].critical
+        ]
+        pool = headline or claims
+        rep = min(
+            pool,
+            key=lambda c: (
+                (
+                    c.qualifiers.aspect is not None or c.qualifiers.context is not None,
+                    -scores[c.id].strength,
+                    -scores[c.id].certainty.rank,
+                    c.id,
+                )
+                if headline
+                else (-scores[c.id].strength, -scores[c.id].certainty.rank, c.id)
+            ),
+        )
+        edges[rep.id] = f"{subj}|{obj}"
+    return edges
+
+
+def score_knowledge_base(kb: KnowledgeBase, profile: Profile) -> ScoreReport:
+    """Build every body of ``kb`` and score every claim from its body."""
+    bodies = build_bodies(kb, profile)
+    by_claim = get_claim_bodies(bodies)
+    claims = {c.id: score_from_body(c, by_claim[c.id]) for c in kb.claims}
+    return ScoreReport(
+        profile_version=profile.version,
+        profile_hash=profile.content_hash,
+        hop_penalty=profile.paths.hop_penalty,
+        max_hops=profile.paths.max_hops,
+        claims=claims,
+        bodies=bodies,
+        edges=get_edge_claims(kb, claims),
+    )
+
+
+def score_claim(claim: Claim, kb: KnowledgeBase, profile: Profile) -> ClaimScore:
+    """Score one claim of ``kb`` (its body holds every claim of ``kb`` with the same body key)."""
+    from ldngraph.evidence.bodies import body_key, build_body
+
+    key = body_key(claim)
+    return score_from_body(claim, build_body(key, [c for c in kb.claims if body_key(c) == key], kb, profile))
+
+
+__all__ = [
+    "HOLDS_IF",
+    "REASON_CODES",
+    "ClaimScore",
+    "EvidenceUnit",
+    "ScoreReport",
+    "get_edge_claims",
+    "score_claim",
+    "score_from_body",
+    "score_knowledge_base",
+]
