@@ -34,7 +34,7 @@ PREFIX_MAP: dict[str, str] = {
     "PMID": "https://pubmed.ncbi.nlm.nih.gov/",
     "doi": "https://doi.org/",
     "PMC": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
-    "NCT": "https://clinicaltrials.gov/study/",
+    "NCT": "https://www.clinicaltrials.gov/study/",  # bioregistry's clinicaltrials IRI
     "LDNO": "https://w3id.org/ldngraph/concept/",
     "REF": "https://w3id.org/ldngraph/id/publication/",
 }
