@@ -1,46 +1,100 @@
-"""Regenerate the figures the README shows (docs/graph.png, docs/evidence-map.png) from data/.
+"""Regenerate every figure the README shows, from data/ and the current code, in one run:
 
     python docs/make_figures.py
 
-Needs Debian's chromium and the playwright package (the graph is screenshotted in headless
-Chromium, offline, from file://).
+- docs/graph.png        the whole evidence graph (ldngraph viz), 1400 x 900
+- docs/graph-focus.png  the focus view: fibromyalgia, depth 2
+- docs/graph-card.png   the evidence card of the fibromyalgia pain claim
+- docs/evidence-map.png conditions x study design (ldngraph plot evidence-map)
+- docs/figures.stamp    what they were drawn from: a hash of the scored graph and of the drawing
+  code, and a hash of each image. tests/test_figures.py recomputes it and fails when a figure is
+  stale ("run python docs/make_figures.py").
+
+Needs Debian's chromium and the playwright package: the graph is screenshotted in headless
+Chromium, offline, from file://.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 from pathlib import Path
-
-from playwright.sync_api import sync_playwright
-
-from ldngraph.pipeline import load
-from ldngraph.plot import write_evidence_map
-from ldngraph.viz import write_html
+from typing import Any
 
 DOCS = Path(__file__).resolve().parent
-FOCUS_EDGE = "ldn-improves-pain-fibromyalgia"
+REPO = DOCS.parent
+STAMP = DOCS / "figures.stamp"
+FIGURES = ("graph.png", "graph-focus.png", "graph-card.png", "evidence-map.png")
+#: The code that draws (scores come in through the graph itself).
+CODE = (
+    "ldngraph/viz.py",
+    "ldngraph/layout.py",
+    "ldngraph/view.py",
+    "ldngraph/plot.py",
+    "ldngraph/resources/graph.html",
+    "docs/make_figures.py",
+)
+CARD_CLAIM = "ldn-improves-pain-fibromyalgia"
+FOCUS = ("fibromyalgia", 2)
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def get_inputs_hash() -> dict[str, str]:
+    """Hashes of what the figures are drawn from: the scored graph of data/ (sorted N-Triples) and
+    each drawing module."""
+    from ldngraph.pipeline import load
+
+    graph = load(REPO / "data").graph
+    lines = sorted(graph.serialize(format="nt").splitlines())
+    out = {"graph": hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()}
+    for name in CODE:
+        out[name] = hashlib.sha256((REPO / name).read_bytes()).hexdigest()
+    return out
+
+
+def get_images_hash() -> dict[str, str]:
+    return {name: hashlib.sha256((DOCS / name).read_bytes()).hexdigest() for name in FIGURES}
+
+
+def _open(browser: Any, path: Path) -> Any:
+    page = browser.new_page(viewport=VIEWPORT)
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.ldnReady === true && window.ldnStable === true", timeout=60_000)
+    page.wait_for_timeout(200)
+    return page
 
 
 def main() -> None:
-    built = load()
+    from playwright.sync_api import sync_playwright
+
+    from ldngraph.pipeline import load
+    from ldngraph.plot import write_evidence_map
+    from ldngraph.viz import write_html
+
+    built = load(REPO / "data")
     write_evidence_map(built, DOCS / "evidence-map.png")
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = write_html(built, Path(tmp) / "graph.html")
+        full = write_html(built, Path(tmp) / "graph.html")
+        focus = write_html(built, Path(tmp) / "focus.html", focus=FOCUS[0], depth=FOCUS[1])
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path="/usr/bin/chromium",
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
-            page = browser.new_page(viewport={"width": 1500, "height": 900})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
-            page.goto(page_path.resolve().as_uri())
-            page.wait_for_function("window.ldnReady === true && window.ldnStable === true", timeout=60_000)
-            if built.kb.claim_index.get(FOCUS_EDGE):
-                page.evaluate("(id) => { network.selectEdges([id]); showEdge(id); }", FOCUS_EDGE)
-            page.wait_for_timeout(300)
+            page = _open(browser, full)
             page.screenshot(path=str(DOCS / "graph.png"))
+            page.evaluate("(id) => { network.selectEdges([id]); showEdge(id); }", CARD_CLAIM)
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(DOCS / "graph-card.png"))
+            page.close()
+            page = _open(browser, focus)
+            page.screenshot(path=str(DOCS / "graph-focus.png"))
             browser.close()
-    print("wrote docs/graph.png and docs/evidence-map.png")
+    stamp = {"inputs": get_inputs_hash(), "images": get_images_hash()}
+    STAMP.write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print("wrote " + ", ".join(f"docs/{n}" for n in FIGURES) + " and docs/figures.stamp")
 
 
 if __name__ == "__main__":

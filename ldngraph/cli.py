@@ -144,13 +144,14 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     help="RDF format, or kgx / graphml (default: from the output suffix).",
 )
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
-def export(data_dir: Path | None, fmt: str | None, output: Path) -> None:
-    """Export the evidence graph as RDF, KGX JSON Lines or GraphML."""
+@profile_option
+def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
     from ldngraph.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
-    built = load(data_dir)
+    built = load(data_dir, profile)
     if fmt == "kgx":
         written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
     elif fmt == "graphml":
@@ -240,6 +241,12 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
 @store_options
 @format_option("table", "json", "csv", "sparql-json")
+@click.option(
+    "--labels/--no-labels",
+    default=True,
+    show_default=True,
+    help="Add a <column>_label column after each column of entity CURIEs.",
+)
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -248,11 +255,23 @@ def query(
     spec: str,
     graph_iri: str | None,
     fmt: str,
+    labels: bool,
 ) -> None:
-    """Run a named query (see queries/) or a .rq file, with bound parameters."""
+    """Run a named query (see queries/) or a .rq file, with bound parameters.
+
+    A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
+    "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
+    """
     from ldngraph.export import GRAPH_NAME
     from ldngraph.pipeline import load
-    from ldngraph.query import parse_params, run_query, run_query_on_store
+    from ldngraph.query import (
+        add_labels,
+        get_labels,
+        get_store_labels,
+        parse_params,
+        run_query,
+        run_query_on_store,
+    )
     from ldngraph.store import MemoryStore, open_query_store
 
     bound = parse_params(params)
@@ -260,8 +279,10 @@ def query(
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
         result = run_query(store.graph, name, bound)
+        result = add_labels(result, get_labels(store.graph)) if labels and fmt != "sparql-json" else result
     else:
         result = run_query_on_store(store, name, bound)
+        result = add_labels(result, get_store_labels(store)) if labels and fmt != "sparql-json" else result
         store.close()
     if fmt == "sparql-json":  # W3C SPARQL 1.1 Query Results JSON: full IRIs, typed literals
         click.echo(result.to_sparql_json())
@@ -333,6 +354,59 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     for line in [*explain_lines(built.scores.bodies[score.body]), "trace:", *score.trace]:
         click.echo(f"  {line}")
     click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@data_option
+@profile_option
+@format_option("table", "markdown", "json")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(
+        ["any", "claims", "conclusion", "certainty", "reasons", "strength", "evidence", "paths"]
+    ),
+    help="Exit with status 3 if there are changes of this kind (repeatable).",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.001,
+    show_default=True,
+    help="Smallest strength change reported.",
+)
+def diff(
+    old: str,
+    new: str,
+    data_dir: Path | None,
+    profile: Path | None,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    min_change: float,
+) -> None:
+    """Compare two scorings: what changes in conclusions, certainty, strength, evidence and paths.
+
+    OLD and NEW are each a data directory, an evidence profile (.yaml, applied to --data), a graph
+    file (.ttl .nt .jsonld .trig) or a store (oxigraph:PATH, http(s)://ENDPOINT). Two profiles:
+    a sensitivity analysis; two data directories: a curation review. Exit status 0, or 3 when
+    --fail-on names a kind of change that happened (1: an error).
+    """
+    from ldngraph.diff import compare, get_failed, render
+    from ldngraph.scored import read_view
+
+    result = compare(
+        read_view(old, data_dir=data_dir, profile=profile),
+        read_view(new, data_dir=data_dir, profile=profile),
+        min_change=min_change,
+    )
+    click.echo(render(result, fmt), nl=False)
+    failed = get_failed(result, fail_on)
+    if failed:
+        click.echo(f"changes in: {', '.join(failed)}", err=True)
+        sys.exit(3)
 
 
 # -- pubmed --

@@ -11,9 +11,27 @@ from ldngraph.errors import DataError, LdnGraphError, QueryError
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+#: A directory in the working directory is taken for ldngraph's own only if it holds this file.
+_MARKERS = {"data": "claims.yaml", "queries": "*.rq"}
+
+
+def _is_own(directory: Path, checkout_name: str) -> bool:
+    marker = _MARKERS[checkout_name]
+    return directory.is_dir() and any(directory.glob(marker))
+
+
 def _locate(
     checkout_name: str, package_name: str, env_var: str, error: Callable[[str], LdnGraphError]
 ) -> Path:
+    """The directory and why it was chosen, in this order of precedence:
+
+    1. ``$LDNGRAPH_DATA`` / ``$LDNGRAPH_QUERIES``;
+    2. ``./data`` / ``./queries`` in the working directory (a checkout, where a researcher edits
+       the data), when it holds ldngraph files (``claims.yaml``, ``*.rq``): so editing data/ in a
+       checkout shows on the next command even under a non-editable ``pip install .``;
+    3. data/ and queries/ beside the package (a source checkout or an editable install);
+    4. the copies inside an installed wheel.
+    """
     override = os.environ.get(env_var)
     if override:
         if not Path(override).is_dir():
@@ -22,7 +40,9 @@ def _locate(
                 "directory, or unset it to use the shipped one"
             )
         return Path(override)
-    # A source checkout (or editable install) keeps data/ and queries/ beside the package.
+    here = Path.cwd() / checkout_name
+    if _is_own(here, checkout_name):
+        return here
     checkout = _PACKAGE_DIR.parent / checkout_name
     if checkout.is_dir():
         return checkout
@@ -31,8 +51,15 @@ def _locate(
 
 
 def get_data_dir() -> Path:
-    """The curated data directory (``LDNGRAPH_DATA`` overrides it)."""
+    """The curated data directory: ``$LDNGRAPH_DATA``, else ./data, else the shipped data."""
     return _locate("data", "ldngraph._data", "LDNGRAPH_DATA", lambda message: DataError([message]))
+
+
+def get_shipped_data_dir() -> Path:
+    """The data/ that ships with this ldngraph (beside the package, or inside a wheel), whatever
+    ``$LDNGRAPH_DATA`` or the working directory say."""
+    checkout = _PACKAGE_DIR.parent / "data"
+    return checkout if checkout.is_dir() else _PACKAGE_DIR / "_data"
 
 
 def is_packaged_data_dir(path: Path | str) -> bool:
@@ -54,7 +81,7 @@ def get_user_cache_dir() -> Path:
 
 
 def get_queries_dir() -> Path:
-    """The directory of named SPARQL queries (``LDNGRAPH_QUERIES`` overrides it)."""
+    """The named SPARQL queries: ``$LDNGRAPH_QUERIES``, else ./queries, else the shipped ones."""
     return _locate("queries", "ldngraph._queries", "LDNGRAPH_QUERIES", QueryError)
 
 

@@ -5,6 +5,7 @@ Notebooks and the CLI start here; each stage is also callable on its own.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from rdflib import Graph
 from ldngraph.build import to_graph
 from ldngraph.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
-from ldngraph.locations import get_data_dir
+from ldngraph.locations import get_data_dir, get_shipped_data_dir
 from ldngraph.model import KnowledgeBase
 from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ldngraph.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,16 @@ class Built:
     kb: KnowledgeBase
     graph: Graph
     scores: ScoreReport
+    data_dir: Path | None = None
+    profile_path: Path | None = None
 
 
 def get_profile_path(data_dir: Path | None = None) -> Path:
-    """The profile beside ``data_dir`` if it has one, else the shipped data's profile."""
-    if data_dir is not None and (data_dir / PROFILE_NAME).is_file():
-        return data_dir / PROFILE_NAME
+    """The profile beside ``data_dir`` if it has one, else that of the default data directory
+    (:func:`ldngraph.locations.get_data_dir`), else the shipped data's profile."""
+    for directory in (data_dir, get_data_dir(), get_shipped_data_dir()):
+        if directory is not None and (directory / PROFILE_NAME).is_file():
+            return directory / PROFILE_NAME
     return get_data_dir() / PROFILE_NAME
 
 
@@ -48,17 +54,26 @@ def read_scored(
 
     ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile.
     """
-    directory = Path(data_dir) if data_dir is not None else get_data_dir()
-    prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
+    directory, profile_path = get_inputs(data_dir, profile)
+    prof = read_profile(profile_path)
+    logger.info("scoring with profile %s (version %s)", profile_path.resolve(), prof.version)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
     return kb, score_knowledge_base(kb, prof)
 
 
+def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = None) -> tuple[Path, Path]:
+    """The data directory and profile file a command reads (see :func:`ldngraph.locations.get_data_dir`)."""
+    directory = Path(data_dir) if data_dir is not None else get_data_dir()
+    return directory, Path(profile) if profile is not None else get_profile_path(directory)
+
+
 def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
-    """Read and validate ``data_dir`` (default: the shipped data), build and score its graph."""
+    """Read and validate ``data_dir`` (default: ./data or the shipped data), build and score its graph."""
     kb, scores = read_scored(data_dir, profile)
-    return Built(kb=kb, graph=materialise(to_graph(kb), kb, scores), scores=scores)
+    directory, profile_path = get_inputs(data_dir, profile)
+    graph = materialise(to_graph(kb), kb, scores)
+    return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
 
 
 def push(
@@ -105,4 +120,6 @@ def get_summary(built: Built) -> dict[str, Any]:
         ),
         "profile_version": built.scores.profile_version,
         "profile_hash": built.scores.profile_hash,
+        "data": str(built.data_dir.resolve()) if built.data_dir else None,
+        "profile": str(built.profile_path.resolve()) if built.profile_path else None,
     }

@@ -239,7 +239,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
     bar.set_ylim(len(rows) - 0.2, -0.7)
     bar.set_xlabel("claims")
     bar.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bar.set_title("Certainty of the claims per condition", fontsize=10)
+    bar.set_title("Claims per condition,\nby certainty", fontsize=10)
     bar.legend(
         title="certainty",
         fontsize=8,
@@ -271,7 +271,7 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
     def save(handle: Any) -> None:
         # SVG text stays text (searchable, accessible) rather than glyph paths.
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
-            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata)
+            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata, bbox_inches="tight")
 
     return write_with_atomic(path, save)
 

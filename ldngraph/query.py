@@ -402,3 +402,52 @@ def run_query_on_store(
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}
     rows = store.query(get_prologue() + query.text, bindings)
     return _to_result(query, rows.columns, rows.rows)
+
+
+# -- labels next to CURIEs ------------------------------------------------------------------------
+
+_LABELS_QUERY = """SELECT ?node ?label WHERE {
+  ?node <https://w3id.org/ldngraph/vocab/kind> ?kind ;
+        <http://www.w3.org/2000/01/rdf-schema#label> ?label }"""
+
+
+def get_labels(graph: Graph) -> dict[str, str]:
+    """CURIE -> label of every entity in ``graph`` (what :func:`add_labels` shows)."""
+    out: dict[str, str] = {}
+    for node in graph.subjects(LDN.kind, None):
+        label = graph.value(node, RDFS.label)
+        if label is not None:
+            out[_to_value(node)] = str(label)
+    return out
+
+
+def get_store_labels(store: GraphStore) -> dict[str, str]:
+    """:func:`get_labels` on any store."""
+    return {_to_value(node): str(label) for node, label in store.query(_LABELS_QUERY)}
+
+
+def add_labels(result: QueryResult, labels: Mapping[str, str]) -> QueryResult:
+    """A ``<column>_label`` column after every column holding entity CURIEs (``subject`` ->
+    ``subject_label``), unless the next column is already a label. Rows keep their order."""
+    columns = list(result.columns)
+    labelled = [
+        i
+        for i, name in enumerate(columns)
+        if any(isinstance(r[i], str) and r[i] in labels for r in result.rows)
+        and not (i + 1 < len(columns) and columns[i + 1].endswith("label"))
+        and f"{name}_label" not in columns
+    ]
+    if not labelled:
+        return result
+    out_columns: list[str] = []
+    for i, name in enumerate(columns):
+        out_columns += [name, f"{name}_label"] if i in labelled else [name]
+    rows = []
+    for row in result.rows:
+        out: list[Any] = []
+        for i, value in enumerate(row):
+            out += (
+                [value, labels.get(value) if isinstance(value, str) else None] if i in labelled else [value]
+            )
+        rows.append(tuple(out))
+    return QueryResult(tuple(out_columns), tuple(rows))

@@ -69,6 +69,12 @@ LONG_TERM_WEEKS = 52
 #: Designs that observe no participants and report no data of their own.
 NON_EMPIRICAL = SECONDARY_DESIGNS | {Design.commentary}
 
+#: Evidence tiers that are not evidence in people.
+_WEAK_TIERS = {
+    "preclinical": "preclinical (animal or cell) evidence",
+    "theoretical": "a hypothesis (no data of its own)",
+}
+
 _GAP_TEXT = {
     "no_long_term_safety_data": "no long-term safety data",
     "off_label_use": "LDN use is off-label (not approved for these conditions)",
@@ -237,9 +243,17 @@ class _Writer:
             + f"{len(sup)} supporting and {len(ref)} refuting",
             _pubs(rows),
         )
+        score = self.scores[claim.id]
+        if score.holds is False:  # a null or refuted claim is reported as such, not as a finding
+            self.add(
+                "sentence",
+                "The evidence does not support this claim: its body of evidence concludes "
+                f"{_rec(conclusion_label(score.conclusion or 'uncertain'))}",
+                _pubs(rows),
+            )
         for row in rows:
             self.add("item", self._row_text(row), row.publications)
-        self.certainty(self.scores[claim.id], rows)
+        self.certainty(score, rows)
         if sup and ref:
             self.conflict(sup, ref)
 
@@ -345,12 +359,18 @@ class _Writer:
             designs = sorted({design_label(r.study.design) for r in rows})
             gaps.append(f"only {_join(designs)} evidence; no primary study with data of its own")
         if clinical and not any(r.study.design in RANDOMISED_DESIGNS for r in human):
-            gaps.append("no randomised controlled trial")
+            gaps.append(self._no_rct_text(rows))
         kinds = {r.outcome_kind for r in human if r.outcome_kind}
         if kinds == {"subjective"}:
-            gaps.append("only subjective (patient-reported) outcomes; no objective outcome")
+            gaps.append(
+                "only subjective (patient-reported) outcomes among the primary human studies; "
+                "no objective outcome"
+            )
         if clinical and not any((r.study.duration_weeks or 0) >= LONG_TERM_WEEKS for r in human):
-            gaps.append(f"no long-term safety data (no human study of {LONG_TERM_WEEKS} weeks or more)")
+            gaps.append(
+                f"no long-term safety data (no primary human study of {LONG_TERM_WEEKS} weeks or more "
+                "in the graph)"
+            )
         for pub in _pubs(rows):
             if pub.retracted:
                 gaps.append(f"{_cite(pub)} is retracted")
@@ -361,7 +381,62 @@ class _Writer:
             for gap in gaps:
                 self.add("gap", gap)
 
+    @staticmethod
+    def _no_rct_text(rows: Sequence[EvidenceRow]) -> str:
+        """The 'no RCT' gap in words that cannot contradict a review of RCTs listed beside it."""
+        reviews = {
+            r.study.id: r for r in rows if r.study.design in {Design.meta_analysis, Design.systematic_review}
+        }
+        if not reviews:
+            return "no randomised controlled trial"
+        names = _join([_rec(r.study.label) for r in reviews.values()])
+        pooled = any(
+            r.study.review is not None and set(r.study.review.included_designs) & RANDOMISED_DESIGNS
+            for r in reviews.values()
+        )
+        if pooled:
+            return (
+                "no randomised controlled trial recorded as a study of its own: randomised evidence "
+                f"enters only pooled, through {names}"
+            )
+        return f"no randomised controlled trial among the primary studies; the rest is {names}"
+
     # -- sections --------------------------------------------------------------------------
+
+    def summary(self, conditions: Sequence[tuple[Entity, Sequence[Claim]]]) -> None:
+        """One line per condition, strongest evidence first: its headline outcome, conclusion and
+        certainty, and how many other outcomes and claims it has."""
+        self.add("h3", "At a glance (conditions ordered by the certainty of their headline outcome)")
+        for entity, claims in conditions:
+            bodies = [b for b in get_bodies(self.graph, entity.id) if b.outcome is not None]
+            cites = _pubs([r for c in claims for r in get_evidence_rows(self.kb, c)])
+            head = next((b for b in bodies if b.critical), None)
+            text = f"{_rec(entity.label)}: "
+            if head is not None:
+                labels = self.kb.entity_index
+                what = labels[head.outcome].label if head.outcome in labels else str(head.outcome)  # type: ignore[index]
+                text += (
+                    f"{_rec(what)}, {_rec(conclusion_label(head.conclusion))}, "
+                    f"{_rec(certainty_label(head.certainty))} certainty "
+                    f"({head.studies} stud{'y' if head.studies == 1 else 'ies'})"
+                )
+            else:
+                text += "no headline outcome"
+            holding = [c for c in claims if self.scores[c.id].holds]
+            text += f"; {len(holding)} of {_count(len(claims), 'claim')} supported by their evidence"
+            weak = sum(1 for c in holding if self.scores[c.id].tier in _WEAK_TIERS)
+            if weak:
+                text += f" ({weak} of them by preclinical or hypothesis evidence only)"
+            self.add("item", text, cites)
+
+    def rank(self, entity: Entity, claims: Sequence[Claim]) -> tuple[int, int, str]:
+        """Sort key, strongest first: the headline body's certainty, then the number of studies."""
+        bodies = [b for b in get_bodies(self.graph, entity.id) if b.outcome is not None]
+        head = next((b for b in bodies if b.critical), None)
+        order = {"high": 3, "moderate": 2, "low": 1, "very_low": 0}
+        certainty = order.get(head.certainty, -1) if head is not None else -1
+        studies = len({i.study for c in claims for i in c.evidence})
+        return (-certainty, -studies, entity.label.casefold())
 
     def headline(self, entity: Entity, claims: Sequence[Claim]) -> None:
         """The condition's critical outcome first, then every other outcome body, null ones included."""
@@ -438,7 +513,19 @@ class _Writer:
             self.add("h3", "Claims the seed summary does not make")
             for claim in extra:
                 rows = get_evidence_rows(self.kb, claim)
-                self.add("item", f"The graph adds: {_rc(claim.statement)}", _pubs(rows))
+                score = self.scores[claim.id]
+                if score.holds is False:
+                    said = _rec(conclusion_label(score.conclusion or "uncertain"))
+                    text = f"The graph adds a claim its evidence does not support ({said}): "
+                elif score.holds and score.tier in _WEAK_TIERS:
+                    text = f"The graph adds a claim resting on {_WEAK_TIERS[score.tier]} only: "
+                elif score.holds:
+                    text = "The graph adds a claim its evidence supports: "
+                if score.holds is not None:
+                    text += _rc(claim.statement)
+                else:
+                    text = f"The graph adds: {_rc(claim.statement)}"
+                self.add("item", text, _pubs(rows))
 
     def departure(self, claim: Claim) -> None:
         rows = get_evidence_rows(self.kb, claim)
@@ -501,10 +588,14 @@ def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence br
     w = _Writer(kb, graph)
     w.add("h1", _rec(title))
     w.add("h2", "Conditions")
-    for cond in entities_of_kind(kb, EntityKind.condition):
-        claims = [c for c in kb.claims if c.object == cond.id]
-        if claims:
-            w.entity_section(cond, claims, clinical=True)
+    conditions = [
+        (c, [x for x in kb.claims if x.object == c.id]) for c in entities_of_kind(kb, EntityKind.condition)
+    ]
+    conditions = sorted(((c, cl) for c, cl in conditions if cl), key=lambda t: w.rank(*t))
+    if conditions:
+        w.summary(conditions)
+    for cond, claims in conditions:
+        w.entity_section(cond, claims, clinical=True)
     w.add("h2", "Mechanisms")
     for mech in entities_of_kind(kb, EntityKind.mechanism):
         claims = claims_about(kb, mech.id)

@@ -82,9 +82,10 @@ class ClaimScoreView:
     reasons: tuple[str, ...] = ()
     profile_version: str | None = None
     profile_hash: str | None = None
-    conclusion: str | None = None
-    holds: bool | None = None
+    conclusion: str | None = None  # the outcome body's: benefit / little_or_no_effect / harm / uncertain
+    holds: bool | None = None  # the body's conclusion is what the claim states
     data_quality: tuple[str, ...] = ()
+    tier: str | None = None  # clinical / review / preclinical / theoretical
 
     @property
     def scored(self) -> bool:
@@ -124,6 +125,7 @@ def get_claim_scores(kb: KnowledgeBase, graph: Graph) -> dict[str, ClaimScoreVie
             conclusion=_text(graph, node, LDN.conclusion),
             holds=None if _text(graph, node, LDN.holds) is None else _text(graph, node, LDN.holds) == "true",
             data_quality=tuple(sorted(str(f) for f in graph.objects(node, LDN.dataQualityFlag))),
+            tier=_text(graph, node, LDN.evidenceTier),
         )
     return views
 

@@ -9,9 +9,10 @@ Safety: record text never reaches HTML or JS unescaped. Page text from records g
 with ``<``, ``>`` and ``&`` written as ``\\u003c`` ... so no record can close the script element,
 and the page's JS puts record text into the DOM with ``textContent`` only.
 
-Layout: positions are precomputed with networkx (seeded, so the file is deterministic). Physics is
-off for large graphs and stops after stabilisation on small ones, so a 5,000-node graph stays usable
-(field notes: 5,000 nodes never stabilised with default physics; 2.1 s with positions and no physics).
+Layout: positions are precomputed (ldngraph.layout: columns by kind for a curated graph, a
+seeded spring layout or rings for large ones) and physics is off, so the file is deterministic,
+labels do not move onto each other, and a 5,000-node graph stays usable (field notes: 5,000 nodes
+never stabilised with default physics; 2.1 s with positions and no physics).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from urllib.parse import quote
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
-from ldngraph.model import EntityKind, KnowledgeBase
+from ldngraph.layout import get_layout
+from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
 from ldngraph.names import get_entity
 from ldngraph.view import (
     CERTAINTIES,
@@ -55,29 +57,87 @@ KIND_STYLE: dict[EntityKind, tuple[str, str]] = {
     EntityKind.condition: ("#D55E00", "diamond"),
     EntityKind.outcome: ("#CC79A7", "triangle"),
 }
-#: Edge colour by the direction of its evidence; conflicting edges are also dashed.
-STATUS_COLOUR: dict[str, str] = {"supports": "#1b7837", "refutes": "#b2182b", "conflicting": "#e08214"}
-OUTCOME_EDGE_COLOUR = "#9e9e9e"
+#: Edge colour by what the evidence concludes about the claim (its outcome body's conclusion, and
+#: whether that is what the claim states); graphs scored without bodies fall back to the
+#: direction of the evidence (supports / refutes / conflicting).
+STATUS_COLOUR: dict[str, str] = {
+    "supports": "#1b7837",
+    "refutes": "#b2182b",
+    "harm": "#762a83",
+    "conflicting": "#e08214",
+}
+STATUS_TEXT: dict[str, str] = {
+    "supports": "supported (the claim holds)",
+    "refutes": "refuted: little or no effect",
+    "harm": "refuted: harm",
+    "conflicting": "uncertain or conflicting",
+}
+#: Certainty as line style (vis 'dashes'): solid for high and moderate, dashed low, dotted very low.
+CERTAINTY_DASHES: dict[str, bool | list[int]] = {
+    "high": False,
+    "moderate": False,
+    "low": [12, 6],
+    "very_low": [3, 6],
+    "unscored": [1, 8],
+}
+#: Certainty also as opacity, so a very-low edge recedes.
+CERTAINTY_OPACITY: dict[str, float] = {
+    "high": 1.0,
+    "moderate": 0.9,
+    "low": 0.75,
+    "very_low": 0.55,
+    "unscored": 0.5,
+}
+#: Evidence tier as arrow head: clinical evidence an arrow, preclinical a circle, hypothesis only a bar.
+TIER_ARROW: dict[str, str] = {
+    "clinical": "arrow",
+    "review": "arrow",
+    "preclinical": "circle",
+    "theoretical": "bar",
+}
+TIER_TEXT: dict[str, str] = {
+    "clinical": "clinical evidence",
+    "review": "reviews only",
+    "preclinical": "preclinical only (animal, cell)",
+    "theoretical": "hypothesis only",
+}
+TIER_SHORT: dict[str, str] = {"preclinical": "preclinical", "theoretical": "hypothesis"}
+GROUP_EDGE_COLOUR = "#9e9e9e"
 UNSCORED_WIDTH = 2.0
-#: Above this many nodes physics stays off (precomputed positions only).
-PHYSICS_MAX_NODES = 300
-#: Above this many nodes the spring layout is too slow; nodes go on rings by kind.
-SPRING_MAX_NODES = 1000
 
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _SAFE_URL = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov|doi\.org)/")
 
 
-def edge_width(strength: float | None) -> float:
-    """Edge width in pixels: 1-9 by strength, a fixed width when the claim is unscored."""
-    if strength is None:
+def edge_width(studies: int | None) -> float:
+    """Edge width in pixels from the amount of evidence (distinct studies): 2 for one study, about
+    +2 per doubling, at most 10; never from strength, so a claim refuted by strong null trials
+    (strength 0) is drawn as wide as the evidence is large."""
+    if studies is None or studies < 1:
         return UNSCORED_WIDTH
-    return round(1.0 + 8.0 * max(0.0, min(1.0, strength)), 2)
+    return round(min(10.0, 2.0 + 2.0 * math.log2(studies)), 2)
+
+
+def get_edge_status(conclusion: str | None, holds: bool | None, fallback: str) -> str:
+    """supports / refutes / harm / conflicting: what the evidence says about the claim."""
+    if conclusion is None or holds is None:
+        return fallback
+    if holds:
+        return "supports"
+    return {"little_or_no_effect": "refutes", "harm": "harm"}.get(conclusion, "conflicting")
+
+
+def body_node(claim_id: str) -> str:
+    """Id of the outcome node drawn between an intervention and a condition for one claim."""
+    return f"outcome:{claim_id}"
 
 
 def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
-    """The drawn graph: entities as nodes; one edge per claim (key = claim id) and, for clinical
-    claims about an outcome, a thin 'measured by' edge from the condition to the outcome."""
+    """The drawn graph. Entities are nodes and claims edges (key = claim id), except that a claim
+    from an intervention to a condition goes through an outcome node of its own (``outcome:<claim
+    id>``, labelled with the outcome: pain, quality of life, tolerability ...): the claim edge ends
+    there, and a thin grouping edge joins it to the condition. So the parallel claims into one
+    condition are told apart at a glance, grouped beside their condition."""
     import networkx as nx
 
     view = nx.MultiDiGraph()
@@ -91,82 +151,66 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     for claim in kb.claims:
         add(claim.subject)
         add(claim.object)
-        view.add_edge(claim.subject, claim.object, key=claim.id, kind="claim")
-    for claim in kb.claims:
-        outcome = claim.qualifiers.outcome
-        if outcome is not None:
-            add(outcome)
-            key = f"outcome:{claim.object}:{outcome}"
-            if not view.has_edge(claim.object, outcome, key=key):
-                view.add_edge(claim.object, outcome, key=key, kind="outcome")
+        subject, target = entities[claim.subject], entities[claim.object]
+        if subject.kind is EntityKind.intervention and target.kind is EntityKind.condition:
+            node = body_node(claim.id)
+            view.add_node(
+                node, label=outcome_label(kb, claim), kind="outcome", claim=claim.id, condition=claim.object
+            )
+            view.add_edge(claim.subject, node, key=claim.id, kind="claim")
+            view.add_edge(node, claim.object, key=f"group:{claim.id}", kind="group")
+        else:
+            view.add_edge(claim.subject, claim.object, key=claim.id, kind="claim")
     return view
 
 
-def get_ego(view: nx.MultiDiGraph, kb: KnowledgeBase, focus: str, depth: int) -> nx.MultiDiGraph:
-    """The sub-graph within ``depth`` hops of ``focus`` (edges followed in both directions)."""
-    import networkx as nx
+def outcome_label(kb: KnowledgeBase, claim: Claim) -> str:
+    """The outcome a claim is about, as a short label: 'pain', 'tolerability', 'quality of life
+    (physical health)' ... (aspect and context qualifiers in brackets; alone without an outcome)."""
+    q = claim.qualifiers
+    if claim.predicate is Predicate.well_tolerated_in:
+        text = "tolerability"
+    elif q.outcome and q.outcome in kb.entity_index:
+        text = kb.entity_index[q.outcome].label
+    else:
+        text = ""
+    extra = ", ".join(v for v in (q.aspect, q.context) if v)
+    if not text:
+        return extra or "claimed effect"
+    return f"{text} ({extra})" if extra else text
 
+
+def get_ego(view: nx.MultiDiGraph, kb: KnowledgeBase, focus: str, depth: int) -> nx.MultiDiGraph:
+    """The sub-graph within ``depth`` claim hops of ``focus`` (claims followed both ways), never
+    expanding through an intervention: LDN joins every condition, so walking through it would take
+    in nearly the whole graph. An outcome node comes with its claim."""
     if depth < 0:
         raise ExportError(f"--depth {depth}: use 0 or more hops")
     node = get_entity(kb, focus).id
     if node not in view:
         raise ExportError(f"'{focus}' ({node}) has no claims, so it has no neighbourhood to draw")
-    keep = nx.single_source_shortest_path_length(view.to_undirected(as_view=True), node, cutoff=depth)
-    return view.subgraph(keep).copy()
-
-
-def _layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Node positions: a seeded spring layout up to SPRING_MAX_NODES, rings by kind beyond."""
-    import networkx as nx
-
-    if view.number_of_nodes() == 0:
-        return {}
-    if view.number_of_nodes() > SPRING_MAX_NODES:
-        return _ring_layout(view)
-    simple = nx.Graph(view.to_undirected(as_view=True))
-    scale = 150.0 * math.sqrt(simple.number_of_nodes())
-    if simple.number_of_nodes() <= PHYSICS_MAX_NODES:
-        # Small graphs: Kamada-Kawai spaces hubs and leaves more evenly than a spring layout.
-        start = nx.spring_layout(simple, seed=7, iterations=50)
-        pos = nx.kamada_kawai_layout(simple, pos=start, scale=scale)
-    else:
-        pos = nx.spring_layout(simple, seed=7, scale=scale, iterations=50)
-    return {str(n): (round(float(x), 1), round(float(y), 1)) for n, (x, y) in pos.items()}
-
-
-def _ring_layout(view: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Concentric rings (intervention, mechanisms, conditions, outcomes), each ring ordered by the
-    mean angle of its nodes' neighbours (two barycentric passes). O(edges), unlike a spring layout,
-    which took 35-50 s at 5,000 nodes here (see bench/viz_large.py)."""
-    rings: dict[str, list[str]] = {k.value: [] for k in KIND_STYLE}
-    for node, kind in sorted(view.nodes(data="kind")):
-        rings[str(kind)].append(str(node))
-    angle: dict[str, float] = {}
-    radius: dict[str, float] = {}
-    r = -250.0  # a single node on the first ring sits in the centre
-    for members in rings.values():
-        if not members:
-            continue
-        r = max(r + 250.0, 45.0 * len(members) / (2 * math.pi) if len(members) > 1 else 0.0)
-        for i, node in enumerate(members):
-            angle[node], radius[node] = 2 * math.pi * i / len(members), r
-    for _ in range(2):
-        for members in rings.values():
-            if len(members) < 2:
-                continue
-
-            def mean_angle(node: str) -> float:
-                near = [angle[m] for m in (*view.predecessors(node), *view.successors(node))]
-                if not near:
-                    return angle[node]
-                return math.atan2(sum(map(math.sin, near)), sum(map(math.cos, near))) % (2 * math.pi)
-
-            members.sort(key=lambda n: (mean_angle(n), n))
-            for i, node in enumerate(members):
-                angle[node] = 2 * math.pi * i / len(members)
-    return {
-        n: (round(radius[n] * math.cos(a), 1), round(radius[n] * math.sin(a), 1)) for n, a in angle.items()
+    entities = kb.entity_index
+    near: dict[str, set[str]] = {}
+    for claim in kb.claims:
+        near.setdefault(claim.subject, set()).add(claim.object)
+        near.setdefault(claim.object, set()).add(claim.subject)
+    keep, frontier = {node}, [node]
+    for _ in range(depth):
+        step = []
+        for current in frontier:
+            if current != node and entities[current].kind is EntityKind.intervention:
+                continue  # a hub: reached, not walked through
+            step += [n for n in sorted(near.get(current, ())) if n not in keep]
+        keep.update(step)
+        frontier = step
+    bodies = {
+        n
+        for n, attrs in view.nodes(data=True)
+        if attrs.get("claim")
+        and kb.claim_index[attrs["claim"]].subject in keep
+        and attrs["condition"] in keep
     }
+    return view.subgraph(keep | bodies).copy()
 
 
 def _pub_link(url: str) -> str | None:
@@ -183,69 +227,107 @@ class _Page:
     scored: bool
 
 
+def _node(
+    curie: str, attrs: dict[str, Any], pos: tuple[float, float], tiers: dict[str, str]
+) -> dict[str, Any]:
+    x, y = pos
+    if attrs["kind"] == "outcome" and attrs.get("claim"):
+        tier = tiers.get(attrs["claim"], "clinical")
+        label = attrs["label"] + ("" if tier in {"clinical", "review"} else f" ({TIER_SHORT[tier]})")
+        return {
+            "id": curie,
+            "label": label,
+            "title": f"outcome of claim {attrs['claim']}",
+            "kind": "outcome",
+            "claim": attrs["claim"],
+            "tier": tier,
+            "shape": "box",
+            "color": {
+                "background": "#ffffff" if tier in {"clinical", "review"} else "#eeeeee",
+                "border": KIND_STYLE[EntityKind.outcome][0],
+            },
+            "shapeProperties": {"borderDashes": False if tier in {"clinical", "review"} else [4, 3]},
+            "font": {"size": 13},
+            "margin": 4,
+            "x": x,
+            "y": y,
+        }
+    colour, shape = KIND_STYLE[EntityKind(attrs["kind"])]
+    return {
+        "id": curie,
+        "label": attrs["label"],
+        "title": f"{attrs['label']} ({curie}, {attrs['kind']})",
+        "kind": attrs["kind"],
+        "color": colour,
+        "shape": shape,
+        "size": 22 if attrs["kind"] == "intervention" else 14,
+        "x": x,
+        "y": y,
+    }
+
+
+def _rgba(hex_colour: str, opacity: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{opacity})"
+
+
 def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
     kb = built.kb
     scores = get_claim_scores(kb, built.graph)
     conds = get_claim_conditions(kb)
     claims = kb.claim_index
-    pos = _layout(view)
-    nodes = []
-    for curie, attrs in view.nodes(data=True):
-        colour, shape = KIND_STYLE[EntityKind(attrs["kind"])]
-        x, y = pos.get(curie, (0.0, 0.0))
-        nodes.append(
-            {
-                "id": curie,
-                "label": attrs["label"],
-                "title": f"{attrs['label']} ({curie}, {attrs['kind']})",
-                "kind": attrs["kind"],
-                "color": colour,
-                "shape": shape,
-                "size": 22 if attrs["kind"] == "intervention" else 16,
-                "x": x,
-                "y": y,
-            }
-        )
+    pos = get_layout(view)
+    tiers = {cid: s.tier or get_tier(kb, claims[cid]) for cid, s in scores.items()}
+    nodes = [_node(n, attrs, pos.get(n, (0.0, 0.0)), tiers) for n, attrs in view.nodes(data=True)]
     edges: list[dict[str, Any]] = []
     cards: dict[str, dict[str, Any]] = {}
     designs: dict[str, str] = {}
     for source, target, key, attrs in view.edges(keys=True, data=True):
-        if attrs["kind"] == "outcome":
+        if attrs["kind"] == "group":
+            claim_id = key.removeprefix("group:")
             edges.append(
                 {
                     "id": key,
                     "from": source,
                     "to": target,
-                    "kind": "outcome",
-                    "color": OUTCOME_EDGE_COLOUR,
+                    "kind": "group",
+                    "claim": claim_id,
+                    "color": GROUP_EDGE_COLOUR,
                     "width": 1,
-                    "dashes": [2, 4],
-                    "title": "measured by",
-                    "conditions": [source],
+                    "title": "outcome of",
+                    "conditions": [target],
                 }
             )
             continue
         claim = claims[key]
         score = scores[key]
-        status = get_status(claim)
+        status = get_edge_status(score.conclusion, score.holds, get_status(claim))
         rows = get_evidence_rows(kb, claim)
         for row in rows:
             designs[row.study.design.value] = design_label(row.study.design)
         certainty = score.certainty if score.certainty in CERTAINTIES else None
+        cert = certainty or UNSCORED
+        studies = len({r.study.id for r in rows})
+        tier = tiers[key]
         edges.append(
             {
                 "id": claim.id,
                 "from": source,
                 "to": target,
                 "kind": "claim",
-                "arrows": "to",
-                "color": STATUS_COLOUR[status],
-                "width": edge_width(score.strength),
-                "dashes": status == "conflicting",
-                "title": f"{claim.predicate.value}: {claim.statement}",
+                "arrows": {"to": {"enabled": True, "type": TIER_ARROW.get(tier, "arrow")}},
+                "color": {"color": _rgba(STATUS_COLOUR[status], CERTAINTY_OPACITY[cert]), "inherit": False},
+                "colour": STATUS_COLOUR[status],
+                "width": edge_width(studies) if score.scored else UNSCORED_WIDTH,
+                "dashes": CERTAINTY_DASHES[cert],
+                "title": f"{claim.predicate.value}: {claim.statement} ({STATUS_TEXT[status]}; certainty "
+                f"{certainty_label(certainty)}; {studies} stud{'y' if studies == 1 else 'ies'})",
                 "status": status,
+                "conclusion": score.conclusion,
                 "strength": score.strength,
-                "certainty": certainty or UNSCORED,
+                "certainty": cert,
+                "tier": tier,
+                "studies": studies,
                 "designs": sorted({r.study.design.value for r in rows}),
                 "human": any(r.study.is_human for r in rows),
                 "conditions": list(conds[claim.id]),
@@ -254,9 +336,11 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
         cards[claim.id] = {
             "statement": claim.statement,
             "predicate": claim.predicate.value.replace("_", " "),
-            "subject": view.nodes[source]["label"],
-            "object": view.nodes[target]["label"],
+            "subject": kb.entity_index[claim.subject].label,
+            "object": kb.entity_index[claim.object].label,
             "status": status,
+            "status_text": STATUS_TEXT[status],
+            "tier": TIER_TEXT.get(tier, tier),
             "certainty": certainty_label(certainty),
             "reasons": [reason_label(r) for r in score.reasons],
             "strength": score.strength,
@@ -309,6 +393,24 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
     )
 
 
+def get_tier(kb: KnowledgeBase, claim: Claim) -> str:
+    """Best evidence tier of a claim from its studies, for graphs that do not carry one."""
+    order = ("theoretical", "preclinical", "review", "clinical")
+    best = 0
+    for item in claim.evidence:
+        study = kb.study_index[item.study]
+        if study.design.value in {"commentary", "narrative_review"}:
+            tier = "theoretical"
+        elif not study.is_human:
+            tier = "preclinical"
+        elif study.design.value in {"meta_analysis", "systematic_review"}:
+            tier = "review"
+        else:
+            tier = "clinical"
+        best = max(best, order.index(tier))
+    return order[best]
+
+
 def to_script_json(data: Any) -> str:
     """JSON safe to place inside a ``<script>`` element: no '<', '>' or '&' appears literally,
     so record text cannot close the element or open a comment."""
@@ -324,20 +426,40 @@ def _options_html(options: list[tuple[str, str]], all_label: str) -> str:
 
 
 def _legend_html() -> str:
+    esc = html.escape
     shapes = {"star": "&#9733;", "dot": "&#9679;", "diamond": "&#9670;", "triangle": "&#9650;"}
     rows = [
-        f'<li><span class="sym" style="color:{colour}">{shapes[shape]}</span> {html.escape(kind.value)}</li>'
+        f'<li><span class="sym" style="color:{colour}">{shapes[shape]}</span> {esc(kind.value)}</li>'
         for kind, (colour, shape) in KIND_STYLE.items()
+        if kind is not EntityKind.outcome
     ]
+    rows.append('<li><span class="sym box">pain</span> outcome of a claim, beside its condition</li>')
+    rows.append('<li class="head">Colour: what the evidence concludes</li>')
     rows += [
-        f'<li><span class="line{" dashed" if status == "conflicting" else ""}" '
-        f'style="border-color:{colour}"></span> {html.escape(status)}</li>'
+        f'<li class="status-{esc(status)}"><span class="line" style="border-color:{colour}"></span> '
+        f"{esc(STATUS_TEXT[status])}</li>"
         for status, colour in STATUS_COLOUR.items()
     ]
-    rows.append(
-        f'<li><span class="line dotted" style="border-color:{OUTCOME_EDGE_COLOUR}"></span> measured by</li>'
-    )
-    rows.append("<li>edge width: strength (thin = weak or unscored)</li>")
+    rows.append('<li class="head">Line: certainty</li>')
+    styles = {
+        "high": "solid",
+        "moderate": "solid",
+        "low": "dashed",
+        "very_low": "dotted",
+        "unscored": "dotted",
+    }
+    rows += [
+        f'<li class="certainty-{esc(c)}"><span class="line {styles[c]}" style="border-color:#333;'
+        f'opacity:{CERTAINTY_OPACITY[c]}"></span> {esc(certainty_label(c))}</li>'
+        for c in (*CERTAINTIES, UNSCORED)
+    ]
+    rows.append('<li class="head">Arrow head: kind of evidence</li>')
+    heads = {"arrow": "&#9654;", "circle": "&#9679;", "bar": "&#9475;"}
+    rows += [
+        f'<li class="tier-{esc(t)}"><span class="sym">{heads[TIER_ARROW[t]]}</span> {esc(TIER_TEXT[t])}</li>'
+        for t in ("clinical", "preclinical", "theoretical")
+    ]
+    rows.append("<li>Width: number of studies (not strength: strong null results stay wide)</li>")
     return "<ul>" + "".join(rows) + "</ul>"
 
 
@@ -373,7 +495,7 @@ def to_html(
     elif depth is not None:
         raise ExportError("--depth needs --focus NODE (the node to centre the neighbourhood on)")
     page = _page_data(built, view)
-    use_physics = physics if physics is not None else len(page.nodes) <= PHYSICS_MAX_NODES
+    use_physics = bool(physics)  # positions are precomputed (layered, spring or rings)
     js, css = _vis_assets()
     heading = title if focus is None else f"{title}: {focus} (depth {1 if depth is None else depth})"
     data = {

@@ -44,8 +44,19 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LDNGRAPH_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)  # used outside a checkout: no ./data here
     assert locations.get_data_dir() == data
     return data
+
+
+def test_a_checkout_data_dir_in_the_working_directory_wins_over_the_wheel(
+    installed: Path, mini_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A researcher runs a wheel-installed ldngraph inside a checkout: ./data is what they edit."""
+    monkeypatch.chdir(mini_copy.parent)
+    assert locations.get_data_dir() == mini_copy
+    (mini_copy / "claims.yaml").unlink()  # a data/ without claims.yaml is not ldngraph's
+    assert locations.get_data_dir() == installed
 
 
 def test_checkout_data_keeps_its_cache_beside_it(mini_copy: Path) -> None:

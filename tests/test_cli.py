@@ -101,3 +101,33 @@ def test_import_pubmed_json(tmp_path: Path) -> None:
     assert "now holds" in result.stderr
     table = CliRunner().invoke(cli, ["import-pubmed", files[0], "--cache", str(cache)])
     assert table.stdout == f"{files[0]}\t2 records\n"
+
+
+def test_export_scores_with_the_profile_given(mini_dir: Path, tmp_path: Path) -> None:
+    """export --profile: KGX, GraphML and RDF under a custom profile (issue 17)."""
+    from ldngraph.pipeline import get_profile_path
+
+    text = get_profile_path(mini_dir).read_text(encoding="utf-8")
+    assert 'version: "2024.1"' in text and "  rct: 0.75\n" in text
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(
+        text.replace('version: "2024.1"', 'version: "2024.1-custom"').replace(
+            "  rct: 0.75\n", "  rct: 0.4\n"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "ldn.ttl"
+    result = CliRunner().invoke(
+        cli, ["export", "--data", str(mini_dir), "--profile", str(custom), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    exported = out.read_text(encoding="utf-8")
+    assert '"2024.1-custom"' in exported and '"2024.1"' not in exported
+    graphml = tmp_path / "ldn.graphml"
+    result = CliRunner().invoke(
+        cli, ["export", "--data", str(mini_dir), "--profile", str(custom), "-o", str(graphml)]
+    )
+    assert result.exit_code == 0, result.output
+    default = tmp_path / "default.graphml"
+    assert CliRunner().invoke(cli, ["export", "--data", str(mini_dir), "-o", str(default)]).exit_code == 0
+    assert graphml.read_text(encoding="utf-8") != default.read_text(encoding="utf-8")  # other strengths

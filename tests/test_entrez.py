@@ -410,3 +410,48 @@ def test_importing_sets_no_entrez_globals() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "None None"
+
+
+def _no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every name lookup fail as it does offline; returns the hosts asked for."""
+    asked: list[str] = []
+
+    def getaddrinfo(host: str, *args: Any, **kw: Any) -> Any:
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_name_resolution_failure_fails_fast_without_retries(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    asked = _no_dns(monkeypatch)
+    sleeps: list[float] = []
+    config = EntrezConfig(base_url="https://eutils.example/entrez/eutils", email="t@example.org", max_tries=5)
+    client = EntrezClient(config, sleep=sleeps.append, limiter=RateLimiter(1000.0))
+    with pytest.raises(PubMedError) as info:
+        fetch_pmids(client, PubMedCache(tmp_path), PMIDS[:2])
+    message = str(info.value)
+    assert "cannot resolve the host of https://eutils.example/entrez/eutils/efetch.fcgi" in message
+    assert "Name or service not known" in message and "\n" not in message
+    assert asked == ["eutils.example"] and client.requests == 1 and sleeps == []
+
+
+def test_cli_triage_offline_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ldngraph.cli import main
+
+    _no_dns(monkeypatch)
+    monkeypatch.setenv("NCBI_EMAIL", "t@example.org")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    args = ["triage", "--query", "naltrexone", "--cache", str(tmp_path / "c")]
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--base-url", "https://eutils.example/"])
+    assert info.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "Error: esearch: cannot resolve the host of https://eutils.example/esearch.fcgi (Name or service not "
+        "known); check the network connection, or --base-url / LDNGRAPH_EUTILS_URL"
+    ]

@@ -17,9 +17,9 @@ from ldngraph.build import to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Direction, KnowledgeBase
-from ldngraph.pipeline import load
+from ldngraph.pipeline import Built, load
 from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
-from ldngraph.view import conclusion_label, design_label, reason_label
+from ldngraph.view import conclusion_label, design_label, get_bodies, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 #: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids).
@@ -149,7 +149,10 @@ def test_gaps_and_departures(mini_dir: Path) -> None:
     _, text = _brief(mini_dir)
     assert "## Where the primary studies depart from the seed summary" in text
     gaps = [ln for ln in text.splitlines() if ln.startswith("- Gap: ")]
-    assert "- Gap: only subjective (patient-reported) outcomes; no objective outcome." in gaps
+    assert (
+        "- Gap: only subjective (patient-reported) outcomes among the primary human studies; "
+        "no objective outcome." in gaps
+    )
     assert any("PMID 333" in g and "matches no article" in g for g in gaps)  # unresolved bibliography
     assert any("DOI 10.1000/fixture.2" in g and "content match" in g for g in gaps)
     assert any(
@@ -354,3 +357,59 @@ def test_escaped_text_renders_as_itself(prefix: str, text: str) -> None:
         "- Gap: ": "bullet_list_open",
     }
     assert tokens[0].type == opening[prefix]
+
+
+# -- wording that cannot mislead (issue 17) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Built, str]:
+    built = load()
+    return built, to_markdown(get_blocks(built.kb, built.graph))
+
+
+def test_null_claims_are_reported_as_such(shipped: tuple[Built, str]) -> None:
+    built, text = shipped
+    scores = built.scores.claims
+    null = [c for c in built.kb.claims if scores[c.id].holds is False]
+    assert null  # fibromyalgia fatigue and sleep, chronic pain ...
+    added = text.split("### Claims the seed summary does not make", 1)[1]
+    for claim in built.kb.claims:
+        line = next((ln for ln in added.splitlines() if escape_markdown(claim.statement) in ln), None)
+        if line is None:
+            continue  # asserted by the seed summary
+        if scores[claim.id].holds is False:
+            assert line.startswith("- The graph adds a claim its evidence does not support ("), line
+        else:
+            assert "does not support" not in line, line
+    for claim in null:
+        section = text.split(f"#### Claim: {escape_markdown(claim.statement.rstrip('.'))}", 1)[1].split(
+            "\n#", 1
+        )[0]
+        assert "The evidence does not support this claim: its body of evidence concludes" in section
+
+
+def test_no_rct_gap_never_sits_beside_a_review_of_rcts(shipped: tuple[Built, str]) -> None:
+    _, text = shipped
+    for section in text.split("\n### ")[1:]:
+        if "systematic review" in section or "meta-analysis" in section:
+            assert "- Gap: no randomised controlled trial.\n" not in section + "\n", section[:80]
+    chronic = text.split("### chronic pain (MESH:D059350)", 1)[1].split("\n### ", 1)[0]
+    (gap,) = [ln for ln in chronic.splitlines() if ln.startswith("- Gap: no randomised controlled trial")]
+    assert "Rassi" in gap and gap != "- Gap: no randomised controlled trial."  # names the review
+
+
+def test_conditions_are_ordered_by_the_certainty_of_their_headline(shipped: tuple[Built, str]) -> None:
+    built, text = shipped
+    rank = {"high": 3, "moderate": 2, "low": 1, "very_low": 0}
+    glance = text.split("### At a glance", 1)[1].split("\n### ", 1)[0]
+    listed = [ln[2:].split(":", 1)[0] for ln in glance.splitlines() if ln.startswith("- ")]
+    sections = re.findall(r"^### (.+) \((?:MESH|MONDO|HP):[^)]+\)$", text, flags=re.M)
+    labels = {escape_markdown(e.label): e for e in built.kb.entities}
+    conditions = [s for s in sections if labels[s].kind.value == "condition"]
+    assert listed == conditions and len(listed) >= 5
+    heads = []
+    for label in listed:
+        bodies = [b for b in get_bodies(built.graph, labels[label].id) if b.critical]
+        heads.append(rank[bodies[0].certainty] if bodies else -1)
+    assert heads == sorted(heads, reverse=True)

@@ -15,7 +15,17 @@ from ldngraph.cli import main
 from ldngraph.errors import ExportError, UnknownEntityError
 from ldngraph.pipeline import Built, load
 from ldngraph.view import reason_label
-from ldngraph.viz import STATUS_COLOUR, UNSCORED_WIDTH, edge_width, to_html, to_networkx, write_html
+from ldngraph.viz import (
+    CERTAINTY_DASHES,
+    STATUS_COLOUR,
+    TIER_ARROW,
+    UNSCORED_WIDTH,
+    edge_width,
+    get_ego,
+    to_html,
+    to_networkx,
+    write_html,
+)
 from ldngraph.vocab import LDN
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -106,23 +116,71 @@ def test_counts_match_the_graph(mini_dir: Path) -> None:
     assert claims["ldn-pain"]["designs"] == ["crossover_rct", "rct"]
 
 
-def test_style_by_kind_status_and_strength(mini_dir: Path) -> None:
+def test_style_by_kind_conclusion_certainty_and_amount_of_evidence(mini_dir: Path) -> None:
     built = load(mini_dir)
     data = _data(to_html(built))
     edges = {e["id"]: e for e in data["edges"]}  # type: ignore[attr-defined]
-    assert edges["ldn-pain"]["status"] == "conflicting" and edges["ldn-pain"]["dashes"] is True
-    assert edges["ldn-pain"]["color"] == STATUS_COLOUR["conflicting"]
-    assert edges["ldn-microglia"]["color"] == STATUS_COLOUR["supports"]
+    pain = built.scores.claims["ldn-pain"]
+    assert (pain.conclusion, pain.holds) == ("uncertain", False)  # trial-a supports, trial-b refutes
+    assert edges["ldn-pain"]["status"] == "conflicting"
+    assert edges["ldn-pain"]["colour"] == STATUS_COLOUR["conflicting"]
+    assert built.scores.claims["ldn-microglia"].holds is True
+    assert edges["ldn-microglia"]["colour"] == STATUS_COLOUR["supports"]
     shapes = {n["kind"]: n["shape"] for n in data["nodes"]}  # type: ignore[attr-defined]
     assert len(set(shapes.values())) == 4
-    # widths and certainty come from the scores materialised in the graph
     for cid, score in built.scores.claims.items():
+        studies = len({i.study for i in built.kb.claim_index[cid].evidence})
         assert edges[cid]["strength"] == pytest.approx(score.strength)
-        assert edges[cid]["width"] == edge_width(score.strength)
+        assert edges[cid]["width"] == edge_width(studies) > 0  # the amount of evidence, not strength
         assert edges[cid]["certainty"] == score.certainty.value
+        assert edges[cid]["dashes"] == CERTAINTY_DASHES[score.certainty.value]
         card = data["cards"][cid]  # type: ignore[index]
         assert card["reasons"] == [reason_label(r) for r in sorted(score.reasons)]
+    # evidence tier as arrow head: the in-vitro-only claim is preclinical
+    assert edges["ldn-microglia"]["arrows"]["to"]["type"] == TIER_ARROW["preclinical"] == "circle"
+    assert edges["ldn-pain"]["arrows"]["to"]["type"] == "arrow"
+    # the LDN -> fibromyalgia claim ends at its outcome node, joined to the condition
+    assert edges["ldn-pain"]["to"] == "outcome:ldn-pain"
+    assert edges["group:ldn-pain"]["to"] == "MESH:D005356" and edges["group:ldn-pain"]["claim"] == "ldn-pain"
+    outcome = next(n for n in data["nodes"] if n["id"] == "outcome:ldn-pain")  # type: ignore[attr-defined]
+    assert outcome["label"] == "pain" and outcome["shape"] == "box"
     assert data["scored"] is True
+
+
+def test_shipped_graph_shows_refuted_hypothesis_and_preclinical_claims() -> None:
+    built = load()
+    data = _data(to_html(built))
+    edges = {e["id"]: e for e in data["edges"]}  # type: ignore[attr-defined]
+    labels = {n["id"]: n["label"] for n in data["nodes"]}  # type: ignore[attr-defined]
+    scores = built.scores.claims
+    refuted = [c for c, s in scores.items() if s.conclusion == "little_or_no_effect" and not s.holds]
+    assert refuted
+    strongest = max(refuted, key=lambda c: (scores[c].refute, c))
+    assert scores[strongest].strength < 0.2  # a strength-based width would hide it
+    assert edges[strongest]["status"] == "refutes" and edges[strongest]["colour"] == STATUS_COLOUR["refutes"]
+    assert edges[strongest]["width"] >= edge_width(1) > 0
+    tiers = {c: s.tier for c, s in scores.items()}
+    for cid, tier in tiers.items():
+        if tier in ("preclinical", "theoretical"):
+            assert edges[cid]["arrows"]["to"]["type"] == TIER_ARROW[tier]
+            if f"outcome:{cid}" in labels:
+                assert labels[f"outcome:{cid}"].endswith(
+                    "(preclinical)" if tier == "preclinical" else "(hypothesis)"
+                )
+    assert "theoretical" in tiers.values() and "preclinical" in tiers.values()
+    # every intervention -> condition claim has its outcome node with a label
+    entities = built.kb.entity_index
+    direct = [
+        c
+        for c in built.kb.claims
+        if entities[c.subject].kind.value == "intervention" and entities[c.object].kind.value == "condition"
+    ]
+    assert len(direct) > 10
+    for claim in direct:
+        assert edges[claim.id]["to"] == f"outcome:{claim.id}" and labels[f"outcome:{claim.id}"]
+    page = to_html(built)
+    for certainty in ("high", "moderate", "low", "very_low"):
+        assert f'class="certainty-{certainty}"' in page
 
 
 def test_unscored_graph_still_draws(mini_dir: Path) -> None:
@@ -138,14 +196,14 @@ def test_unscored_graph_still_draws(mini_dir: Path) -> None:
 def test_materialised_scores_drive_width_and_card(mini_dir: Path) -> None:
     built = load(mini_dir)
     node = claim_iri(built.kb.claim_index["ldn-microglia"])
-    built.graph.set((node, LDN.strength, Literal(0.5)))
+    built.graph.set((node, LDN.strength, Literal(0.0)))
     built.graph.set((node, LDN.certainty, Literal("very_low")))
     built.graph.remove((node, LDN.reason, None))
     built.graph.add((node, LDN.reason, Literal("preclinical_only")))
     data = _data(to_html(built))
     edge = next(e for e in data["edges"] if e["id"] == "ldn-microglia")  # type: ignore[attr-defined]
-    assert edge["width"] == edge_width(0.5) > UNSCORED_WIDTH
-    assert edge["certainty"] == "very_low"
+    assert edge["width"] == edge_width(1) == UNSCORED_WIDTH  # strength 0 is still drawn
+    assert edge["certainty"] == "very_low" and edge["dashes"] == CERTAINTY_DASHES["very_low"]
     card = data["cards"]["ldn-microglia"]  # type: ignore[index]
     assert card["certainty"] == "very low" and card["reasons"] == ["preclinical evidence only"]
 
@@ -170,12 +228,25 @@ def test_ego_network(mini_dir: Path) -> None:
     built = load(mini_dir)
     ids = lambda page: {n["id"] for n in _data(page)["nodes"]}  # type: ignore[attr-defined]  # noqa: E731
     assert ids(to_html(built, focus="microglia", depth=0)) == {"CL:0000129"}
-    assert ids(to_html(built, focus="CL:0000129", depth=1)) == {"CL:0000129", "CHEBI:7465", "MESH:D005356"}
-    assert len(ids(to_html(built, focus="microglia", depth=2))) == 4
+    near = {"CL:0000129", "CHEBI:7465", "MESH:D005356", "outcome:ldn-pain"}
+    assert ids(to_html(built, focus="CL:0000129", depth=1)) == near
+    assert ids(to_html(built, focus="microglia", depth=2)) == near
     with pytest.raises(UnknownEntityError):
         to_html(built, focus="no such thing")
     with pytest.raises(ExportError):
         to_html(built, depth=2)
+
+
+def test_focus_does_not_walk_through_the_intervention_hub() -> None:
+    built = load()
+    full = to_networkx(built.kb)
+    ego = get_ego(full, built.kb, "fibromyalgia", 2)
+    assert "CHEBI:7465" in ego  # the hub is shown ...
+    assert ego.number_of_nodes() < full.number_of_nodes() * 0.6  # ... but not walked through
+    # every condition in the view is reached through a mechanism, not through LDN
+    for node, kind in ego.nodes(data="kind"):
+        if kind == "condition" and node != "MESH:D005356":
+            assert any(ego.nodes[m]["kind"] == "mechanism" for m in ego.predecessors(node))
 
 
 def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,10 +263,10 @@ def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_large_graphs_get_rings_and_no_physics(mini_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ldngraph.viz as viz
+    import ldngraph.layout as layout
 
-    monkeypatch.setattr(viz, "SPRING_MAX_NODES", 2)
-    monkeypatch.setattr(viz, "PHYSICS_MAX_NODES", 2)
+    monkeypatch.setattr(layout, "SPRING_MAX_NODES", 2)
+    monkeypatch.setattr(layout, "LAYERED_MAX_NODES", 2)
     data = _data(to_html(load(mini_dir)))
     assert data["physics"] is False
     pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}  # type: ignore[attr-defined]

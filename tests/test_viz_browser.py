@@ -173,3 +173,107 @@ def test_shipped_graph_draws_offline_with_matching_counts(watched: _Watched, tmp
     assert sorted(shown) == claims
     assert watched.errors == []
     assert watched.outgoing == []
+
+
+# -- a graph you can read (issue 17): at 1400 x 900, as a researcher's laptop shows it ------------
+
+_LABEL_BOXES = """() => {
+    const r = document.getElementById('mynetwork').getBoundingClientRect();
+    return nodes.getIds({filter: n => !n.hidden}).map(id => {
+        const b = network.getBoundingBox(id);
+        const a = network.canvasToDOM({x: b.left, y: b.top});
+        const z = network.canvasToDOM({x: b.right, y: b.bottom});
+        return {id: id, left: a.x, top: a.y, right: z.x, bottom: z.y, width: r.width, height: r.height};
+    });
+}"""
+
+
+def _overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                a["left"] < b["right"]
+                and b["left"] < a["right"]
+                and a["top"] < b["bottom"]
+                and b["top"] < a["bottom"]
+            ):
+                out.append((a["id"], b["id"]))
+    return out
+
+
+@pytest.fixture
+def laptop(browser: Any) -> Iterator[_Watched]:
+    w = _Watched(browser)
+    w.page.set_viewport_size({"width": 1400, "height": 900})
+    yield w
+    w.close()
+
+
+def test_readable_graph_labels_certainty_and_refuted_edges(laptop: _Watched, tmp_path: Path) -> None:
+    from ldngraph.view import CERTAINTIES
+    from ldngraph.viz import CERTAINTY_DASHES
+
+    built = load()
+    page = laptop.open(write_html(built, tmp_path / "graph.html"))
+    entities = built.kb.entity_index
+    direct = [
+        c.id
+        for c in built.kb.claims
+        if entities[c.subject].kind.value == "intervention" and entities[c.object].kind.value == "condition"
+    ]
+    # each LDN -> condition claim ends at its own labelled outcome node, grouped with its condition
+    drawn = page.evaluate(
+        """(ids) => ids.map(id => {
+            const e = network.body.edges[id];
+            const g = network.body.edges['group:' + id];
+            return [e.toId, network.body.nodes[e.toId].options.label, g ? g.toId : null, e.fromId];
+        })""",
+        direct,
+    )
+    for cid, (to, label, condition, source) in zip(direct, drawn, strict=True):
+        claim = built.kb.claim_index[cid]
+        assert to == f"outcome:{cid}" and label and condition == claim.object and source == claim.subject
+    # certainty: every class in the legend, and on every claim edge as its line style
+    legend = page.inner_text("#legend")
+    for certainty in CERTAINTIES:
+        assert page.locator(f"#legend li.certainty-{certainty}").count() == 1
+        assert certainty.replace("_", " ") in legend
+    styles = page.evaluate(
+        "edges.get({filter: e => e.kind === 'claim'})"
+        ".map(e => [e.id, e.certainty, network.body.edges[e.id].options.dashes])"
+    )
+    assert len(styles) == len(built.kb.claims)
+    for cid, certainty, dashes in styles:
+        assert certainty == built.scores.claims[cid].certainty.value
+        assert dashes == CERTAINTY_DASHES[certainty]
+    assert {c for _, c, _ in styles} >= {"low", "very_low"}
+    # the most strongly refuted claim is drawn, as wide as its evidence (not as thin as its strength)
+    scores = built.scores.claims
+    refuted = max(
+        (c for c, s in scores.items() if s.conclusion == "little_or_no_effect"),
+        key=lambda c: scores[c].refute,
+    )
+    width = page.evaluate("(id) => network.body.edges[id].options.width", refuted)
+    assert width >= 2 and scores[refuted].strength < 0.2
+    # no label overlaps another, none is cut at the canvas edge
+    boxes = page.evaluate(_LABEL_BOXES)
+    assert len(boxes) == page.evaluate("nodes.length")
+    assert _overlaps(boxes) == []
+    for b in boxes:
+        assert b["left"] >= 0 and b["top"] >= 0 and b["right"] <= b["width"] and b["bottom"] <= b["height"], b
+    # clicking an outcome node opens its claim's evidence card
+    page.evaluate("showNode('outcome:ldn-improves-pain-fibromyalgia')")
+    assert "LDN reduces pain in fibromyalgia" in page.inner_text("#card")
+    assert laptop.errors == [] and laptop.outgoing == []
+
+
+def test_focus_depth_2_on_a_condition_is_not_the_whole_graph(laptop: _Watched, tmp_path: Path) -> None:
+    built = load()
+    full = to_networkx(built.kb).number_of_nodes()
+    page = laptop.open(write_html(built, tmp_path / "focus.html", focus="fibromyalgia", depth=2))
+    shown = page.evaluate("nodes.getIds()")
+    assert "MESH:D005356" in shown and "CHEBI:7465" in shown
+    assert len(shown) < full * 0.6, (len(shown), full)
+    assert _overlaps(page.evaluate(_LABEL_BOXES)) == []
+    assert laptop.errors == [] and laptop.outgoing == []

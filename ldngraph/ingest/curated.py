@@ -6,6 +6,7 @@ Every problem is reported with file, line, record and field, all in one pass:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -34,6 +35,8 @@ FILES: dict[str, tuple[str, str, type[BaseModel]]] = {
     "claims.yaml": ("claims", "claim", Claim),
     "sources.yaml": ("sources", "source", SourceDocument),
 }
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -209,6 +212,7 @@ def read_knowledge_base(data_dir: Path) -> KnowledgeBase:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError([f"{data_dir}: data directory not found; pass --data DIR or create it"])
+    logger.info("reading data from %s", data_dir.resolve())
     problems: list[str] = []
     parsed: dict[str, list[Any]] = {key: [] for key, _, _ in FILES.values()}
     where: dict[tuple[str, str], _Located] = {}

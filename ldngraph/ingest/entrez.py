@@ -20,6 +20,7 @@ import http.client
 import io
 import logging
 import os
+import socket
 import sys
 import time
 import tomllib
@@ -225,6 +226,11 @@ class EntrezClient:
                 retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
             except _RETRY_ERRORS as exc:
                 reason = getattr(exc, "reason", None) or exc
+                if isinstance(reason, socket.gaierror):  # no DNS: retrying will not help
+                    raise PubMedError(
+                        f"{utility}: cannot resolve the host of {url} ({reason.strerror or reason}); "
+                        "check the network connection, or --base-url / LDNGRAPH_EUTILS_URL"
+                    ) from None
                 problem = f"{type(exc).__name__}: {reason}"
             if attempt < cfg.max_tries:
                 delay = min(cfg.max_backoff, cfg.backoff * 2 ** (attempt - 1))
