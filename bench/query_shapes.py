@@ -50,7 +50,7 @@ def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     """Every shape on one Oxigraph store (fast-path build, scored)."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.fastbuild import to_oxigraph
+    from ldngraph.build import to_oxigraph
     from ldngraph.query import run_query_on_store
     from ldngraph.store import OxigraphStore
 

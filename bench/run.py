@@ -79,7 +79,7 @@ def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     """The scalable pipeline, in this process."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.fastbuild import to_oxigraph
+    from ldngraph.build import to_oxigraph
     from ldngraph.query import run_query_on_store
     from ldngraph.store import OxigraphStore
 
@@ -175,7 +175,7 @@ def run_disk(size: int, seed: int) -> dict[str, Any]:
 
     from synthetic import generate, intervention_id
 
-    from ldngraph.fastbuild import to_oxigraph
+    from ldngraph.build import to_oxigraph
     from ldngraph.store import OxigraphStore
 
     res: dict[str, Any] = {"studies": size}
@@ -418,8 +418,8 @@ Machine: {m["nproc"]} cores ({m["cpu"]}), {m["ram_gb"]} GB RAM, Python {m["pytho
 
 {to_table(doc["rows"])}
 
-- *build*: the fast path (`ldngraph.fastbuild`, N-Triples straight into pyoxigraph; the same
-  triples as `build.py`, held together by `tests/test_fastbuild.py`). *rdflib build*: `build.to_graph`.
+- *build*: the fast path (`ldngraph.build.to_oxigraph`: the one mapping's pyoxigraph terms
+  bulk-loaded into pyoxigraph). *rdflib build*: `build.to_graph` (the same triples as rdflib terms).
 - *paths(1)*: paths of 1-3 hops intervention -> mechanisms -> condition for one intervention, each
   edge rolled up to its strongest claim (the shipped `queries/paths_to_condition.rq`); the same
   text on both engines, the intervention's name resolved and bound as a parameter (rdflib:

@@ -1,12 +1,21 @@
-"""Atomic file output: write to a temporary file beside the target, then rename over it.
+"""Output paths (``-o``) of every command: atomic files, stdout, symlinks, FIFOs, inputs refused.
 
-A crash or an error mid-write leaves the previous file (or no file) in place, never half a file.
+* A regular file (or a new one) is written to a temporary file beside it, then renamed over it:
+  a crash or an error mid-write leaves the previous file (or no file) in place, never half a file.
+* ``-`` writes to stdout (once the whole output is ready, so an error prints nothing).
+* A symlink is written through to its target (atomically when the target is a regular file);
+  the link itself stays.
+* A FIFO, character or block device is written directly, never replaced by a file.
+* A path that is an input of the run (registered with :func:`protect_inputs`: the curated YAML, the
+  profile, the queries, the PubMed cache ...) is refused, whatever name or link leads to it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +43,108 @@ def _temp_beside(target: Path, suffix: str = ".tmp") -> Path:
     return tmp
 
 
+#: ``-o -``: write to standard output.
+STDOUT = "-"
+#: (device, inode) of every input file of the run -> how to name it in an error.
+_PROTECTED: dict[tuple[int, int], str] = {}
+
+
+def protect_inputs(*paths: Path | str | None) -> None:
+    """Register the input files of this run (files, or every file under a directory): an output
+    path that is one of them (by any name, link or hard link) is refused by :func:`check_output`."""
+    for path in paths:
+        if path is None:
+            continue
+        root = Path(path)
+        files = [root]
+        if root.is_dir():
+            files = [Path(d) / f for d, _, names in os.walk(root) for f in names]
+        for file in files:
+            try:
+                st = file.stat()
+            except OSError:
+                continue
+            _PROTECTED.setdefault((st.st_dev, st.st_ino), str(file))
+
+
+def clear_protected() -> None:
+    _PROTECTED.clear()
+
+
+def check_output(path: Path | str) -> None:
+    """Refuse an output path that is an input of the run (a directory in the way fails at the
+    rename, leaving everything as it was)."""
+    try:
+        st = os.stat(path)  # follows symlinks: a link to an input is that input
+    except OSError:
+        return
+    name = _PROTECTED.get((st.st_dev, st.st_ino))
+    if name is not None:
+        raise ExportError(
+            f"{path}: is an input of this run ({name}); writing there would destroy it, "
+            "pick another output path"
+        )
+
+
+def _is_special(path: Path) -> bool:
+    """True for a FIFO, a character or block device or a socket (written to, never replaced)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _resolve(path: Path) -> Path:
+    """The file a symlink (chain) points to, so the link is written through and not replaced."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+@contextmanager
+def _spooled(write: Callable[[Path], None]) -> Iterator[Path]:
+    """A private temporary file; on success ``write`` gets it, then it is removed."""
+    fd, name = tempfile.mkstemp(prefix="ldngraph-out.")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        write(tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _to_stdout(tmp: Path) -> None:
+    sys.stdout.flush()
+    with tmp.open("rb") as handle:
+        shutil.copyfileobj(handle, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
+def _into(target: Path) -> Callable[[Path], None]:
+    def write(tmp: Path) -> None:
+        try:
+            with tmp.open("rb") as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except OSError as exc:
+            raise ExportError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+
+    return write
+
+
 @contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
-    """Yield a temporary path; on success it replaces ``path``, on error it is removed."""
-    target = Path(path)
+    """Yield a temporary path; on success its content goes to ``path`` (see the module docs), on
+    error it is removed and ``path`` is left as it was."""
+    if str(path) == STDOUT:
+        with _spooled(_to_stdout) as tmp:
+            yield tmp
+        return
+    check_output(path)
+    target = _resolve(Path(path))
+    if _is_special(target):
+        with _spooled(_into(target)) as tmp:
+            yield tmp
+        return
     tmp = _temp_beside(target)
     try:
         yield tmp
@@ -71,7 +178,13 @@ def atomic_paths(*paths: Path | str) -> Iterator[list[Path]]:
     """Like :func:`atomic_path` for several files that belong together: all of them are replaced,
     or none is. If a rename fails part-way, the files already replaced get their previous content
     back (or are removed if they did not exist), and :class:`ExportError` names the file."""
-    targets = [Path(p) for p in paths]
+    for path in paths:
+        if str(path) == STDOUT or _is_special(Path(path)):
+            raise ExportError(
+                f"{path}: this output is several files; give a file name prefix, not '-' or a device"
+            )
+        check_output(path)
+    targets = [_resolve(Path(p)) for p in paths]
     temps: list[Path] = []
     backups: list[Path | None] = []
     try:

@@ -13,17 +13,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir
 from ldngraph.ingest.pubmed import PubMedRecord
 from ldngraph.model import CitationStatus, KnowledgeBase, Publication, PubMedCheck
+
+logger = logging.getLogger(__name__)
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -140,10 +143,26 @@ def _updated(pub: Publication, check: CitationCheck, record: PubMedRecord | None
             "authors": record.authors,
             "publication_types": record.publication_type_names,
         }
-        update.update({k: v for k, v in fill.items() if v and not getattr(pub, k)})
+        base = {**pub.model_dump(), **update}
+        update.update({k: v for k, v in fill.items() if v and not getattr(pub, k) and _fits(base, k, v)})
     elif check.check is PubMedCheck.mismatch and pub.status is CitationStatus.verified:
         update["status"] = CitationStatus.content_match
     return Publication.model_validate({**pub.model_dump(), **update})
+
+
+def _fits(base: dict[str, Any], field: str, value: Any) -> bool:
+    """True if PubMed's ``value`` is a valid ``field`` of a curated publication.
+
+    A cached record may hold what the curated model refuses (a year 1850, a DOI written as a URL, a
+    PMC id without 'PMC'): such a value is not copied (and logged), so one odd record never stops
+    build, export, report or query.
+    """
+    try:
+        Publication.model_validate({**base, field: value})
+    except ValidationError:
+        logger.warning("%s: PubMed's %s %r is not valid here; not copied", base["id"], field, str(value)[:80])
+        return False
+    return True
 
 
 def apply_verification(kb: KnowledgeBase, cache: PubMedCache) -> KnowledgeBase:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ldngraph.errors import DataError, LdnGraphError
+from ldngraph.errors import DataError, LdnGraphError, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +36,7 @@ profile_option = click.option(
 
 
 def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
-    """``-o/--output FILE``: every command writes its file atomically."""
+    """``-o/--output FILE``: every command writes its file atomically (``-``: stdout; see ldngraph.atomic)."""
     return click.option(
         "-o",
         "--output",
@@ -45,6 +45,23 @@ def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
         default=None,
         help=help_text,
     )
+
+
+def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
+    """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
+    queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
+    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.ingest.cache import get_cache_dir
+    from ldngraph.locations import get_data_dir, get_queries_dir
+    from ldngraph.pipeline import get_profile_path
+
+    if output is None:
+        return
+    directory = data_dir if data_dir is not None else get_data_dir()
+    protect_inputs(
+        directory, profile or get_profile_path(directory), get_queries_dir(), get_cache_dir(directory)
+    )
+    check_output(output)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -84,7 +101,7 @@ def _echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
             click.echo(" " * indent + f"{key}:")
             _echo_table(value, indent + 2)
         else:
-            click.echo(" " * indent + f"{key:<{width}}  {value}")
+            click.echo(printable(" " * indent + f"{key:<{width}}  {value}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,6 +136,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if validate:
         from ldngraph.validate import check_graph
@@ -151,6 +169,7 @@ def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path |
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if fmt == "kgx":
         written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
@@ -226,7 +245,8 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
         writer.writerows(["" if v is None else v for v in r] for r in rows)
     else:
         shown = [
-            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r] for r in rows
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]
+            for r in rows
         ]
         widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
         click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
@@ -589,6 +609,7 @@ def viz(
     from ldngraph.pipeline import load
     from ldngraph.viz import write_html
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_html(built, output, focus=focus, depth=depth, title=title)
     click.echo(f"wrote {output}", err=True)
@@ -610,10 +631,13 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     from ldngraph.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_evidence_map(built, output)
     emap = get_evidence_map(built.kb, built.graph)
-    if fmt == "json":
+    if str(output) == "-":
+        pass  # stdout holds the image
+    elif fmt == "json":
         click.echo(json.dumps(to_records(emap), indent=2))
     else:
         for line in describe(emap):
@@ -630,6 +654,7 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.pipeline import load
     from ldngraph.report import write_report
 
+    guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     write_report(built.kb, built.graph, output)
     click.echo(f"wrote {output}", err=True)
@@ -688,11 +713,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except DataError as exc:
         for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
+            click.echo(f"Error: {printable(problem)}", err=True)
         sys.exit(1)
     except LdnGraphError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(str(exc))}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+        click.echo(printable(f"Error: {exc.filename or ''}: {exc.strerror}"), err=True)
         sys.exit(1)

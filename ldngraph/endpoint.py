@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 endpoint as a graph store (plain HTTP per the SPARQL 1.1 Protocol).
 
 Queries are POSTed as ``query=`` forms and read back as SPARQL JSON results; updates as ``update=``
-forms. Loading sends ``INSERT DATA { GRAPH <g> { ... } }`` in chunks of N-Triples lines (Virtuoso
+forms. Loading sends ``INSERT DATA { GRAPH <g> { ... } }`` in chunks of serialised triples (Virtuoso
 refuses ``INSERT DATA`` into its default graph: "SP031 No plain default graph specified"), and the
 store then queries with ``default-graph-uri=<g>`` so the named graph is the query's default graph.
 
@@ -11,8 +11,9 @@ loads into a temporary named graph ``urn:ldngraph:tmp:<uuid>``, then ``MOVE``s (
 dropped and the target keeps its previous content (checked against Virtuoso 7.2 in the tests).
 
 Nothing here pastes user text into a query: parameters become a ``VALUES`` block written from typed
-rdflib terms (:func:`ldngraph.sparql.inject_values`), and loaded data is N-Triples serialised by
-rdflib.
+rdflib terms (:func:`ldngraph.sparql.inject_values`), and loaded data arrives as pyoxigraph terms
+(:mod:`ldngraph.build`) and is written by pyoxigraph's N-Triples serialiser, so a value can never
+close the ``INSERT DATA`` block and touch another graph (tests/test_endpoint_injection.py).
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
+from ldngraph.build import Triple, to_ntriples
 from ldngraph.errors import QueryError, StoreError
+from ldngraph.limits import HTTP_SECONDS, QUERY_SECONDS, Limit
 from ldngraph.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
-from ldngraph.store import QueryRows
+from ldngraph.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.web import RedirectRefused, request_bytes
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.
 CHUNK_TRIPLES = 2000
@@ -40,11 +45,6 @@ DEFAULT_GRAPH = "default"
 #: Prefix of the temporary named graphs a replace loads into.
 TMP_GRAPH_PREFIX = "urn:ldngraph:tmp:"
 _RETRIES = 3
-
-
-def _chunks(lines: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(lines), size):
-        yield lines[start : start + size]
 
 
 def _term(value: Mapping[str, Any]) -> Term:
@@ -101,7 +101,9 @@ class EndpointStore:
 
     # -- HTTP ---------------------------------------------------------------------------------------
 
-    def _post(self, url: str, form: list[tuple[str, str]], accept: str) -> bytes:
+    def _post(
+        self, url: str, form: list[tuple[str, str]], accept: str, *, total: Limit = HTTP_SECONDS
+    ) -> bytes:
         body = urllib.parse.urlencode(form).encode("utf-8")
         request = urllib.request.Request(
             url,
@@ -115,9 +117,9 @@ class EndpointStore:
         )
         for attempt in range(_RETRIES):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    data: bytes = response.read()
-                    return data
+                return request_bytes(request, self.timeout, total=total)
+            except RedirectRefused as exc:
+                raise StoreError(f"{url}: {exc.reason}") from None
             except urllib.error.HTTPError as exc:
                 detail = exc.read().decode("utf-8", "replace").strip().replace("\n", " ")[:300]
                 if exc.code in {502, 503, 504} and attempt + 1 < _RETRIES:
@@ -151,7 +153,7 @@ class EndpointStore:
         form = [("query", inject_values(text, bindings))]
         if self.graph is not None:
             form.append(("default-graph-uri", str(self.graph)))
-        raw = self._post(self.url, form, "application/sparql-results+json")
+        raw = self._post(self.url, form, "application/sparql-results+json", total=QUERY_SECONDS)
         try:
             doc = json.loads(raw)
             columns = tuple(doc["head"].get("vars", []))
@@ -164,28 +166,43 @@ class EndpointStore:
         return QueryRows(columns, rows)
 
     def load(self, graph: Graph) -> None:
-        self.add_ntriples(graph.serialize(format="nt"))
+        self.add_triples(from_rdflib_graph(graph, self.spec))
+
+    def add_triples(self, triples: Iterable[Triple]) -> None:
+        self._insert(triples, self.graph)
 
     def add_ntriples(self, data: str) -> None:
-        self._insert(data, self.graph)
+        self.add_triples(parse_ntriples(data, self.spec))
 
-    def _insert(self, data: str, graph: URIRef | None) -> None:
-        lines = [line for line in data.splitlines() if line.strip() and not line.startswith("#")]
-        # Blank node labels are scoped to one request: keep every triple with one in one chunk.
-        plain = [line for line in lines if "_:" not in line]
-        blank = [line for line in lines if "_:" in line]
-        chunks = [*list(_chunks(plain, CHUNK_TRIPLES)), *([blank] if blank else [])]
-        for chunk in chunks:
-            triples = "\n".join(chunk)
-            if graph is not None:
-                self.update(f"INSERT DATA {{ GRAPH {graph.n3()} {{\n{triples}\n}} }}")
-            else:
-                self.update(f"INSERT DATA {{\n{triples}\n}}")
+    def _insert(self, triples: Iterable[Triple], graph: URIRef | None) -> None:
+        """``INSERT DATA`` requests of :data:`CHUNK_TRIPLES` triples each, the data block written by
+        pyoxigraph's N-Triples serialiser from typed terms: an IRI was checked when its term was
+        made and every literal is escaped by the library, so no value can end the block."""
+        chunk: list[Triple] = []
+        blank: list[Triple] = []  # blank node labels are scoped to one request: keep them together
+        for triple in triples:
+            (blank if any(isinstance(t, ox.BlankNode) for t in triple) else chunk).append(triple)
+            if len(chunk) >= CHUNK_TRIPLES:
+                self._insert_data(chunk, graph)
+                chunk = []
+        for rest in (chunk, blank):
+            if rest:
+                self._insert_data(rest, graph)
+
+    def _insert_data(self, triples: list[Triple], graph: URIRef | None) -> None:
+        try:
+            data = to_ntriples(triples).decode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{self.spec}: could not write the triples ({first_line(exc)})") from None
+        if graph is not None:
+            self.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(str(graph))} {{\n{data}}} }}")
+        else:
+            self.update(f"INSERT DATA {{\n{data}}}")
 
     def clear(self) -> None:
         self.update(f"DROP SILENT GRAPH {self.graph.n3()}" if self.graph is not None else "CLEAR DEFAULT")
 
-    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
+    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> None:
         """Load into a temporary named graph, then MOVE (``append``: ADD) it onto the target."""
         tmp = URIRef(f"{TMP_GRAPH_PREFIX}{uuid.uuid4()}")
         target = f"GRAPH {self.graph.n3()}" if self.graph is not None else "DEFAULT"

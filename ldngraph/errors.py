@@ -6,7 +6,19 @@ and exits with status 1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+#: C0 and C1 control characters (newline, ESC, NUL ...) and DEL: never printed raw on a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``): one line, and
+    no terminal escape sequence from record text reaches the user's terminal."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class LdnGraphError(Exception):

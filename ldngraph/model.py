@@ -12,6 +12,7 @@ Models are pydantic v2 and frozen; cross-record rules (dangling references, dupl
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 
 from ldngraph.appraisal import DomainJudgement, EffectEstimate, PooledResult, ReviewInfo, RiskOfBias
 from ldngraph.terms import (
+    BIOLINK_CLASS_RE,
     CLINICAL_PREDICATES,
     CROSSOVER_DOMAIN,
     CURIE_RE,
@@ -138,6 +140,16 @@ class Entity(_Frozen):
     @classmethod
     def _id_is_curie(cls, value: str) -> str:
         return check_curie(value)
+
+    @field_validator("category")
+    @classmethod
+    def _category_is_biolink_class(cls, value: str | None) -> str | None:
+        if value is not None and not BIOLINK_CLASS_RE.match(value):
+            raise ValueError(
+                f"'{value[:80]}' is not a Biolink class name (UpperCamelCase letters and digits, "
+                "e.g. Disease, Gene, PhenotypicFeature)"
+            )
+        return value
 
     @field_validator("xrefs")
     @classmethod
@@ -461,9 +473,15 @@ class Claim(_Frozen):
     @property
     def content_hash(self) -> str:
         """Identity from (subject, predicate, object, qualifiers): 16 hex digits of SHA-256."""
-        parts = [self.subject, self.predicate.value, self.object]
-        parts += [f"{k}={v}" for k, v in sorted(self.qualifiers.items())]
-        return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
+        head = [self.subject, self.predicate.value, self.object]
+        qualifiers = sorted(self.qualifiers.items())
+        if any("|" in str(v) for _, v in qualifiers):
+            # '|' in a value would make the joined text ambiguous ("a|context=b" vs a + context b):
+            # hash JSON instead. It starts with '[', which the joined text (a CURIE first) never does.
+            key = json.dumps([*head, qualifiers], ensure_ascii=False)
+        else:  # unambiguous (subject and object are CURIEs, keys are field names); kept so ids stay stable
+            key = "|".join([*head, *(f"{k}={v}" for k, v in qualifiers)])
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 class SeedStatement(_Frozen):

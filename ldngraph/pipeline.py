@@ -85,12 +85,12 @@ def push(
 ) -> None:
     """Build and score ``data_dir`` straight into ``store`` through the fast path, all or nothing.
 
-    The triples are those of :func:`load` (``ldngraph.fastbuild`` writes them as N-Triples, with
-    no rdflib graph in between; tests/test_fastbuild.py holds the two together). The store's
+    The triples are those of :func:`load` (the one mapping, :mod:`ldngraph.build`, as pyoxigraph
+    terms, with no rdflib graph in between). The store's
     previous content is replaced (``append``: kept) only once every triple has loaded
     (:meth:`ldngraph.store.GraphStore.replace`).
     """
-    from ldngraph.fastbuild import iter_scored_chunks
+    from ldngraph.build import iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
     store.replace(iter_scored_chunks(kb, scores), append=append)

@@ -254,7 +254,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
 
 
 def get_format(path: Path | str) -> str:
-    suffix = Path(path).suffix.lower()
+    suffix = ".png" if str(path) == "-" else Path(path).suffix.lower()  # stdout: PNG
     if suffix not in FORMATS:
         raise ExportError(f"{path}: unknown image suffix '{suffix}'; use one of {', '.join(FORMATS)}")
     return FORMATS[suffix]

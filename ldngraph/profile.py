@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ldngraph.errors import ProfileError
 from ldngraph.ingest.curated import parse_yaml
+from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.model import CitationStatus, Design, Judgement
 
 
@@ -274,7 +275,9 @@ def read_profile(path: Path | str) -> Profile:
     """Read and validate an evidence profile; raises :class:`ProfileError` naming file and field."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_input_bytes(path)
+    except LimitError as exc:
+        raise ProfileError(str(exc)) from None
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the evidence profile ({exc.strerror})") from exc
     # The curated-data parser: it also refuses a non-UTF-8 file and a repeated key (plain PyYAML

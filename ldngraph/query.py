@@ -35,6 +35,7 @@ from rdflib.query import Result
 from rdflib.term import Identifier, Node, Variable
 
 from ldngraph.errors import QueryError
+from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.locations import get_queries_dir
 from ldngraph.names import match_name
 from ldngraph.vocab import LDN, NAMESPACES, from_iri
@@ -72,7 +73,7 @@ class NamedQuery:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return _read_text(self.path)
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,21 @@ def _to_result(query: NamedQuery, columns: tuple[str, ...], rows: Any) -> QueryR
     return QueryResult(columns, tuple(tuple(_to_value(t) for t in row) for row in terms), terms)
 
 
+def _read_text(path: Path) -> str:
+    """A query file's text: a regular UTF-8 file within :data:`ldngraph.limits.INPUT_BYTES`."""
+    try:
+        return read_input_bytes(path).decode("utf-8")
+    except LimitError as exc:
+        raise QueryError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{path}: not valid UTF-8 (byte offset {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read the query ({exc.strerror})") from None
+
+
 def read_query(path: Path) -> NamedQuery:
     """Parse a query file's comment block; raises :class:`QueryError` if it is missing parts."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise QueryError(f"{path}: cannot read the query ({exc.strerror})") from exc
+    lines = _read_text(path).splitlines()
     header = []
     for line in lines:
         if not line.startswith("#"):
@@ -233,8 +243,8 @@ def to_term(graph: Graph, param: QueryParam, value: str) -> Identifier:
 # Plain decimal notation only: Python's float() and int() also take 'nan', 'inf', '1_000' and
 # '١٢', none of which SPARQL reads as a number.
 _NUMBER_RE = {
-    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"),
-    "integer": re.compile(r"^[+-]?[0-9]+$"),
+    "double": re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z"),
+    "integer": re.compile(r"^[+-]?[0-9]+\Z"),
 }
 #: Oxigraph and Virtuoso keep xsd:integer in 64 bits; a larger value would match nothing there.
 INTEGER_LIMIT = 2**63 - 1

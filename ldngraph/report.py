@@ -102,11 +102,16 @@ _MARKS = re.compile(f"([{_OPEN}{_CLOSE}])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
 
 
+#: C0 and C1 control characters and DEL (whitespace among them becomes a space anyway).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _rec(text: object) -> str:
     """Mark record-derived text (from data/, PubMed or the graph) for escaping on output.
 
-    Runs of whitespace, newlines included, become one space: record text is always inline."""
-    clean = " ".join(_MARKS.sub("", str(text)).split())
+    Runs of whitespace, newlines included, become one space: record text is always inline.
+    Control characters (ESC of a terminal escape sequence, NUL ...) are dropped."""
+    clean = " ".join(_CONTROL.sub(" ", _MARKS.sub("", str(text))).split())
     return f"{_OPEN}{clean}{_CLOSE}"
 
 
@@ -698,7 +703,7 @@ def to_html(blocks: Sequence[Block]) -> str:
 
 def write_report(kb: KnowledgeBase, graph: Graph, path: Path | str) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically."""
-    suffix = Path(path).suffix.lower()
+    suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)

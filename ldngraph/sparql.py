@@ -22,9 +22,9 @@ from ldngraph.errors import QueryError, StoreError
 
 Term = URIRef | Literal | BNode
 Bindings = Mapping[str, Node]
-_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 # IRIREF of the SPARQL grammar: what may sit between < and >.
-IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
+IRI_RE = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*\Z')
 
 
 # -- term helpers ----------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def _where_openings(text: str) -> list[int]:
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_LANG_RE = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+_LANG_RE = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*\Z")
 
 
 def to_sparql_term(term: Term) -> str:

@@ -23,8 +23,12 @@ or directory, a temporary named graph on an endpoint) and swapped in only once a
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import logging
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +37,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import Graph
 
+from ldngraph.build import Triple, from_rdflib_term, to_rdflib_term
 from ldngraph.errors import QueryError, StoreError
+from ldngraph.limits import QUERY_SECONDS
 from ldngraph.sparql import (
     Bindings,
     Term,
@@ -46,6 +52,8 @@ from ldngraph.sparql import (
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+log = logging.getLogger(__name__)
 
 
 SPEC_HELP = "memory | oxigraph | oxigraph:PATH | http(s)://HOST/sparql"
@@ -93,8 +101,11 @@ class GraphStore(Protocol):
     def load(self, graph: Graph) -> None:
         """Add every triple of ``graph``."""
 
+    def add_triples(self, triples: Iterable[Triple]) -> None:
+        """Add triples made of pyoxigraph terms (see :mod:`ldngraph.build`)."""
+
     def add_ntriples(self, data: str) -> None:
-        """Add triples given as N-Triples text."""
+        """Add triples given as N-Triples text (parsed by a library parser, never pasted anywhere)."""
 
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
         """Run a SELECT query with ``bindings`` bound to its variables."""
@@ -102,16 +113,76 @@ class GraphStore(Protocol):
     def clear(self) -> None:
         """Remove every triple this store holds (for an endpoint: its named graph)."""
 
-    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
-        """Replace the content (``append``: add to it) with N-Triples ``chunks``, all or nothing.
+    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> None:
+        """Replace the content (``append``: add to it) with the triples of ``chunks``, all or nothing.
 
         If a chunk fails to load (or the chunk iterator raises), the store keeps its previous
-        content and the error propagates. Blank node labels are scoped to one chunk.
+        content and the error propagates.
         """
 
     def __len__(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+class _Stop(Exception):
+    """Raised inside a query thread that went past the time limit."""
+
+
+def within_time_limit(run: Callable[[], QueryRows], spec: str) -> QueryRows:
+    """``run()`` (a query), or :class:`QueryError` once it has taken :data:`QUERY_SECONDS`.
+
+    The query runs in a daemon thread: pyoxigraph releases the GIL while it evaluates and rdflib
+    yields it, so the caller regains control on time. A query past the limit cannot be stopped
+    inside pyoxigraph: its thread is stopped when the engine returns (rdflib's at once; the CLI exits).
+    """
+    limit = QUERY_SECONDS.get()
+    outcome: list[QueryRows] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(run())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="ldngraph-query", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        # Stop it at its next Python bytecode (rdflib at once; pyoxigraph when its call returns).
+        if worker.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stop))
+        raise QueryError(f"{spec}: the query took longer than the {QUERY_SECONDS.hint()}; simplify it")
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (pyoxigraph's type errors run over several)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def parse_ntriples(data: str, spec: str) -> list[Triple]:
+    """Triples of an N-Triples document, read by pyoxigraph's parser."""
+    import pyoxigraph as ox
+
+    try:
+        return [
+            (q.subject, q.predicate, q.object)
+            for q in ox.parse(data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        ]
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(f"{spec}: could not read N-Triples ({exc})") from None
+
+
+def from_rdflib_graph(graph: Graph, spec: str) -> list[Triple]:
+    """The triples of an rdflib graph as pyoxigraph terms (an invalid IRI is refused, never loaded)."""
+    try:
+        return [(from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o)) for s, p, o in graph]  # type: ignore[misc]
+    except ValueError as exc:
+        raise StoreError(f"{spec}: the graph holds a term that is not valid RDF ({exc})") from None
 
 
 # -- local backends ---------------------------------------------------------------------------------
@@ -130,10 +201,18 @@ class MemoryStore:
                 self.graph.bind(prefix, ns, override=False)
         self.graph += graph
 
+    def add_triples(self, triples: Iterable[Triple]) -> None:
+        add = self.graph.add
+        for s, p, o in triples:
+            add((to_rdflib_term(s), to_rdflib_term(p), to_rdflib_term(o)))
+
     def add_ntriples(self, data: str) -> None:
-        self.graph.parse(data=data, format="nt")
+        self.add_triples(parse_ntriples(data, self.spec))
 
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        return within_time_limit(lambda: self._query(text, bindings), self.spec)
+
+    def _query(self, text: str, bindings: Bindings | None) -> QueryRows:
         checked = check_bindings(bindings)
         try:
             result = self.graph.query(text, initBindings=checked)
@@ -148,13 +227,18 @@ class MemoryStore:
     def clear(self) -> None:
         self.graph.remove((None, None, None))
 
-    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
-        staged = Graph()
+    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> None:
+        staged = MemoryStore()
         for chunk in chunks:
-            staged.parse(data=chunk, format="nt")
+            try:
+                staged.add_triples(chunk)
+            except (TypeError, ValueError) as exc:
+                raise StoreError(
+                    f"{self.spec}: could not load the triples ({first_line(exc)}); nothing changed"
+                ) from None
         if not append:
             self.clear()
-        self.graph += staged
+        self.graph += staged.graph
 
     def __len__(self) -> int:
         return len(self.graph)
@@ -170,6 +254,8 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         self.spec = f"oxigraph:{path}" if path else "oxigraph"
+        if path is not None and path.is_symlink():
+            path = Path(os.path.realpath(path))  # a push rebuilds the target; the link stays
         self.path = path
         if path is not None:
             check_store_directory(path, self.spec, create=create)
@@ -182,21 +268,18 @@ class OxigraphStore:
             ) from None
 
     def load(self, graph: Graph) -> None:
-        self.add_ntriples(graph.serialize(format="nt"))
+        self.add_triples(from_rdflib_graph(graph, self.spec))
+
+    def add_triples(self, triples: Iterable[Triple]) -> None:
+        self._bulk_load(self.store, [triples])
 
     def add_ntriples(self, data: str) -> None:
-        import pyoxigraph as ox
-
-        try:
-            self.store.bulk_load(data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        except (SyntaxError, ValueError, OSError) as exc:
-            raise StoreError(f"{self.spec}: could not load N-Triples ({exc})") from None
-
-    def add_quads(self, quads: Sequence[pyoxigraph.Quad]) -> None:
-        """Fast path: add pyoxigraph quads directly (see bench/ and :mod:`ldngraph.fastbuild`)."""
-        self.store.bulk_extend(quads)
+        self.add_triples(parse_ntriples(data, self.spec))
 
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
+        return within_time_limit(lambda: self._query(text, bindings), self.spec)
+
+    def _query(self, text: str, bindings: Bindings | None) -> QueryRows:
         import pyoxigraph as ox
 
         try:
@@ -215,7 +298,7 @@ class OxigraphStore:
     def clear(self) -> None:
         self.store.clear()
 
-    def replace(self, chunks: Iterable[str], *, append: bool = False) -> None:
+    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> None:
         """Load into a new store, then swap it in: in memory a new ``Store``, on disk a sibling
         directory renamed over PATH. (A SPARQL ``MOVE`` inside Oxigraph would be one transaction
         too, but measured 71 s and 2.9 GB for 0.9 M triples, against 3.5 s for the bulk load.)
@@ -229,7 +312,8 @@ class OxigraphStore:
             self._bulk_load(staged, chunks)
             self.store = staged
             return
-        tag = uuid.uuid4().hex[:12]
+        remove_stale_staging(self.path)
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         staging = self.path.with_name(f".{self.path.name}.partial-{tag}")
         try:
             if append and not self.is_empty():
@@ -250,14 +334,17 @@ class OxigraphStore:
         finally:
             self.store = ox.Store(str(self.path))
 
-    def _bulk_load(self, store: pyoxigraph.Store, chunks: Iterable[str]) -> None:
+    def _bulk_load(self, store: pyoxigraph.Store, chunks: Iterable[Iterable[Triple]]) -> None:
         import pyoxigraph as ox
 
+        quad = ox.Quad
         for chunk in chunks:
             try:
-                store.bulk_load(chunk.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-            except (SyntaxError, ValueError, OSError) as exc:
-                raise StoreError(f"{self.spec}: could not load N-Triples ({exc}); nothing changed") from None
+                store.bulk_extend(quad(s, p, o) for s, p, o in chunk)
+            except (TypeError, ValueError, OSError) as exc:
+                raise StoreError(
+                    f"{self.spec}: could not load the triples ({first_line(exc)}); nothing changed"
+                ) from None
 
     def __len__(self) -> int:
         return len(self.store)  # counts every quad: 0.7 s at 4.5 M triples on disk
@@ -305,6 +392,30 @@ def check_store_directory(path: Path, spec: str, *, create: bool) -> None:
         state = "is an empty directory, not a store yet" if empty else "does not exist"
         fix = f"create and fill it with: ldngraph push --store {spec}"
         raise StoreError(f"store '{spec}': {path} {state}; {fix}")
+
+
+def remove_stale_staging(path: Path) -> None:
+    """Delete the ``.NAME.partial-*`` / ``.NAME.old-*`` directories a killed push left beside
+    ``path``: those of a process that is gone (the tag starts with its pid), or without a pid."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.[po][al][rd]*-*"):
+        kind, _, tag = leftover.name.removeprefix(f".{path.name}.").partition("-")
+        if kind not in {"partial", "old"} or not leftover.is_dir() or leftover.is_symlink():
+            continue
+        pid = tag.split("-", 1)[0] if "-" in tag else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        log.info("removing %s, left by an interrupted push", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swap_directories(new: Path, target: Path, old: Path) -> None:

@@ -202,13 +202,15 @@ KNOWN_PREFIXES: frozenset[str] = frozenset(
 REF_RE = re.compile(r"^REF:[a-z0-9][a-z0-9_\-]*\Z")
 #: A partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD.
 PARTIAL_DATE_RE = re.compile(r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?\Z")
-CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)$")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-PMCID_RE = re.compile(r"^PMC[0-9]+$")
-NCT_RE = re.compile(r"^NCT[0-9]{8}$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-_URL_RE = re.compile(r"^https?://\S+$")
+CURIE_RE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[A-Za-z0-9_.\-]+)\Z")
+PMID_RE = re.compile(r"^[1-9][0-9]{0,8}\Z")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+\Z")
+PMCID_RE = re.compile(r"^PMC[0-9]+\Z")
+NCT_RE = re.compile(r"^NCT[0-9]{8}\Z")
+#: A Biolink class name (entity ``category``), e.g. Disease, PhenotypicFeature.
+BIOLINK_CLASS_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}\Z")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
+_URL_RE = re.compile(r"^https?://\S+\Z")
 
 
 def check_curie(value: str, *, prefixes: frozenset[str] = KNOWN_PREFIXES) -> str:

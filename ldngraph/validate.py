@@ -19,6 +19,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ldngraph.errors import ValidationFailed
+from ldngraph.limits import DEPTH, LimitError, read_input_bytes
 from ldngraph.locations import get_resource
 from ldngraph.vocab import bind_namespaces
 
@@ -187,6 +188,15 @@ def read_graph(path: Path | str) -> Graph:
     fmt = guess_format(str(source)) or ("json-ld" if source.suffix == ".jsonld" else None)
     if fmt is None:
         raise ValidationFailed(f"{source}: cannot tell the RDF format from '{source.suffix or 'no suffix'}'")
+    try:
+        raw = read_input_bytes(source)
+    except LimitError as exc:
+        raise ValidationFailed(str(exc)) from None
+    except OSError as exc:
+        raise ValidationFailed(f"{source}: cannot read ({exc.strerror})") from None
+    if fmt in {"xml", "trix"} and b"<!ENTITY" in raw:
+        # Nested internal entities expand exponentially (52 s for 633 bytes); RDF needs none.
+        raise ValidationFailed(f"{source}: declares XML entities (<!ENTITY>); RDF needs none, remove them")
     if fmt == "json-ld":
         check_local_contexts(source)
     try:
@@ -200,6 +210,8 @@ def read_graph(path: Path | str) -> Graph:
                 graph.add((s, p, o))
             return graph
         return Graph().parse(source, format=fmt)
+    except RecursionError:
+        raise ValidationFailed(f"{source}: nested too deeply to parse ({DEPTH.hint()})") from None
     except Exception as exc:  # rdflib raises many unrelated types for a bad file
         # rdflib's messages span lines (the Turtle parser adds the offending text): keep one line.
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
@@ -218,11 +230,28 @@ def check_local_contexts(source: Path) -> None:
         document = json.loads(source.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed(f"{source}: not valid JSON: {exc}; fix the file or re-export it") from None
+    except RecursionError:
+        document = None
+    if document is None or _depth(document) > DEPTH.as_int():
+        raise ValidationFailed(f"{source}: JSON nested more than {DEPTH.hint()}")
     for where, ref in _external_contexts(document, "$"):
         raise ValidationFailed(
             f"{source}: {where} refers to the external context '{ref[:100]}'; validation never "
             "fetches contexts: put the context inline in the file (ldngraph export writes it inline)"
         )
+
+
+def _depth(document: Any) -> int:
+    """Nesting depth of a JSON value (iterative: no recursion limit)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
 
 
 def _external_contexts(node: Any, where: str) -> Iterable[tuple[str, str]]:

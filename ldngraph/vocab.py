@@ -8,7 +8,9 @@ graph's IRIs must not change when a registry updates.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from urllib.parse import unquote
 
 import curies
 from rdflib import Graph, Namespace, URIRef
@@ -42,6 +44,7 @@ PREFIX_MAP: dict[str, str] = {
 PREFIX_SYNONYMS: dict[str, tuple[str, ...]] = {"doi": ("DOI",)}
 #: The project's own prefixes: no registry knows them. Documented in README "Identifiers" and
 #: shipped as ldngraph/resources/prefix_map.json with every other prefix the outputs use.
+_SYNONYM_OF: dict[str, str] = {syn: prefix for prefix, syns in PREFIX_SYNONYMS.items() for syn in syns}
 LOCAL_PREFIXES: frozenset[str] = frozenset({"LDNO", "REF", "ldn", "ldnr"})
 
 LDN = Namespace("https://w3id.org/ldngraph/vocab/")
@@ -139,19 +142,62 @@ def get_prefix_map() -> dict[str, str]:
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
 
 
+#: Characters an identifier keeps as they are inside an IRI path (RFC 3987 iunreserved, sub-delims,
+#: ':', '@', '/'); everything else is percent-encoded as UTF-8, '%' included, so the encoding is
+#: one-to-one (:func:`decode_iri_part` inverts it) and '#' or '?' cannot start a fragment or query.
+_IRI_KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/")
+_SAFE_PART = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
+
+
+def encode_iri_part(text: str) -> str:
+    """``text`` with every character not in :data:`_IRI_KEEP` percent-encoded (UTF-8).
+
+    The one place that turns an identifier (CURIE local part, study id, DOI ...) into IRI text:
+    the result can never close an IRI (``>``) or hold a space, a quote or a control character.
+    """
+    if _SAFE_PART.match(text):
+        return text
+    return "".join(
+        c if c in _IRI_KEEP else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+        for c in text
+    )
+
+
+def decode_iri_part(text: str) -> str:
+    """Inverse of :func:`encode_iri_part`."""
+    return unquote(text, errors="surrogatepass") if "%" in text else text
+
+
+@lru_cache(maxsize=200_000)
+def expand(curie: str) -> str:
+    """The IRI (as text) of a CURIE: its prefix from :data:`PREFIX_MAP`, its local part encoded
+    by :func:`encode_iri_part`. Raises ``ValueError`` for an unknown prefix."""
+    prefix, sep, local_part = curie.partition(":")
+    base = PREFIX_MAP.get(_SYNONYM_OF.get(prefix, prefix))
+    if not sep or base is None:
+        raise ValueError(f"'{curie}' has no known prefix; use one of {', '.join(PREFIX_MAP)}")
+    return base + encode_iri_part(local_part)
+
+
+def local_iri(kind: str, identifier: str) -> str:
+    """The IRI (as text) of a project resource, e.g. ``local_iri('claim', '1a2b...')``."""
+    return f"{LDNR}{kind}/{encode_iri_part(identifier)}"
+
+
 def to_iri(curie: str) -> URIRef:
     """Expand a CURIE with the project's prefix map (raises ValueError for an unknown prefix)."""
-    return URIRef(get_converter().expand(curie, strict=True))
+    return URIRef(expand(curie))
 
 
 def from_iri(iri: str) -> str | None:
     """Compress an IRI to a CURIE, or None if no prefix matches."""
-    return get_converter().compress(str(iri))
+    curie = get_converter().compress(str(iri))
+    return decode_iri_part(curie) if curie is not None else None
 
 
 def local(kind: str, identifier: str) -> URIRef:
     """IRI of a project resource, e.g. ``local('claim', '1a2b...')``."""
-    return LDNR[f"{kind}/{identifier}"]
+    return URIRef(local_iri(kind, identifier))
 
 
 def biolink_predicate(predicate: Predicate) -> URIRef:

@@ -201,6 +201,23 @@ CASES: list[Case] = [
         ":18: entity 'LDNO:pain': id: duplicate id 'LDNO:pain'",
     ),
     data_case(
+        "category-injection",
+        "entities.yaml",
+        "    kind: mechanism\n",
+        "    kind: mechanism\n    category: 'Disease> . } } ; DROP SILENT GRAPH <urn:other> ; INSERT DATA "
+        "{ GRAPH <urn:x> { <urn:a> <urn:b> <urn:c'\n",
+        ":10: entity 'CL:0000129': category: 'Disease> . } } ; DROP",
+        "is not a Biolink class name",
+    ),
+    data_case(
+        "id-trailing-newline",
+        "studies.yaml",
+        "  - id: trial-a\n",
+        '  - id: "trial-a\\n"\n',
+        ":2: study 'trial-a\\n': id:",
+        "is not a valid id",
+    ),
+    data_case(
         "dangling-study",
         "claims.yaml",
         "- study: trial-b",
@@ -322,7 +339,7 @@ CASES: list[Case] = [
             f"      x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
             for i in range(1, 12)
         ),
-        "study 'cells-c': notes:",
+        ":29: YAML aliases (*name) are not allowed",
     ),
     Case(
         "non-utf8",
@@ -504,6 +521,14 @@ CASES: list[Case] = [
     ),
     # -- CLI arguments and output paths -----------------------------------------------------------
     Case(
+        "output-is-input",
+        lambda env: [
+            *("export", "--data", str(env.data), "--format", "ttl"),
+            *("-o", str(env.data / "claims.yaml")),
+        ],
+        ("data/claims.yaml: is an input of this run", "pick another output path"),
+    ),
+    Case(
         "unknown-entity",
         lambda env: ["paths", "--data", str(env.data), "--from", "LDN", "--to", "gout"],
         ("unknown entity 'gout'",),
@@ -669,6 +694,110 @@ CASES: list[Case] = [
             ["validate", str(env.tmp / "claim.ttl")],
         )[1],
         ("claim.ttl", "does not conform", "shape:Claim-evidence", "ldnr:claim/x"),
+    ),
+    # -- issue 15: hostile inputs and resource limits -------------------------------------------
+    data_case(
+        "yaml-alias",
+        "studies.yaml",
+        "    label: Trial A\n",
+        "    label: &a Trial A\n    notes: *a\n",
+        ":3: YAML aliases (*name) are not allowed",
+    ),
+    data_case(
+        "yaml-alias-bomb-id",
+        "entities.yaml",
+        "  - id: CHEBI:7465\n",
+        "  - id: &a [x, x, x, x, x, x, x, x, x]\n    xrefs: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "    synonyms: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+        "YAML aliases (*name) are not allowed",
+    ),
+    data_case(
+        "yaml-deep-nesting",
+        "studies.yaml",
+        "    label: Trial A\n",
+        "    label: " + "[" * 3000 + "]" * 3000 + "\n",
+        "nested",
+        "LDNGRAPH_MAX_DEPTH=100",
+    ),
+    data_case(
+        "yaml-huge-integer",
+        "studies.yaml",
+        "    n: 40\n",
+        "    n: " + "4" * 400 + "\n",
+        ":7: a whole number of 400 digits is not a count or a year",
+    ),
+    data_case(
+        "yaml-control-escape",
+        "studies.yaml",
+        "    label: Trial A\n",
+        '    label: "Trial \\e[2J A"\n',
+        ":3: control character U+001B (a YAML escape) not allowed in a value",
+    ),
+    Case(
+        "data-file-fifo",
+        lambda env: ((env.data / "studies.yaml").unlink(), os.mkfifo(env.data / "studies.yaml"), _build(env))[
+            2
+        ],
+        ("studies.yaml: not a regular file (a FIFO, device or socket)",),
+    ),
+    Case(
+        "data-file-dev-zero",
+        lambda env: (
+            (env.data / "studies.yaml").unlink(),
+            (env.data / "studies.yaml").symlink_to("/dev/zero"),
+            _build(env),
+        )[2],
+        ("studies.yaml: not a regular file",),
+    ),
+    Case(
+        "profile-fifo",
+        lambda env: (
+            os.mkfifo(env.tmp / "profile.yaml"),
+            ["query", "gaps", "--data", str(env.data), "--profile", str(env.tmp / "profile.yaml")],
+        )[1],
+        ("profile.yaml: not a regular file",),
+    ),
+    Case(
+        "input-too-large",
+        # the limit sits above the profile the run also reads (about 6 KB) and below this file
+        lambda env: (env.edit("studies.yaml", "studies:\n", "studies:\n" + "#" * 30000 + "\n"), _build(env))[
+            1
+        ],
+        ("studies.yaml: 30622 bytes is more than the limit LDNGRAPH_MAX_INPUT_BYTES=25000",),
+        environ=lambda env: {"LDNGRAPH_MAX_INPUT_BYTES": "25000"},
+    ),
+    Case(
+        "validate-xml-entities",
+        lambda env: (
+            (env.tmp / "g.rdf").write_text(
+                '<?xml version="1.0"?>\n'
+                '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n',
+                encoding="utf-8",
+            ),
+            ["validate", str(env.tmp / "g.rdf")],
+        )[1],
+        ("g.rdf: declares XML entities (<!ENTITY>)",),
+    ),
+    Case(
+        "validate-jsonld-deep",
+        lambda env: (
+            (env.tmp / "g.jsonld").write_text('{"a": ' * 5000 + "1" + "}" * 5000, encoding="utf-8"),
+            ["validate", str(env.tmp / "g.jsonld")],
+        )[1],
+        ("g.jsonld: JSON nested more than limit LDNGRAPH_MAX_DEPTH=100",),
+    ),
+    Case(
+        "medline-line-too-long",
+        _pubmed(b"PMID- 1\nTI  - " + b"t" * 5000 + b"\n\n", "in.medline"),
+        ("in.medline:2: a line longer than the limit LDNGRAPH_MAX_LINE_BYTES=1000",),
+        environ=lambda env: {"LDNGRAPH_MAX_LINE_BYTES": "1000"},
+    ),
+    Case(
+        "pubmed-xml-too-large",
+        _pubmed(XML_HEAD + ONE_RECORD + b"x" * 5000 + END_RECORD),
+        ("in.xml: more than the limit LDNGRAPH_MAX_PUBMED_BYTES=1000; raise it",),
+        environ=lambda env: {"LDNGRAPH_MAX_PUBMED_BYTES": "1000"},
     ),
 ]
 

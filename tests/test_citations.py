@@ -189,3 +189,48 @@ def test_shipped_data_with_an_empty_cache_is_all_unresolved(tmp_path: Path) -> N
     assert table.exit_code == 0
     assert table.stdout.count("unresolved (not in cache)") == len(set(pmids))
     assert not empty.exists()  # reading never creates the cache
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"<PubDate><Year>2018</Year></PubDate>", b"<PubDate><Year>1850</Year></PubDate>"),
+        (b'"doi">10.5555/fake.333<', b'"doi">https://doi.org/10.5555/fake.333<'),
+        (
+            b'<ArticleId IdType="pubmed">333</ArticleId>',
+            b'<ArticleId IdType="pubmed">333</ArticleId><ArticleId IdType="pmc">12345</ArticleId>',
+        ),
+    ],
+    ids=["year-1850", "doi-as-url", "pmc-without-PMC"],
+)
+def test_an_odd_cached_record_does_not_break_the_graph_commands(
+    mini_copy: Path, tmp_path: Path, old: bytes, new: bytes
+) -> None:
+    """Issue 15, point 3: a value PubMed has but the curated model refuses is not copied."""
+    xml = (RES / "retracted.xml").read_bytes()
+    assert old in xml
+    odd = tmp_path / "odd.xml"
+    odd.write_bytes(xml.replace(old, new, 1))
+    import_files(PubMedCache(mini_copy / "pubmed"), [odd])
+    built = load(mini_copy)  # raised a pydantic ValidationError before
+    pub = next(p for p in built.kb.publications if p.pmid == "333")
+    assert pub.pubmed_check is PubMedCheck.verified and pub.retracted
+    assert pub.year != 1850 and pub.doi in (None, "10.5555/fake.333") and pub.pmcid is None
+    assert pub.title  # the valid fields are still filled from PubMed
+
+
+def test_a_huge_year_does_not_crash_the_import(tmp_path: Path) -> None:
+    xml = (
+        (RES / "retracted.xml")
+        .read_bytes()
+        .replace(
+            b"<PubDate><Year>2018</Year></PubDate>",
+            b"<PubDate><Year>" + b"9" * 5000 + b"</Year></PubDate>",
+            1,
+        )
+    )
+    (tmp_path / "big.xml").write_bytes(xml)
+    cache = PubMedCache(tmp_path / "cache")
+    import_files(cache, [tmp_path / "big.xml"])
+    record = cache.get("333")
+    assert record is not None and record.year is None  # no year rather than a 5,000-digit one

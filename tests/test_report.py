@@ -413,3 +413,23 @@ def test_conditions_are_ordered_by_the_certainty_of_their_headline(shipped: tupl
         bodies = [b for b in get_bodies(built.graph, labels[label].id) if b.critical]
         heads.append(rank[bodies[0].certainty] if bodies else -1)
     assert heads == sorted(heads, reverse=True)
+
+
+def test_terminal_escapes_in_record_text_never_reach_the_brief_or_a_table(
+    mini_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15, point 9: raw ESC from a label reached the Markdown brief and `query` tables.
+
+    The loaders now refuse (YAML) or blank (MEDLINE) control characters; the brief and the table
+    writer drop or escape them again, whatever a record holds."""
+    from ldngraph.cli import _echo_rows
+
+    built = load(mini_dir)
+    label = "Trial \x1b[2J\x1b]0;pwned\x07A"
+    studies = tuple(s.model_copy(update={"label": label}) for s in built.kb.studies)
+    kb = built.kb.model_copy(update={"studies": studies})
+    md = to_markdown(get_blocks(kb, built.graph))
+    assert "\x1b" not in md and "\x07" not in md and "pwned" in md
+    _echo_rows(["label"], [[label]], "table")
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "Trial \\x1b[2J\\x1b]0;pwned\\x07A" in out

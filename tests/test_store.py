@@ -448,3 +448,31 @@ def test_bad_named_graph_is_refused(graph: str) -> None:
 def test_default_graph_means_no_named_graph() -> None:
     store = open_store("http://127.0.0.1:1/sparql", graph="default")
     assert isinstance(store, EndpointStore) and store.graph is None
+
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+@pytest.mark.parametrize("spec", ["memory", "oxigraph"])
+def test_every_store_has_a_default_query_timeout(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15, point 4: a cartesian product ran past 20 s; now it stops at LDNGRAPH_QUERY_TIMEOUT.
+
+    200 triples: 8 million rows to count, about 2 s in Oxigraph (whose thread finishes in the
+    background) and far longer in rdflib (whose thread is stopped).
+    """
+    import time
+
+    from rdflib import Graph
+
+    monkeypatch.setenv("LDNGRAPH_QUERY_TIMEOUT", "0.5")
+    graph = Graph()
+    for i in range(200):
+        graph.add((URIRef(f"https://example.org/{i}"), URIRef("https://example.org/p"), Literal(i)))
+    store = open_store(spec)
+    store.load(graph)
+    start = time.monotonic()
+    with pytest.raises(QueryError, match=r"LDNGRAPH_QUERY_TIMEOUT=0\.5"):
+        store.query(CARTESIAN)
+    assert time.monotonic() - start < 3
+    monkeypatch.setenv("LDNGRAPH_QUERY_TIMEOUT", "60")
+    assert len(store.query("SELECT ?s WHERE { ?s ?p ?o }")) == 200  # the store still answers

@@ -6,16 +6,18 @@ in tests/test_store_virtuoso.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from test_store import QUERY_CASES, QUERY_IDS, assert_same_rows_on
 
-from ldngraph import fastbuild
+from ldngraph import build
 from ldngraph.cli import cli, main
 from ldngraph.errors import StoreError
 from ldngraph.pipeline import Built, load, push
@@ -31,7 +33,21 @@ from ldngraph.store import (
 
 MINI = Path(__file__).parent / "resources" / "mini"
 ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-NEW = "<https://example.org/new> <https://example.org/p> <https://example.org/o> .\n"
+NEW: list[build.Triple] = [
+    (
+        ox.NamedNode("https://example.org/new"),
+        ox.NamedNode("https://example.org/p"),
+        ox.NamedNode("https://example.org/o"),
+    )
+]
+#: Not a triple: what a broken producer might hand a store; the load fails and nothing changes.
+BROKEN = [("https://example.org/s", "https://example.org/p", "not a term")]
+
+
+def triples(graph: Graph) -> list[build.Triple]:
+    return [
+        (build.from_rdflib_term(s), build.from_rdflib_term(p), build.from_rdflib_term(o)) for s, p, o in graph
+    ]  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +73,7 @@ class Boom(RuntimeError):
     """The failure injected after the first chunk (a crash in the middle of a load)."""
 
 
-def _fails_after_first(first: str) -> Iterator[str]:
+def _fails_after_first(first: list[build.Triple]) -> Iterator[list[build.Triple]]:
     yield first
     raise Boom("injected failure after the first chunk")
 
@@ -70,8 +86,8 @@ def test_failure_after_the_first_chunk_keeps_the_old_graph(kind: str, mini: Buil
     with pytest.raises(Boom):
         store.replace(_fails_after_first(NEW))
     assert everything(store) == before
-    with pytest.raises(StoreError if kind != "memory" else Exception):
-        store.replace(iter([NEW, "<broken> this is not N-Triples\n"]))
+    with pytest.raises(StoreError):
+        store.replace(iter([NEW, BROKEN]))  # type: ignore[list-item]
     assert everything(store) == before
     store.close()
     if kind == "disk":
@@ -87,7 +103,7 @@ def test_replace_replaces_and_append_adds(kind: str, mini: Built, tmp_path: Path
     store.load(mini.graph)
     store.replace(iter([NEW]))
     assert len(store) == 1
-    store.replace(iter([mini.graph.serialize(format="nt")]), append=True)
+    store.replace(iter([triples(mini.graph)]), append=True)
     assert len(store) == len(mini.graph) + 1
     store.close()
     if kind == "disk":
@@ -97,7 +113,7 @@ def test_replace_replaces_and_append_adds(kind: str, mini: Built, tmp_path: Path
 
 @pytest.mark.parametrize("name", ["mini", "shipped"])
 def test_push_writes_the_graph_of_load(name: str, mini: Built, shipped: Built) -> None:
-    """pipeline.push (fastbuild + materialised scores) gives exactly the graph pipeline.load builds."""
+    """pipeline.push (build.iter_triples + materialised scores) gives the graph pipeline.load builds."""
     built = mini if name == "mini" else shipped
     store = MemoryStore()
     push(store, MINI if name == "mini" else None)
@@ -107,12 +123,12 @@ def test_push_writes_the_graph_of_load(name: str, mini: Built, shipped: Built) -
 
 def test_push_in_several_chunks_is_the_same_graph(mini: Built) -> None:
     kb, scores = mini.kb, mini.scores
-    chunks = list(fastbuild.iter_scored_chunks(kb, scores, lines=50))
-    assert len(chunks) > 3
-    merged = Graph()
+    chunks = list(build.iter_scored_chunks(kb, scores, size=50))
+    assert len(chunks) > 3 and all(len(chunk) <= 50 for chunk in chunks[:-1])
+    merged = MemoryStore()
     for chunk in chunks:
-        merged.parse(data=chunk, format="nt")
-    assert isomorphic(merged, mini.graph)
+        merged.add_triples(chunk)
+    assert isomorphic(merged.graph, mini.graph)
 
 
 def test_push_command_that_fails_midway_leaves_the_store_intact(
@@ -120,19 +136,19 @@ def test_push_command_that_fails_midway_leaves_the_store_intact(
 ) -> None:
     spec = f"oxigraph:{tmp_path / 'db'}"
     assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
-    real = fastbuild.iter_scored_chunks
+    real = build.iter_scored_chunks
 
-    def broken(*args: object, **kwargs: object) -> Iterator[str]:
-        chunks = real(*args, **{**kwargs, "lines": 20})  # type: ignore[arg-type]
+    def broken(*args: object, **kwargs: object) -> Iterator[list[build.Triple]]:
+        chunks = real(*args, **{**kwargs, "size": 20})  # type: ignore[arg-type]
         yield next(chunks)
-        yield "<https://example.org/s> <https://example.org/p> broken .\n"
+        yield BROKEN  # type: ignore[misc]
 
-    monkeypatch.setattr(fastbuild, "iter_scored_chunks", broken)
+    monkeypatch.setattr(build, "iter_scored_chunks", broken)
     with pytest.raises(SystemExit) as exit_info:
         main(["push", "--store", spec])  # the shipped data: would replace the mini graph
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "could not load N-Triples" in err[0] and "nothing changed" in err[0]
+    assert len(err) == 1 and "could not load the triples" in err[0] and "nothing changed" in err[0]
     store = open_store(spec)
     assert len(store) == len(mini.graph)
     assert sorted(map(str, (r[0] for r in store.query(ALL)))) == sorted(str(s) for s, _, _ in mini.graph)
@@ -182,3 +198,41 @@ def test_query_command_default_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     assert small.exit_code == large.exit_code == explicit.exit_code == 0
     assert picked == ["oxigraph"]  # only the run above the (lowered) threshold used Oxigraph
     assert small.stdout == large.stdout == explicit.stdout != "[]\n"
+
+
+def test_push_to_a_symlinked_store_keeps_the_link(mini: Built, tmp_path: Path) -> None:
+    """Issue 15, point 11: the link was replaced by a directory."""
+    real = tmp_path / "real-db"
+    link = tmp_path / "db"
+    link.symlink_to(real)
+    for _ in range(2):  # create, then replace
+        assert (
+            CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", f"oxigraph:{link}"]).exit_code
+            == 0
+        )
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    store = open_store(f"oxigraph:{link}")
+    assert len(store) == len(mini.graph)
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "real-db"]
+
+
+def test_push_removes_staging_directories_of_killed_pushes(tmp_path: Path) -> None:
+    """Issue 15, point 11: kill -9 during a push left .NAME.partial-* directories forever."""
+    import subprocess
+
+    spec = f"oxigraph:{tmp_path / 'db'}"
+    assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
+    gone = subprocess.Popen(["true"])  # a pid that has exited
+    gone.wait()
+    stale = [
+        tmp_path / f".db.partial-{gone.pid}-abc",
+        tmp_path / ".db.partial-0123456789ab",
+        tmp_path / ".db.old-x",
+    ]
+    live = tmp_path / f".db.partial-{os.getpid()}-def"  # a push still running: kept
+    for directory in [*stale, live]:
+        directory.mkdir()
+        (directory / "CURRENT").write_text("x", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["db", live.name])

@@ -10,16 +10,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from test_store import QUERIES, QUERY_CASES, QUERY_IDS, tidy
 from virtuoso_server import Virtuoso, find_binaries, run_virtuoso
 
+from ldngraph.build import Triple
 from ldngraph.endpoint import EndpointStore
 from ldngraph.errors import StoreError
 from ldngraph.export import GRAPH_NAME
 from ldngraph.pipeline import Built, load
 from ldngraph.query import run_query, run_query_on_store
-from ldngraph.store import GraphStore, open_store
+from ldngraph.store import GraphStore, from_rdflib_graph, open_store
 
 pytestmark = pytest.mark.server
 
@@ -135,7 +137,7 @@ def _tmp_triples(virtuoso: Virtuoso) -> int:
     return int(str(rows[0][0]))
 
 
-def _fails_after_first(first: str) -> Iterator[str]:
+def _fails_after_first(first: list[Triple]) -> Iterator[list[Triple]]:
     yield first
     raise RuntimeError("injected failure after the first chunk")
 
@@ -147,19 +149,25 @@ def test_failed_replace_keeps_the_previous_graph(
     the target graph as it was and no temporary graph behind; a good one MOVEs it into place."""
     monkeypatch.setattr("ldngraph.endpoint.CHUNK_TRIPLES", 50)
     store = EndpointStore(virtuoso.sparql_url, graph="https://example.org/atomic")
-    store.replace(iter([built.graph.serialize(format="nt")]))
+    store.replace(iter([from_rdflib_graph(built.graph, "test")]))
     before = store.query(QUERIES["all-triples"][0]).canonical(6)
     assert len(before) == len(built.graph)
-    new = "<https://example.org/new> <https://example.org/p> <https://example.org/o> .\n"
+    new: list[Triple] = [
+        (
+            ox.NamedNode("https://example.org/new"),
+            ox.NamedNode("https://example.org/p"),
+            ox.NamedNode("https://example.org/o"),
+        )
+    ]
     with pytest.raises(RuntimeError, match="injected"):
         store.replace(_fails_after_first(new))
     assert store.query(QUERIES["all-triples"][0]).canonical(6) == before
     with pytest.raises(StoreError, match=re.escape("nothing changed: <https://example.org/atomic> keeps")):
-        store.replace(iter([built.graph.serialize(format="nt"), "<https://example.org/s> <p> broken .\n"]))
+        store.replace(iter([from_rdflib_graph(built.graph, "test"), [("s", "p", "not a term")]]))  # type: ignore[list-item]
     assert store.query(QUERIES["all-triples"][0]).canonical(6) == before
     assert _tmp_triples(virtuoso) == 0
     store.replace(iter([new]))
     assert len(store) == 1
-    store.replace(iter([built.graph.serialize(format="nt")]), append=True)
+    store.replace(iter([from_rdflib_graph(built.graph, "test")]), append=True)
     assert len(store) == len(built.graph) + 1
     assert _tmp_triples(virtuoso) == 0

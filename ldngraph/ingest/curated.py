@@ -7,6 +7,7 @@ Every problem is reported with file, line, record and field, all in one pass:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ldngraph.errors import DataError
+from ldngraph.limits import DEPTH, LimitError, read_input_bytes
 from ldngraph.model import (
     Claim,
     Entity,
@@ -80,11 +82,48 @@ def _find_duplicate_key(root: yaml.Node | None) -> yaml.ScalarNode | None:
 def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     shown = _display(path)
     try:
-        raw = path.read_bytes()
+        raw = read_input_bytes(path, shown)
+    except LimitError as exc:
+        problems.append(str(exc))
+        return None, None
     except OSError as exc:
         problems.append(f"{shown}: cannot read ({exc.strerror})")
         return None, None
     return parse_yaml(raw, shown, problems)
+
+
+#: YAML's tag of whole numbers; a longer one is refused (Python refuses past 4,300 digits anyway).
+_INT_TAG = "tag:yaml.org,2002:int"
+_MAX_INT_DIGITS = 18
+#: Control characters other than tab and line ends: a YAML escape such as "\e" or "\0" could put
+#: a terminal escape sequence in a label, or a character XML (GraphML) cannot hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
+    """An alias (``*name``: a YAML bomb multiplies a value by reference), nesting deeper than
+    :data:`ldngraph.limits.DEPTH` or a whole number too long to be a count or a year; else None."""
+    depth_cap = DEPTH.as_int()
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return node, "YAML aliases (*name) are not allowed in ldngraph files; write the value out"
+        seen.add(id(node))
+        if depth > depth_cap:
+            return node, f"nested more than {depth_cap} levels deep ({DEPTH.hint()})"
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend([(key, depth + 1), (value, depth + 1)])
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node.value, str) and (bad := _CONTROL.search(node.value)):
+            code = ord(bad.group())
+            return node, f"control character U+{code:04X} (a YAML escape) not allowed in a value; remove it"
+        elif node.tag == _INT_TAG and len(str(node.value).lstrip("+-0")) > _MAX_INT_DIGITS:
+            return node, f"a whole number of {len(str(node.value))} digits is not a count or a year; fix it"
+    return None
 
 
 def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.Node | None]:
@@ -107,6 +146,10 @@ def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.N
         return None, None
     try:
         node = loader.get_single_node()
+        shape = _shape_problem(node)
+        if shape is not None:
+            problems.append(f"{shown}:{shape[0].start_mark.line + 1}: {shape[1]}")
+            return None, None
         duplicate = _find_duplicate_key(node)
         if duplicate is not None:
             problems.append(
@@ -123,6 +166,9 @@ def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.N
         return None, None
     except yaml.YAMLError as exc:
         problems.append(f"{shown}: YAML error: {' '.join(str(exc).split())}")
+        return None, None
+    except RecursionError:
+        problems.append(f"{shown}: nested too deeply to parse ({DEPTH.hint()}); flatten the structure")
         return None, None
     finally:
         loader.dispose()

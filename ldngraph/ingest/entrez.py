@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +37,7 @@ from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml, reject_declared_entities
 from ldngraph.model import PMID_RE
+from ldngraph.web import RedirectRefused, request_bytes
 
 log = logging.getLogger(__name__)
 
@@ -215,9 +216,9 @@ class EntrezClient:
             self.requests += 1
             retry_after: float | None = None
             try:
-                with urlopen(Request(url, data=data, method="POST"), timeout=cfg.timeout) as reply:
-                    body: bytes = reply.read()
-                return body
+                return request_bytes(Request(url, data=data, method="POST"), cfg.timeout)
+            except RedirectRefused as exc:
+                raise PubMedError(f"{utility}: {exc.reason}") from None
             except HTTPError as exc:
                 exc.close()
                 if exc.code != 429 and not 500 <= exc.code < 600:
@@ -294,8 +295,9 @@ def parse_esearch(body: bytes, query: str) -> SearchResult:
         text = (root.findtext(tag) or "").strip()
         if not text and default is not None:
             return default
-        if not text.isdigit():
-            raise PubMedError(f"{what}: <{tag}> is {text or 'missing'!r}, expected a whole number")
+        if not (text.isascii() and text.isdigit() and len(text) <= 12):
+            shown = text[:40] + ("..." if len(text) > 40 else "")
+            raise PubMedError(f"{what}: <{tag}> is {shown or 'missing'!r}, expected a whole number")
         return int(text)
 
     pmids = tuple((el.text or "").strip() for el in root.iterfind("IdList/Id"))

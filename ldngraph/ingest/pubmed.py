@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import gzip
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ldngraph.errors import PubMedError
+from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, LimitError
 from ldngraph.model import PMID_RE
 
 #: MeSH UI of the publication type "Retracted Publication".
@@ -116,17 +118,27 @@ class _EofTracker(io.RawIOBase):
     input after the end only when a document stops early: the signature of a truncated file), and
     optionally counts newlines (for streams, which cannot be read again to count them)."""
 
-    def __init__(self, raw: IO[bytes], *, count_lines: bool) -> None:
+    def __init__(self, raw: IO[bytes], *, count_lines: bool, label: str = "<stream>") -> None:
         self._raw = raw
         self._count = count_lines
         self.at_eof = False
         self.newlines = 0
+        self.total = 0
+        self.cap = PUBMED_BYTES.as_int()
+        self.label = label
+        #: Called before each read: the parser has handed every finished element over by then.
+        self.before_read: Callable[[], None] | None = None
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        if self.before_read is not None:
+            self.before_read()
         data = self._raw.read(size)
+        self.total += len(data)
+        if self.total > self.cap:
+            raise LimitError(f"{self.label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
         if not data:
             self.at_eof = True
         elif self._count:
@@ -238,7 +250,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
             pmid = _stripped(node)
         elif tag == "Year":  # the journal issue's year wins over the electronic ArticleDate
             text = _stripped(node)
-            if text.isdigit():
+            if text.isascii() and text.isdigit() and len(text) <= 4:  # a 5,000-digit "year" is no year
                 if node.getparent().tag == "PubDate":
                     year = int(text)
                 elif article_year is None:
@@ -318,12 +330,12 @@ def iter_pubmed_xml(source: Path | str | IO[bytes], *, name: str | None = None) 
             raw = _open_bytes(path)
         except OSError as exc:
             raise PubMedError(f"{label}: cannot read ({exc.strerror})") from None
-        tracked = _EofTracker(raw, count_lines=False)
+        tracked = _EofTracker(raw, count_lines=False, label=label)
         # A file's lines are counted (by reading it again) only if the parse fails: ~3% faster.
         ends = lambda: _count_lines(path) if tracked.at_eof else None  # noqa: E731
     else:
         raw, label = source, name or "<stream>"
-        tracked = _EofTracker(raw, count_lines=True)
+        tracked = _EofTracker(raw, count_lines=True, label=label)
         ends = lambda: tracked.newlines if tracked.at_eof else None  # noqa: E731
     try:
         yield from _iterparse(tracked, label, ends)
@@ -349,8 +361,8 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
     # and the DOCTYPE are checked at the first record, or at the end for a document without any.
     context = etree.iterparse(
         stream,
-        events=("end",),
-        tag=_RECORD_TAGS,
+        events=("start", "end"),  # start: only of the root, to prune under it while reading
+        tag=(*_RECORD_TAGS, "PubmedArticleSet"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -358,13 +370,30 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
         collect_ids=False,
     )
     index, last_pmid, checked = 0, None, False
+    roots: list[Any] = []
+
+    def prune() -> None:
+        """Drop finished elements that are not inside a record (only records are reported, so
+        anything else would pile up under the root: 79 KB of .gz once took 4 GB)."""
+        node = roots[0] if roots else None
+        while node is not None and len(node) and node.tag not in _RECORD_TAGS:
+            del node[: len(node) - 1]  # the last child may still be open
+            node = node[-1]
+
+    stream.before_read = prune
 
     def where() -> str:
         after = f" (after PMID {last_pmid})" if last_pmid else ""
         return f"{label}: record {index + 1}{after}"
 
     try:
-        for _, elem in context:
+        for event, elem in context:
+            if elem.tag == "PubmedArticleSet":
+                if event == "start" and not roots:
+                    roots.append(elem)
+                continue
+            if event == "start":
+                continue
             if not checked:
                 _check_root(elem.getroottree().getroot(), label)
                 checked = True
@@ -509,6 +538,26 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
     )
 
 
+#: Control characters other than tab and line ends (XML, which PubMed XML is, cannot hold them).
+_MEDLINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
+    """The lines of ``handle``, each at most :data:`LINE_BYTES` long and all together at most
+    :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported)."""
+    cap, total_cap, total = LINE_BYTES.as_int(), PUBMED_BYTES.as_int(), 0
+    for number in itertools.count(1):
+        line = handle.readline(cap + 1)
+        if not line:
+            return
+        if len(line) > cap:
+            raise LimitError(f"{label}:{number}: a line longer than the {LINE_BYTES.hint()}")
+        total += len(line)
+        if total > total_cap:
+            raise LimitError(f"{label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
+        yield _MEDLINE_CONTROL.sub(" ", line)  # no ESC or NUL from a title reaches a terminal or GraphML
+
+
 def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
     """Stream the records of a MEDLINE-format text file, plain or gzipped (``Bio.Medline``)."""
     from Bio import Medline
@@ -523,7 +572,7 @@ def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
     with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
         last = None
         try:
-            for index, rec in enumerate(Medline.parse(handle)):  # type: ignore[no-untyped-call]
+            for index, rec in enumerate(Medline.parse(_bounded_lines(handle, str(path)))):  # type: ignore[no-untyped-call]
                 after = f" (after PMID {last})" if last else ""
                 record = _record_from_medline(rec, f"{path}: record {index + 1}{after}")
                 last = record.pmid
