@@ -165,14 +165,14 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 @profile_option
 def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
-    from ldngraph.export import guess_export_format, write_graphml, write_kgx, write_rdf
+    from ldngraph.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
 
     fmt = fmt or guess_export_format(output)
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if fmt == "kgx":
-        written = " and ".join(map(str, write_kgx(built.graph, output)))
+        written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
     elif fmt == "graphml":
         written = str(write_graphml(built.graph, output))
     else:
@@ -186,15 +186,31 @@ def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path |
 @cli.command(name="validate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @data_option
+@click.option(
+    "--kgx", "kgx_prefix", type=click.Path(path_type=Path), help="Check KGX files P_nodes/edges.jsonl"
+)
 @format_option("table", "json")
-def validate_cmd(file: Path | None, data_dir: Path | None, fmt: str) -> None:
+def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | None, fmt: str) -> None:
     """Check an RDF FILE (default: the graph built from data/) against the SHACL shapes.
 
     Prints the results grouped by shape, with counts and the first few focus nodes; exits with
-    status 1 when the graph does not conform.
+    status 1 when the graph does not conform. With --kgx P, checks an `export --format kgx`
+    output with kgx's validator and the Biolink pydantic model instead (offline; needs the
+    biolink extra).
     """
     from ldngraph.errors import ValidationFailed
     from ldngraph.validate import read_graph, validate_graph
+
+    if kgx_prefix is not None:
+        from ldngraph.export import check_kgx_files
+
+        problems = check_kgx_files(kgx_prefix)
+        if fmt == "json" or problems:
+            click.echo(json.dumps(problems, indent=2) if fmt == "json" else "\n".join(problems))
+        if problems:
+            raise ValidationFailed(f"{kgx_prefix}: {len(problems)} Biolink/KGX error(s)")
+        click.echo(f"{kgx_prefix}: KGX export conforms to Biolink (kgx validator, Biolink model)", err=True)
+        return
 
     if file is not None:
         graph = read_graph(file)
@@ -244,7 +260,7 @@ def _echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt:
 @click.argument("name")
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Bind a query parameter (repeatable).")
 @store_options
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "sparql-json")
 @click.option(
     "--labels/--no-labels",
     default=True,
@@ -283,12 +299,15 @@ def query(
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
         result = run_query(store.graph, name, bound)
-        result = add_labels(result, get_labels(store.graph)) if labels else result
+        result = add_labels(result, get_labels(store.graph)) if labels and fmt != "sparql-json" else result
     else:
         result = run_query_on_store(store, name, bound)
-        result = add_labels(result, get_store_labels(store)) if labels else result
+        result = add_labels(result, get_store_labels(store)) if labels and fmt != "sparql-json" else result
         store.close()
-    _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
+    if fmt == "sparql-json":  # W3C SPARQL 1.1 Query Results JSON: full IRIs, typed literals
+        click.echo(result.to_sparql_json())
+    else:  # json: one record per row, CURIEs
+        _echo_rows(result.columns, [list(r) for r in result.rows], fmt)
     click.echo(f"{len(result.rows)} row(s)", err=True)
 
 

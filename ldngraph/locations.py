@@ -72,10 +72,12 @@ def is_packaged_data_dir(path: Path | str) -> bool:
 
 
 def get_user_cache_dir() -> Path:
-    """The per-user cache root: ``$XDG_CACHE_HOME/ldngraph``, else ``~/.cache/ldngraph``."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return root / "ldngraph"
+    """The per-user cache root, by platformdirs: on Linux ``$XDG_CACHE_HOME/ldngraph`` (a relative
+    value is ignored, as the XDG spec says), else ``~/.cache/ldngraph``; the platform's own
+    cache folder on macOS and Windows."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("ldngraph")
 
 
 def get_queries_dir() -> Path:

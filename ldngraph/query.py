@@ -32,7 +32,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
-from rdflib.term import Identifier, Node
+from rdflib.term import Identifier, Node, Variable
 
 from ldngraph.errors import QueryError
 from ldngraph.limits import LimitError, read_input_bytes
@@ -78,13 +78,64 @@ class NamedQuery:
 
 @dataclass(frozen=True)
 class QueryResult:
-    """Result rows as JSON-ready values (IRIs compressed to CURIEs where a prefix matches)."""
+    """Result rows as JSON-ready values (IRIs compressed to CURIEs where a prefix matches).
+
+    ``terms`` holds the same rows as RDF terms (full IRIs, typed literals), for
+    :meth:`to_sparql_json`.
+    """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    terms: tuple[tuple[Node | None, ...], ...] = ()
 
     def to_records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_sparql_json(self) -> str:
+        """The rows as W3C SPARQL 1.1 Query Results JSON (full IRIs, datatypes), via rdflib."""
+        result = Result("SELECT")
+        result.vars = [Variable(c) for c in self.columns]
+        result.bindings = [
+            {Variable(c): t for c, t in zip(self.columns, row, strict=True) if t is not None}  # type: ignore[misc]
+            for row in self.terms
+        ]
+        return result.serialize(format="json").decode("utf-8")  # type: ignore[union-attr]
+
+
+#: ``GROUP_CONCAT(... ; separator="X") AS ?name`` in a query's text.
+_GROUP_CONCAT_RE = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?separator\s*=\s*(?P<q>[\"'])(?P<sep>.*?)(?P=q)\s*\)\s*AS\s+[?$](?P<name>\w+)",
+    re.IGNORECASE,
+)
+
+
+def get_concat_columns(text: str) -> dict[str, str]:
+    """Columns a query fills with GROUP_CONCAT -> their separator (default: one space)."""
+    found = {m["name"]: m["sep"] for m in _GROUP_CONCAT_RE.finditer(text)}
+    found |= {
+        m.group(1): " "
+        for m in re.finditer(r"GROUP_CONCAT\s*\([^;()]*\)\s*AS\s+[?$](\w+)", text, re.IGNORECASE)
+    }
+    return found
+
+
+def _sort_concat(term: Node | None, separator: str) -> Node | None:
+    # SPARQL leaves the order inside GROUP_CONCAT to the engine (rdflib, Oxigraph and Virtuoso
+    # differ); sorting the parts gives the same value on every store.
+    if not isinstance(term, Literal) or not separator:
+        return term
+    parts = sorted(str(term).split(separator))
+    return Literal(separator.join(parts), lang=term.language, datatype=term.datatype)
+
+
+def _to_result(query: NamedQuery, columns: tuple[str, ...], rows: Any) -> QueryResult:
+    concat = get_concat_columns(query.text)
+    seps = [concat.get(c) for c in columns]
+    terms = tuple(
+        tuple(_sort_concat(t, sep) if sep is not None else t for t, sep in zip(row, seps, strict=True))
+        for row in rows
+    )
+    return QueryResult(columns, tuple(tuple(_to_value(t) for t in row) for row in terms), terms)
 
 
 def _read_text(path: Path) -> str:
@@ -294,10 +345,10 @@ def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] 
         if result.type != "SELECT":  # check_select found the form already; this is a backstop
             raise QueryError(f"only SELECT queries return rows (got {result.type})")
         columns = tuple(str(v) for v in result.vars or ())
-        rows = tuple(tuple(_to_value(row[i]) for i in range(len(columns))) for row in result)  # type: ignore[index]
+        rows = [tuple(row[i] for i in range(len(columns))) for row in result]  # type: ignore[index]
     except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
         raise QueryError(f"{query.path}: query failed: {str(exc).splitlines()[0]}") from exc
-    return QueryResult(columns, rows)
+    return _to_result(query, columns, rows)
 
 
 def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -360,7 +411,7 @@ def run_query_on_store(
     declared = {p.name: p for p in query.parameters}
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}
     rows = store.query(get_prologue() + query.text, bindings)
-    return QueryResult(rows.columns, tuple(tuple(_to_value(t) for t in row) for row in rows.rows))
+    return _to_result(query, rows.columns, rows.rows)
 
 
 # -- labels next to CURIEs ------------------------------------------------------------------------

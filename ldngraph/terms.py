@@ -196,7 +196,7 @@ CLINICAL_PREDICATES = frozenset(
 #: Prefixes an entity, species or registry CURIE may use. ``LDNO`` is the project's own
 #: namespace for concepts without a standard identifier (outcome groupings).
 KNOWN_PREFIXES: frozenset[str] = frozenset(
-    {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCBITaxon", "LDNO"}
+    {"CHEBI", "HGNC", "CL", "MESH", "MONDO", "GO", "HP", "NCIT", "NCBITaxon", "LDNO"}
 )
 #: Local id of a publication known only by its journal citation (no PMID, no DOI could be found).
 REF_RE = re.compile(r"^REF:[a-z0-9][a-z0-9_\-]*\Z")

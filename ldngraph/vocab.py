@@ -14,11 +14,13 @@ from urllib.parse import unquote
 
 import curies
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from ldngraph.model import Design, Predicate
 
-#: Prefix -> IRI prefix for every identifier scheme the graph uses.
+#: Prefix -> IRI prefix for every identifier scheme the graph uses. The spelling of each prefix is
+#: Biolink's (biolink_model/prefixmaps/biolink_model_prefix_map.json, Biolink 4.4.6), which
+#: bioregistry also recognises; RDF, KGX, GraphML and query output all use this one spelling.
 PREFIX_MAP: dict[str, str] = {
     "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
     "HGNC": "http://identifiers.org/hgnc/",
@@ -26,23 +28,30 @@ PREFIX_MAP: dict[str, str] = {
     "GO": "http://purl.obolibrary.org/obo/GO_",
     "HP": "http://purl.obolibrary.org/obo/HP_",
     "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "NCIT": "http://purl.obolibrary.org/obo/NCIT_",
     "MESH": "http://id.nlm.nih.gov/mesh/",
     "NCBITaxon": "http://purl.obolibrary.org/obo/NCBITaxon_",
     "ECO": "http://purl.obolibrary.org/obo/ECO_",
+    "SEPIO": "http://purl.obolibrary.org/obo/SEPIO_",
     "PMID": "https://pubmed.ncbi.nlm.nih.gov/",
-    "DOI": "https://doi.org/",
+    "doi": "https://doi.org/",
     "PMC": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
-    "NCT": "https://clinicaltrials.gov/study/",
+    "NCT": "https://www.clinicaltrials.gov/study/",  # bioregistry's clinicaltrials IRI
     "LDNO": "https://w3id.org/ldngraph/concept/",
     "REF": "https://w3id.org/ldngraph/id/publication/",
 }
+#: Other spellings accepted on input (curated data writes ``DOI:``); output always uses the key.
+PREFIX_SYNONYMS: dict[str, tuple[str, ...]] = {"doi": ("DOI",)}
+#: The project's own prefixes: no registry knows them. Documented in README "Identifiers" and
+#: shipped as ldngraph/resources/prefix_map.json with every other prefix the outputs use.
+_SYNONYM_OF: dict[str, str] = {syn: prefix for prefix, syns in PREFIX_SYNONYMS.items() for syn in syns}
+LOCAL_PREFIXES: frozenset[str] = frozenset({"LDNO", "REF", "ldn", "ldnr"})
 
 LDN = Namespace("https://w3id.org/ldngraph/vocab/")
 """Project vocabulary: classes and properties without a standard equivalent."""
 LDNR = Namespace("https://w3id.org/ldngraph/id/")
 """Project resources: claims, evidence items, studies, source documents."""
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
-OBO = Namespace("http://purl.obolibrary.org/obo/")
 CITO = Namespace("http://purl.org/spar/cito/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
@@ -51,7 +60,7 @@ NAMESPACES: dict[str, Namespace] = {
     "ldn": LDN,
     "ldnr": LDNR,
     "biolink": BIOLINK,
-    "obo": OBO,
+    "schema": Namespace("http://schema.org/"),
     "cito": CITO,
     "fabio": FABIO,
     "bibo": BIBO,
@@ -102,17 +111,35 @@ PREFIX_CATEGORY: dict[str, str] = {
 
 
 def get_category(curie: str, kind: str, explicit: str | None = None) -> str:
-    """Biolink category of an entity: its own, else by prefix for mechanisms, else by kind."""
+    """Biolink category of an entity: its own, else by prefix for mechanisms and outcomes, else by kind."""
     if explicit:
         return explicit
     default = DEFAULT_CATEGORY[kind]
-    return PREFIX_CATEGORY.get(curie.split(":", 1)[0], default) if kind == "mechanism" else default
+    # Mechanisms come in several kinds; an outcome can be a measured process (GO:0046651).
+    if kind not in {"mechanism", "outcome"}:
+        return default
+    return PREFIX_CATEGORY.get(curie.split(":", 1)[0], default)
 
 
 @lru_cache(maxsize=1)
 def get_converter() -> curies.Converter:
-    """The project's CURIE <-> IRI converter."""
-    return curies.Converter.from_prefix_map(PREFIX_MAP)
+    """The project's CURIE <-> IRI converter (input synonyms such as ``DOI`` expand too)."""
+    records = [
+        curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=list(PREFIX_SYNONYMS.get(prefix, ())))
+        for prefix, iri in PREFIX_MAP.items()
+    ]
+    return curies.Converter(records)
+
+
+def get_prefix_map() -> dict[str, str]:
+    """Every prefix an output may use -> its IRI prefix: identifier schemes, project and RDF vocabularies.
+
+    This is what ``ldngraph/resources/prefix_map.json`` ships (a test keeps the two equal).
+    """
+    out = dict(PREFIX_MAP)
+    out.update({prefix: str(ns) for prefix, ns in NAMESPACES.items()})
+    out["rdf"] = str(RDF)
+    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
 
 
 #: Characters an identifier keeps as they are inside an IRI path (RFC 3987 iunreserved, sub-delims,
@@ -146,7 +173,7 @@ def expand(curie: str) -> str:
     """The IRI (as text) of a CURIE: its prefix from :data:`PREFIX_MAP`, its local part encoded
     by :func:`encode_iri_part`. Raises ``ValueError`` for an unknown prefix."""
     prefix, sep, local_part = curie.partition(":")
-    base = PREFIX_MAP.get(prefix)
+    base = PREFIX_MAP.get(_SYNONYM_OF.get(prefix, prefix))
     if not sep or base is None:
         raise ValueError(f"'{curie}' has no known prefix; use one of {', '.join(PREFIX_MAP)}")
     return base + encode_iri_part(local_part)
@@ -178,10 +205,13 @@ def biolink_predicate(predicate: Predicate) -> URIRef:
 
 
 def bind_namespaces(graph: Graph) -> Graph:
-    """Bind every prefix the project uses, so Turtle output stays readable."""
+    """Bind every prefix the project uses (and only those), so Turtle output stays readable."""
+    # rdflib's default bindings add ~30 unrelated prefixes (brick, odrl, sosa ...) and claim
+    # 'schema' for https://schema.org/; start from the core ones (rdf, rdfs, xsd, owl, xml).
+    graph.namespace_manager = NamespaceManager(graph, bind_namespaces="core")
     for prefix, ns in NAMESPACES.items():
         graph.bind(prefix, ns, override=True)
     for prefix, iri in PREFIX_MAP.items():
-        graph.bind(prefix.lower() if prefix not in {"NCBITaxon"} else "ncbitaxon", Namespace(iri))
+        graph.bind(prefix, Namespace(iri), override=True)
     graph.bind("rdf", RDF)
     return graph

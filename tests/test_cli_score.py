@@ -94,7 +94,7 @@ def test_paths_on_shipped_fibromyalgia() -> None:
     assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
     # the headline is the critical outcome (pain), listed first among every outcome body
     assert found["outcome_bodies"][0]["critical"] is True
-    assert found["outcome_bodies"][0]["outcome"] == "LDNO:pain"
+    assert found["outcome_bodies"][0]["outcome"] == "HP:0012531"
     assert len(found["outcome_bodies"]) >= 4
     assert "inconsistency" in paths[0]["reasons"]
 

@@ -476,7 +476,7 @@ def test_study_outcome_kinds_match_entities(rid: str) -> None:
         assert row.kind is want, (
             f"data/studies.yaml: study '{rid}': outcomes[{i}] ({row.outcome}) has kind {row.kind.value} but "
             f"the entity is {want.value if want else None}; use the entity's kind or another outcome entity "
-            "(e.g. LDNO:lab-safety for laboratory tests, LDNO:adverse-events for reported side effects)"
+            "(e.g. LDNO:lab-safety for laboratory tests, NCIT:C41331 (adverse event) for side effects)"
         )
 
 

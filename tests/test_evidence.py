@@ -309,7 +309,7 @@ def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -
     )
     assert got == want
     fibro = run_query(built.graph, "outcome_bodies", {"condition": "fibromyalgia"}).to_records()
-    assert fibro[0]["outcome"] == "LDNO:pain" and fibro[0]["critical"] is True
+    assert fibro[0]["outcome"] == "HP:0012531" and fibro[0]["critical"] is True
     assert {r["condition"] for r in fibro} == {"MESH:D005356"}
 
 

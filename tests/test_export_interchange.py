@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pytest
-import yaml
 from click.testing import CliRunner
 from rdflib.namespace import RDF
 
+from ldngraph.biolink import validate_pydantic
 from ldngraph.cli import cli
 from ldngraph.errors import ExportError
 from ldngraph.export import (
+    GRAPHML_EDGE_RENAMES,
     KNOWLEDGE_SOURCE,
+    PROJECT_EDGE_PROPERTIES,
+    PROJECT_NODE_PROPERTIES,
     kgx_paths,
     to_graphml,
     to_jsonl,
@@ -33,101 +33,9 @@ from ldngraph.model import KnowledgeBase
 from ldngraph.pipeline import load
 from ldngraph.vocab import LDN, PREDICATES
 
-BIOLINK_DIR = Path(__file__).parent / "resources" / "biolink"
-# W3C CURIE: prefix (NCName) ':' reference with no whitespace; KGX ids must be CURIEs, not IRIs.
-CURIE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*:[^\s:/][^\s]*$")
-
-
-#: PMID, doi, or the local CURIE of a publication known only by its journal citation (REF:)
-_PUBLICATION_CURIE = r"^(PMID:[1-9][0-9]*|doi:10\.\d{4,9}/\S+|ldnr:publication/[a-z0-9][a-z0-9_\-]*)$"
-
-
-@cache
-def biolink() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((BIOLINK_DIR / "biolink-extract.yaml").read_text("utf-8"))
-    return loaded
-
 
 def _data_sets() -> list[Path | None]:
     return [Path(__file__).parent / "resources" / "mini", None]
-
-
-def check_kgx(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[str]:
-    """Every KGX/Biolink rule violated by these records, as messages (empty when valid)."""
-    bl = biolink()
-    problems: list[str] = []
-    ids = [n.get("id") for n in nodes]
-    if len(set(ids)) != len(ids):
-        problems.append("duplicate node ids")
-    for node in nodes:
-        for slot in bl["required"]["named_thing"]:
-            if slot not in node:
-                problems.append(f"node {node.get('id')}: missing required '{slot}'")
-        if not CURIE.match(str(node.get("id", ""))):
-            problems.append(f"node id {node.get('id')!r} is not a CURIE")
-        cats = node.get("category")
-        if not isinstance(cats, list) or not cats:
-            problems.append(f"node {node.get('id')}: category must be a non-empty list")
-            continue
-        for cat in cats:
-            name = str(cat).removeprefix("biolink:")
-            if not str(cat).startswith("biolink:") or name not in bl["named_thing_classes"]:
-                problems.append(f"node {node['id']}: {cat} is not a Biolink NamedThing class")
-            elif bl["named_thing_classes"][name]:
-                problems.append(f"node {node['id']}: {cat} is {bl['named_thing_classes'][name]}")
-    edge_ids = [e.get("id") for e in edges]
-    if len(set(edge_ids)) != len(edge_ids):
-        problems.append("duplicate edge ids")
-    node_ids = set(ids)
-    for edge in edges:
-        eid = edge.get("id")
-        for slot in [*bl["required"]["association"], "primary_knowledge_source"]:
-            if slot not in edge:
-                problems.append(f"edge {eid}: missing required '{slot}'")
-        for end in ("subject", "object"):
-            if edge.get(end) not in node_ids:
-                problems.append(f"edge {eid}: {end} {edge.get(end)} is not a node")
-        pred = str(edge.get("predicate", ""))
-        name = pred.removeprefix("biolink:")
-        if not pred.startswith("biolink:") or name not in bl["predicates"]:
-            problems.append(f"edge {eid}: {pred} is not a Biolink predicate")
-        elif bl["predicates"][name]:
-            problems.append(f"edge {eid}: predicate {pred} is {bl['predicates'][name]}")
-        if edge.get("knowledge_level") not in bl["knowledge_level"]:
-            problems.append(f"edge {eid}: knowledge_level {edge.get('knowledge_level')!r}")
-        if edge.get("agent_type") not in bl["agent_type"]:
-            problems.append(f"edge {eid}: agent_type {edge.get('agent_type')!r}")
-        if not re.match(r"^infores:[a-z0-9][a-z0-9.\-]*$", str(edge.get("primary_knowledge_source"))):
-            problems.append(f"edge {eid}: primary_knowledge_source must be an infores CURIE")
-        for cat in edge.get("category", []):
-            if str(cat).removeprefix("biolink:") not in bl["association_classes"]:
-                problems.append(f"edge {eid}: {cat} is not a Biolink Association class")
-        for pub in edge.get("publications", []):
-            # a publication known only by its journal citation (schema v2, REF:) keeps its local CURIE
-            if not re.match(_PUBLICATION_CURIE, pub):
-                problems.append(f"edge {eid}: publication {pub!r} is not a PMID: or doi: CURIE")
-    return problems
-
-
-@pytest.mark.parametrize("data", _data_sets(), ids=["mini", "shipped"])
-def test_kgx_follows_the_format_rules(data: Path | None) -> None:
-    nodes, edges = to_kgx(load(data).graph)
-    assert nodes and edges
-    assert check_kgx(nodes, edges) == []
-
-
-def test_checker_catches_broken_records() -> None:
-    nodes, edges = to_kgx(load(_data_sets()[0]).graph)
-    bad_nodes = [dict(nodes[0], category=["Disease"]), {k: v for k, v in nodes[1].items() if k != "category"}]
-    bad_edges = [
-        dict(edges[0], predicate="biolink:treats_or_applied_or_studied_to_treat", publications=["PMID 1"]),
-        {k: v for k, v in edges[1].items() if k != "knowledge_level"},
-        dict(edges[2], subject="MESH:D999999"),
-    ]
-    found = "\n".join(check_kgx(bad_nodes + nodes[2:], bad_edges))
-    for expected in ("is not a Biolink NamedThing", "missing required 'category'", "['mixin']", "PMID 1"):
-        assert expected in found
-    assert "missing required 'knowledge_level'" in found and "is not a node" in found
 
 
 def _expected_edges(kb: KnowledgeBase) -> set[tuple[str, str, str]]:
@@ -146,7 +54,9 @@ def test_kgx_round_trip_gives_the_knowledge_base(data: Path | None, tmp_path: Pa
     nodes = [json.loads(line) for line in nodes_path.read_text("utf-8").splitlines()]
     edges = [json.loads(line) for line in edges_path.read_text("utf-8").splitlines()]
     assert (nodes, edges) == tuple(map(list, to_kgx(built.graph)))
-    assert {n["id"] for n in nodes} == {e.id for e in built.kb.entities}
+    assert {n["id"] for n in nodes} == {c.subject for c in built.kb.claims} | {
+        c.object for c in built.kb.claims
+    }
     assert {(e["subject"], e["predicate"], e["object"]) for e in edges} == _expected_edges(built.kb)
     by_claim = {e["ldn_claim_id"]: e for e in edges}
     for claim in built.kb.claims:
@@ -155,7 +65,7 @@ def test_kgx_round_trip_gives_the_knowledge_base(data: Path | None, tmp_path: Pa
         want = {p.replace("DOI:", "doi:") for p in pubs - refs}
         assert set(by_claim[claim.id]["publications"]) == want
         other = set(by_claim[claim.id].get("ldn_other_publications", []))
-        assert other == {"ldnr:publication/" + p.removeprefix("REF:") for p in refs}
+        assert other == refs  # the project's REF: prefix, spelled as in data/
         assert by_claim[claim.id]["primary_knowledge_source"] == KNOWLEDGE_SOURCE
 
 
@@ -228,12 +138,64 @@ def test_graphml_round_trip(data: Path | None, tmp_path: Path) -> None:
     assert sorted(back.nodes) == sorted(view.nodes)
     for node, data_ in view.nodes(data=True):
         assert back.nodes[node] == {**data_, "label": data_["name"]}
-    assert sorted(back.edges(keys=True)) == sorted(view.edges(keys=True))
-    for u, v, key, data_ in view.edges(keys=True, data=True):
-        got = dict(back.edges[u, v, key])
+    by_claim = {d["claim"]: d for _, _, d in back.edges(data=True)}
+    assert len(by_claim) == view.number_of_edges()
+    for _, _, key, data_ in view.edges(keys=True, data=True):
+        got = dict(by_claim[key])
         got.pop("id", None)
-        assert got == {**data_, "label": data_["ldn_predicate"]}
+        want = {"claim": key, **data_, "label": data_["ldn_predicate"]}
+        assert got == {GRAPHML_EDGE_RENAMES.get(k, k): v for k, v in want.items()}
         assert all(isinstance(x, str | int | float | bool) for x in got.values())
+
+
+# GraphML (and XML) ids are NMTOKENs: name characters only, no '/' or spaces.
+NMTOKEN = re.compile(r"^[\w.\-:]+$")
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+
+
+def test_graphml_ids_are_valid_and_keys_are_named(tmp_path: Path) -> None:
+    from lxml import etree
+
+    path = write_graphml(load(None).graph, tmp_path / "g.graphml")
+    root = etree.parse(str(path)).getroot()
+    ids = [el.get("id") for el in root.iter(f"{GRAPHML}node", f"{GRAPHML}edge", f"{GRAPHML}key")]
+    assert ids and all(NMTOKEN.match(i) for i in ids), [i for i in ids if not NMTOKEN.match(i)]
+    assert len(set(ids)) == len(ids)
+    keys = {
+        k.get("id"): (k.get("for"), k.get("attr.name"), k.get("attr.type"))
+        for k in root.iter(f"{GRAPHML}key")
+    }
+    assert all(name == key for key, (_, name, _) in keys.items())  # Cytoscape.js shows the key id
+    assert keys["strength"] == ("edge", "strength", "double")
+    assert keys["certainty"] == ("edge", "certainty", "string")
+    assert keys["evidence_count"] == ("edge", "evidence_count", "long")
+    assert keys["label"][0] == "node" and keys["edge_label"][0] == "edge"
+
+
+def test_graphml_reads_in_networkx_and_igraph_with_names_and_types(tmp_path: Path) -> None:
+    import igraph
+
+    built = load(None)
+    path = write_graphml(built.graph, tmp_path / "g.graphml")
+    ig = igraph.Graph.Read_GraphML(str(path))
+    nxg = nx.read_graphml(path, force_multigraph=True)
+    assert ig.is_directed() and (ig.vcount(), ig.ecount()) == (nxg.number_of_nodes(), nxg.number_of_edges())
+    for name in ("strength", "support", "refute", "disagreement", "certainty", "evidence_count", "claim"):
+        assert name in ig.es.attributes()
+    assert {"name", "label", "category", "ldn_kind"} <= set(ig.vs.attributes())
+    scores = built.scores.claims
+    for edge in ig.es:
+        nx_edge = next(d for _, _, d in nxg.edges(data=True) if d["claim"] == edge["claim"])
+        claim = scores[nx_edge["ldn_claim_id"]]
+        # igraph keeps every number as a double; networkx keeps the GraphML type.
+        assert isinstance(edge["strength"], float) and edge["strength"] == pytest.approx(claim.strength)
+        assert isinstance(nx_edge["strength"], float)
+        assert edge["certainty"] == nx_edge["certainty"] == claim.certainty.value
+        assert (
+            isinstance(nx_edge["evidence_count"], int) and edge["evidence_count"] == nx_edge["evidence_count"]
+        )
+    ig_labels = {v["id"] if "id" in ig.vs.attributes() else v["name"]: v["label"] for v in ig.vs}
+    assert ig_labels == {n: d["label"] for n, d in nxg.nodes(data=True)}
 
 
 def test_graphml_is_text_from_the_pure_function(mini_dir: Path) -> None:
@@ -250,25 +212,25 @@ def test_cli_export_kgx_and_graphml(mini_dir: Path, tmp_path: Path) -> None:
     nodes_path, edges_path = kgx_paths(tmp_path / "k")
     nodes = [json.loads(x) for x in nodes_path.read_text("utf-8").splitlines()]
     edges = [json.loads(x) for x in edges_path.read_text("utf-8").splitlines()]
-    assert check_kgx(nodes, edges) == [] and len(edges) == 3
+    assert validate_pydantic(edges, PROJECT_EDGE_PROPERTIES) == [] and len(edges) == 3
+    assert validate_pydantic(nodes, PROJECT_NODE_PROPERTIES) == []
     result = CliRunner().invoke(cli, ["export", "--data", str(mini_dir), "-o", str(tmp_path / "g.graphml")])
     assert result.exit_code == 0, result.output
     assert nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True).number_of_edges() == 3
 
 
-@pytest.mark.skipif(importlib.util.find_spec("biolink_model") is None, reason="biolink-model not installed")
-def test_biolink_extract_matches_the_model() -> None:
-    sys.path.insert(0, str(BIOLINK_DIR))
-    try:
-        import extract_biolink  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(BIOLINK_DIR))
-    assert extract_biolink.extract(extract_biolink.load_schema()) == biolink()
+def test_kgx_meta_states_dataset_and_biolink_version(
+    mini_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import version
 
+    from ldngraph.biolink import BIOLINK_VERSION
+    from ldngraph.export import kgx_meta_path
 
-def test_biolink_extract_is_a_real_model() -> None:
-    bl = biolink()
-    assert bl["biolink_version"].startswith("4.")
-    assert {"Disease", "Gene", "Cell", "ChemicalEntity"} <= set(bl["named_thing_classes"])
-    assert "knowledge_assertion" in bl["knowledge_level"] and "manual_agent" in bl["agent_type"]
-    assert len(bl["predicates"]) > 100
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    write_kgx(load(mini_dir).graph, tmp_path / "ldn")
+    meta = json.loads(kgx_meta_path(tmp_path / "ldn").read_text("utf-8"))
+    assert meta["type"] == "schema:Dataset" and meta["dateCreated"] == "2026-01-01"
+    assert meta["version"] == version("ldngraph") and meta["license"].startswith("https://spdx.org/licenses/")
+    assert meta["biolink_version"] == BIOLINK_VERSION and meta["isBasedOn"]
+    assert meta["curie_map"]["PMID"] and meta["curie_map"]["ldnr"]

@@ -36,13 +36,13 @@ NEW_STUDY = """  - id: curators-test-trial
     blinded: true
     publications: [DOI:10.1002/art.37734]
     outcomes:
-      - outcome: LDNO:pain
+      - outcome: HP:0012531
         kind: subjective
         effect: improved
 """
 NEW_ITEM = """      - study: curators-test-trial
         direction: supports
-        outcome: LDNO:pain
+        outcome: HP:0012531
 """
 
 
