@@ -10,7 +10,7 @@ from ldngraph.profile import read_profile
 from ldngraph.terms import EffectMeasure
 
 P = read_profile(get_data_dir() / "evidence-profile.yaml")
-PAIN = "LDNO:pain"
+PAIN = "HP:0012531"
 
 
 def _md(lo: float, hi: float, value: float | None = None, scale: str = "pain NRS 0-10") -> PooledEffect:

@@ -28,10 +28,10 @@ def table():  # type: ignore[no-untyped-def]
 def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  # type: ignore[no-untyped-def]
     kb, _ = read_inputs(EFFECTS, None)
     pain, ae = table.rows
-    assert (pain.outcome, pain.critical, ae.outcome) == ("LDNO:pain", True, "LDNO:adverse-events")
+    assert (pain.outcome, pain.critical, ae.outcome) == ("HP:0012531", True, "NCIT:C41331")
     assert pain.studies == ("trial-a", "trial-b", "trial-c") and pain.designs == "2 RCTs, 1 crossover RCT"
     assert pain.participants == 120
-    expected = summarise_effects([kb.study_index[s] for s in pain.studies], "LDNO:pain").pooled
+    expected = summarise_effects([kb.study_index[s] for s in pain.studies], "HP:0012531").pooled
     assert expected is not None and expected.k == 3
     assert pain.summary.pooled == expected
     lower, upper = abs(expected.ci_lower), expected.ci_upper
@@ -101,7 +101,7 @@ def test_cli_sof_formats(fmt: str) -> None:
     out = result.output
     if fmt == "json":
         data = json.loads(out)
-        assert [r["outcome_id"] for r in data["rows"]] == ["LDNO:pain", "LDNO:adverse-events"]
+        assert [r["outcome_id"] for r in data["rows"]] == ["HP:0012531", "NCIT:C41331"]
         assert data["rows"][0]["pooled"]["k"] == 3 and data["rows"][0]["certainty_symbols"] == "⊕⊕◯◯"
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))

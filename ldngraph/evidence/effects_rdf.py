@@ -34,7 +34,9 @@ DIGITS = 6
 
 
 def _d(value: float) -> Literal:
-    return Literal(round(float(value), DIGITS), datatype=XSD.double)
+    # 6 decimals as the scores, and at most 7 significant digits: rdflib writes xsd:double in
+    # Turtle/TriG as %e with 7, so a longer number (a 43.071116 % weight) would not round-trip.
+    return Literal(float(f"{round(float(value), DIGITS):.7g}"), datatype=XSD.double)
 
 
 def effect_iri(study_id: str, index: int) -> URIRef:
