@@ -568,7 +568,7 @@ CASES: list[Case] = [
             "--condition",
             "fibromyalgia",
         ),
-        ("profile.yaml", "mid.LDNO:pain.source", "not a URL"),
+        ("profile.yaml", "mid.HP:0012531.source", "not a URL"),
     ),
     Case(
         "profile-weight-negative",

@@ -8,9 +8,12 @@ password.
 
 from __future__ import annotations
 
+import base64
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,6 +107,55 @@ def test_credentials_in_the_url_are_refused_without_echo() -> None:
         EndpointStore(f"http://dba:{SECRET}@127.0.0.1:1/sparql")
     assert SECRET not in str(info.value)
     assert str(info.value).startswith("endpoint http://127.0.0.1:1/sparql carries a user name or password")
+
+
+class _BasicOnly(http.server.BaseHTTPRequestHandler):
+    """A SPARQL stub behind HTTP Basic (user ``u``, password :data:`SECRET`): COUNT answers 1."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        token = base64.b64encode(f"u:{SECRET}".encode()).decode()
+        if self.headers.get("Authorization") != f"Basic {token}":
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="ldn"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = (
+            b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}'
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def basic_server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BasicOnly)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_http_basic_credentials(basic_server: str) -> None:
+    assert len(EndpointStore(basic_server, credentials=("u", SECRET))) == 1
+    with pytest.raises(StoreError) as info:
+        len(EndpointStore(basic_server, credentials=("u", "wrong")))
+    assert str(info.value) == (
+        f"{basic_server}: the server refused the user name and password from {USER_ENV} and {PASSWORD_ENV} "
+        "(HTTP 401); check them"
+    )
+    with pytest.raises(StoreError, match="asks for a user name and password"):
+        len(EndpointStore(basic_server))
 
 
 # -- Virtuoso /sparql-auth (HTTP Digest) ------------------------------------------------------------
