@@ -720,9 +720,22 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     default=None,
     help="Named graph to replace on an endpoint (default: the ldngraph evidence graph IRI).",
 )
+@click.option(
+    "--update-url",
+    default=None,
+    help="SPARQL 1.1 Update URL when it differs from the query URL (e.g. Oxigraph server's /update, "
+    "Virtuoso's /sparql-auth). Credentials: LDNGRAPH_SPARQL_USER and LDNGRAPH_SPARQL_PASSWORD.",
+)
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
 @profile_option
-def push(data_dir: Path | None, spec: str, graph_iri: str | None, append: bool, profile: Path | None) -> None:
+def push(
+    data_dir: Path | None,
+    spec: str,
+    graph_iri: str | None,
+    update_url: str | None,
+    append: bool,
+    profile: Path | None,
+) -> None:
     """Build the scored graph straight into a SPARQL server or a persistent Oxigraph store.
 
     The fast build path (no rdflib graph: 10^5 studies in well under a minute into oxigraph:PATH).
@@ -735,7 +748,9 @@ def push(data_dir: Path | None, spec: str, graph_iri: str | None, append: bool, 
 
     if not is_persistent(spec):
         raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")
-    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME))
+    if update_url is not None and not spec.strip().startswith(("http://", "https://")):
+        raise click.UsageError(f"--update-url applies to a SPARQL endpoint URL, not to '{spec}'")
+    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME), update_url=update_url)
     try:
         push_graph(store, data_dir, profile, append=append)
         click.echo(f"loaded the graph into {spec}; it now holds {len(store)} triples", err=True)

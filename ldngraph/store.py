@@ -435,12 +435,19 @@ def _swap_directories(new: Path, target: Path, old: Path) -> None:
 
 
 def open_store(
-    spec: str, *, graph: str | None = None, timeout: float = 60.0, create: bool = True
+    spec: str,
+    *,
+    graph: str | None = None,
+    timeout: float = 60.0,
+    create: bool = True,
+    update_url: str | None = None,
 ) -> GraphStore:
     """Open the store a spec names (see module docs); ``graph`` is the named graph on an endpoint.
 
     ``oxigraph:PATH`` must be a store already, or (with ``create``, for ``push``) missing or empty:
-    see :func:`check_store_directory`.
+    see :func:`check_store_directory`. An endpoint takes updates at ``update_url`` (default:
+    guessed from ``spec``) and credentials from the environment
+    (:func:`ldngraph.endpoint.credentials_from_env`).
     """
     spec = spec.strip()
     if spec == "auto":
@@ -455,9 +462,13 @@ def open_store(
             raise StoreError(f"store '{spec}': give a directory after 'oxigraph:', e.g. oxigraph:ldn.db")
         return OxigraphStore(path, create=create)
     if spec.startswith(("http://", "https://")):
-        from ldngraph.endpoint import EndpointStore
+        from ldngraph.endpoint import EndpointStore, credentials_from_env
 
-        return EndpointStore(spec, graph=graph, timeout=timeout)
+        return EndpointStore(
+            spec, graph=graph, update_url=update_url, credentials=credentials_from_env(), timeout=timeout
+        )
+    if update_url is not None:
+        raise StoreError(f"--update-url '{update_url}' applies to a SPARQL endpoint, not to store '{spec}'")
     raise StoreError(f"unknown store '{spec}'; use {SPEC_HELP}")
 
 

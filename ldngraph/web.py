@@ -43,14 +43,32 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_SameOriginRedirects())
 
 
-def request_bytes(request: urllib.request.Request, timeout: float, *, total: Limit = HTTP_SECONDS) -> bytes:
+def build_opener(urls: list[str], user: str, password: str) -> urllib.request.OpenerDirector:
+    """An opener with the same redirect rule that answers HTTP Basic and Digest challenges from
+    ``urls`` (and paths below them) only: the credentials are never offered to another host."""
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, urls, user, password)
+    return urllib.request.build_opener(
+        _SameOriginRedirects(),
+        urllib.request.HTTPDigestAuthHandler(manager),  # tried first (handler_order 490)
+        urllib.request.HTTPBasicAuthHandler(manager),
+    )
+
+
+def request_bytes(
+    request: urllib.request.Request,
+    timeout: float,
+    *,
+    total: Limit = HTTP_SECONDS,
+    opener: urllib.request.OpenerDirector | None = None,
+) -> bytes:
     """The reply body of ``request``; raises ``HTTPError``/``URLError`` like ``urlopen``, and
     :class:`ldngraph.limits.LimitError` past the ``total`` time limit or the size limit."""
     seconds = total.get()
     deadline = time.monotonic() + seconds
     timeout = min(timeout, seconds)
     cap = HTTP_BYTES.as_int()
-    with _OPENER.open(request, timeout=timeout) as reply:
+    with (opener or _OPENER).open(request, timeout=timeout) as reply:
         chunks: list[bytes] = []
         size = 0
         while True:

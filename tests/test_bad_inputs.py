@@ -10,11 +10,13 @@ docs/bad-inputs.md lists every case; ``test_docs_table_lists_every_case`` keeps 
 from __future__ import annotations
 
 import gzip
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,48 @@ class Case:
     prepare: Callable[[Env], list[str]]
     expect: tuple[str, ...]  # substrings of the one stderr line
     environ: Callable[[Env], dict[str, str]] = lambda env: {}  # extra environment variables
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    """Not a SPARQL server: ``*.html`` is a web page (for GET and POST), ``/sparql`` answers every
+    query ``false`` and stores nothing, anything else is a 404 page."""
+
+    def _reply(self, code: int, kind: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/sparql":
+            self._reply(200, "application/sparql-results+json", b'{"head": {}, "boolean": false}')
+        elif self.path.endswith(".html"):
+            self._reply(200, "text/html", b"<!DOCTYPE html>\n<html><body><p>Welcome</p></body></html>\n")
+        else:
+            self._reply(404, "text/html", b"<html><body><h1>Not Found</h1></body></html>\n")
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+_WEB: list[str] = []
+
+
+def web_url(path: str) -> str:
+    """``path`` on a local web server that is not a SPARQL endpoint (started once, a daemon thread)."""
+    if not _WEB:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        _WEB.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    return _WEB[0] + path
+
+
+def _push(store: str, *extra: str) -> Callable[[Env], list[str]]:
+    return lambda env: ["push", "--data", str(env.data), "--store", web_url(store), *extra]
 
 
 def _build(env: Env) -> list[str]:
@@ -706,6 +750,35 @@ CASES: list[Case] = [
         "query-store-missing",
         lambda env: ["query", "gaps", "--data", str(env.data), "--store", f"oxigraph:{env.out / 'db'}"],
         ("db does not exist", "create and fill it with: ldngraph push --store"),
+    ),
+    # -- issue 16: push to the wrong kind of URL (real Oxigraph and Virtuoso: test_endpoint_auth.py)
+    Case(
+        "push-endpoint-html-page",
+        _push("/index.html"),
+        (
+            "/index.html: the reply is an HTML page, expected a SPARQL 1.1 query endpoint",
+            "(nothing was written: <https://w3id.org/ldngraph/id/graph/ldn-evidence> keeps",
+        ),
+    ),
+    Case(
+        "push-endpoint-not-found",
+        _push("/ldn"),
+        ("/ldn: HTTP 404: an HTML page; expected a SPARQL 1.1 query endpoint", "(nothing was written: <"),
+    ),
+    Case(
+        "push-update-url-html-page",
+        lambda env: _push("/sparql", "--update-url", web_url("/index.html"))(env),
+        (
+            "/index.html: the updates were accepted but their triples are not in",
+            "expected the SPARQL 1.1 Update endpoint of that store",
+            "(nothing changed: <https://w3id.org/ldngraph/id/graph/ldn-evidence> keeps",
+        ),
+    ),
+    Case(
+        "push-password-without-user",
+        _push("/sparql"),
+        ("LDNGRAPH_SPARQL_PASSWORD is set but LDNGRAPH_SPARQL_USER is not; set both (or neither)",),
+        lambda env: {"LDNGRAPH_SPARQL_PASSWORD": "not-shown-anywhere", "LDNGRAPH_SPARQL_USER": ""},
     ),
     Case(
         "validate-not-rdf",
