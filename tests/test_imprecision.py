@@ -45,8 +45,14 @@ def test_interval_decides_with_a_mid(lo: float, hi: float, levels: int, words: s
 
 
 def test_precise_interval_from_a_small_body_still_loses_one_level() -> None:
+    got, text = judge_imprecision(160, P, pooled=_md(-2.5, -1.5), outcome=PAIN)
+    assert got == 1 and "160 participants" in text
+
+
+def test_precise_interval_from_a_tiny_body_loses_two_levels() -> None:
+    """As the sample-size rule: a 12-patient trial cannot give more than low certainty of anything."""
     got, text = judge_imprecision(60, P, pooled=_md(-2.5, -1.5), outcome=PAIN)
-    assert got == 1 and "60 participants" in text
+    assert got == 2 and "60 participants < 100" in text
 
 
 def test_without_mid_only_the_null_is_checked() -> None:

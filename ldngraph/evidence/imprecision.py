@@ -110,6 +110,11 @@ def judge_interval(
     rules = profile.certainty.imprecision
     if participants is None:
         return levels, text
+    if participants < rules.very_serious_below_n:
+        # as the sample-size rule: far below the optimal information size is very serious
+        ois = f"{participants} participants < {rules.very_serious_below_n}: far below the optimal information"
+        ois += " size"
+        return max(levels, 2), f"{text}; {ois}"
     if participants < rules.serious_below_n:
         ois = f"{participants} participants < {rules.serious_below_n}: optimal information size not met"
         return max(levels, 1), f"{text}; {ois}"
