@@ -296,6 +296,29 @@ def _total_n(effects: Sequence[StudyEffect]) -> int | None:
     return None if any(n is None for n in ns) else sum(n for n in ns if n is not None)
 
 
+def _shown_as_is(effect: StudyEffect, *, k: int, n: int | None, method: str) -> PooledEffect:
+    """One estimate (a single study's, or a review's own pooled result) shown as the body's effect:
+    its value and 95% CI unchanged, no heterogeneity statistics."""
+    assert effect.ci_lower is not None and effect.ci_upper is not None
+    return PooledEffect(
+        outcome=effect.outcome,
+        measure=effect.measure,
+        scale=effect.scale,
+        lower_is_better=effect.lower_is_better,
+        k=k,
+        n=n,
+        value=effect.value,
+        ci_lower=effect.ci_lower,
+        ci_upper=effect.ci_upper,
+        tau2=None,
+        i2=None,
+        q=None,
+        pi_lower=None,
+        pi_upper=None,
+        method=method,
+    )
+
+
 def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffect, ...]]:
     """Random-effects pooled estimate of comparable ``effects`` (each with a standard error).
 
@@ -315,19 +338,7 @@ def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffec
         "n": _total_n(effects),
     }
     if len(effects) == 1:
-        assert first.ci_lower is not None and first.ci_upper is not None
-        single = PooledEffect(
-            **common,
-            value=first.value,
-            ci_lower=first.ci_lower,
-            ci_upper=first.ci_upper,
-            tau2=None,
-            i2=None,
-            q=None,
-            pi_lower=None,
-            pi_upper=None,
-            method="single study: its own estimate",
-        )
+        single = _shown_as_is(first, k=1, n=_total_n(effects), method="single study: its own estimate")
         return single, (first.model_copy(update={"weight": 100.0}),)
     import numpy as np
     from scipy.stats import t as t_dist
@@ -408,24 +419,7 @@ def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
     usable_reviews = [r for r in reviews if r.se is not None]
     if usable_reviews:
         best = max(usable_reviews, key=lambda r: (r.k or 0, r.n or 0))
-        assert best.ci_lower is not None and best.ci_upper is not None
-        pooled = PooledEffect(
-            outcome=outcome,
-            measure=best.measure,
-            scale=best.scale,
-            lower_is_better=best.lower_is_better,
-            k=best.k or 1,
-            n=best.n,
-            value=best.value,
-            ci_lower=best.ci_lower,
-            ci_upper=best.ci_upper,
-            tau2=None,
-            i2=None,
-            q=None,
-            pi_lower=None,
-            pi_upper=None,
-            method=f"as reported by the review {best.label}",
-        )
+        pooled = _shown_as_is(best, k=best.k or 1, n=best.n, method=f"as reported by the review {best.label}")
         return EffectSummary(
             outcome=outcome,
             status="review",
