@@ -144,7 +144,8 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
         check_graph(built.graph)  # the build checks its own output before writing it
     if output is not None:
         write_rdf(built.graph, output)
-        click.echo(f"wrote {len(built.graph)} triples to {output}", err=True)
+        # the file also carries dataset metadata and Biolink/SEPIO typing (export.with_interop)
+        click.echo(f"wrote {output} (the graph's {len(built.graph)} triples plus dataset metadata)", err=True)
     summary = get_summary(built)
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2))
