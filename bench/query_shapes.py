@@ -50,9 +50,9 @@ def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     """Every shape on one Oxigraph store (fast-path build, scored)."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.build import to_oxigraph
-    from ldngraph.query import run_query_on_store
-    from ldngraph.store import OxigraphStore
+    from ldngraph.rdf.build import to_oxigraph
+    from ldngraph.stores.query import run_query_on_store
+    from ldngraph.stores.store import OxigraphStore
 
     kb = generate(size, seed=seed)
     store = OxigraphStore()
@@ -70,10 +70,10 @@ def run_rdflib(size: int, seed: int, shape: str) -> dict[str, Any]:
     """One shape on rdflib's memory graph (own process: a badly planned shape is killed, not waited for)."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.build import to_graph
+    from ldngraph.rdf.build import to_graph
     from ldngraph.pipeline import get_profile_path
-    from ldngraph.query import run_query
-    from ldngraph.score import materialise, read_profile, score_knowledge_base
+    from ldngraph.stores.query import run_query
+    from ldngraph.evidence.score import materialise, read_profile, score_knowledge_base
 
     kb = generate(size, seed=seed)
     graph = materialise(to_graph(kb), kb, score_knowledge_base(kb, read_profile(get_profile_path())))

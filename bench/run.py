@@ -79,9 +79,9 @@ def run_oxigraph(size: int, seed: int) -> dict[str, Any]:
     """The scalable pipeline, in this process."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.build import to_oxigraph
-    from ldngraph.query import run_query_on_store
-    from ldngraph.store import OxigraphStore
+    from ldngraph.rdf.build import to_oxigraph
+    from ldngraph.stores.query import run_query_on_store
+    from ldngraph.stores.store import OxigraphStore
 
     res: dict[str, Any] = {}
     kb = _timed(res, "generate", lambda: generate(size, seed=seed))
@@ -117,7 +117,7 @@ def _score(kb: Any, store: Any) -> Any:
     from rdflib import Graph
 
     from ldngraph.pipeline import get_profile_path
-    from ldngraph.score import materialise, read_profile, score_knowledge_base
+    from ldngraph.evidence.score import materialise, read_profile, score_knowledge_base
 
     report = score_knowledge_base(kb, read_profile(get_profile_path()))
     store.add_ntriples(materialise(Graph(), kb, report).serialize(format="nt"))
@@ -125,10 +125,10 @@ def _score(kb: Any, store: Any) -> Any:
 
 
 def _networkx_paths(kb: Any, report: Any, source: str, max_hops: int = 3) -> int:
-    """ldngraph.paths: every path of <= max_hops from one intervention to every condition."""
+    """ldngraph.evidence.paths: every path of <= max_hops from one intervention to every condition."""
     from rdflib import Graph
 
-    from ldngraph.paths import find_paths, to_networkx
+    from ldngraph.evidence.paths import find_paths, to_networkx
     from ldngraph.pipeline import Built
 
     graph = to_networkx(Built(kb=kb, graph=Graph(), scores=report))
@@ -148,13 +148,13 @@ HTML_SHAPE = dict(
 
 
 def run_html(size: int, seed: int) -> dict[str, Any]:
-    """ldngraph.viz.to_html on a corpus whose view has about 5,000 nodes (entities)."""
+    """ldngraph.present.viz.to_html on a corpus whose view has about 5,000 nodes (entities)."""
     from synthetic import CorpusShape, generate
 
-    from ldngraph.build import to_graph
+    from ldngraph.rdf.build import to_graph
     from ldngraph.pipeline import Built, get_profile_path
-    from ldngraph.score import materialise, read_profile, score_knowledge_base
-    from ldngraph.viz import to_html, to_networkx
+    from ldngraph.evidence.score import materialise, read_profile, score_knowledge_base
+    from ldngraph.present.viz import to_html, to_networkx
 
     res: dict[str, Any] = {}
     kb = generate(size, seed=seed, shape=CorpusShape(**HTML_SHAPE))
@@ -175,8 +175,8 @@ def run_disk(size: int, seed: int) -> dict[str, Any]:
 
     from synthetic import generate, intervention_id
 
-    from ldngraph.build import to_oxigraph
-    from ldngraph.store import OxigraphStore
+    from ldngraph.rdf.build import to_oxigraph
+    from ldngraph.stores.store import OxigraphStore
 
     res: dict[str, Any] = {"studies": size}
     kb = generate(size, seed=seed)
@@ -198,10 +198,10 @@ def run_rdflib(size: int, seed: int) -> dict[str, Any]:
     """The baseline: rdflib's memory graph and SPARQL engine, the same query and parameters."""
     from synthetic import generate, intervention_id
 
-    from ldngraph.build import to_graph
+    from ldngraph.rdf.build import to_graph
     from ldngraph.pipeline import get_profile_path
-    from ldngraph.query import run_query
-    from ldngraph.score import materialise, read_profile, score_knowledge_base
+    from ldngraph.stores.query import run_query
+    from ldngraph.evidence.score import materialise, read_profile, score_knowledge_base
 
     res: dict[str, Any] = {}
     kb = generate(size, seed=seed)
@@ -418,7 +418,7 @@ Machine: {m["nproc"]} cores ({m["cpu"]}), {m["ram_gb"]} GB RAM, Python {m["pytho
 
 {to_table(doc["rows"])}
 
-- *build*: the fast path (`ldngraph.build.to_oxigraph`: the one mapping's pyoxigraph terms
+- *build*: the fast path (`ldngraph.rdf.build.to_oxigraph`: the one mapping's pyoxigraph terms
   bulk-loaded into pyoxigraph). *rdflib build*: `build.to_graph` (the same triples as rdflib terms).
 - *paths(1)*: paths of 1-3 hops intervention -> mechanisms -> condition for one intervention, each
   edge rolled up to its strongest claim (the shipped `queries/paths_to_condition.rq`); the same
@@ -467,7 +467,7 @@ def _html_line(html: dict[str, Any]) -> str:
     if not step:
         return f"not measured ({html.get('error') or 'timed out' if html else 'not run'})"
     return (
-        f"`ldngraph.viz.to_html` for a view of {step['nodes']:,} nodes (a {step['studies']:,}-study "
+        f"`ldngraph.present.viz.to_html` for a view of {step['nodes']:,} nodes (a {step['studies']:,}-study "
         f"corpus, `HTML_SHAPE` in `bench/run.py`): {step['seconds']:.2f} s, {step['bytes'] / 1e6:.1f} MB "
         f"of HTML, peak {step['peak_mb']} MB in its own subprocess."
     )

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from ldngraph.build import to_graph
+from ldngraph.rdf.build import to_graph
 from ldngraph.model import KnowledgeBase
 from ldngraph.pipeline import Built
-from ldngraph.viz import write_html
+from ldngraph.present.viz import write_html
 
 
 def synthetic(n_nodes: int, seed: int = 1) -> Built:

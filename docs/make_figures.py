@@ -28,10 +28,10 @@ STAMP = DOCS / "figures.stamp"
 FIGURES = ("graph.png", "graph-focus.png", "graph-card.png", "evidence-map.png")
 #: The code that draws (scores come in through the graph itself).
 CODE = (
-    "ldngraph/viz.py",
-    "ldngraph/layout.py",
-    "ldngraph/view.py",
-    "ldngraph/plot.py",
+    "ldngraph/present/viz.py",
+    "ldngraph/present/layout.py",
+    "ldngraph/stores/view.py",
+    "ldngraph/present/plot.py",
     "ldngraph/resources/graph.html",
     "docs/make_figures.py",
 )
@@ -70,8 +70,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from ldngraph.pipeline import load
-    from ldngraph.plot import write_evidence_map
-    from ldngraph.viz import write_html
+    from ldngraph.present.plot import write_evidence_map
+    from ldngraph.present.viz import write_html
 
     built = load(REPO / "data")
     write_evidence_map(built, DOCS / "evidence-map.png")

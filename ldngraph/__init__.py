@@ -10,11 +10,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ldngraph.build import to_graph
     from ldngraph.errors import DataError, LdnGraphError
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.model import Claim, Entity, EvidenceItem, KnowledgeBase, Publication, Study
     from ldngraph.pipeline import Built, get_summary, load
+    from ldngraph.rdf.build import to_graph
 
 _LAZY: dict[str, str] = {
     "Built": "ldngraph.pipeline",
@@ -29,7 +29,7 @@ _LAZY: dict[str, str] = {
     "get_summary": "ldngraph.pipeline",
     "load": "ldngraph.pipeline",
     "read_knowledge_base": "ldngraph.ingest.curated",
-    "to_graph": "ldngraph.build",
+    "to_graph": "ldngraph.rdf.build",
 }
 
 

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
-from ldngraph.build import to_graph
-from ldngraph.citations import apply_cached_pubmed
 from ldngraph.evidence.effects_rdf import add_effects
+from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.score import ScoreReport, materialise, read_profile, score_knowledge_base
+from ldngraph.ingest.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir, get_shipped_data_dir
 from ldngraph.model import KnowledgeBase
-from ldngraph.profile import Profile
-from ldngraph.score import ScoreReport, materialise, read_profile, score_knowledge_base
+from ldngraph.rdf.build import to_graph
 
 if TYPE_CHECKING:
-    from ldngraph.store import GraphStore
+    from ldngraph.stores.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
 logger = logging.getLogger(__name__)
@@ -93,14 +93,14 @@ def push(
 ) -> None:
     """Build and score ``data_dir`` straight into ``store`` through the fast path, all or nothing.
 
-    The triples are those of :func:`load` (the one mapping, :mod:`ldngraph.build`, as pyoxigraph
+    The triples are those of :func:`load` (the one mapping, :mod:`ldngraph.rdf.build`, as pyoxigraph
     terms, with no rdflib graph in between). The store's
     previous content is replaced (``append``: kept) only once every triple has loaded
-    (:meth:`ldngraph.store.GraphStore.replace`).
+    (:meth:`ldngraph.stores.store.GraphStore.replace`).
     """
     from itertools import chain
 
-    from ldngraph.build import from_rdflib_term, iter_scored_chunks
+    from ldngraph.rdf.build import from_rdflib_term, iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
     effects = [

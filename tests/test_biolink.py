@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ldngraph.biolink import (
+from ldngraph.pipeline import load
+from ldngraph.rdf.biolink import (
     ASPECTS,
     ASSOCIATIONS,
     BIOLINK_VERSION,
@@ -27,9 +28,8 @@ from ldngraph.biolink import (
     validate_kgx,
     validate_pydantic,
 )
-from ldngraph.export import PROJECT_EDGE_PROPERTIES, PROJECT_NODE_PROPERTIES, to_kgx, write_kgx
-from ldngraph.pipeline import load
-from ldngraph.vocab import DESIGN_ECO, LOCAL_PREFIXES, get_prefix_map
+from ldngraph.rdf.export import PROJECT_EDGE_PROPERTIES, PROJECT_NODE_PROPERTIES, to_kgx, write_kgx
+from ldngraph.rdf.vocab import DESIGN_ECO, LOCAL_PREFIXES, get_prefix_map
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "resources" / "mini"

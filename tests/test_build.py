@@ -7,9 +7,9 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from ldngraph.build import claim_iri, study_iri, to_graph
 from ldngraph.ingest.curated import read_knowledge_base
-from ldngraph.vocab import BIOLINK, CITO, LDN, to_iri
+from ldngraph.rdf.build import claim_iri, study_iri, to_graph
+from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, to_iri
 
 CHEBI = URIRef("http://purl.obolibrary.org/obo/CHEBI_7465")
 MESH_FM = URIRef("http://id.nlm.nih.gov/mesh/D005356")
@@ -81,7 +81,7 @@ def _with_publication(mini_dir: Path, tmp_path: Path, doi: str) -> Path:
 
 
 def test_iri_part_is_percent_encoded_one_to_one() -> None:
-    from ldngraph.vocab import decode_iri_part, encode_iri_part, from_iri
+    from ldngraph.rdf.vocab import decode_iri_part, encode_iri_part, from_iri
 
     assert to_iri(f"DOI:{SICI_DOI}") == URIRef(
         "https://doi.org/10.1002/(SICI)1097-4636(199706)35:4%3C451::AID-JBM5%3E3.0.CO;2-G"
@@ -99,9 +99,9 @@ def test_doi_with_angle_brackets_exports_and_loads(mini_dir: Path, tmp_path: Pat
     import pyoxigraph as ox
     from rdflib import Dataset, Graph
 
-    from ldngraph.export import write_rdf
     from ldngraph.pipeline import load
-    from ldngraph.validate import validate_graph
+    from ldngraph.rdf.export import write_rdf
+    from ldngraph.rdf.validate import validate_graph
 
     bibo_doi = URIRef("http://purl.org/ontology/bibo/doi")
     built = load(_with_publication(mini_dir, tmp_path, SICI_DOI))
@@ -181,7 +181,7 @@ def test_mapping_yields_real_terms_only(mini_dir: Path) -> None:
     """Every triple of the one mapping is made of pyoxigraph terms (nothing pasted as text)."""
     import pyoxigraph as ox
 
-    from ldngraph.build import iter_triples
+    from ldngraph.rdf.build import iter_triples
 
     kb = read_knowledge_base(mini_dir)
     triples = list(iter_triples(kb))
@@ -200,7 +200,7 @@ def test_publication_known_by_journal_citation_maps_to_a_project_iri(mini_dir: P
 
     import pyoxigraph as ox
 
-    from ldngraph.build import to_oxigraph
+    from ldngraph.rdf.build import to_oxigraph
 
     data = tmp_path / "data"
     shutil.copytree(mini_dir, data)

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from rdflib import Literal
 
 from ldngraph import locations
-from ldngraph.build import publication_iri
 from ldngraph.cli import cli
 from ldngraph.ingest.cache import get_cache_dir
 from ldngraph.pipeline import PROFILE_NAME, load
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import publication_iri
+from ldngraph.rdf.vocab import LDN
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "resources" / "mini"

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from fake_eutils import FakeEutils, serve
 from rdflib import Literal
 
-from ldngraph.build import publication_iri
-from ldngraph.citations import apply_verification, normalise_title, verify_citations
 from ldngraph.cli import cli
 from ldngraph.ingest.cache import PubMedCache, import_files
+from ldngraph.ingest.citations import apply_verification, normalise_title, verify_citations
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.model import CitationStatus, PubMedCheck
 from ldngraph.pipeline import load
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import publication_iri
+from ldngraph.rdf.vocab import LDN
 
 RES = Path(__file__).parent / "resources" / "pubmed"
 

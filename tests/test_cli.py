@@ -13,8 +13,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from ldngraph.cli import cli
-from ldngraph.export import with_interop
 from ldngraph.pipeline import load
+from ldngraph.rdf.export import with_interop
 
 
 def test_build_writes_turtle_and_json_summary(mini_dir: Path, tmp_path: Path) -> None:

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from ldngraph.cli import cli
-from ldngraph.diff import Diff, compare, to_markdown
-from ldngraph.export import write_rdf
+from ldngraph.evidence.diff import Diff, compare, to_markdown
+from ldngraph.evidence.scored import read_view
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
 from ldngraph.pipeline import get_profile_path, load, push
-from ldngraph.scored import read_view
-from ldngraph.store import open_store
+from ldngraph.rdf.export import write_rdf
+from ldngraph.stores.store import open_store
 
 RESOURCES = Path(__file__).parent / "resources"
 RETRACTED_XML = RESOURCES / "pubmed" / "retracted.xml"

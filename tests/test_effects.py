@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ldngraph.appraisal import EffectEstimate, PooledResult, ReviewInfo
 from ldngraph.evidence.effects import Z95, pool, summarise_effects, to_study_effect
 from ldngraph.model import Design, Effect, Population, Study, StudyOutcome
-from ldngraph.terms import EffectMeasure, InclusionList, OutcomeKind
+from ldngraph.model.appraisal import EffectEstimate, PooledResult, ReviewInfo
+from ldngraph.model.terms import EffectMeasure, InclusionList, OutcomeKind
 
 SOURCE = "https://example.org/source"
 PAIN = "LDNO:pain"

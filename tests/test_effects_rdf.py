@@ -11,10 +11,10 @@ from rdflib.namespace import PROV, RDF
 from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.effects import get_effect_studies, summarise_effects
 from ldngraph.pipeline import load
-from ldngraph.query import run_query, run_query_on_store
-from ldngraph.sof import read_inputs
-from ldngraph.store import open_store
-from ldngraph.vocab import LDN
+from ldngraph.present.sof import read_inputs
+from ldngraph.rdf.vocab import LDN
+from ldngraph.stores.query import run_query, run_query_on_store
+from ldngraph.stores.store import open_store
 
 EFFECTS = Path(__file__).parent / "resources" / "effects"
 PARAMS = {"outcome": "pain", "condition": "fibromyalgia"}
@@ -67,7 +67,7 @@ def test_sparql_rows_equal_python_results(store: str) -> None:
         result = run_query(built.graph, "effects_for_outcome", PARAMS)
     else:
         ox = open_store("oxigraph")
-        from ldngraph.build import from_rdflib_term
+        from ldngraph.rdf.build import from_rdflib_term
 
         ox.replace([[tuple(from_rdflib_term(t) for t in triple) for triple in built.graph]])  # type: ignore[misc]
         result = run_query_on_store(ox, "effects_for_outcome", PARAMS)

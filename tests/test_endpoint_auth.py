@@ -22,8 +22,8 @@ import pytest
 from test_endpoint_injection import server  # noqa: F401  (the Oxigraph server fixture)
 from virtuoso_server import Virtuoso, find_binaries, run_virtuoso
 
-from ldngraph.endpoint import PASSWORD_ENV, USER_ENV, EndpointStore, credentials_from_env
 from ldngraph.errors import StoreError
+from ldngraph.stores.endpoint import PASSWORD_ENV, USER_ENV, EndpointStore, credentials_from_env
 
 MINI = Path(__file__).parent / "resources" / "mini"
 SECRET = "s3cret-Pa55word"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ldngraph.endpoint import EndpointStore
+from ldngraph.stores.endpoint import EndpointStore
 
 MINI = Path(__file__).parent / "resources" / "mini"
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))

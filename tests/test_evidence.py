@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ldngraph.appraisal import ReviewInfo
 from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.claims import score_knowledge_base
+from ldngraph.evidence.profile import Certainty, read_profile
 from ldngraph.locations import get_data_dir
 from ldngraph.model import (
     Claim,
@@ -20,7 +20,7 @@ from ldngraph.model import (
     Publication,
     Study,
 )
-from ldngraph.profile import Certainty, read_profile
+from ldngraph.model.appraisal import ReviewInfo
 
 P = read_profile(get_data_dir() / "evidence-profile.yaml")
 ENTITIES = (
@@ -275,7 +275,7 @@ def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -
     from collections import Counter
 
     from ldngraph.pipeline import load
-    from ldngraph.query import run_query
+    from ldngraph.stores.query import run_query
 
     built = load()
     rows = run_query(built.graph, "outcome_bodies").to_records()
@@ -316,11 +316,11 @@ def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -
 def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> None:
     """Issue 12, problem 4: adding a null RCT on the critical outcome must not switch the headline
     (and the path) to another outcome; SPARQL and networkx agree on the edge."""
-    from ldngraph.build import to_graph
-    from ldngraph.paths import find_paths, get_bodies, to_networkx
+    from ldngraph.evidence.paths import find_paths, get_bodies, to_networkx
+    from ldngraph.evidence.score import materialise
     from ldngraph.pipeline import Built
-    from ldngraph.query import run_query
-    from ldngraph.score import materialise
+    from ldngraph.rdf.build import to_graph
+    from ldngraph.stores.query import run_query
 
     sleep = Entity(
         id="LDNO:sleep", label="sleep", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective

@@ -9,8 +9,8 @@ import pytest
 from rdflib.compare import isomorphic
 
 from ldngraph.errors import ExportError
-from ldngraph.export import RDF_FORMATS, from_rdf, guess_format, to_rdf, with_interop, write_rdf
 from ldngraph.pipeline import load
+from ldngraph.rdf.export import RDF_FORMATS, from_rdf, guess_format, to_rdf, with_interop, write_rdf
 
 
 @pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
@@ -64,8 +64,8 @@ def test_rdf_states_dataset_metadata_and_biolink_version(monkeypatch: pytest.Mon
     from rdflib import Literal, URIRef
     from rdflib.namespace import DCTERMS, RDF, XSD
 
-    from ldngraph.biolink import BIOLINK_VERSION
-    from ldngraph.export import DATASET, LICENSE
+    from ldngraph.rdf.biolink import BIOLINK_VERSION
+    from ldngraph.rdf.export import DATASET, LICENSE
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     g = from_rdf(to_rdf(load(None).graph, "ttl"), "ttl")
@@ -83,8 +83,8 @@ def test_rdf_has_sepio_classes_and_biolink_qualifier_values() -> None:
     from rdflib import Literal
     from rdflib.namespace import RDF
 
-    from ldngraph.biolink import ASPECTS
-    from ldngraph.vocab import BIOLINK, LDN, to_iri
+    from ldngraph.rdf.biolink import ASPECTS
+    from ldngraph.rdf.vocab import BIOLINK, LDN, to_iri
 
     graph = load(None).graph
     g = with_interop(graph)

@@ -13,10 +13,12 @@ import pytest
 from click.testing import CliRunner
 from rdflib.namespace import RDF
 
-from ldngraph.biolink import validate_pydantic
 from ldngraph.cli import cli
 from ldngraph.errors import ExportError
-from ldngraph.export import (
+from ldngraph.model import KnowledgeBase
+from ldngraph.pipeline import load
+from ldngraph.rdf.biolink import validate_pydantic
+from ldngraph.rdf.export import (
     GRAPHML_EDGE_RENAMES,
     KNOWLEDGE_SOURCE,
     PROJECT_EDGE_PROPERTIES,
@@ -29,9 +31,7 @@ from ldngraph.export import (
     write_graphml,
     write_kgx,
 )
-from ldngraph.model import KnowledgeBase
-from ldngraph.pipeline import load
-from ldngraph.vocab import LDN, PREDICATES
+from ldngraph.rdf.vocab import LDN, PREDICATES
 
 
 def _data_sets() -> list[Path | None]:
@@ -224,8 +224,8 @@ def test_kgx_meta_states_dataset_and_biolink_version(
 ) -> None:
     from importlib.metadata import version
 
-    from ldngraph.biolink import BIOLINK_VERSION
-    from ldngraph.export import kgx_meta_path
+    from ldngraph.rdf.biolink import BIOLINK_VERSION
+    from ldngraph.rdf.export import kgx_meta_path
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     write_kgx(load(mini_dir).graph, tmp_path / "ldn")

@@ -20,10 +20,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from ldngraph.export import get_jsonld_context, to_rdf
 from ldngraph.pipeline import load
-from ldngraph.validate import validate_graph
-from ldngraph.vocab import get_prefix_map
+from ldngraph.rdf.export import get_jsonld_context, to_rdf
+from ldngraph.rdf.validate import validate_graph
+from ldngraph.rdf.vocab import get_prefix_map
 
 MINI = Path(__file__).parent / "resources" / "mini"
 

@@ -235,7 +235,7 @@ def _set_leaf(node: Any, path: tuple[Any, ...], value: Any) -> None:
 def _read_written_profile(document: Any) -> Any:
     """Write ``document`` as a profile file and read it back: the Profile, or the ProfileError."""
     from ldngraph.errors import ProfileError
-    from ldngraph.profile import read_profile
+    from ldngraph.evidence.profile import read_profile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "profile.yaml"
@@ -259,8 +259,8 @@ leaf_values = st.one_of(
 
 
 def _check_report(kb: KnowledgeBase, profile: Any) -> None:
-    from ldngraph.profile import Certainty
-    from ldngraph.score import score_knowledge_base
+    from ldngraph.evidence.profile import Certainty
+    from ldngraph.evidence.score import score_knowledge_base
 
     report = score_knowledge_base(kb, profile)
     assert set(report.claims) == {c.id for c in kb.claims}
@@ -358,8 +358,8 @@ study_updates = st.fixed_dictionaries(
     updates=st.lists(study_updates, min_size=3, max_size=3), directions=st.lists(st.booleans(), min_size=4)
 )
 def test_scorer_on_random_study_attributes(updates: list[dict[str, Any]], directions: list[bool]) -> None:
+    from ldngraph.evidence.profile import read_profile
     from ldngraph.model import Claim, Study
-    from ldngraph.profile import read_profile
 
     kb = read_knowledge_base(MINI)
     studies = tuple(

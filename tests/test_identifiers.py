@@ -12,10 +12,10 @@ import bioregistry
 import networkx as nx
 import pytest
 
-from ldngraph.export import to_graphml, to_kgx, to_rdf
 from ldngraph.pipeline import Built, load
-from ldngraph.query import list_queries, run_query
-from ldngraph.vocab import LOCAL_PREFIXES, PREFIX_MAP, get_prefix_map
+from ldngraph.rdf.export import to_graphml, to_kgx, to_rdf
+from ldngraph.rdf.vocab import LOCAL_PREFIXES, PREFIX_MAP, get_prefix_map
+from ldngraph.stores.query import list_queries, run_query
 
 RESOURCES = Path(__file__).resolve().parent.parent / "ldngraph" / "resources"
 CURIE = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_.]*):(?P<local>[^\s:][^\s]*)$")
@@ -122,7 +122,7 @@ def test_shipped_prefix_map_is_the_vocabulary() -> None:
 
 @pytest.mark.parametrize("spelling", ["DOI:10.1000/x", "doi:10.1000/x"])
 def test_doi_input_spellings_expand_alike_and_compress_to_biolinks(spelling: str) -> None:
-    from ldngraph.vocab import from_iri, to_iri
+    from ldngraph.rdf.vocab import from_iri, to_iri
 
     assert str(to_iri(spelling)) == "https://doi.org/10.1000/x"
     assert from_iri(to_iri(spelling)) == "doi:10.1000/x"

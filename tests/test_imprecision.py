@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ldngraph.evidence.imprecision import PooledEffect, get_mid, judge_imprecision
+from ldngraph.evidence.profile import read_profile
 from ldngraph.locations import get_data_dir
-from ldngraph.profile import read_profile
-from ldngraph.terms import EffectMeasure
+from ldngraph.model.terms import EffectMeasure
 
 P = read_profile(get_data_dir() / "evidence-profile.yaml")
 PAIN = "HP:0012531"

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from ldngraph.errors import QueryError, UnknownEntityError
+from ldngraph.evidence.paths import find_paths, get_max_hops, rank_conditions, to_networkx
+from ldngraph.evidence.score import Certainty, read_profile
 from ldngraph.locations import get_data_dir
 from ldngraph.model import EntityKind
-from ldngraph.paths import find_paths, get_max_hops, rank_conditions, to_networkx
 from ldngraph.pipeline import Built, load
-from ldngraph.query import run_query
-from ldngraph.score import Certainty, read_profile
+from ldngraph.stores.query import run_query
 
 MINI = Path(__file__).parent / "resources" / "mini"
 PENALTY = read_profile(get_data_dir() / "evidence-profile.yaml").paths.hop_penalty
@@ -165,8 +165,8 @@ def test_profile_max_hops_bounds_sparql_and_networkx_alike(tmp_path: Path, max_h
     the same paths with the same strengths; a synthetic corpus with signalling links has 3-hop paths."""
     import sys
 
-    from ldngraph.build import to_graph
-    from ldngraph.score import materialise, score_knowledge_base
+    from ldngraph.evidence.score import materialise, score_knowledge_base
+    from ldngraph.rdf.build import to_graph
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from synthetic import generate

@@ -9,13 +9,13 @@ import pytest
 from lxml import etree
 from rdflib import Literal
 
-from ldngraph.build import claim_iri, to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Design
 from ldngraph.pipeline import load
-from ldngraph.plot import get_evidence_map, write_evidence_map
-from ldngraph.vocab import LDN
+from ldngraph.present.plot import get_evidence_map, write_evidence_map
+from ldngraph.rdf.build import claim_iri, to_graph
+from ldngraph.rdf.vocab import LDN
 
 
 def test_cells_sum_participants_and_keep_direction(mini_dir: Path) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from ldngraph.errors import QueryError, UnknownEntityError
+from ldngraph.evidence.score import Certainty
 from ldngraph.model import CitationStatus, Design, Predicate
 from ldngraph.pipeline import Built, load
-from ldngraph.query import get_query, list_queries, parse_params, run_query
-from ldngraph.score import Certainty
+from ldngraph.stores.query import get_query, list_queries, parse_params, run_query
 
 MINI = Path(__file__).parent / "resources" / "mini"
 QUERIES = list_queries()
@@ -222,8 +222,8 @@ NOT_SELECT = {
 @pytest.mark.parametrize("form", sorted(NOT_SELECT))
 def test_non_select_queries_are_refused_on_every_store(tmp_path: Path, form: str, store: str) -> None:
     """ASK/CONSTRUCT/DESCRIBE used to print empty rows on rdflib and fail on Oxigraph: now one error."""
-    from ldngraph.query import run_query_on_store
-    from ldngraph.store import open_store
+    from ldngraph.stores.query import run_query_on_store
+    from ldngraph.stores.store import open_store
 
     path = tmp_path / "mine.rq"
     path.write_text(f"# Purpose: not a SELECT\n# Columns: s\n{NOT_SELECT[form]}\n", encoding="utf-8")
@@ -243,7 +243,7 @@ def test_non_select_queries_are_refused_on_every_store(tmp_path: Path, form: str
 
 
 def test_query_form() -> None:
-    from ldngraph.query import get_query_form
+    from ldngraph.stores.query import get_query_form
 
     assert [get_query_form(text) for text in NOT_SELECT.values()] == ["ASK", "CONSTRUCT", "DESCRIBE"]
     assert get_query_form("PREFIX ask: <http://e.org/>\nselect ?s WHERE { ?s ask:p 'ASK' }") == "SELECT"

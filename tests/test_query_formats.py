@@ -21,8 +21,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from ldngraph.cli import cli
 from ldngraph.pipeline import load
-from ldngraph.query import get_concat_columns, get_prologue, get_query, run_query, run_query_on_store
-from ldngraph.store import MemoryStore, OxigraphStore
+from ldngraph.stores.query import get_concat_columns, get_prologue, get_query, run_query, run_query_on_store
+from ldngraph.stores.store import MemoryStore, OxigraphStore
 
 MINI = Path(__file__).parent / "resources" / "mini"
 

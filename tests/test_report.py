@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from ldngraph.build import to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
 from ldngraph.model import Direction, KnowledgeBase
 from ldngraph.pipeline import Built, load
-from ldngraph.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
-from ldngraph.view import conclusion_label, design_label, get_bodies, reason_label
+from ldngraph.present.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
+from ldngraph.rdf.build import to_graph
+from ldngraph.stores.view import conclusion_label, design_label, get_bodies, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 #: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids).

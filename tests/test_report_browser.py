@@ -14,8 +14,8 @@ import pytest
 from test_viz_browser import _Watched, browser  # noqa: F401  (the shared browser fixture)
 
 from ldngraph.pipeline import get_profile, load
-from ldngraph.report import write_report
-from ldngraph.sof import get_sof_table
+from ldngraph.present.report import write_report
+from ldngraph.present.sof import get_sof_table
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_html_brief_with_findings_opens_offline(browser: Any, tmp_path: Path, da
 def test_viz_card_shows_each_study_effect_and_ci(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     from test_viz_browser import _click_edge
 
-    from ldngraph.viz import write_html
+    from ldngraph.present.viz import write_html
 
     out = write_html(load(EFFECTS), tmp_path / "graph.html")
     w = _Watched(browser)

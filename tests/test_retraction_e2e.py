@@ -19,14 +19,14 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from ldngraph.build import claim_iri, publication_iri, study_iri
 from ldngraph.cli import cli
+from ldngraph.evidence.score import read_profile, score_knowledge_base
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
 from ldngraph.model import KnowledgeBase
 from ldngraph.pipeline import Built, get_profile_path, load
-from ldngraph.query import run_query
-from ldngraph.score import read_profile, score_knowledge_base
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import claim_iri, publication_iri, study_iri
+from ldngraph.rdf.vocab import LDN
+from ldngraph.stores.query import run_query
 
 CITATION = "PMID 333"  # ldn:citation, as the queries print a publication
 RETRACTED_XML = Path(__file__).parent / "resources" / "pubmed" / "retracted.xml"

@@ -15,7 +15,7 @@ import pytest
 from ldngraph.errors import PubMedError, QueryError, UnknownEntityError
 from ldngraph.ingest.pubmed import read_pubmed_xml
 from ldngraph.pipeline import Built, load
-from ldngraph.query import get_query, list_queries, run_query
+from ldngraph.stores.query import get_query, list_queries, run_query
 
 MINI = Path(__file__).parent / "resources" / "mini"
 ARTICLE = (Path(__file__).parent / "resources" / "pubmed" / "article.xml").read_bytes()

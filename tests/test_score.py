@@ -14,8 +14,21 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
-from ldngraph.build import claim_iri, to_graph
 from ldngraph.errors import ProfileError
+from ldngraph.evidence.score import (
+    REASON_CODES,
+    Certainty,
+    ClaimScore,
+    Profile,
+    combine,
+    get_disagreement,
+    materialise,
+    profile_iri,
+    quantise,
+    read_profile,
+    score_claim,
+    score_knowledge_base,
+)
 from ldngraph.locations import get_data_dir
 from ldngraph.model import (
     Claim,
@@ -30,21 +43,8 @@ from ldngraph.model import (
     StudyOutcome,
 )
 from ldngraph.pipeline import load
-from ldngraph.score import (
-    REASON_CODES,
-    Certainty,
-    ClaimScore,
-    Profile,
-    combine,
-    get_disagreement,
-    materialise,
-    profile_iri,
-    quantise,
-    read_profile,
-    score_claim,
-    score_knowledge_base,
-)
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import claim_iri, to_graph
+from ldngraph.rdf.vocab import LDN
 
 PROFILE_PATH = get_data_dir() / "evidence-profile.yaml"
 P = read_profile(PROFILE_PATH)

@@ -20,7 +20,7 @@ from ldngraph.ingest.screening import (
     get_prisma_counts,
     read_screening_log,
 )
-from ldngraph.prisma import get_prisma_section, to_html, to_markdown
+from ldngraph.present.prisma import get_prisma_section, to_html, to_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "data" / "screening.yaml"

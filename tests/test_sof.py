@@ -1,4 +1,5 @@
-"""Summary-of-findings tables (ldngraph.sof) and forest plots (ldngraph.forest), library and CLI."""
+"""Summary-of-findings tables (ldngraph.present.sof) and forest plots (ldngraph.present.forest),
+library and CLI."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from click.testing import CliRunner
 
 from ldngraph.cli import cli
 from ldngraph.evidence.effects import summarise_effects
-from ldngraph.sof import SYMBOLS, get_sof_table, per_1000, read_inputs, statement, to_html, to_markdown
-from ldngraph.terms import EffectMeasure
+from ldngraph.model.terms import EffectMeasure
+from ldngraph.present.sof import (
+    SYMBOLS,
+    get_sof_table,
+    per_1000,
+    read_inputs,
+    statement,
+    to_html,
+    to_markdown,
+)
 
 EFFECTS = Path(__file__).parent / "resources" / "effects"
 FIBRO = "MESH:D005356"

@@ -15,14 +15,14 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from ldngraph.cli import cli
-from ldngraph.endpoint import EndpointStore, get_update_url
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.locations import get_queries_dir
 from ldngraph.pipeline import Built, load
-from ldngraph.query import list_queries, run_query, run_query_on_store
-from ldngraph.sparql import inject_values, to_python
-from ldngraph.store import GraphStore, OxigraphStore, QueryRows, open_store
-from ldngraph.vocab import to_iri
+from ldngraph.rdf.sparql import inject_values, to_python
+from ldngraph.rdf.vocab import to_iri
+from ldngraph.stores.endpoint import EndpointStore, get_update_url
+from ldngraph.stores.query import list_queries, run_query, run_query_on_store
+from ldngraph.stores.store import GraphStore, OxigraphStore, QueryRows, open_store
 
 PREFIXES = """PREFIX ldn: <https://w3id.org/ldngraph/vocab/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>

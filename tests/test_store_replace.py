@@ -17,11 +17,11 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from test_store import QUERY_CASES, QUERY_IDS, assert_same_rows_on
 
-from ldngraph import build
 from ldngraph.cli import cli, main
 from ldngraph.errors import StoreError
 from ldngraph.pipeline import Built, load, push
-from ldngraph.store import (
+from ldngraph.rdf import build
+from ldngraph.stores.store import (
     AUTO_OXIGRAPH_TRIPLES,
     GraphStore,
     MemoryStore,
@@ -186,7 +186,7 @@ def test_every_query_gives_the_same_rows_whatever_auto_picks(
 def test_query_command_default_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["query", "paths_to_condition", "--param", "source=LDN", "--format", "json"]
     small = CliRunner().invoke(cli, args)
-    monkeypatch.setattr("ldngraph.store.AUTO_OXIGRAPH_TRIPLES", 10)
+    monkeypatch.setattr("ldngraph.stores.store.AUTO_OXIGRAPH_TRIPLES", 10)
     picked: list[str] = []
     real_load = OxigraphStore.load
 

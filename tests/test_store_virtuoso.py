@@ -15,13 +15,13 @@ import pytest
 from test_store import QUERIES, QUERY_CASES, QUERY_IDS, tidy
 from virtuoso_server import Virtuoso, find_binaries, run_virtuoso
 
-from ldngraph.build import Triple
-from ldngraph.endpoint import EndpointStore
 from ldngraph.errors import StoreError
-from ldngraph.export import GRAPH_NAME
 from ldngraph.pipeline import Built, load
-from ldngraph.query import run_query, run_query_on_store
-from ldngraph.store import GraphStore, from_rdflib_graph, open_store
+from ldngraph.rdf.build import Triple
+from ldngraph.rdf.export import GRAPH_NAME
+from ldngraph.stores.endpoint import EndpointStore
+from ldngraph.stores.query import run_query, run_query_on_store
+from ldngraph.stores.store import GraphStore, from_rdflib_graph, open_store
 
 pytestmark = pytest.mark.server
 
@@ -82,7 +82,7 @@ def test_named_graph_keeps_data_apart(virtuoso: Virtuoso, remote: GraphStore) ->
 
 def test_chunked_load_and_replace(virtuoso: Virtuoso, built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small chunks force many INSERT DATA requests; clearing first makes a reload idempotent."""
-    monkeypatch.setattr("ldngraph.endpoint.CHUNK_TRIPLES", 7)
+    monkeypatch.setattr("ldngraph.stores.endpoint.CHUNK_TRIPLES", 7)
     store = EndpointStore(virtuoso.sparql_url, graph="https://example.org/chunked")
     for _ in range(2):
         store.clear()
@@ -147,7 +147,7 @@ def test_failed_replace_keeps_the_previous_graph(
 ) -> None:
     """A push that fails mid-way (after the first chunk, or on a chunk the server refuses) leaves
     the target graph as it was and no temporary graph behind; a good one MOVEs it into place."""
-    monkeypatch.setattr("ldngraph.endpoint.CHUNK_TRIPLES", 50)
+    monkeypatch.setattr("ldngraph.stores.endpoint.CHUNK_TRIPLES", 50)
     store = EndpointStore(virtuoso.sparql_url, graph="https://example.org/atomic")
     store.replace(iter([from_rdflib_graph(built.graph, "test")]))
     before = store.query(QUERIES["all-triples"][0]).canonical(6)

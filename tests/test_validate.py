@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
-from ldngraph import build as build_module
 from ldngraph import pipeline
 from ldngraph.cli import cli
 from ldngraph.errors import ValidationFailed
 from ldngraph.model import CitationStatus, Design, Direction, KnowledgeBase
 from ldngraph.pipeline import load
-from ldngraph.validate import FIRST_FOCUS_NODES, check_graph, read_graph, read_shapes, validate_graph
-from ldngraph.vocab import BIBO, BIOLINK, LDN, LDNR
+from ldngraph.rdf import build as build_module
+from ldngraph.rdf.validate import FIRST_FOCUS_NODES, check_graph, read_graph, read_shapes, validate_graph
+from ldngraph.rdf.vocab import BIBO, BIOLINK, LDN, LDNR
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def test_shape_enumerations_match_the_model(shape: str, enum: type[StrEnum]) -> 
 
 def test_certainty_enumeration_matches_contract() -> None:
     try:
-        from ldngraph.score import Certainty  # type: ignore[attr-defined,unused-ignore]
+        from ldngraph.evidence.score import Certainty  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         expected = {"high", "moderate", "low", "very_low"}  # the scoring contract (CONTRACT.md)
     else:

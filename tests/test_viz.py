@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from ldngraph.build import claim_iri, to_graph
 from ldngraph.cli import main
 from ldngraph.errors import ExportError, UnknownEntityError
 from ldngraph.pipeline import Built, load
-from ldngraph.view import reason_label
-from ldngraph.viz import (
+from ldngraph.present.viz import (
     CERTAINTY_DASHES,
     STATUS_COLOUR,
     TIER_ARROW,
@@ -26,7 +24,9 @@ from ldngraph.viz import (
     to_networkx,
     write_html,
 )
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import claim_iri, to_graph
+from ldngraph.rdf.vocab import LDN
+from ldngraph.stores.view import reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
 PAYLOAD = "<img src=x onerror=window.__xss=1>"
@@ -263,7 +263,7 @@ def test_cli_viz(tmp_path: Path, mini_dir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_large_graphs_get_rings_and_no_physics(mini_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ldngraph.layout as layout
+    import ldngraph.present.layout as layout
 
     monkeypatch.setattr(layout, "SPRING_MAX_NODES", 2)
     monkeypatch.setattr(layout, "LAYERED_MAX_NODES", 2)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ldngraph.pipeline import load
-from ldngraph.viz import to_networkx, write_html
+from ldngraph.present.viz import to_networkx, write_html
 
 pytestmark = pytest.mark.browser
 
@@ -211,8 +211,8 @@ def laptop(browser: Any) -> Iterator[_Watched]:
 
 
 def test_readable_graph_labels_certainty_and_refuted_edges(laptop: _Watched, tmp_path: Path) -> None:
-    from ldngraph.view import CERTAINTIES
-    from ldngraph.viz import CERTAINTY_DASHES
+    from ldngraph.present.viz import CERTAINTY_DASHES
+    from ldngraph.stores.view import CERTAINTIES
 
     built = load()
     page = laptop.open(write_html(built, tmp_path / "graph.html"))

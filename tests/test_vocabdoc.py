@@ -1,4 +1,4 @@
-"""docs/vocabulary.md lists every term the graph uses, and is what ldngraph.vocabdoc generates."""
+"""docs/vocabulary.md lists every term the graph uses, and is what ldngraph.present.vocabdoc generates."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal
 
 from ldngraph.pipeline import load
-from ldngraph.vocab import LDN
-from ldngraph.vocabdoc import CLASSES, PROPERTIES, get_example_graphs, get_used_terms, to_markdown
+from ldngraph.present.vocabdoc import CLASSES, PROPERTIES, get_example_graphs, get_used_terms, to_markdown
+from ldngraph.rdf.vocab import LDN
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "vocabulary.md"
@@ -54,7 +54,7 @@ def test_every_term_the_code_writes_is_documented() -> None:
 
 def test_doc_is_fresh(graphs: list[Graph]) -> None:
     assert DOC.read_text(encoding="utf-8") == to_markdown(graphs), (
-        "docs/vocabulary.md is stale: run `python -m ldngraph.vocabdoc docs/vocabulary.md`"
+        "docs/vocabulary.md is stale: run `python -m ldngraph.present.vocabdoc docs/vocabulary.md`"
     )
 
 

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ldngraph.endpoint import EndpointStore
 from ldngraph.errors import StoreError
 from ldngraph.limits import LimitError
+from ldngraph.stores.endpoint import EndpointStore
 from ldngraph.web import RedirectRefused, request_bytes
 
 

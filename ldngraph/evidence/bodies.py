@@ -22,13 +22,13 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
-from ldngraph.build import evidence_id, get_outcome_kind
+from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.reviews import ReviewRole, is_review, plan_review
 from ldngraph.evidence.risk_of_bias import RiskJudgement
 from ldngraph.evidence.weights import ItemScore, combine, quantise, score_item
 from ldngraph.model import CitationStatus, Claim, Design, Direction, Effect, KnowledgeBase, Predicate, Study
-from ldngraph.profile import Certainty, Profile
-from ldngraph.terms import _Frozen
+from ldngraph.model.terms import _Frozen
+from ldngraph.rdf.build import evidence_id, get_outcome_kind
 
 #: Sides of a body's question.
 SIDES = ("benefit", "null", "harm")

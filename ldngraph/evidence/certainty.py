@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ldngraph.evidence.imprecision import get_body_effect, judge_imprecision
+from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.publication_bias import judge_publication_bias
 from ldngraph.evidence.risk_of_bias import judge_body
 from ldngraph.evidence.weights import combine, quantise
 from ldngraph.model import Study
-from ldngraph.profile import Certainty, Profile
 
 if TYPE_CHECKING:
     from ldngraph.evidence.bodies import BodyUnit, Downgrade

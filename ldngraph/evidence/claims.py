@@ -25,10 +25,10 @@ from pydantic import Field
 
 from ldngraph.evidence.bodies import Downgrade, OutcomeBody, build_bodies, get_claim_bodies
 from ldngraph.evidence.certainty import get_disagreement
+from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.weights import TIERS, ItemScore, combine, quantise
 from ldngraph.model import Claim, Direction, KnowledgeBase, Predicate
-from ldngraph.profile import Certainty, Profile
-from ldngraph.terms import _Frozen
+from ldngraph.model.terms import _Frozen
 
 #: Every reason code a claim may carry (GRADE domains, then notes).
 REASON_CODES = (

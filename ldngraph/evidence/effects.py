@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.appraisal import EffectEstimate
 from ldngraph.model import KnowledgeBase, Study
+from ldngraph.model.appraisal import EffectEstimate
 
 if TYPE_CHECKING:
     from ldngraph.evidence.bodies import OutcomeBody
-from ldngraph.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
 __all__ = [
     "EffectSummary",

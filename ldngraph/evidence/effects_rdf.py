@@ -23,12 +23,12 @@ from collections.abc import Mapping
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
-from ldngraph.build import study_iri
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import StudyEffect, summarise_body, to_study_effect
+from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.profile import Profile
-from ldngraph.vocab import LDN, local, to_iri
+from ldngraph.rdf.build import study_iri
+from ldngraph.rdf.vocab import LDN, local, to_iri
 
 DIGITS = 6
 

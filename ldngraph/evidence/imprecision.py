@@ -32,9 +32,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ldngraph.evidence.profile import MinimalImportantDifference, Profile
 from ldngraph.model import Study
-from ldngraph.profile import MinimalImportantDifference, Profile
-from ldngraph.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ldngraph.evidence.profile import Profile
 from ldngraph.model import Study
-from ldngraph.profile import Profile
 
 
 def judge_publication_bias(

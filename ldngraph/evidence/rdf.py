@@ -12,10 +12,10 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ldngraph.build import claim_iri, evidence_iri
 from ldngraph.evidence.claims import ScoreReport
 from ldngraph.model import KnowledgeBase
-from ldngraph.vocab import LDN, local, to_iri
+from ldngraph.rdf.build import claim_iri, evidence_iri
+from ldngraph.rdf.vocab import LDN, local, to_iri
 
 
 def _double(value: float) -> Literal:

@@ -25,9 +25,9 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
+from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.model import Design, InclusionList, PooledResult, Study
-from ldngraph.profile import Certainty, Profile
-from ldngraph.terms import _Frozen
+from ldngraph.model.terms import _Frozen
 
 
 def is_review(study: Study) -> bool:

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
+from ldngraph.evidence.profile import Profile
 from ldngraph.model import Design, Judgement, OutcomeKind, Study
-from ldngraph.profile import Profile
-from ldngraph.terms import _Frozen
+from ldngraph.model.terms import _Frozen
 
 #: Contribution of each level to the weighted risk share of a body.
 RISK_SHARE = {"low": 0.0, "some_concerns": 0.5, "high": 1.0}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ldngraph.evidence.bodies import OutcomeBody
-from ldngraph.profile import Certainty
+from ldngraph.evidence.profile import Certainty
 
 #: Conclusion -> words.
 CONCLUSION_LABELS = {

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from pydantic import Field
 
+from ldngraph.evidence.profile import Profile
 from ldngraph.evidence.risk_of_bias import RiskJudgement, judge_study
 from ldngraph.model import (
     PRECLINICAL_DESIGNS,
@@ -28,8 +29,7 @@ from ldngraph.model import (
     Publication,
     Study,
 )
-from ldngraph.profile import Profile
-from ldngraph.terms import _Frozen
+from ldngraph.model.terms import _Frozen
 
 #: Evidence tier of an item: what kind of subject the evidence comes from (larger is more direct).
 TIERS: dict[str, int] = {"none": -1, "theoretical": 0, "preclinical": 1, "review": 2, "clinical": 3}

@@ -76,7 +76,7 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def store_options(func: F) -> F:
-    """``--store SPEC`` and ``--graph IRI`` (see ldngraph.store)."""
+    """``--store SPEC`` and ``--graph IRI`` (see ldngraph.stores.store)."""
     func = click.option(
         "--graph",
         "graph_iri",
@@ -131,15 +131,15 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     For a big corpus (10^4 studies and more) build straight into a persistent Oxigraph store
     instead: `ldngraph push --store oxigraph:PATH` (the fast path, no rdflib graph).
     """
-    from ldngraph.export import guess_format, write_rdf
     from ldngraph.pipeline import get_summary, load
+    from ldngraph.rdf.export import guess_format, write_rdf
 
     if output is not None:
         guess_format(output)  # fail before any work on a bad suffix
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if validate:
-        from ldngraph.validate import check_graph
+        from ldngraph.rdf.validate import check_graph
 
         check_graph(built.graph)  # the build checks its own output before writing it
     if output is not None:
@@ -166,8 +166,8 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 @profile_option
 def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
-    from ldngraph.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
     from ldngraph.pipeline import load
+    from ldngraph.rdf.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
 
     fmt = fmt or guess_export_format(output)
     guard_output(output, data_dir, profile)
@@ -200,10 +200,10 @@ def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | No
     biolink extra).
     """
     from ldngraph.errors import ValidationFailed
-    from ldngraph.validate import read_graph, validate_graph
+    from ldngraph.rdf.validate import read_graph, validate_graph
 
     if kgx_prefix is not None:
-        from ldngraph.export import check_kgx_files
+        from ldngraph.rdf.export import check_kgx_files
 
         problems = check_kgx_files(kgx_prefix)
         if fmt == "json" or problems:
@@ -283,9 +283,9 @@ def query(
     A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
     "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
     """
-    from ldngraph.export import GRAPH_NAME
     from ldngraph.pipeline import load
-    from ldngraph.query import (
+    from ldngraph.rdf.export import GRAPH_NAME
+    from ldngraph.stores.query import (
         add_labels,
         get_labels,
         get_store_labels,
@@ -293,7 +293,7 @@ def query(
         run_query,
         run_query_on_store,
     )
-    from ldngraph.store import MemoryStore, open_query_store
+    from ldngraph.stores.store import MemoryStore, open_query_store
 
     bound = parse_params(params)
     graph = graph_iri or str(GRAPH_NAME)
@@ -339,7 +339,7 @@ def paths(
     Runs networkx over the graph in memory (no --store). The same ranking in SPARQL, on any store or
     server: `ldngraph query paths_to_condition --param source=LDN --param target=X --store SPEC`.
     """
-    from ldngraph.paths import PathResult, get_paths_report
+    from ldngraph.evidence.paths import PathResult, get_paths_report
     from ldngraph.pipeline import load
 
     out = get_paths_report(load(data_dir, profile), source, target, max_hops=max_hops, top_k=top_k)
@@ -361,7 +361,7 @@ def paths(
 @format_option("table", "json")
 def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -> None:
     """Explain a claim's score step by step (claim id or content hash)."""
-    from ldngraph.names import get_claim
+    from ldngraph.model.names import get_claim
     from ldngraph.pipeline import load
 
     built = load(data_dir, profile)
@@ -415,8 +415,8 @@ def diff(
     a sensitivity analysis; two data directories: a curation review. Exit status 0, or 3 when
     --fail-on names a kind of change that happened (1: an error).
     """
-    from ldngraph.diff import compare, get_failed, render
-    from ldngraph.scored import read_view
+    from ldngraph.evidence.diff import compare, get_failed, render
+    from ldngraph.evidence.scored import read_view
 
     result = compare(
         read_view(old, data_dir=data_dir, profile=profile),
@@ -529,7 +529,7 @@ def verify_citations_command(
     data_dir: Path | None, cache_dir: Path | None, missing_pmids: bool, fmt: str
 ) -> None:
     """Compare curated publications with cached PubMed records: verified / mismatch / unresolved."""
-    from ldngraph import citations
+    from ldngraph.ingest import citations
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.locations import get_data_dir
 
@@ -570,7 +570,7 @@ def triage_command(
     fmt: str,
 ) -> None:
     """List PMIDs a PubMed search finds that data/ does not cite yet: the curator's queue."""
-    from ldngraph.citations import format_triage, triage
+    from ldngraph.ingest.citations import format_triage, triage
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.ingest.entrez import fetch_query
     from ldngraph.locations import get_data_dir
@@ -608,7 +608,7 @@ def viz(
 ) -> None:
     """Write an interactive, offline HTML view of the evidence graph (one self-contained file)."""
     from ldngraph.pipeline import load
-    from ldngraph.viz import write_html
+    from ldngraph.present.viz import write_html
 
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
@@ -629,7 +629,7 @@ def plot() -> None:
 def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt: str) -> None:
     """Conditions x study design bubble chart (size = participants, colour = direction)."""
     from ldngraph.pipeline import load
-    from ldngraph.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
+    from ldngraph.present.plot import describe, get_evidence_map, get_format, to_records, write_evidence_map
 
     get_format(output)  # fail before any work on a bad suffix
     guard_output(output, data_dir, profile)
@@ -655,9 +655,9 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
 def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome: str, output: Path) -> None:
     """Forest plot of one outcome: each study's effect, 95% CI and weight, the pooled diamond,
     heterogeneity (tau², I²) and the minimal important difference band."""
-    from ldngraph.forest import write_forest
-    from ldngraph.plot import get_format
-    from ldngraph.sof import get_condition, get_forest_inputs, read_inputs
+    from ldngraph.present.forest import write_forest
+    from ldngraph.present.plot import get_format
+    from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
 
     get_format(output)  # fail before any work on a bad suffix
     kb, prof = read_inputs(data_dir, profile)
@@ -677,7 +677,7 @@ def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -
     """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
     studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
     statement."""
-    from ldngraph.sof import get_condition, get_sof_table, read_inputs, render
+    from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
 
     kb, prof = read_inputs(data_dir, profile)
     click.echo(render(get_sof_table(kb, prof, get_condition(kb, condition)), fmt), nl=False)
@@ -692,8 +692,8 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
     from ldngraph.locations import get_data_dir
     from ldngraph.pipeline import get_profile, load
-    from ldngraph.prisma import get_prisma_section
-    from ldngraph.report import write_report
+    from ldngraph.present.prisma import get_prisma_section
+    from ldngraph.present.report import write_report
 
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
@@ -743,9 +743,9 @@ def push(
     All or nothing: the new graph is loaded beside the old one and swapped in only when complete,
     so a failure leaves the store as it was.
     """
-    from ldngraph.export import GRAPH_NAME
     from ldngraph.pipeline import push as push_graph
-    from ldngraph.store import is_persistent, open_store
+    from ldngraph.rdf.export import GRAPH_NAME
+    from ldngraph.stores.store import is_persistent, open_store
 
     if not is_persistent(spec):
         raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")

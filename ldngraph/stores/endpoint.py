@@ -19,8 +19,8 @@ Basic or Digest challenges (Virtuoso's ``/sparql-auth`` uses Digest) from the qu
 URLs only; they never appear in a message (:func:`credentials_from_env`).
 
 Nothing here pastes user text into a query: parameters become a ``VALUES`` block written from typed
-rdflib terms (:func:`ldngraph.sparql.inject_values`), and loaded data arrives as pyoxigraph terms
-(:mod:`ldngraph.build`) and is written by pyoxigraph's N-Triples serialiser, so a value can never
+rdflib terms (:func:`ldngraph.rdf.sparql.inject_values`), and loaded data arrives as pyoxigraph terms
+(:mod:`ldngraph.rdf.build`) and is written by pyoxigraph's N-Triples serialiser, so a value can never
 close the ``INSERT DATA`` block and touch another graph (tests/test_endpoint_injection.py).
 """
 
@@ -40,11 +40,11 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from ldngraph.build import Triple, to_ntriples
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.limits import HTTP_SECONDS, QUERY_SECONDS, Limit
-from ldngraph.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
-from ldngraph.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.rdf.build import Triple, to_ntriples
+from ldngraph.rdf.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
+from ldngraph.stores.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
 from ldngraph.web import RedirectRefused, build_opener, request_bytes
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.

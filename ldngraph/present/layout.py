@@ -1,4 +1,4 @@
-"""Node positions for the drawn evidence graph (ldngraph.viz), computed once so the page needs no
+"""Node positions for the drawn evidence graph (ldngraph.present.viz), computed once so the page needs no
 physics and the file is deterministic.
 
 - up to LAYERED_MAX_NODES nodes: columns by kind (intervention | mechanisms | outcomes | conditions),

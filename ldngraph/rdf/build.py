@@ -11,7 +11,7 @@ Shape of the graph (see README "Data model"):
 * evidence items link a claim to a study with a direction (supports/refutes) and an outcome.
 
 Every triple is made of real pyoxigraph terms (``NamedNode``/``Literal``), never of text pasted
-together: an IRI is built only by :func:`ldngraph.vocab.expand` / :func:`ldngraph.vocab.local_iri`
+together: an IRI is built only by :func:`ldngraph.rdf.vocab.expand` / :func:`ldngraph.rdf.vocab.local_iri`
 (which percent-encode whatever an identifier holds) and checked again by pyoxigraph, and literal
 text is escaped by the serialisers. One function per record kind (``entity_triples``,
 ``publication_triples``, ``study_triples``, ``claim_triples``, ``source_triples``) returns its
@@ -19,7 +19,7 @@ triples; the sinks below consume :func:`iter_triples`:
 
 * :func:`to_graph`: an rdflib ``Graph`` (small data: export, report, viz, SHACL);
 * :func:`to_oxigraph`: a pyoxigraph store, bulk loaded (10^5-study corpora);
-* :func:`iter_scored_chunks`: triple chunks for :meth:`ldngraph.store.GraphStore.replace`
+* :func:`iter_scored_chunks`: triple chunks for :meth:`ldngraph.stores.store.GraphStore.replace`
   (``ldngraph push`` to memory, Oxigraph or a SPARQL endpoint).
 """
 
@@ -44,7 +44,7 @@ from ldngraph.model import (
     SourceDocument,
     Study,
 )
-from ldngraph.vocab import (
+from ldngraph.rdf.vocab import (
     BIBO,
     BIOLINK,
     CITO,
@@ -59,7 +59,7 @@ from ldngraph.vocab import (
 )
 
 if TYPE_CHECKING:
-    from ldngraph.score import ScoreReport
+    from ldngraph.evidence.score import ScoreReport
 
 Node = ox.NamedNode | ox.BlankNode
 Triple = tuple[Node, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
@@ -442,7 +442,7 @@ def from_rdflib_term(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def to_graph(kb: KnowledgeBase) -> Graph:
-    """Build the rdflib graph of a knowledge base (no scores; see :mod:`ldngraph.score`)."""
+    """Build the rdflib graph of a knowledge base (no scores; see :mod:`ldngraph.evidence.score`)."""
     graph = bind_namespaces(Graph())
     convert = lru_cache(maxsize=None)(to_rdflib_term)
     add = graph.add
@@ -469,10 +469,10 @@ def iter_scored_chunks(
 ) -> Iterator[list[Triple]]:
     """The graph of ``pipeline.load`` (built and scored) as lists of at most ``size`` triples.
 
-    The score triples (a few per claim) come from :func:`ldngraph.score.materialise` on an empty
+    The score triples (a few per claim) come from :func:`ldngraph.evidence.score.materialise` on an empty
     rdflib graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
     """
-    from ldngraph.score import materialise
+    from ldngraph.evidence.score import materialise
 
     chunk: list[Triple] = []
     for triple in iter_triples(kb):

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rdflib import Graph
 
 from ldngraph.errors import LdnGraphError
-from ldngraph.store import GraphStore, MemoryStore
+from ldngraph.stores.store import GraphStore, MemoryStore
 
 #: Claim conclusions of a graph without outcome bodies, from its counted evidence.
 CONCLUSIONS = ("supported", "refuted", "conflicting", "no counted evidence")
@@ -171,14 +171,14 @@ def _rows(store: GraphStore, text: str) -> list[dict[str, Any]]:
 
 
 def _curie(value: Any) -> str:
-    from ldngraph.vocab import from_iri
+    from ldngraph.rdf.vocab import from_iri
 
     return from_iri(str(value)) or str(value)
 
 
 def from_store(store: GraphStore, source: str) -> ScoredView:
     """Read the view from any store holding one scored graph."""
-    from ldngraph.query import run_query_on_store
+    from ldngraph.stores.query import run_query_on_store
 
     labels = {_curie(r["node"]): str(r["label"]) for r in _rows(store, _LABELS)}
     reasons: dict[str, set[str]] = {}
@@ -288,8 +288,8 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
     from ldngraph.pipeline import load
 
     if is_store_spec(spec):
-        from ldngraph.export import GRAPH_NAME
-        from ldngraph.store import OxigraphStore, open_store
+        from ldngraph.rdf.export import GRAPH_NAME
+        from ldngraph.stores.store import OxigraphStore, open_store
 
         store = open_store(spec, graph=str(GRAPH_NAME), create=False)
         try:
@@ -311,7 +311,7 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
         where = built.data_dir or data_dir
         return from_graph(built.graph, f"profile {path} on data {where}")
     if path.is_file():
-        from ldngraph.validate import read_graph
+        from ldngraph.rdf.validate import read_graph
 
         return from_graph(read_graph(path), f"graph {path}")
     raise LdnGraphError(

@@ -36,11 +36,11 @@ from ldngraph.evidence.effects import (
     summarise_effects,
     why_not_pooled,
 )
+from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.names import get_entity
-from ldngraph.profile import Profile
-from ldngraph.terms import RATIO_MEASURES, EffectMeasure
-from ldngraph.view import design_label
+from ldngraph.model.names import get_entity
+from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.stores.view import design_label
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
 WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
@@ -363,7 +363,7 @@ def _sup(notes: Sequence[int]) -> str:
 
 def to_markdown(table: SofTable, *, heading: str = "###") -> str:
     """A Markdown table with numbered footnotes; record text escaped."""
-    from ldngraph.report import escape_markdown as esc
+    from ldngraph.present.report import escape_markdown as esc
 
     lines = [
         f"{heading} Summary of findings: {esc(table.intervention)} for {esc(table.condition_label)}",
@@ -447,11 +447,11 @@ SOF_CSS = (
 
 def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tuple[KnowledgeBase, Profile]:
     """The validated knowledge base (PubMed checks applied) and the evidence profile."""
-    from ldngraph.citations import apply_cached_pubmed
+    from ldngraph.evidence.profile import read_profile
+    from ldngraph.ingest.citations import apply_cached_pubmed
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.locations import get_data_dir
     from ldngraph.pipeline import get_profile_path
-    from ldngraph.profile import read_profile
 
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))

@@ -12,7 +12,7 @@ import math
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from ldngraph.terms import (
+from ldngraph.model.terms import (
     CROSSOVER_DOMAIN,
     PARTIAL_DATE_RE,
     RATIO_MEASURES,

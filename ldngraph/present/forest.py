@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, StudyEffect
-from ldngraph.plot import get_format
-from ldngraph.terms import RATIO_MEASURES
+from ldngraph.model.terms import RATIO_MEASURES
+from ldngraph.present.plot import get_format
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -2,7 +2,7 @@
 
 Enumerations (designs, directions, risk-of-bias judgements, effect measures ...), the identifier
 patterns every CURIE, PMID, DOI and slug must match, and the frozen pydantic base class. Records
-live in :mod:`ldngraph.model` and :mod:`ldngraph.appraisal`; both re-export what they use from here.
+live in :mod:`ldngraph.model` and :mod:`ldngraph.model.appraisal`; both re-export what they use from here.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ class Comparison(StrEnum):
 
 
 class Predicate(StrEnum):
-    """Claim predicates; each maps to a Biolink predicate in :mod:`ldngraph.vocab`."""
+    """Claim predicates; each maps to a Biolink predicate in :mod:`ldngraph.rdf.vocab`."""
 
     decreases = "decreases"  # mechanism edge, biolink:affects + decreased
     increases = "increases"  # mechanism edge, biolink:affects + increased

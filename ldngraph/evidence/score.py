@@ -20,9 +20,9 @@ from ldngraph.evidence.claims import (
     score_claim,
     score_knowledge_base,
 )
+from ldngraph.evidence.profile import Certainty, Profile, read_profile
 from ldngraph.evidence.rdf import body_iri, materialise, profile_iri
 from ldngraph.evidence.weights import DIGITS, TIERS, Adjustment, ItemScore, combine, quantise, score_item
-from ldngraph.profile import Certainty, Profile, read_profile
 
 __all__ = [
     "CONCLUSIONS",

@@ -17,9 +17,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ldngraph.atomic import atomic_paths, write_text_atomic
-from ldngraph.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
 from ldngraph.errors import ExportError
-from ldngraph.vocab import BIOLINK, CITO, LDN, LDNR, from_iri, get_prefix_map
+from ldngraph.rdf.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
+from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, LDNR, from_iri, get_prefix_map
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -50,8 +50,8 @@ def with_interop(graph: Graph) -> Graph:
       (the curated wording moves to ``ldn:aspect``), and ``biolink:qualified_predicate``
       ``biolink:causes`` beside the direction of ``biolink:affects``.
     """
-    from ldngraph.biolink import BIOLINK_VERSION
-    from ldngraph.vocab import bind_namespaces, to_iri
+    from ldngraph.rdf.biolink import BIOLINK_VERSION
+    from ldngraph.rdf.vocab import bind_namespaces, to_iri
 
     out = bind_namespaces(Graph())
     for triple in graph:
@@ -202,7 +202,9 @@ def _curie(term: Node) -> str:
     if curie is None and text.startswith(str(LDNR)):
         return "ldnr:" + text[len(str(LDNR)) :]
     if curie is None:
-        raise ExportError(f"cannot write '{text}' as a CURIE; add its prefix to ldngraph/vocab.py PREFIX_MAP")
+        raise ExportError(
+            f"cannot write '{text}' as a CURIE; add its prefix to ldngraph/rdf/vocab.py PREFIX_MAP"
+        )
     return curie
 
 
@@ -338,7 +340,7 @@ def get_dataset_metadata(graph: Graph) -> Record:
     """schema.org Dataset description of the graph: version, licence, created, sources, Biolink."""
     from importlib.metadata import version
 
-    from ldngraph.biolink import BIOLINK_VERSION
+    from ldngraph.rdf.biolink import BIOLINK_VERSION
 
     sources = sorted({_curie(s) for s in graph.objects(None, LDN.assertedBy)})
     return {
@@ -385,8 +387,8 @@ def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
 
 def check_kgx_files(prefix: Path | str) -> list[str]:
     """kgx's validator and the Biolink pydantic model on ``PREFIX_nodes/edges.jsonl`` (offline)."""
-    from ldngraph.biolink import read_jsonl, validate_kgx, validate_pydantic
-    from ldngraph.vocab import LOCAL_PREFIXES, get_prefix_map
+    from ldngraph.rdf.biolink import read_jsonl, validate_kgx, validate_pydantic
+    from ldngraph.rdf.vocab import LOCAL_PREFIXES, get_prefix_map
 
     nodes_path, edges_path = kgx_paths(prefix)
     for path in (nodes_path, edges_path):

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from ldngraph.errors import ValidationFailed
 from ldngraph.limits import DEPTH, LimitError, read_input_bytes
 from ldngraph.locations import get_resource
-from ldngraph.vocab import bind_namespaces
+from ldngraph.rdf.vocab import bind_namespaces
 
 SHAPES_FILE = "shapes.ttl"
 #: How many focus nodes each group of a report keeps.

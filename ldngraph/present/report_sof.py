@@ -1,8 +1,8 @@
 """The brief's findings sections: build line, table of contents, and per condition its GRADE
 summary-of-findings table and forest plots (issue 13).
 
-These are generated text inserted around the brief's own blocks (:func:`ldngraph.report.to_html`
-and :func:`~ldngraph.report.to_markdown` take them as ``before`` / ``after``): the build line and
+These are generated text inserted around the brief's own blocks (:func:`ldngraph.present.report.to_html`
+and :func:`~ldngraph.present.report.to_markdown` take them as ``before`` / ``after``): the build line and
 the contents after the title, an anchor before every section heading, and the table and plots
 right under each condition's heading. Plots are PNG embedded as ``data:`` URIs, so both the HTML
 and the Markdown brief stay single, offline files. Record text is escaped as in the brief.
@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.imprecision import PooledEffect as ImprecisionEffect
 from ldngraph.evidence.imprecision import get_mid
-from ldngraph.forest import to_png_bytes
+from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.profile import Profile
-from ldngraph.report import Block, escape_markdown, to_html, to_markdown
-from ldngraph.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
-from ldngraph.sof import to_html as sof_html
-from ldngraph.sof import to_markdown as sof_markdown
-from ldngraph.terms import RATIO_MEASURES
+from ldngraph.model.terms import RATIO_MEASURES
+from ldngraph.present.forest import to_png_bytes
+from ldngraph.present.report import Block, escape_markdown, to_html, to_markdown
+from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
+from ldngraph.present.sof import to_html as sof_html
+from ldngraph.present.sof import to_markdown as sof_markdown
 
 FIGURE_CSS = (
     ".forest{margin:1rem 0}.forest img{max-width:100%;height:auto}.toc{font-size:14px}.built{color:#555}"

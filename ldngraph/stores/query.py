@@ -37,11 +37,11 @@ from rdflib.term import Identifier, Node, Variable
 from ldngraph.errors import QueryError
 from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.locations import get_queries_dir
-from ldngraph.names import match_name
-from ldngraph.vocab import LDN, NAMESPACES, from_iri
+from ldngraph.model.names import match_name
+from ldngraph.rdf.vocab import LDN, NAMESPACES, from_iri
 
 if TYPE_CHECKING:
-    from ldngraph.store import GraphStore
+    from ldngraph.stores.store import GraphStore
 
 #: Parameter kinds and what a value becomes.
 KINDS = ("entity", "claim", "string", "double", "integer")
@@ -309,7 +309,7 @@ def _check_params(query: NamedQuery, given: dict[str, str]) -> dict[str, str]:
 
 def get_query_form(text: str) -> str | None:
     """The query's form: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (None if none is found)."""
-    from ldngraph.sparql import TOKEN_RE
+    from ldngraph.rdf.sparql import TOKEN_RE
 
     for match in TOKEN_RE.finditer(text):
         word = match.group().upper() if match.lastgroup == "word" else ""
@@ -404,7 +404,7 @@ def get_prologue() -> str:
 def run_query_on_store(
     store: GraphStore, name_or_path: str | Path, params: Mapping[str, str] | None = None
 ) -> QueryResult:
-    """:func:`run_query` on any :mod:`ldngraph.store` backend: same checks, same rows."""
+    """:func:`run_query` on any :mod:`ldngraph.stores.store` backend: same checks, same rows."""
     query = get_query(name_or_path)
     check_select(query)
     given = _check_params(query, dict(params or {}))

@@ -9,7 +9,7 @@ Safety: record text never reaches HTML or JS unescaped. Page text from records g
 with ``<``, ``>`` and ``&`` written as ``\\u003c`` ... so no record can close the script element,
 and the page's JS puts record text into the DOM with ``textContent`` only.
 
-Layout: positions are precomputed (ldngraph.layout: columns by kind for a curated graph, a
+Layout: positions are precomputed (ldngraph.present.layout: columns by kind for a curated graph, a
 seeded spring layout or rings for large ones) and physics is off, so the file is deterministic,
 labels do not move onto each other, and a 5,000-node graph stays usable (field notes: 5,000 nodes
 never stabilised with default physics; 2.1 s with positions and no physics).
@@ -30,10 +30,10 @@ from urllib.parse import quote
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.evidence.effects import describe_effect
-from ldngraph.layout import get_layout
 from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
-from ldngraph.names import get_entity
-from ldngraph.view import (
+from ldngraph.model.names import get_entity
+from ldngraph.present.layout import get_layout
+from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
     certainty_label,

@@ -8,7 +8,7 @@
   oxrdflib costs 5-7x in term conversion on big result sets, see the design field notes).
 * ``oxigraph:PATH``: the same, persisted in the directory PATH.
 * ``http(s)://...``: any SPARQL 1.1 endpoint (Virtuoso, QLever, GraphDB, Oxigraph server ...),
-  see :mod:`ldngraph.endpoint`.
+  see :mod:`ldngraph.stores.endpoint`.
 
 Every store answers :meth:`GraphStore.query` with the same :class:`QueryRows` (rdflib terms), so one
 query text gives the same rows everywhere. Parameters are always *bound*, never pasted into the
@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import Graph
 
-from ldngraph.build import Triple, from_rdflib_term, to_rdflib_term
 from ldngraph.errors import QueryError, StoreError
 from ldngraph.limits import QUERY_SECONDS
-from ldngraph.sparql import (
+from ldngraph.rdf.build import Triple, from_rdflib_term, to_rdflib_term
+from ldngraph.rdf.sparql import (
     Bindings,
     Term,
     check_bindings,
@@ -102,7 +102,7 @@ class GraphStore(Protocol):
         """Add every triple of ``graph``."""
 
     def add_triples(self, triples: Iterable[Triple]) -> None:
-        """Add triples made of pyoxigraph terms (see :mod:`ldngraph.build`)."""
+        """Add triples made of pyoxigraph terms (see :mod:`ldngraph.rdf.build`)."""
 
     def add_ntriples(self, data: str) -> None:
         """Add triples given as N-Triples text (parsed by a library parser, never pasted anywhere)."""
@@ -447,7 +447,7 @@ def open_store(
     ``oxigraph:PATH`` must be a store already, or (with ``create``, for ``push``) missing or empty:
     see :func:`check_store_directory`. An endpoint takes updates at ``update_url`` (default:
     guessed from ``spec``) and credentials from the environment
-    (:func:`ldngraph.endpoint.credentials_from_env`).
+    (:func:`ldngraph.stores.endpoint.credentials_from_env`).
     """
     spec = spec.strip()
     if spec == "auto":
@@ -462,7 +462,7 @@ def open_store(
             raise StoreError(f"store '{spec}': give a directory after 'oxigraph:', e.g. oxigraph:ldn.db")
         return OxigraphStore(path, create=create)
     if spec.startswith(("http://", "https://")):
-        from ldngraph.endpoint import EndpointStore, credentials_from_env
+        from ldngraph.stores.endpoint import EndpointStore, credentials_from_env
 
         return EndpointStore(
             spec, graph=graph, update_url=update_url, credentials=credentials_from_env(), timeout=timeout

@@ -1,7 +1,7 @@
 """Read-only views of a built graph shared by the outputs a researcher sees (viz, plot, report).
 
 Scores are read from the graph (``ldn:strength``, ``ldn:certainty``, ``ldn:reason`` ... on each
-claim node, as materialised by :mod:`ldngraph.score`), so every output shows exactly what the graph
+claim node, as materialised by :mod:`ldngraph.evidence.score`), so every output shows exactly what the graph
 says. A graph that has not been scored still works: its claims are reported as "unscored".
 """
 
@@ -13,7 +13,6 @@ from typing import Literal
 from rdflib import RDF, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
-from ldngraph.build import claim_iri, get_outcome_kind
 from ldngraph.model import (
     Claim,
     Design,
@@ -25,7 +24,8 @@ from ldngraph.model import (
     Publication,
     Study,
 )
-from ldngraph.vocab import LDN
+from ldngraph.rdf.build import claim_iri, get_outcome_kind
+from ldngraph.rdf.vocab import LDN
 
 #: Certainty labels, best first (GRADE-like; see architecture.md section 3).
 CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")
@@ -150,7 +150,7 @@ class BodyView:
 
 def get_bodies(graph: Graph, condition: str | None = None) -> list[BodyView]:
     """Every outcome body in ``graph`` (of ``condition``, a CURIE), critical outcome first."""
-    from ldngraph.vocab import from_iri
+    from ldngraph.rdf.vocab import from_iri
 
     views = []
     for node in graph.subjects(RDF.type, LDN.OutcomeBody):

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Literal
 
 from rdflib import Graph
 
-from ldngraph import prisma as prisma_section
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import (
@@ -43,7 +42,8 @@ from ldngraph.model import (
     Publication,
     SourceDocument,
 )
-from ldngraph.view import (
+from ldngraph.present import prisma as prisma_section
+from ldngraph.stores.view import (
     BodyView,
     ClaimScoreView,
     EvidenceRow,
@@ -59,7 +59,7 @@ from ldngraph.view import (
 )
 
 if TYPE_CHECKING:
-    from ldngraph.profile import Profile
+    from ldngraph.evidence.profile import Profile
 
 Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
 
@@ -648,7 +648,7 @@ def to_markdown(
     """Markdown: one sentence per line; citations closing each sentence; record text escaped.
 
     ``before`` / ``after``: Markdown generated elsewhere (already escaped), put before or after the
-    block with that index (the summary-of-findings sections, :mod:`ldngraph.report_sof`)."""
+    block with that index (the summary-of-findings sections, :mod:`ldngraph.present.report_sof`)."""
     lines: list[str] = []
     prev: Kind | None = None
     for i, b in enumerate(blocks):
@@ -694,8 +694,8 @@ def to_html(
     """A self-contained HTML page; all record text escaped.
 
     ``before`` / ``after``: HTML generated elsewhere (already escaped) put before or after the
-    block with that index; ``style``: extra CSS (:mod:`ldngraph.report_sof`); ``appendix``: an
-    escaped HTML fragment closing the page (the PRISMA section, :mod:`ldngraph.prisma`)."""
+    block with that index; ``style``: extra CSS (:mod:`ldngraph.present.report_sof`); ``appendix``: an
+    escaped HTML fragment closing the page (the PRISMA section, :mod:`ldngraph.present.prisma`)."""
     title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
     out = [
         "<!DOCTYPE html>",
@@ -746,8 +746,8 @@ def write_report(
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
     With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
-    table and forest plots (:mod:`ldngraph.report_sof`) head the brief's sections; ``prisma``: the
-    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.prisma`)."""
+    table and forest plots (:mod:`ldngraph.present.report_sof`) head the brief's sections; ``prisma``: the
+    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`)."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
@@ -759,7 +759,7 @@ def write_report(
     if profile is None:
         text = to_html(blocks, appendix=appendix) if as_html else to_markdown(blocks) + appendix
     else:
-        from ldngraph.report_sof import render_with_findings
+        from ldngraph.present.report_sof import render_with_findings
 
         text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix)
     return write_text_atomic(path, text)

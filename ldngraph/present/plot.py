@@ -23,7 +23,7 @@ from rdflib import Graph
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
-from ldngraph.view import (
+from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
     certainty_label,

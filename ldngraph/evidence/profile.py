@@ -23,7 +23,7 @@ from ldngraph.errors import ProfileError
 from ldngraph.ingest.curated import parse_yaml
 from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.model import CitationStatus, Design, Judgement
-from ldngraph.terms import EffectMeasure
+from ldngraph.model.terms import EffectMeasure
 
 
 class Certainty(StrEnum):

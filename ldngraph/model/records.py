@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from ldngraph.appraisal import DomainJudgement, EffectEstimate, PooledResult, ReviewInfo, RiskOfBias
-from ldngraph.terms import (
+from ldngraph.model.appraisal import DomainJudgement, EffectEstimate, PooledResult, ReviewInfo, RiskOfBias
+from ldngraph.model.terms import (
     BIOLINK_CLASS_RE,
     CLINICAL_PREDICATES,
     CROSSOVER_DOMAIN,

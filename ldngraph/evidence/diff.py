@@ -1,6 +1,6 @@
 """Compare two scorings: a sensitivity analysis (two profiles) or a curation review (two data sets).
 
-:func:`compare` takes two :class:`ldngraph.scored.ScoredView` s and lists what changed, body by
+:func:`compare` takes two :class:`ldngraph.evidence.scored.ScoredView` s and lists what changed, body by
 body, claim by claim and path by path: outcome bodies (intervention x condition x outcome) and
 claims added or removed, their conclusions, certainty (with the reasons that changed), claim
 strength, evidence items added, removed, excluded or counted again, body study counts, and paths
@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.scored import BodyView, ClaimView, EvidenceView, ScoredView
+from ldngraph.evidence.scored import BodyView, ClaimView, EvidenceView, ScoredView
 
 Kind = Literal[
     "body_added",
@@ -261,7 +261,7 @@ _PLAIN = re.compile(r"^[\w.:+ ,-]*$")
 
 def _md(text: str) -> str:
     """Record text escaped; plain codes and numbers (``very_low``, ``+0.0541``) left readable."""
-    from ldngraph.report import escape_markdown
+    from ldngraph.present.report import escape_markdown
 
     if _PLAIN.match(text) and not text.startswith(("-", "+")) and "_" not in text:
         return text
@@ -272,7 +272,7 @@ def _md(text: str) -> str:
 
 def to_markdown(diff: Diff) -> str:
     """A Markdown section, for a pull request or a review note (record text escaped)."""
-    from ldngraph.report import escape_markdown
+    from ldngraph.present.report import escape_markdown
 
     lines = ["## ldngraph diff", ""] + [f"- {escape_markdown(line)}" for line in _header(diff)]
     if diff.changes:
