@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Graph
 
 from ldngraph.errors import LdnGraphError
-from ldngraph.evidence import scored
 from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.evidence.profile import Profile
 from ldngraph.evidence.score import Built as Built  # re-exported: the pipeline's result type
@@ -27,6 +26,7 @@ from ldngraph.model import KnowledgeBase
 from ldngraph.rdf.build import Triple, from_rdflib_term, iter_triples, to_graph
 
 if TYPE_CHECKING:
+    from ldngraph.evidence import scored
     from ldngraph.stores.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
@@ -163,6 +163,8 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
     - an RDF file (``.ttl .nt .jsonld .trig``): a graph written by ``ldngraph build -o`` or ``export``;
     - ``oxigraph:PATH`` or an ``http(s)://`` SPARQL endpoint: a graph loaded with ``ldngraph push``.
     """
+    from ldngraph.evidence import scored
+
     if is_store_spec(spec):
         from ldngraph.rdf.export import GRAPH_NAME
         from ldngraph.stores.store import OxigraphStore, open_store
