@@ -582,7 +582,7 @@ CASES: list[Case] = [
         EFFECT_LINE + "        estimate: {measure: md, value: -1.0, ci_lower: -1.8, ci_upper: -0.2, "
         "scale: pain NRS 0-10, lower_is_better: true, source: 'https://example.org/111', "
         "n_intervention: 25, n_control: 25}\n",
-        ":12: study 'trial-a': outcomes[0].estimate:",
+        ":13: study 'trial-a': outcomes[0].estimate:",
         "arm sizes 25 + 25 = 50 do not add up to the study's n (40)",
     ),
     # -- effect estimates (schema v2, issue 13) ------------------------------------------------------

@@ -18,8 +18,9 @@ is estimated by hand. What this module derives, it derives with a named rule and
 
 Only comparable estimates are pooled: the same measure and, for mean differences, the same scale;
 within-group changes (``pct_change``, or any estimate against ``baseline``) are never pooled with
-between-group contrasts. No standardised mean difference is computed: the data record no means and
-SDs, so an SMD appears only where a source reported one. A review's own pooled result is shown where
+between-group contrasts. Where a row records arm-level data (events/total, or mean/SD/n per arm),
+its estimate is computed from them with statsmodels (:mod:`ldngraph.evidence.arms`); every other
+estimate is taken as reported. A review's own pooled result is shown where
 no primary study of the body has an estimate, never pooled again with the primaries it contains.
 """
 
@@ -31,7 +32,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.model import KnowledgeBase, Study
+from ldngraph.evidence.arms import compute_estimate
+from ldngraph.model import KnowledgeBase, Study, StudyOutcome
 from ldngraph.model.appraisal import EffectEstimate
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
@@ -41,6 +43,7 @@ __all__ = [
     "StudyEffect",
     "describe_effect",
     "get_effect_studies",
+    "get_row_estimate",
     "get_study_effects",
     "pool",
     "summarise_body",
@@ -216,6 +219,18 @@ def to_study_effect(
     )
 
 
+def get_row_estimate(row: StudyOutcome) -> EffectEstimate | None:
+    """The estimate one study outcome row gives: computed from its arm-level data where it has
+    some (issue 22: statsmodels, :func:`ldngraph.evidence.arms.compute_estimate`), else the one a
+    source reported. A row with both keeps the reported one for comparison (tests/test_arms.py
+    checks that the two agree)."""
+    if row.arms is not None:
+        computed = compute_estimate(row)
+        if computed is not None:
+            return computed
+    return row.estimate
+
+
 def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[StudyEffect], list[StudyEffect]]:
     """(primary-study estimates, reviews' pooled results) recorded for ``outcome``.
 
@@ -225,8 +240,9 @@ def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[Stud
     reviews: list[StudyEffect] = []
     for study in studies:
         for out in study.outcomes:
-            if out.outcome == outcome and out.reported and out.estimate is not None:
-                primary.append(to_study_effect(study, outcome, out.estimate))
+            est = get_row_estimate(out) if out.outcome == outcome and out.reported else None
+            if est is not None:
+                primary.append(to_study_effect(study, outcome, est))
         if study.review is not None:
             for res in study.review.pooled:
                 if res.outcome == outcome:
@@ -252,9 +268,10 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
     'MD -0.34 (95% CI -0.95 to 0.27; pain NRS 0-10; 12 weeks)'; None when none is recorded."""
     parts = []
     for out in study.outcomes:
-        if out.outcome != outcome or out.estimate is None or not out.reported:
+        est = get_row_estimate(out) if out.outcome == outcome and out.reported else None
+        if est is None:
             continue
-        e = to_study_effect(study, out.outcome, out.estimate)
+        e = to_study_effect(study, out.outcome, est)
         text = f"{MEASURE_LABELS[e.measure]} {e.value:g}"
         details = []
         if e.ci_lower is not None and e.ci_upper is not None:

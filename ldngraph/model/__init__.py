@@ -10,6 +10,8 @@ record types so ``from ldngraph.model import Study`` keeps working.
 from __future__ import annotations
 
 from ldngraph.model.appraisal import (
+    Arm,
+    ArmData,
     DomainJudgement,
     EffectEstimate,
     PooledResult,
@@ -53,6 +55,7 @@ from ldngraph.model.terms import (
     ROB_DOMAINS,
     SECONDARY_DESIGNS,
     SLUG_RE,
+    ArmRole,
     CitationStatus,
     Comparison,
     Design,
@@ -89,6 +92,9 @@ __all__ = [
     "ROB_DOMAINS",
     "SECONDARY_DESIGNS",
     "SLUG_RE",
+    "Arm",
+    "ArmData",
+    "ArmRole",
     "CitationStatus",
     "Claim",
     "Comparison",
