@@ -95,7 +95,12 @@ def test_mechanistic_chain_never_raises_the_direct_grade(mini_dir: Path, edit) -
         "studies.yaml",
         "design: in_vitro\n    population: cell",
         "design: rct\n    population: human\n    n: 900\n    randomised: true\n"
-        "    controlled: true\n    blinded: true",
+        "    controlled: true\n    blinded: true\n"
+        + next(
+            line
+            for line in (mini_dir / "studies.yaml").read_text("utf-8").splitlines()
+            if "org/111, dom" in line
+        ),
     )
     text = (data / "studies.yaml").read_text(encoding="utf-8").replace("n: 40", "n: 900")
     (data / "studies.yaml").write_text(text, encoding="utf-8")

@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     from ldngraph.atomic import write_text_atomic
 
     args = sys.argv[1:] if argv is None else argv
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the checkout (this module is ldngraph/present/)
     target = Path(args[0]) if args else root / "docs" / "vocabulary.md"
     write_text_atomic(target, to_markdown(get_example_graphs(root)))
 
