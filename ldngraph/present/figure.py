@@ -68,7 +68,7 @@ def use_agg() -> None:
     matplotlib.use("Agg")
 
 
-def _saver(fig: Figure, fmt: str) -> Any:
+def _saver(fig: Figure, fmt: str, dpi: int = DPI) -> Any:
     import matplotlib
 
     # No creation date in SVG/PDF, a fixed hash salt: the same data draws the same file.
@@ -78,7 +78,7 @@ def _saver(fig: Figure, fmt: str) -> Any:
 
     def save(handle: Any) -> None:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph", "pdf.fonttype": 42}):
-            fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
+            fig.savefig(handle, format=fmt, dpi=dpi, metadata=metadata)
 
     return save
 
@@ -93,10 +93,10 @@ def write_figure(fig: Figure, path: Path | str, formats: Iterable[str] | None = 
     return [save_figure(fig, target, fmt) for target, fmt in get_paths(path, formats)]
 
 
-def to_bytes(fig: Figure, fmt: str = "png") -> bytes:
+def to_bytes(fig: Figure, fmt: str = "png", *, dpi: int = DPI) -> bytes:
     """The figure as bytes (for embedding as a data: URI)."""
     buffer = io.BytesIO()
-    _saver(fig, fmt)(buffer)
+    _saver(fig, fmt, dpi)(buffer)
     return buffer.getvalue()
 
 
