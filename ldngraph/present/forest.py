@@ -127,7 +127,7 @@ def _layout_rows(summary: EffectSummary, extras: ForestExtras | None) -> tuple[l
         weight = f"{e.weight:.1f}%" if e.weight is not None else ""
         label = e.label + (f" (review, k = {e.k})" if e.from_review else "")
         if e.study in repeated:  # one study, several estimates: say which is which
-            label = f"{safe_text(e.label, 30)} ({e.time_point or e.scale})"
+            label = f"{safe_text(e.label, 24)} ({', '.join(p for p in (e.time_point, e.scale) if p)})"
         rows.append(_Row(y, safe_text(label), _n_text(e, extras), _ci_text(e.value, e.ci_lower, e.ci_upper),
                          weight, None if e.from_review else e.study))
     marks = {"last_study": y}
