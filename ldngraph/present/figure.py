@@ -112,7 +112,7 @@ def get_overflow(fig: Figure) -> tuple[float, float, float, float]:
     try:
         for dpi in (72, DPI):
             fig.set_dpi(dpi)
-            renderer = FigureCanvasAgg(fig).get_renderer()
+            renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
             fig.draw(renderer)
             tight = fig.get_tightbbox(renderer)
             over = (-tight.x0, -tight.y0, tight.x1 - width, tight.y1 - height)

@@ -111,9 +111,7 @@ def _reviews(summary: EffectSummary) -> list[StudyEffect]:
     if summary.pooled is None or summary.status == "review":
         return []
     key = summary.studies[0].pool_key if summary.studies else None
-    return [
-        e for e in summary.others if e.from_review and e.pool_key == key and e.ci_lower is not None
-    ]
+    return [e for e in summary.others if e.from_review and e.pool_key == key and e.ci_lower is not None]
 
 
 def _layout_rows(summary: EffectSummary, extras: ForestExtras | None) -> tuple[list[_Row], dict[str, float]]:
@@ -128,8 +126,16 @@ def _layout_rows(summary: EffectSummary, extras: ForestExtras | None) -> tuple[l
         label = e.label + (f" (review, k = {e.k})" if e.from_review else "")
         if e.study in repeated:  # one study, several estimates: say which is which
             label = f"{safe_text(e.label, 24)} ({', '.join(p for p in (e.time_point, e.scale) if p)})"
-        rows.append(_Row(y, safe_text(label), _n_text(e, extras), _ci_text(e.value, e.ci_lower, e.ci_upper),
-                         weight, None if e.from_review else e.study))
+        rows.append(
+            _Row(
+                y,
+                safe_text(label),
+                _n_text(e, extras),
+                _ci_text(e.value, e.ci_lower, e.ci_upper),
+                weight,
+                None if e.from_review else e.study,
+            )
+        )
     marks = {"last_study": y}
     y -= 1.2
     if summary.status == "review":
@@ -139,22 +145,46 @@ def _layout_rows(summary: EffectSummary, extras: ForestExtras | None) -> tuple[l
     else:
         head = "Effect (one study)"
     total = f"{pooled.n} total" if pooled.n else ""
-    rows.append(_Row(y, head, total, _ci_text(pooled.value, pooled.ci_lower, pooled.ci_upper),
-                     "100%" if summary.status != "review" else "", None))
+    rows.append(
+        _Row(
+            y,
+            head,
+            total,
+            _ci_text(pooled.value, pooled.ci_lower, pooled.ci_upper),
+            "100%" if summary.status != "review" else "",
+            None,
+        )
+    )
     marks["pooled"] = y
     if pooled.pi_lower is not None and pooled.pi_upper is not None:
         y -= 0.8
         marks["pi"] = y
-        rows.append(_Row(y, "95% prediction interval", "", f"[{_fmt(pooled.pi_lower)}, {_fmt(pooled.pi_upper)}]",
-                         "", None))
+        rows.append(
+            _Row(
+                y,
+                "95% prediction interval",
+                "",
+                f"[{_fmt(pooled.pi_lower)}, {_fmt(pooled.pi_upper)}]",
+                "",
+                None,
+            )
+        )
     reviews = _reviews(summary)
     if reviews:
         y -= 1.2
         marks["reviews_head"] = y
         for e in reviews:
             y -= 1
-            rows.append(_Row(y, safe_text(f"{e.label} (k = {e.k})"), _n_text(e, extras),
-                             _ci_text(e.value, e.ci_lower, e.ci_upper), "not pooled", None))
+            rows.append(
+                _Row(
+                    y,
+                    safe_text(f"{e.label} (k = {e.k})"),
+                    _n_text(e, extras),
+                    _ci_text(e.value, e.ci_lower, e.ci_upper),
+                    "not pooled",
+                    None,
+                )
+            )
     marks["bottom"] = y
     return rows, marks
 
@@ -190,11 +220,22 @@ def _draw_plot(ax: Axes, summary: EffectSummary, marks: Mapping[str, float], mid
         size = 4.0 + 0.12 * (e.weight if e.weight is not None else 100.0)
         ax.plot([e.value], [y], marker="s", markersize=size, color=palette.INK, linestyle="", zorder=4)
     yd = marks["pooled"]
-    diamond = [(pooled.ci_lower, yd), (pooled.value, yd + 0.35), (pooled.ci_upper, yd), (pooled.value, yd - 0.35)]
+    diamond = [
+        (pooled.ci_lower, yd),
+        (pooled.value, yd + 0.35),
+        (pooled.ci_upper, yd),
+        (pooled.value, yd - 0.35),
+    ]
     ax.add_patch(Polygon(diamond, closed=True, facecolor=palette.INK, edgecolor=palette.INK, zorder=4))
     if "pi" in marks and pooled.pi_lower is not None and pooled.pi_upper is not None:
-        ax.plot([pooled.pi_lower, pooled.pi_upper], [marks["pi"]] * 2, color=palette.INK, linewidth=1.0,
-                linestyle=(0, (4, 2)), zorder=3)
+        ax.plot(
+            [pooled.pi_lower, pooled.pi_upper],
+            [marks["pi"]] * 2,
+            color=palette.INK,
+            linewidth=1.0,
+            linestyle=(0, (4, 2)),
+            zorder=3,
+        )
         xs += [pooled.pi_lower, pooled.pi_upper]
     for i, e in enumerate(_reviews(summary)):
         y = marks["reviews_head"] - 1 - i
@@ -204,8 +245,14 @@ def _draw_plot(ax: Axes, summary: EffectSummary, marks: Mapping[str, float], mid
         xs += [e.ci_lower, e.ci_upper]
     if mid is not None and not ratio:
         xs += [null - 1.3 * mid, null + 1.3 * mid]
-        ax.fill_betweenx([marks["last_study"] - 0.5, -0.5], null - mid, null + mid, color=palette.BAND, zorder=1,
-                         linewidth=0)
+        ax.fill_betweenx(
+            [marks["last_study"] - 0.5, -0.5],
+            null - mid,
+            null + mid,
+            color=palette.BAND,
+            zorder=1,
+            linewidth=0,
+        )
     lo, hi = min(xs), max(xs)
     if ratio:
         pad = (hi / lo) ** 0.06
@@ -225,16 +272,24 @@ def _draw_plot(ax: Axes, summary: EffectSummary, marks: Mapping[str, float], mid
     ax.set_xlabel(f"{left_word}  ←   {MEASURE_LABELS[pooled.measure]}   →  {right_word}", fontsize=8)
 
 
-def _text_column(ax: Axes, rows: Sequence[_Row], columns: Sequence[tuple[str, str, float, str]],
-                 marks: Mapping[str, float]) -> None:
+def _text_column(
+    ax: Axes, rows: Sequence[_Row], columns: Sequence[tuple[str, str, float, str]], marks: Mapping[str, float]
+) -> None:
     """Draw table text: columns are (header, attribute, x in axes fraction, alignment)."""
     ax.axis("off")
     for header, attr, x, align in columns:
         ax.text(x, 0.3, header, ha=align, va="center", fontsize=8.5, fontweight="bold")
         for row in rows:
             bold = row.study is None and row.y == marks["pooled"]
-            ax.text(x, row.y, getattr(row, attr), ha=align, va="center", fontsize=8,
-                    fontweight="bold" if bold else "normal")
+            ax.text(
+                x,
+                row.y,
+                getattr(row, attr),
+                ha=align,
+                va="center",
+                fontsize=8,
+                fontweight="bold" if bold else "normal",
+            )
 
 
 def _rob_cells(ax: Axes, rows: Sequence[_Row], extras: ForestExtras) -> None:
@@ -257,10 +312,26 @@ def _rob_cells(ax: Axes, rows: Sequence[_Row], extras: ForestExtras) -> None:
             level = extras.rob_overall[row.study] if domain == "overall" else judged[row.study].get(domain)
             if level is None:
                 continue
-            ax.scatter([x], [row.y], s=120, color=palette.ROB[level], edgecolors=palette.INK, linewidths=0.5,
-                       zorder=3)
-            ax.text(x, row.y, palette.ROB_SYMBOL[level], ha="center", va="center_baseline", fontsize=7,
-                    fontweight="bold", color=palette.ROB_SYMBOL_COLOUR[level], zorder=4)
+            ax.scatter(
+                [x],
+                [row.y],
+                s=120,
+                color=palette.ROB[level],
+                edgecolors=palette.INK,
+                linewidths=0.5,
+                zorder=3,
+            )
+            ax.text(
+                x,
+                row.y,
+                palette.ROB_SYMBOL[level],
+                ha="center",
+                va="center_baseline",
+                fontsize=7,
+                fontweight="bold",
+                color=palette.ROB_SYMBOL_COLOUR[level],
+                zorder=4,
+            )
     ax.set_xlim(0, len(columns) + 0.5)
 
 
@@ -273,18 +344,24 @@ def _notes(summary: EffectSummary, extras: ForestExtras | None, mid: float | Non
     if mid is not None and pooled.measure not in RATIO_MEASURES:
         notes.append(f"Grey band: minimal important difference (±{mid:g} on {safe_text(pooled.scale, 40)})")
     if _reviews(summary):
-        notes.append("Hollow diamonds: reviews' own pooled results, shown beside the studies, never pooled again")
+        notes.append(
+            "Hollow diamonds: reviews' own pooled results, shown beside the studies, never pooled again"
+        )
     if extras is not None and extras.rob is not None:
         from ldngraph.present.robplot import DOMAIN_NAMES, ROBINS_NAMES
 
         names = ROBINS_NAMES if extras.rob.tool.value == "robins_i" else {}
         notes.append(
             f"Risk of bias ({TOOL_LABELS[extras.rob.tool]}): "
-            + "; ".join(f"{h} {names.get(d, DOMAIN_NAMES.get(d, d)).removeprefix('Bias ')}"
-                        for d, h in extras.rob.columns)
+            + "; ".join(
+                f"{h} {names.get(d, DOMAIN_NAMES.get(d, d)).removeprefix('Bias ')}"
+                for d, h in extras.rob.columns
+            )
         )
     if extras is not None and extras.rob_overall:
-        notes.append("Judgements: + low, - some concerns (moderate), × high (serious or critical), ? no information")
+        notes.append(
+            "Judgements: + low, - some concerns (moderate), × high (serious or critical), ? no information"
+        )
     return notes
 
 
@@ -303,7 +380,9 @@ def to_forest_figure(
     rows, marks = _layout_rows(summary, extras)
     label_w = max(len(r.label) for r in rows) * 0.068 + 0.2
     rob = extras is not None and bool(extras.rob_overall)
-    ncols_rob = (len(extras.rob.columns) + 1 if extras is not None and extras.rob is not None else 2) if rob else 0
+    ncols_rob = (
+        (len(extras.rob.columns) + 1 if extras is not None and extras.rob is not None else 2) if rob else 0
+    )
     widths = [label_w + 1.0, 3.2, 2.3]
     if rob:
         widths.append(0.3 * ncols_rob + 0.45)
@@ -312,8 +391,12 @@ def to_forest_figure(
     wrapped = [line for note in notes for line in textwrap.wrap(note, int(width * 13))]
     height = 0.26 * (-marks["bottom"] + 2) + 1.3 + 0.16 * len(wrapped)
     fig = Figure(figsize=(width, height), layout="constrained")
-    grid = fig.add_gridspec(2, len(widths), width_ratios=widths,
-                            height_ratios=[0.26 * (-marks["bottom"] + 2) + 0.5, 0.16 * len(wrapped) + 0.1])
+    grid = fig.add_gridspec(
+        2,
+        len(widths),
+        width_ratios=widths,
+        height_ratios=[0.26 * (-marks["bottom"] + 2) + 0.5, 0.16 * len(wrapped) + 0.1],
+    )
     plot = fig.add_subplot(grid[0, 1])
     left = fig.add_subplot(grid[0, 0], sharey=plot)
     right = fig.add_subplot(grid[0, 2], sharey=plot)
@@ -321,11 +404,22 @@ def to_forest_figure(
     ylim = (marks["bottom"] - 0.7, 0.8)
     plot.set_ylim(*ylim)
     _text_column(left, rows, [("Study", "label", 0.0, "left"), ("n LDN/comp.", "n", 1.0, "right")], marks)
-    _text_column(right, rows, [("Estimate [95% CI]", "estimate", 0.05, "left"), ("Weight", "weight", 1.0, "right")],
-                 marks)
+    _text_column(
+        right,
+        rows,
+        [("Estimate [95% CI]", "estimate", 0.05, "left"), ("Weight", "weight", 1.0, "right")],
+        marks,
+    )
     if "reviews_head" in marks:
-        left.text(0.0, marks["reviews_head"], "Reviews' own pooled results (not pooled again)", ha="left",
-                  va="center", fontsize=8, fontstyle="italic")
+        left.text(
+            0.0,
+            marks["reviews_head"],
+            "Reviews' own pooled results (not pooled again)",
+            ha="left",
+            va="center",
+            fontsize=8,
+            fontstyle="italic",
+        )
     if rob and extras is not None:
         _rob_cells(fig.add_subplot(grid[0, 3], sharey=plot), rows, extras)
     plot.set_ylim(*ylim)
@@ -360,7 +454,10 @@ def to_png_bytes(
 def to_records(summary: EffectSummary, extras: ForestExtras | None = None) -> list[dict[str, Any]]:
     """The drawn rows as JSON-ready records."""
     rows, _ = _layout_rows(summary, extras)
-    return [{"label": r.label, "n": r.n, "estimate": r.estimate, "weight": r.weight, "study": r.study} for r in rows]
+    return [
+        {"label": r.label, "n": r.n, "estimate": r.estimate, "weight": r.weight, "study": r.study}
+        for r in rows
+    ]
 
 
 __all__ = [

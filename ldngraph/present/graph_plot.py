@@ -115,7 +115,14 @@ def _draw_nodes(ax: Axes, nodes: Sequence[Mapping[str, Any]]) -> list[Any]:
         )
         texts.append(
             ax.text(
-                x, y + (24 if big else 17), label, ha="center", va="top", fontsize=7.5, zorder=4, path_effects=halo
+                x,
+                y + (24 if big else 17),
+                label,
+                ha="center",
+                va="top",
+                fontsize=7.5,
+                zorder=4,
+                path_effects=halo,
             )
         )
     return texts
@@ -127,7 +134,7 @@ def _fit(fig: Figure, ax: Axes, texts: Sequence[Any]) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     for _ in range(4):
-        renderer = FigureCanvasAgg(fig).get_renderer()
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
         fig.draw(renderer)
         inverse = ax.transData.inverted()
         x0, x1 = ax.get_xlim()
@@ -168,7 +175,12 @@ def _legend(ax: Axes) -> None:
     ]
     handles.append(
         Line2D(
-            [], [], marker="s", linestyle="", markerfacecolor="white", markeredgecolor=palette.KIND["outcome"],
+            [],
+            [],
+            marker="s",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor=palette.KIND["outcome"],
             label="outcome of a claim (dashed: preclinical or hypothesis only)",
         )
     )
@@ -177,8 +189,14 @@ def _legend(ax: Axes) -> None:
         for status, colour in palette.STATUS.items()
     ]
     handles += [
-        Line2D([], [], color=palette.INK, linewidth=1.5, linestyle=_linestyle(CERTAINTY_DASHES[c]),
-               label=f"certainty {certainty_label(c)}")
+        Line2D(
+            [],
+            [],
+            color=palette.INK,
+            linewidth=1.5,
+            linestyle=_linestyle(CERTAINTY_DASHES[c]),
+            label=f"certainty {certainty_label(c)}",
+        )
         for c in ("moderate", "low", "very_low")
     ]
     ax.legend(

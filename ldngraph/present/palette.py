@@ -14,7 +14,7 @@ against green. ``tests/test_palette.py`` checks that no colour is given two mean
 | mixed direction, uncertain or conflicting | dark grey #6E6E6E |
 | certainty high / moderate / low / very low | purples, dark to pale |
 | risk of bias low / some concerns (moderate) / high (serious) | pale yellow, orange, brown (+ symbols) |
-| entity kinds: intervention / mechanism / outcome / condition | black / bluish green / sky blue / yellow (+ shapes) |
+| entity kinds (+ shapes): intervention, mechanism, outcome, condition | black, teal, sky blue, yellow |
 | an estimate and its CI; text | black ink |
 | not judged (unscored, not assessed); background | white |
 """

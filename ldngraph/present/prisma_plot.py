@@ -44,7 +44,8 @@ class Box:
 
 def split_sources(counts: PrismaCounts) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(databases and registers, other methods): each source with its count, as counted."""
-    databases, other = [], []
+    databases: list[tuple[str, int]] = []
+    other: list[tuple[str, int]] = []
     for source, n in sorted(counts.identified_by_source.items()):
         (other if OTHER_METHODS in source.casefold() else databases).append((source, n))
     return databases, other
@@ -84,7 +85,11 @@ def get_boxes(counts: PrismaCounts) -> list[Box]:
             "main",
             (f"Records identified (n = {counts.identified})", "summed over searches, repeats included"),
         ),
-        Box("duplicates", "side", ("Records removed before screening:", f"Duplicates (n = {counts.duplicates_removed})")),
+        Box(
+            "duplicates",
+            "side",
+            ("Records removed before screening:", f"Duplicates (n = {counts.duplicates_removed})"),
+        ),
         Box("screened", "main", (f"Records screened (n = {counts.screened})",)),
         Box(
             "in_graph",
@@ -167,7 +172,11 @@ def to_prisma_figure(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
     text = {k: _wrapped(b, widths[b.column]) for k, b in boxes.items()}
     height_of = {k: LINE * len(v) + 0.3 for k, v in text.items()}
     gap = 0.55
-    steps = [("identified", "duplicates"), ("screened", "in_graph"), ("sought", "not_retrieved")]
+    steps: list[tuple[str, str | None]] = [
+        ("identified", "duplicates"),
+        ("screened", "in_graph"),
+        ("sought", "not_retrieved"),
+    ]
     steps += [("assessed", "excluded"), ("included", None)]
     top_row = max(height_of["databases"], height_of.get("other", 0.0))
     rows = [max(height_of[m], height_of[s] if s else 0.0) for m, s in steps]
@@ -197,7 +206,9 @@ def to_prisma_figure(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
         if i == 0:
             _arrow(ax, (MAIN[0], ident_bottom), (MAIN[0], row_top))
             if "other" in boxes:
-                ax.plot([SIDE[0], SIDE[0]], [other_bottom, row_top + gap / 2], color=palette.INK, linewidth=0.9)
+                ax.plot(
+                    [SIDE[0], SIDE[0]], [other_bottom, row_top + gap / 2], color=palette.INK, linewidth=0.9
+                )
                 _arrow(ax, (SIDE[0], row_top + gap / 2), (MAIN[0] + 0.04, row_top + gap / 2))
         else:
             _arrow(ax, (MAIN[0], centres[i - 1][1]), (MAIN[0], row_top))
@@ -212,7 +223,16 @@ def to_prisma_figure(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
     ]
     for name, top, bottom in phases:
         ax.add_patch(Rectangle((0.05, bottom), 0.45, top - bottom, facecolor=palette.BAND, edgecolor="none"))
-        ax.text(0.275, (top + bottom) / 2, name, rotation=90, ha="center", va="center", fontsize=9, fontweight="bold")
+        ax.text(
+            0.275,
+            (top + bottom) / 2,
+            name,
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+        )
     fig.suptitle(safe_text(title, 90), fontsize=12)
     return fig
 

@@ -46,7 +46,10 @@ LEVEL_LABELS: dict[RobTool, dict[str, str]] = {
         "not_assessed": "No information",
     },
 }
-TOOL_LABELS = {RobTool.rob2: "RoB 2 (randomised trials)", RobTool.robins_i: "ROBINS-I (non-randomised studies)"}
+TOOL_LABELS = {
+    RobTool.rob2: "RoB 2 (randomised trials)",
+    RobTool.robins_i: "ROBINS-I (non-randomised studies)",
+}
 #: Domain names as the tools word them (robvis's captions).
 DOMAIN_NAMES: dict[str, str] = {
     "randomisation": "Bias arising from the randomisation process",

@@ -40,7 +40,9 @@ def _clean(text: str) -> str:
 
 
 def _grid_row(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
-    wrapped = [textwrap.wrap(_clean(c), w, break_long_words=True) or [""] for c, w in zip(cells, widths, strict=True)]
+    wrapped = [
+        textwrap.wrap(_clean(c), w, break_long_words=True) or [""] for c, w in zip(cells, widths, strict=True)
+    ]
     height = max(len(w) for w in wrapped)
     lines = []
     for i in range(height):
@@ -69,13 +71,24 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
         ]
         lines += [*_grid_row(cells, widths), rule]
     if not table.rows:
-        lines += [f"| {'No outcome of LDN is recorded for this condition.'.ljust(sum(widths) + 3 * len(widths) - 3)} |", rule]
+        lines += [
+            "| "
+            + "No outcome of LDN is recorded for this condition.".ljust(sum(widths) + 3 * len(widths) - 3)
+            + " |",
+            rule,
+        ]
     wrap = max(40, min(width, len(rule)))
     if table.footnotes:
         lines.append("")
         for i, note in enumerate(table.footnotes, 1):
-            lines += textwrap.wrap(_clean(note), wrap, initial_indent=f"{i}. ", subsequent_indent=" " * (len(str(i)) + 2))
-    lines += ["", *textwrap.wrap(f"Certainty judged under evidence profile {_clean(table.profile)}.", wrap), ""]
+            lines += textwrap.wrap(
+                _clean(note), wrap, initial_indent=f"{i}. ", subsequent_indent=" " * (len(str(i)) + 2)
+            )
+    lines += [
+        "",
+        *textwrap.wrap(f"Certainty judged under evidence profile {_clean(table.profile)}.", wrap),
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -32,8 +32,8 @@ from ldngraph.errors import ExportError
 from ldngraph.evidence.effects import describe_effect
 from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
 from ldngraph.model.names import get_entity
-from ldngraph.present.layout import get_layout
 from ldngraph.present import palette
+from ldngraph.present.layout import get_layout
 from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
