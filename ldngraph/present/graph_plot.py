@@ -73,9 +73,8 @@ def _draw_edges(ax: Axes, nodes: Mapping[str, Mapping[str, Any]], edges: Sequenc
 
 
 def _draw_nodes(ax: Axes, nodes: Sequence[Mapping[str, Any]]) -> list[Any]:
-    from matplotlib.patheffects import withStroke
-
-    halo = [withStroke(linewidth=3, foreground="white")]  # labels stay readable over edges
+    # a white backing keeps labels readable over edges (a path-effect halo would turn SVG text into paths)
+    halo = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
     texts = []
     for node in nodes:
         x, y, label = node["x"], node["y"], safe_text(str(node["label"]), LABEL_LIMIT)
@@ -122,7 +121,7 @@ def _draw_nodes(ax: Axes, nodes: Sequence[Mapping[str, Any]]) -> list[Any]:
                 va="top",
                 fontsize=7.5,
                 zorder=4,
-                path_effects=halo,
+                bbox=halo,
             )
         )
     return texts
