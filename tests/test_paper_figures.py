@@ -375,3 +375,48 @@ def test_one_meaning_per_colour_and_figures_use_the_palette() -> None:
     html = (REPO / "ldngraph" / "resources" / "graph.html").read_text(encoding="utf-8")
     for status, colour in viz.STATUS_COLOUR.items():
         assert f"#card .{status} {{ color: {colour}; }}" in html
+
+
+# -- sof in a terminal ---------------------------------------------------------------------------
+
+
+def test_sof_text_has_no_markdown_escapes_and_md_stays_valid() -> None:
+    from markdown_it import MarkdownIt
+
+    from ldngraph.present.sof import get_sof_table
+    from ldngraph.present.sof_text import HEADERS
+
+    kb, prof = read_inputs(DATA, None)
+    table = get_sof_table(kb, prof, get_condition(kb, "fibromyalgia"))
+    text = run(["sof", "--condition", "fibromyalgia", "--format", "text"]).stdout
+    assert "\\" not in text and "|---|" not in text
+    assert text.startswith(f"Summary of findings: {table.intervention} for fibromyalgia")
+    flat = " ".join(text.replace("|", " ").split())
+    for row in table.rows:  # every cell's words, wrapped over lines but not escaped
+        assert row.outcome_label.split()[0] in flat and row.certainty_text.split()[0] in flat
+    for header in HEADERS:
+        assert header.split()[0] in text
+    # piped (CliRunner's stdout is no terminal): Markdown, which a CommonMark+GFM parser reads back
+    md = run(["sof", "--condition", "fibromyalgia"]).stdout
+    rendered = MarkdownIt("commonmark").enable("table").render(md)
+    assert rendered.count("<tr>") == len(table.rows) + 1
+    for row in table.rows:
+        assert row.outcome_label in rendered
+    assert "low-dose naltrexone" in rendered and "low\\-dose" not in rendered
+
+
+def test_sof_defaults_to_text_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    from ldngraph.cli import main
+
+    main(["sof", "--condition", "fibromyalgia"])
+    assert screen.getvalue().startswith("Summary of findings: ")
+    assert "+---" in screen.getvalue() and "\\" not in screen.getvalue()

@@ -195,7 +195,8 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             [],
             marker="o",
             linestyle="",
-            color="#999999",
+            markerfacecolor="white",  # size only: no colour, so it is not read as "mixed"
+            markeredgecolor=palette.INK,
             markersize=math.sqrt(_bubble_area(n)) / 1.2,
             label=f"n = {n}",
         )
@@ -208,7 +209,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             marker="o",
             linestyle="",
             markerfacecolor="none",
-            markeredgecolor="#999999",
+            markeredgecolor=palette.VERDICT["mixed"],
             markersize=9,
             label="other-condition only\n(n not counted)",
         )
