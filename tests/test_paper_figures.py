@@ -257,7 +257,7 @@ def test_prisma_box_counts_recomputed_from_the_screening_log(tmp_path: Path) -> 
     for s in log["searches"]:
         by_source[s["source"]] += len(s["found"])
     for source, n in by_source.items():
-        assert f"{source} (n = {n})" in text
+        assert f"{safe_text(source, 90)} (n = {n})" in text
     assert "Identification via other methods" in text
 
 

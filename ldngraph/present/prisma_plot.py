@@ -31,6 +31,8 @@ OTHER_METHODS = "other methods"
 MAIN = (3.25, 4.5)
 SIDE = (7.85, 3.7)
 LINE = 0.3  # height of one text line (axes units)
+#: Source names longer than this are cut.
+SOURCE_MAX = 90
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def get_boxes(counts: PrismaCounts) -> list[Box]:
             "databases",
             (
                 "Identification via databases and registers",
-                *(f"{safe_text(s, 60)} (n = {n})" for s, n in databases),
+                *(f"{safe_text(s, SOURCE_MAX)} (n = {n})" for s, n in databases),
             )
             if databases
             else ("Identification via databases and registers", "none recorded (n = 0)"),
@@ -76,7 +78,10 @@ def get_boxes(counts: PrismaCounts) -> list[Box]:
             Box(
                 "other",
                 "other",
-                ("Identification via other methods", *(f"{safe_text(s, 60)} (n = {n})" for s, n in other)),
+                (
+                    "Identification via other methods",
+                    *(f"{safe_text(s, SOURCE_MAX)} (n = {n})" for s, n in other),
+                ),
             )
         )
     boxes += [
