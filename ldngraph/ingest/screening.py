@@ -186,6 +186,16 @@ class PrismaCounts(_Frozen):
     included: int = Field(description="Records newly included")
     included_studies: int = Field(description="Distinct studies those records report")
 
+    @property
+    def sought(self) -> int:
+        """Reports sought for retrieval: screened records not already in the graph."""
+        return self.screened - self.already_in_graph
+
+    @property
+    def assessed(self) -> int:
+        """Reports assessed for eligibility: those sought that were retrieved."""
+        return self.sought - self.not_retrieved
+
     def to_lines(self) -> list[str]:
         """One line per PRISMA box, in flow order."""
         sources = ", ".join(f"{k} {v}" for k, v in sorted(self.identified_by_source.items()))
