@@ -370,16 +370,11 @@ def fetch_pmids(
 def _store(
     cache: PubMedCache, records: Iterable[PubMedRecord], wanted: Sequence[str], not_found: list[str]
 ) -> int:
-    """Cache the records of ``wanted`` PMIDs (each written atomically); note the ones not returned."""
+    """Cache the records of ``wanted`` PMIDs (one transaction per reply: all of it or none of it is
+    written); note the ones not returned."""
     by_pmid = {r.pmid: r for r in records}
-    stored = 0
-    for pmid in wanted:
-        if pmid in by_pmid:
-            cache.put(by_pmid[pmid], source="efetch")
-            stored += 1
-        else:
-            not_found.append(pmid)
-    return stored
+    not_found.extend(p for p in wanted if p not in by_pmid)
+    return cache.put_many([by_pmid[p] for p in wanted if p in by_pmid], source="efetch")
 
 
 def fetch_query(
