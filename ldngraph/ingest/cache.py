@@ -177,13 +177,13 @@ class PubMedCache:
         if old and legacy is not None and any(legacy.glob("*.json")):
             migrate_directory(legacy, self.path)
 
-    def _reader(self) -> sqlite3.Connection | None:
+    def reader(self) -> sqlite3.Connection | None:
         if self._conn is None:
             self._migrate_if_needed()
             self._conn = open_database(self.path, write=False)
         return self._conn
 
-    def _writer(self) -> sqlite3.Connection:
+    def writer(self) -> sqlite3.Connection:
         if self._conn is None or not self._writable:
             self.close()
             self._migrate_if_needed()
@@ -194,11 +194,11 @@ class PubMedCache:
         return self._conn
 
     def exists(self) -> bool:
-        return self._reader() is not None
+        return self.reader() is not None
 
     def pmids(self) -> set[str]:
         """PMIDs with a record of the current format."""
-        conn = self._reader()
+        conn = self.reader()
         if conn is None:
             return set()
         with sqlite_errors(self.path):
@@ -209,7 +209,7 @@ class PubMedCache:
         return isinstance(pmid, str) and PMID_RE.match(pmid) is not None and self._text(pmid) is not None
 
     def __len__(self) -> int:
-        conn = self._reader()
+        conn = self.reader()
         if conn is None:
             return 0
         with sqlite_errors(self.path):
@@ -220,7 +220,7 @@ class PubMedCache:
     def missing(self, pmids: Iterable[str]) -> list[str]:
         """The given PMIDs that are not cached, in order, without repeats."""
         wanted = list(dict.fromkeys(pmids))
-        conn = self._reader()
+        conn = self.reader()
         if conn is None:
             return wanted
         have: set[str] = set()
@@ -233,7 +233,7 @@ class PubMedCache:
         return [p for p in wanted if p not in have]
 
     def _text(self, pmid: str) -> str | None:
-        conn = self._reader()
+        conn = self.reader()
         if conn is None:
             return None
         with sqlite_errors(self.path):
@@ -267,7 +267,7 @@ class PubMedCache:
 
     def put_many(self, records: Iterable[PubMedRecord], *, source: str, batch: int = BATCH) -> int:
         """Write ``records``, ``batch`` per transaction; returns how many were written."""
-        conn = self._writer()
+        conn = self.writer()
         count = 0
         it = iter(records)
         sql = "INSERT OR REPLACE INTO pubmed (pmid, format, source, stored, record) VALUES (?, ?, ?, ?, ?)"
@@ -289,7 +289,7 @@ class PubMedCache:
 
     def remove(self, pmids: Iterable[str]) -> int:
         """Delete the records of ``pmids`` (one transaction); returns how many there were."""
-        conn = self._writer()
+        conn = self.writer()
         wanted = [(check_pmid(p),) for p in pmids]
         with transaction(conn, self.path):
             before = conn.total_changes
@@ -367,7 +367,7 @@ def migrate_directory(directory: Path, path: Path) -> int:
     try:
         with PubMedCache(tmp) as staging:
             staging.put_many(records, source=f"migrated:{directory.name}")
-            conn = staging._writer()
+            conn = staging.writer()
             with sqlite_errors(tmp):
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         for suffix in ("-wal", "-shm"):

@@ -49,6 +49,14 @@ _TABLES = {
         stored TEXT NOT NULL,
         record TEXT NOT NULL       -- RegistryRecord as JSON
     ) WITHOUT ROWID""",
+    "registry_change": """CREATE TABLE registry_change (
+        id INTEGER PRIMARY KEY,
+        nct_id TEXT NOT NULL,
+        seen TEXT NOT NULL,        -- UTC time watch saw the change
+        kind TEXT NOT NULL,        -- status, results, completion
+        old TEXT,
+        new TEXT
+    )""",
     "search_run": """CREATE TABLE search_run (
         id INTEGER PRIMARY KEY,
         search TEXT NOT NULL,      -- id of the saved search in data/screening.yaml

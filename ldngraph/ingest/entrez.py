@@ -245,10 +245,14 @@ class EntrezClient:
             "check the network or try again later (cached records are kept)"
         )
 
-    def esearch(self, query: str, *, retmax: int = MAX_SEARCH) -> SearchResult:
-        """Search PubMed, keeping the result on the history server (``usehistory=y``)."""
+    def esearch(
+        self, query: str, *, retmax: int = MAX_SEARCH, window: Mapping[str, str] | None = None
+    ) -> SearchResult:
+        """Search PubMed, keeping the result on the history server (``usehistory=y``); ``window``:
+        extra esearch parameters such as ``mindate``/``maxdate``/``datetype``."""
         retmax = min(retmax, MAX_SEARCH)
-        body = self.call("esearch", {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax)})
+        params = {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax), **(window or {})}
+        body = self.call("esearch", params)
         result = parse_esearch(body, query)
         for message in result.messages:
             log.warning("esearch '%s': %s", query, message)
@@ -384,13 +388,14 @@ def fetch_query(
     *,
     max_results: int = MAX_SEARCH,
     progress: bool = False,
+    dates: Mapping[str, str] | None = None,
 ) -> FetchReport:
     """Search, then efetch the hits from the history server in windows, skipping windows fully cached.
 
     A rerun after an interruption asks only for windows that still hold an uncached PMID.
     """
     before = client.requests
-    search = client.esearch(query, retmax=max_results)
+    search = client.esearch(query, retmax=max_results, window=dates)
     pmids = search.pmids[:max_results]
     missing = set(cache.missing(pmids))
     fetched, not_found = 0, list[str]()
