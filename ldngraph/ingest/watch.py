@@ -387,7 +387,7 @@ def watch(
         raise DataError(
             [
                 f"{path}: no saved_searches; add one (id, source: pubmed or clinicaltrials.gov, "
-                "query), see docs/living.md"
+                "query), see README 'Keeping the evidence current'"
             ]
         )
     day = day or date.today().isoformat()
