@@ -14,6 +14,7 @@ import http.server
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -499,6 +500,21 @@ CASES: list[Case] = [
             ["verify-citations", "--data", str(env.data)],
         )[2],
         ("pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 38)",),
+    ),
+    Case(
+        "pubmed-db-foreign",
+        lambda env: (
+            sqlite3.connect(env.data / "pubmed.sqlite")
+            .execute("CREATE TABLE pubmed (pmid TEXT)")
+            .connection.close(),
+            _build(env),
+        )[1],
+        ("pubmed.sqlite: is a SQLite database, but not ldngraph's PubMed database (application_id)",),
+    ),
+    Case(
+        "pubmed-db-fifo",
+        lambda env: (os.mkfifo(env.data / "pubmed.sqlite"), ["verify-citations", "--data", str(env.data)])[1],
+        ("pubmed.sqlite: not a regular file (a FIFO, device or socket)",),
     ),
     # -- E-utilities settings (config.toml); fetch fails before any request ------------------------
     Case(

@@ -245,10 +245,14 @@ class EntrezClient:
             "check the network or try again later (cached records are kept)"
         )
 
-    def esearch(self, query: str, *, retmax: int = MAX_SEARCH) -> SearchResult:
-        """Search PubMed, keeping the result on the history server (``usehistory=y``)."""
+    def esearch(
+        self, query: str, *, retmax: int = MAX_SEARCH, window: Mapping[str, str] | None = None
+    ) -> SearchResult:
+        """Search PubMed, keeping the result on the history server (``usehistory=y``); ``window``:
+        extra esearch parameters such as ``mindate``/``maxdate``/``datetype``."""
         retmax = min(retmax, MAX_SEARCH)
-        body = self.call("esearch", {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax)})
+        params = {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax), **(window or {})}
+        body = self.call("esearch", params)
         result = parse_esearch(body, query)
         for message in result.messages:
             log.warning("esearch '%s': %s", query, message)
@@ -370,16 +374,11 @@ def fetch_pmids(
 def _store(
     cache: PubMedCache, records: Iterable[PubMedRecord], wanted: Sequence[str], not_found: list[str]
 ) -> int:
-    """Cache the records of ``wanted`` PMIDs (each written atomically); note the ones not returned."""
+    """Cache the records of ``wanted`` PMIDs (one transaction per reply: all of it or none of it is
+    written); note the ones not returned."""
     by_pmid = {r.pmid: r for r in records}
-    stored = 0
-    for pmid in wanted:
-        if pmid in by_pmid:
-            cache.put(by_pmid[pmid], source="efetch")
-            stored += 1
-        else:
-            not_found.append(pmid)
-    return stored
+    not_found.extend(p for p in wanted if p not in by_pmid)
+    return cache.put_many([by_pmid[p] for p in wanted if p in by_pmid], source="efetch")
 
 
 def fetch_query(
@@ -389,13 +388,14 @@ def fetch_query(
     *,
     max_results: int = MAX_SEARCH,
     progress: bool = False,
+    dates: Mapping[str, str] | None = None,
 ) -> FetchReport:
     """Search, then efetch the hits from the history server in windows, skipping windows fully cached.
 
     A rerun after an interruption asks only for windows that still hold an uncached PMID.
     """
     before = client.requests
-    search = client.esearch(query, retmax=max_results)
+    search = client.esearch(query, retmax=max_results, window=dates)
     pmids = search.pmids[:max_results]
     missing = set(cache.missing(pmids))
     fetched, not_found = 0, list[str]()
