@@ -45,15 +45,15 @@ from ldngraph.errors import QueryError, StoreError
 from ldngraph.limits import HTTP_SECONDS, QUERY_SECONDS, Limit, LimitError
 from ldngraph.rdf.build import Triple, to_ntriples
 from ldngraph.rdf.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
-from ldngraph.stores.store import QueryRows, ReplaceReport, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.stores.protocol import QueryRows, ReplaceReport, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.stores.swap import TMP_GRAPH_PREFIX as TMP_GRAPH_PREFIX  # re-exported
+from ldngraph.stores.swap import UnclearOutcome, replace_graph
 from ldngraph.web import AUTH_POLICIES, BadReply, Refused, build_opener, request_bytes
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.
 CHUNK_TRIPLES = 2000
 #: ``--graph default``: use the server's default graph (no GRAPH clause, no default-graph-uri).
 DEFAULT_GRAPH = "default"
-#: Prefix of the temporary named graphs a replace loads into.
-TMP_GRAPH_PREFIX = "urn:ldngraph:tmp:"
 _RETRIES = 3
 #: Environment variables holding the user name and password for an endpoint that asks for them.
 USER_ENV = "LDNGRAPH_SPARQL_USER"
@@ -64,11 +64,6 @@ _RESULTS = (
     "expected SPARQL JSON results from a SPARQL 1.1 query endpoint (e.g. http://HOST:8890/sparql, "
     "http://HOST:7878/query)"
 )
-
-
-class UnclearOutcome(StoreError):
-    """An update that is not idempotent got no clear answer (a timeout, 502/503/504, a reset or a
-    reply that is not HTTP): the server may or may not have applied it. Never retried blindly."""
 
 
 def credentials_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -220,8 +215,10 @@ class EndpointStore:
         update_url: str | None = None,
         credentials: tuple[str, str] | None = None,
         timeout: float = 60.0,
+        swap_timeout: float | None = None,
     ) -> None:
         self.spec = url
+        self.swap_timeout = swap_timeout  # seconds for the swap of a push (None: LDNGRAPH_SWAP_TIMEOUT)
         self.url = _check_url(url, "endpoint")
         self.update_url = _check_url(update_url, "update URL") if update_url else get_update_url(url)
         self._credentials = credentials is not None
@@ -231,8 +228,8 @@ class EndpointStore:
             self._opener = build_opener(
                 [self.url, self.update_url], *credentials, policy=policy, setting=f"{AUTH_ENV}={policy}"
             )
-        self._updates = 0  # updates the server confirmed
-        self._unclear = 0  # updates whose outcome is unknown (they may have been applied)
+        self.confirmed_updates = 0  # updates the server confirmed
+        self.unclear_updates = 0  # updates whose outcome is unknown (they may have been applied)
         if graph == DEFAULT_GRAPH:
             graph = None
         if graph is not None and not (
@@ -297,7 +294,7 @@ class EndpointStore:
                 time.sleep(0.5 * 2**attempt)
                 continue
             if not idempotent:
-                self._unclear += 1
+                self.unclear_updates += 1
                 raise UnclearOutcome(f"{url}: {problem}")
             if status is not None:
                 raise QueryError(f"{url}: {problem}")
@@ -367,7 +364,7 @@ class EndpointStore:
         self._post(
             self.update_url, [("update", text)], "*/*", idempotent=idempotent, timeout=timeout, total=total
         )
-        self._updates += 1
+        self.confirmed_updates += 1
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
         """The number of triples in ``graph`` (None: this store's graph)."""
@@ -432,9 +429,8 @@ class EndpointStore:
         except (TypeError, ValueError) as exc:
             raise StoreError(f"{self.spec}: could not write the triples ({first_line(exc)})") from None
         if graph is not None:
-            self.update(
-                f"INSERT DATA {{ GRAPH {ox.NamedNode(str(graph))} {{\n{data}}} }}", idempotent=idempotent
-            )
+            name = graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
+            self.update(f"INSERT DATA {{ GRAPH {name} {{\n{data}}} }}", idempotent=idempotent)
         else:
             self.update(f"INSERT DATA {{\n{data}}}", idempotent=idempotent)
 
@@ -446,8 +442,6 @@ class EndpointStore:
         """Stage into a temporary named graph, then swap it onto the target (``append``: add it)
         with one guarded request; see :mod:`ldngraph.stores.swap` for the protocol and for what
         is reported after a fault."""
-        from ldngraph.stores.swap import replace_graph
-
         return replace_graph(self, chunks, append=append)
 
     def __len__(self) -> int:

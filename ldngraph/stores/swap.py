@@ -31,7 +31,7 @@ which (:class:`ldngraph.stores.store.ReplaceReport`, or a :class:`StoreError` en
 previous content"), and nothing else; if the server cannot be asked, the error says that.
 
 The swap request has its own time limit, :data:`ldngraph.limits.SWAP_SECONDS`
-(``LDNGRAPH_SWAP_TIMEOUT``, ``push --swap-timeout``), longer than a large swap takes; every other
+(``LDNGRAPH_SWAP_TIMEOUT``; ``push --swap-timeout`` wins), longer than a large swap takes; every other
 request is idempotent and retried (:meth:`EndpointStore._post`).
 """
 
@@ -40,17 +40,71 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from ldngraph.errors import LdnGraphError, QueryError, StoreError
-from ldngraph.limits import SWAP_SECONDS
+from ldngraph.limits import HTTP_SECONDS, SWAP_SECONDS, Limit
 from ldngraph.rdf.build import Triple
-from ldngraph.stores.store import ReplaceReport
+from ldngraph.stores.protocol import ReplaceReport
 
-if TYPE_CHECKING:
-    from ldngraph.stores.endpoint import EndpointStore
+#: Prefix of the temporary named graphs a push stages into.
+TMP_GRAPH_PREFIX = "urn:ldngraph:tmp:"
+
+
+@dataclass(frozen=True)
+class _Given(Limit):
+    """The swap's time limit given as ``push --swap-timeout`` (it wins over the variable)."""
+
+    value: float = 0.0
+
+    def get(self) -> float:
+        return self.value
+
+    def hint(self) -> str:
+        return f"limit --swap-timeout {self.value:g}; raise it if the server needs longer"
+
+
+def get_swap_limit(seconds: float | None) -> Limit:
+    """``--swap-timeout`` when given, else :data:`ldngraph.limits.SWAP_SECONDS`."""
+    return SWAP_SECONDS if seconds is None else _Given(SWAP_SECONDS.env, seconds, SWAP_SECONDS.what, seconds)
+
+
+class UnclearOutcome(StoreError):
+    """An update that is not idempotent got no clear answer (a timeout, 502/503/504, a reset or a
+    reply that is not HTTP): the server may or may not have applied it. Never retried blindly."""
+
+
+class Endpoint(Protocol):
+    """What the protocol needs of :class:`ldngraph.stores.endpoint.EndpointStore`."""
+
+    url: str
+    update_url: str
+    graph: URIRef | None
+    swap_timeout: float | None  # push --swap-timeout (None: LDNGRAPH_SWAP_TIMEOUT or its default)
+    confirmed_updates: int  # updates the server confirmed
+    unclear_updates: int  # updates whose outcome is unknown (they may have been applied)
+
+    def check(self) -> None: ...
+
+    def ask(self, text: str) -> bool: ...
+
+    def insert(self, triples: Iterable[Triple], graph: ox.NamedNode | URIRef | None) -> None: ...
+
+    def update(
+        self,
+        text: str,
+        *,
+        idempotent: bool = False,
+        timeout: float | None = None,
+        total: Limit = HTTP_SECONDS,
+    ) -> None: ...
+
+    def count(self, graph: ox.NamedNode | None = None) -> int: ...
+
 
 #: Attempts at the swap request (each one after asking the server whether an earlier one applied).
 SWAP_TRIES = 3
@@ -65,9 +119,7 @@ _UPDATE_HINT = (
 class _Push:
     """The state of one push: the temporary graph, the marker, and what to say at the end."""
 
-    def __init__(self, store: EndpointStore, *, append: bool) -> None:
-        from ldngraph.stores.endpoint import TMP_GRAPH_PREFIX
-
+    def __init__(self, store: Endpoint, *, append: bool) -> None:
         self.store, self.append = store, append
         uid = str(uuid.uuid4())
         self.tmp = ox.NamedNode(f"{TMP_GRAPH_PREFIX}{uid}")
@@ -76,12 +128,13 @@ class _Push:
         self.target = ox.NamedNode(str(store.graph)) if store.graph is not None else None
         self.name = f"{self.target}" if self.target is not None else "the default graph"
         self.notes: list[str] = []
-        self.swap_seconds = SWAP_SECONDS.get()  # a bad LDNGRAPH_SWAP_TIMEOUT fails before any write
-        self.before = (store._updates, store._unclear)
+        self.swap_limit = get_swap_limit(store.swap_timeout)
+        self.swap_seconds = self.swap_limit.get()  # a bad LDNGRAPH_SWAP_TIMEOUT fails before any write
+        self.before = (store.confirmed_updates, store.unclear_updates)
 
     def wrote(self) -> bool:
         """True once an update may have changed the server (applied, or its outcome unknown)."""
-        return (self.store._updates, self.store._unclear) != self.before
+        return (self.store.confirmed_updates, self.store.unclear_updates) != self.before
 
     def in_target(self, pattern: str) -> str:
         return f"GRAPH {self.target} {{ {pattern} }}" if self.target is not None else pattern
@@ -141,8 +194,6 @@ class _Push:
         return True if self.store.ask(f"ASK {{ {self.in_target(self.marker)} }}") else None
 
     def swap(self, staged: int) -> ReplaceReport:
-        from ldngraph.stores.endpoint import UnclearOutcome
-
         store, text = self.store, self.swap_text()
         failure: LdnGraphError | None = None
         lost: list[str] = []
@@ -150,7 +201,7 @@ class _Push:
             if attempt:
                 time.sleep(0.5 * 2 ** (attempt - 1))
             try:
-                store.update(text, timeout=self.swap_seconds, total=SWAP_SECONDS)
+                store.update(text, timeout=self.swap_seconds, total=self.swap_limit)
             except UnclearOutcome as exc:
                 lost.append(str(exc))
             except (QueryError, StoreError) as exc:  # the server said no: it did not apply it
@@ -233,7 +284,7 @@ class _Push:
         return ReplaceReport(count, tuple(self.notes))
 
 
-def replace_graph(store: EndpointStore, chunks: Iterable[Sequence[Triple]], *, append: bool) -> ReplaceReport:
+def replace_graph(store: Endpoint, chunks: Iterable[Sequence[Triple]], *, append: bool) -> ReplaceReport:
     """Replace (``append``: add to) the store's graph with ``chunks``: see the module docs."""
     push = _Push(store, append=append)
     try:
