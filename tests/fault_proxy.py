@@ -208,3 +208,55 @@ def run_oxigraph(directory: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class LocalSparql:
+    """A small SPARQL 1.1 protocol server on 127.0.0.1 backed by a pyoxigraph ``Store`` (queries
+    on ``/query``, updates on ``/update``), answering 502 to every request of the steps in
+    ``refuse`` (see :func:`step_of`) without running it."""
+
+    def __init__(self, *, refuse: tuple[str, ...] = ()) -> None:
+        import pyoxigraph as ox
+
+        self.store = ox.Store()
+        self.refuse = refuse
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        import pyoxigraph as ox
+
+        local = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, kind: str, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                form = urllib.parse.parse_qs(
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                )
+                if step_of(form) in local.refuse:
+                    self._send(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+                    return
+                try:
+                    if "update" in form:
+                        local.store.update(form["update"][0])
+                        self._send(204, "text/plain", b"")
+                        return
+                    result = local.store.query(form["query"][0])
+                    body = result.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[union-attr]
+                    self._send(200, "application/sparql-results+json", body or b"")
+                except (SyntaxError, OSError, ValueError) as exc:
+                    self._send(400, "text/plain", str(exc).encode())
+
+        return Handler

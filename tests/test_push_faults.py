@@ -173,3 +173,62 @@ def test_push_under_a_fault_leaves_the_old_or_the_new_graph_and_says_which(
             assert lines[-1].endswith(f"it now holds {len(rows)} triples"), err
         assert "keeps its previous content" not in err
     assert not EndpointStore(server.query_url).query(TMP_GRAPHS).rows, "a temporary graph was left behind"
+
+
+# -- what is retried, and the swap's own time limit (Oxigraph server only) ---------------------------
+
+
+def test_only_idempotent_requests_are_retried(oxigraph_server: Server) -> None:
+    """A 504 after forwarding: an update that is not idempotent is sent once and reported as
+    unclear; an idempotent one (and a query) is sent again; INSERT DATA with a blank node is never
+    repeated (a repeat would add a second copy of it)."""
+    import pyoxigraph as ox
+
+    from ldngraph.stores.swap import UnclearOutcome
+
+    with FaultProxy(oxigraph_server.base) as proxy:
+        store = EndpointStore(
+            proxy.base + "/query", graph="urn:ldn:retries", update_url=proxy.base + "/update"
+        )
+        proxy.arm("stage", "504")
+        with pytest.raises(UnclearOutcome, match="HTTP 504"):
+            store.update("INSERT DATA { GRAPH <urn:ldn:retries> { <urn:a> <urn:p> 'once' } }")
+        assert [step for step, _ in proxy.seen] == ["stage"]
+        proxy.arm("stage", "504")
+        store.update("INSERT DATA { GRAPH <urn:ldn:retries> { <urn:a> <urn:p> 'twice' } }", idempotent=True)
+        assert [step for step, _ in proxy.seen] == ["stage", "stage"]
+        proxy.arm("stage", "504")
+        blank = (ox.BlankNode(), ox.NamedNode("urn:p"), ox.Literal("b"))
+        with pytest.raises(UnclearOutcome):
+            store.insert([blank], ox.NamedNode("urn:ldn:retries"))
+        assert [step for step, _ in proxy.seen] == ["stage"]
+        proxy.arm("count", "504")
+        assert len(store) == 3  # the first two inserts were applied, and the blank node once
+        assert [step for step, _ in proxy.seen] == ["count", "count"]
+
+
+def test_swap_timeout_flag_and_variable(
+    oxigraph_server: Server, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The swap's reply arrives after 3 s: within --swap-timeout 20 (which wins over the variable)
+    there is nothing to report; past LDNGRAPH_SWAP_TIMEOUT=1 the reply counts as lost, the server
+    is asked, and push says what it found."""
+    monkeypatch.setenv("LDNGRAPH_SWAP_TIMEOUT", "1")
+    query, update = oxigraph_server.query_path, oxigraph_server.update_path
+    with FaultProxy(oxigraph_server.base, delay=3.0) as proxy:
+        base = ["push", "--data", str(MINI), "--graph", "urn:ldn:swap-timeout"]
+        base += ["--store", proxy.base + query, "--update-url", proxy.base + update]
+        proxy.arm("swap", "delay")
+        code, err = _run([*base, "--swap-timeout", "20"], capsys)
+        assert code == 0 and proxy.faulted() == 1, err
+        assert [step for step, _ in proxy.seen].count("swap") == 1
+        assert not err.startswith("note:"), err
+        proxy.arm("swap", "delay")
+        code, err = _run(base, capsys)
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("note: the reply to the swap was lost ("), err
+    assert lines[0].endswith("the server shows that <urn:ldn:swap-timeout> holds the new graph"), err
+    assert lines[-1].startswith("loaded the graph into")
+    code, err = _run([*base, "--swap-timeout", "0"], capsys)
+    assert code == 2 and "--swap-timeout" in err

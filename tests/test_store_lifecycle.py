@@ -129,7 +129,8 @@ def test_query_and_diff_read_a_store_on_a_read_only_file_system(tmp_path: Path) 
     assert cli("push", "--data", str(MINI), "--store", f"oxigraph:{db}").returncode == 0
     run = in_namespace(
         f"mount --bind '{root}' '{root}' && mount -o remount,bind,ro '{root}' && "
-        f"eval $LDN query gaps --store 'oxigraph:{db}' --format json > '{tmp_path}/rows.json' 2> '{tmp_path}/query.err'; "
+        f"eval $LDN query gaps --store 'oxigraph:{db}' --format json "
+        f"> '{tmp_path}/rows.json' 2> '{tmp_path}/query.err'; "
         f'echo "=== query $?"; '
         f"eval $LDN diff 'oxigraph:{db}' '{MINI}' >/dev/null 2>&1; echo \"=== diff $?\"; "
         f"eval $LDN push --data '{MINI}' --store 'oxigraph:{db}'; echo \"=== push $?\""

@@ -269,8 +269,10 @@ class EndpointStore:
             },
         )
         tries = _RETRIES if idempotent else 1
+        is_update = form[0][0] == "update"
+        reached = False  # whether an attempt may have reached the server (and been applied)
         for attempt in range(tries):
-            status: int | None = None
+            status: int | None = None  # HTTP status of a transient failure; 0: not valid HTTP
             try:
                 return request_bytes(request, timeout or self.timeout, total=total, opener=self._opener)
             except Refused as exc:
@@ -278,24 +280,26 @@ class EndpointStore:
             except urllib.error.HTTPError as exc:
                 reply = exc.read() if exc.fp is not None else b""
                 if exc.code not in {502, 503, 504}:
-                    self._refused(url, exc.code, reply)
-                status, problem = exc.code, f"HTTP {exc.code}: {_describe(reply)}"
+                    self._refused(url, exc.code, reply)  # the server answered: it did not apply it
+                reached, status, problem = True, exc.code, f"HTTP {exc.code}: {_describe(reply)}"
             except LimitError as exc:
+                reached, problem = True, str(exc).removeprefix(f"{url}: ")
                 if idempotent:
+                    self.unclear_updates += is_update
                     raise
-                problem = str(exc).removeprefix(f"{url}: ")
             except BadReply as exc:
-                problem = str(exc.reason)
+                reached, status, problem = True, 0, str(exc.reason)
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                if not idempotent and _refused_connection(exc):
-                    idempotent = True  # never sent: as safe to report as an idempotent request
+                reached = reached or not _refused_connection(exc)
                 problem = str(getattr(exc, "reason", exc)) or type(exc).__name__
             if attempt + 1 < tries:
                 time.sleep(0.5 * 2**attempt)
                 continue
-            if not idempotent:
-                self.unclear_updates += 1
+            self.unclear_updates += is_update and reached
+            if not idempotent and reached:
                 raise UnclearOutcome(f"{url}: {problem}")
+            if status == 0:
+                raise StoreError(f"{url}: {problem}; check that the URL is a SPARQL endpoint")
             if status is not None:
                 raise QueryError(f"{url}: {problem}")
             raise StoreError(

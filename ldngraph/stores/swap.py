@@ -178,7 +178,7 @@ class _Push:
             try:
                 store.update(f"DROP SILENT GRAPH {self.tmp}", idempotent=True)
                 left = "nothing changed"
-            except (QueryError, StoreError):
+            except LdnGraphError:
                 left = f"nothing changed; drop the temporary graph {self.tmp} by hand"
         if isinstance(exc, LdnGraphError):
             return StoreError(f"{exc} ({left}: {self.name} keeps its previous content)")
@@ -209,7 +209,7 @@ class _Push:
                 break
             try:
                 state = self.swapped()
-            except (QueryError, StoreError) as exc:
+            except LdnGraphError as exc:
                 failure = StoreError(
                     f"{lost[-1] if lost else 'the swap'}; then asking the server failed: {exc}"
                 )
@@ -227,7 +227,11 @@ class _Push:
                     f"{self.name}: another client dropped it? {self.name} keeps its previous content; "
                     "push again"
                 )
-        return self.fence(staged, failure or StoreError(lost[-1]))
+        if failure is None:
+            failure = StoreError(
+                lost[-1] if lost else f"{store.update_url}: the server answered the swap but did not apply it"
+            )
+        return self.fence(staged, failure)
 
     def fence(self, staged: int, failure: LdnGraphError) -> ReplaceReport:
         """The swap could not be applied: drop the temporary graph (after which no copy of the swap
@@ -236,11 +240,11 @@ class _Push:
         try:
             store.update(f"DROP SILENT GRAPH {self.tmp}", idempotent=True)
             dropped = ""
-        except (QueryError, StoreError) as exc:
+        except LdnGraphError as exc:
             dropped = f"; the temporary graph {self.tmp} could not be dropped ({exc}): drop it by hand"
         try:
             applied = store.ask(f"ASK {{ {self.in_target(self.marker)} }}")
-        except (QueryError, StoreError) as exc:
+        except LdnGraphError as exc:
             raise StoreError(
                 f"{failure}; and the server could not be asked whether the swap happened ({exc}): "
                 f"{self.name} holds either its previous content or the new graph, never a mix; "
@@ -248,7 +252,7 @@ class _Push:
             ) from None
         if applied:
             self.notes.append(
-                f"the swap failed to answer ({failure}); the server shows {self.name} holds the new graph"
+                f"the swap got no clear answer ({failure}); the server shows {self.name} holds the new graph"
             )
             return self.finish(staged)
         if dropped:
@@ -260,26 +264,27 @@ class _Push:
         raise StoreError(f"{failure} (the swap did not happen: {self.name} keeps its previous content)")
 
     def finish(self, staged: int) -> ReplaceReport:
-        """The target holds the new graph: take the marker out and count."""
+        """The target holds the new graph: take the marker out, and count."""
         store = self.store
-        expected = staged - 1
+        expected = {staged - 1}
         try:
             store.update(f"DELETE DATA {{ {self.in_target(self.marker)} }}", idempotent=True)
-        except (QueryError, StoreError) as exc:
-            expected = staged
+        except LdnGraphError as exc:
+            expected.add(staged)  # it may or may not have gone
             self.notes.append(
                 f"the push marker could not be deleted from {self.name} ({exc}); delete it by hand: "
                 f"DELETE DATA {{ {self.in_target(self.marker)} }}"
             )
         try:
             count = store.count(self.target)
-        except (QueryError, StoreError) as exc:
+        except LdnGraphError as exc:
             self.notes.append(f"the server did not answer the count ({exc})")
             return ReplaceReport(None, tuple(self.notes))
-        if not self.append and count != expected:
+        if not self.append and count not in expected:
             raise StoreError(
-                f"{store.url}: after the swap {self.name} holds {count} triples, not the {expected} staged: "
-                "another client wrote to it at the same time, or the server cut the swap short; push again"
+                f"{store.url}: after the swap {self.name} holds {count} triples, not the {staged - 1} "
+                "staged: another client wrote to it at the same time, or the server cut the swap short; "
+                "push again"
             )
         return ReplaceReport(count, tuple(self.notes))
 
