@@ -7,7 +7,8 @@ One push (:func:`replace_graph`):
    push's *marker* triple ``<urn:ldngraph:tmp:<uuid>> <urn:ldngraph:pushMarker> "<uuid>"`` (last:
    it also says the staging is complete). ``ASK`` that the marker is in the temporary graph (a wrong
    update URL that answers 200 wrote nothing), and count the staged triples.
-3. Swap, in one request (one transaction on Oxigraph and on Virtuoso's SPARQL endpoint)::
+3. Swap, in one request (Oxigraph runs a request as one transaction; the count in step 4 catches a
+   server that applies only part of one)::
 
        DELETE { GRAPH <target> { ?s ?p ?o } }
         WHERE { GRAPH <tmp> { MARKER } GRAPH <target> { ?s ?p ?o } } ;
