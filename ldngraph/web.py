@@ -147,6 +147,7 @@ class _Basic(urllib.request.HTTPBasicAuthHandler):
     def __init__(self, manager: urllib.request.HTTPPasswordMgr, policy: str, setting: str) -> None:
         super().__init__(manager)
         self.policy, self.setting = policy, setting
+        self.warned = False
 
     def http_error_auth_reqed(
         self, authreq: str, host: str, req: urllib.request.Request, headers: Any
@@ -170,7 +171,8 @@ class _Basic(urllib.request.HTTPBasicAuthHandler):
                 f"the server asks for HTTP Basic over plain http, which sends the password readable to "
                 f"anyone on the path; {self.setting} allows Basic only over https: use the https URL"
             )
-        if not https:
+        if not https and not self.warned:
+            self.warned = True  # once per opener (urllib answers every request's challenge anew)
             log.warning(
                 "sending the password with HTTP Basic over plain http to %s (readable on the path); "
                 "set %s to refuse",

@@ -24,8 +24,11 @@ import pytest
 
 from ldngraph.cli import main
 from ldngraph.stores.endpoint import PASSWORD_ENV, USER_ENV
+from ldngraph.stores.query import get_query
 
 MINI = Path(__file__).parent / "resources" / "mini"
+#: The columns of the query the hostile replies answer (its header's Columns: line).
+VARS = get_query("claims_by_strength").columns
 
 
 def _http(body: bytes, *, status: bytes = b"HTTP/1.1 200 OK", headers: bytes = b"") -> bytes:
@@ -42,7 +45,7 @@ def _http(body: bytes, *, status: bytes = b"HTTP/1.1 200 OK", headers: bytes = b
 
 def _results(bindings: object, head: object = None) -> bytes:
     return json.dumps(
-        {"head": head if head is not None else {"vars": ["x"]}, "results": {"bindings": bindings}}
+        {"head": head if head is not None else {"vars": list(VARS)}, "results": {"bindings": bindings}}
     ).encode()
 
 
@@ -56,43 +59,53 @@ def _challenge(value: bytes) -> bytes:
 
 #: case id -> (the raw reply to every request, what the error line must contain)
 REPLIES: dict[str, tuple[bytes, str]] = {
-    "bad-status-line": (b"SPARQL/1.1 200 fine\r\n\r\n{}", "not a valid HTTP reply"),
+    "bad-status-line": (b"SPARQL/1.1 200 fine\r\n\r\n{}", "not a valid HTTP reply (BadStatusLine"),
     "status-not-a-number": (b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}", "not a valid HTTP reply"),
-    "header-64kb": (_http(b"{}", headers=b"X-Big: " + b"a" * 70_000 + b"\r\n"), "not a valid HTTP reply"),
+    "header-64kb": (_http(b"{}", headers=b"X-Big: " + b"a" * 70_000 + b"\r\n"), "(LineTooLong: "),
     "too-many-headers": (
         _http(b"{}", headers=b"".join(b"X-%d: y\r\n" % i for i in range(150))),
-        "not a valid HTTP reply",
+        "got more than 100 headers",
     ),
-    "json-nested-100000": (_http(b"[" * 100_000 + b"]" * 100_000), "SPARQL JSON"),
+    "json-nested-100000": (_http(b"[" * 100_000 + b"]" * 100_000), "JSON nested too deeply"),
     "binding-nested-deep": (
         _http(
-            b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": '
+            b'{"head": {"vars": ["claim_id"]}, "results": {"bindings": [{"claim_id": '
             + b"[" * 50_000
             + b"]" * 50_000
             + b"}]}}"
         ),
-        "SPARQL JSON",
+        "JSON nested too deeply",
     ),
-    "head-not-object": (_http(b'{"head": [], "results": {"bindings": []}}'), "SPARQL JSON"),
-    "vars-not-names": (_http(_results([], head={"vars": [1, {"a": 2}]})), "SPARQL JSON"),
-    "bindings-not-list": (_http(_results({"x": 1})), "SPARQL JSON"),
-    "binding-not-object": (_http(_results([1, 2])), "SPARQL JSON"),
-    "term-not-object": (_http(_results([{"x": "a plain string"}])), "SPARQL JSON"),
-    "term-value-not-string": (_http(_results([{"x": {"type": "uri", "value": ["u"]}}])), "SPARQL JSON"),
+    "head-not-object": (_http(b'{"head": [], "results": {"bindings": []}}'), "no 'head' object"),
+    "vars-not-names": (
+        _http(_results([], head={"vars": [1, {"a": 2}]})),
+        "head.vars is not a list of variable",
+    ),
+    "vars-not-the-querys": (_http(_results([], head={"vars": ["x"]})), "the query selects claim_id"),
+    "bindings-not-list": (_http(_results({"claim_id": 1})), "no results.bindings list"),
+    "binding-not-object": (_http(_results([1, 2])), "results.bindings[0] is not an object"),
+    "term-not-object": (_http(_results([{"claim_id": "a plain string"}])), "a term must be an object"),
+    "term-value-not-string": (
+        _http(_results([{"claim_id": {"type": "uri", "value": ["u"]}}])),
+        "a term's value must be a string",
+    ),
     "term-datatype-not-string": (
-        _http(_results([{"x": {"type": "literal", "value": "1", "datatype": 7}}])),
-        "SPARQL JSON",
+        _http(_results([{"claim_id": {"type": "literal", "value": "1", "datatype": 7}}])),
+        "xml:lang and datatype must be strings",
     ),
     "term-bad-language": (
-        _http(_results([{"x": {"type": "literal", "value": "a", "xml:lang": "not a tag!"}}])),
-        "SPARQL JSON",
+        _http(_results([{"claim_id": {"type": "literal", "value": "a", "xml:lang": "not a tag!"}}])),
+        "not a valid literal",
     ),
-    "term-type-missing": (_http(_results([{"x": {"value": "a"}}])), "SPARQL JSON"),
+    "term-type-missing": (_http(_results([{"claim_id": {"value": "a"}}])), "term type 'None' is not one of"),
     "truncated-body": (
         b'HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{"head"',
-        "reply",
+        "the reply is '{\"head\"'",
     ),
-    "bad-chunking": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", "reply"),
+    "bad-chunking": (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        "the reply was cut short",
+    ),
 }
 
 #: case id -> (the raw 401 challenge, what the error line must contain); run with credentials set

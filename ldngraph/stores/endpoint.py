@@ -153,9 +153,44 @@ def _term(value: Any) -> Term:
         raise ValueError(f"not a valid literal ({first_line(exc)[:80]})") from None
 
 
-def parse_results(raw: bytes, url: str) -> QueryRows:
+_SELECT = re.compile(
+    r"^\s*(?:(?:#[^\n]*|(?:PREFIX|BASE)\s[^\n]*)?\n\s*)*SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?", re.I
+)
+
+
+def get_projection(text: str) -> tuple[str, ...] | None:
+    """The variables a SELECT query projects, in order (``SELECT ?a (COUNT(?b) AS ?n)``: a, n), or
+    None when that cannot be told without a full parser (``SELECT *``, no SELECT at the top)."""
+    start = _SELECT.match(text)
+    if start is None:
+        return None
+    names: list[str] = []
+    depth, i = 0, start.end()
+    while i < len(text):
+        char = text[i]
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                group = i
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                found = re.search(r"(?i)\bAS\s+[?$](\w+)\s*$", text[group + 1 : i])
+                names += [found.group(1)] if found else []
+        elif depth == 0 and char in "?$":
+            name = re.match(r"\w+", text[i + 1 :])
+            names += [name.group(0)] if name else []
+            i += len(name.group(0)) if name else 0
+        elif depth == 0 and (char in "{*" or text[i : i + 5].upper() == "WHERE"):
+            break
+        i += 1
+    return tuple(names) if names and char != "*" else None
+
+
+def parse_results(raw: bytes, url: str, expected: tuple[str, ...] | None = None) -> QueryRows:
     """SPARQL 1.1 Query Results JSON (a SELECT) as :class:`QueryRows`; any other reply, or one of
-    the wrong shape, is a :class:`StoreError` naming ``url`` and what is wrong."""
+    the wrong shape (``expected``: the variables the query projects), is a :class:`StoreError`
+    naming ``url`` and what is wrong."""
     doc = _json(raw, url)
 
     def wrong(what: str) -> StoreError:
@@ -171,6 +206,9 @@ def parse_results(raw: bytes, url: str) -> QueryRows:
     columns = head.get("vars", [])
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise wrong("head.vars is not a list of variable names")
+    if expected is not None and set(columns) != set(expected):
+        shown = ", ".join(c[:40] for c in columns[:10])
+        raise wrong(f"head.vars holds {shown or 'nothing'}, the query selects {', '.join(expected)}")
     results = doc.get("results")
     bindings = results.get("bindings") if isinstance(results, dict) else None
     if not isinstance(bindings, list):
@@ -396,7 +434,7 @@ class EndpointStore:
         if default_graph is not None:
             form.append(("default-graph-uri", str(default_graph)))
         raw = self._post(self.url, form, "application/sparql-results+json", total=QUERY_SECONDS)
-        return parse_results(raw, self.url)
+        return parse_results(raw, self.url, get_projection(text))
 
     def load(self, graph: Graph) -> None:
         self.add_triples(from_rdflib_graph(graph, self.spec))
