@@ -225,3 +225,15 @@ def test_fetch_with_a_file_base_url_fails_at_once(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error: option --base-url: "), err
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+def test_basic_over_http_by_default_is_answered_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv(AUTH_ENV, raising=False)
+    with stub() as base:
+        store = EndpointStore(f"{base}/basic", credentials=("u", SECRET))
+        assert len(store) == len(store) == 7  # two requests, each answering the challenge
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "HTTP Basic over plain http" in warnings[0], warnings
+    assert f"{AUTH_ENV}=digest-or-https" in warnings[0] and SECRET not in warnings[0]
