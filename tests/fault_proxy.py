@@ -213,13 +213,14 @@ def run_oxigraph(directory: Path) -> Iterator[str]:
 class LocalSparql:
     """A small SPARQL 1.1 protocol server on 127.0.0.1 backed by a pyoxigraph ``Store`` (queries
     on ``/query``, updates on ``/update``), answering 502 to every request of the steps in
-    ``refuse`` (see :func:`step_of`) without running it."""
+    ``refuse`` (see :func:`step_of`) without running it; from the first swap request on, also to
+    those in ``then``."""
 
-    def __init__(self, *, refuse: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, refuse: tuple[str, ...] = (), then: tuple[str, ...] = ()) -> None:
         import pyoxigraph as ox
 
         self.store = ox.Store()
-        self.refuse = refuse
+        self.refuse, self.then = set(refuse), then
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -245,7 +246,10 @@ class LocalSparql:
                 form = urllib.parse.parse_qs(
                     self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 )
-                if step_of(form) in local.refuse:
+                step = step_of(form)
+                if step == "swap":
+                    local.refuse.update(local.then)
+                if step in local.refuse:
                     self._send(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
                     return
                 try:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fault_proxy import FAULTS, OXIGRAPH, FaultProxy, run_oxigraph
+from fault_proxy import FAULTS, OXIGRAPH, FaultProxy, LocalSparql, run_oxigraph
 from virtuoso_server import find_binaries, run_virtuoso
 
 from ldngraph.cli import main
+from ldngraph.errors import StoreError
 from ldngraph.pipeline import push
 from ldngraph.stores.endpoint import EndpointStore
 from ldngraph.stores.store import OxigraphStore
@@ -232,3 +233,29 @@ def test_swap_timeout_flag_and_variable(
     assert lines[-1].startswith("loaded the graph into")
     code, err = _run([*base, "--swap-timeout", "0"], capsys)
     assert code == 2 and "--swap-timeout" in err
+
+
+# -- when the server stops answering after the swap (a scripted gateway over pyoxigraph) --------------
+
+
+def _push_local(local: LocalSparql) -> str:
+    store = EndpointStore(f"{local.base}/query", graph="urn:ldn", update_url=f"{local.base}/update")
+    store.update(OLD % "urn:ldn")
+    with pytest.raises(StoreError) as info:
+        push(store, MINI)
+    rows = [tuple(map(str, r)) for r in local.store.query("SELECT ?s WHERE { GRAPH <urn:ldn> { ?s ?p ?o } }")]
+    assert sorted(rows) == [("<urn:old:a>",), ("<urn:old:b>",)]  # the old graph, untouched
+    return str(info.value)
+
+
+def test_swap_never_applied_and_temporary_graph_not_dropped_says_so() -> None:
+    message = _push_local(LocalSparql(refuse=("swap", "drop")))
+    assert "(the swap did not happen: <urn:ldn> keeps its previous content for now, but a swap" in message
+    assert "could not be dropped" in message and "drop it by hand)" in message
+
+
+def test_server_that_stops_answering_after_an_unclear_swap_is_reported_as_unknown() -> None:
+    message = _push_local(LocalSparql(refuse=("swap",), then=("ask", "drop")))
+    assert "could not be asked whether the swap happened" in message
+    assert "<urn:ldn> holds either its previous content or the new graph, never a mix" in message
+    assert "keeps its previous content)" not in message  # not claimed: push cannot know

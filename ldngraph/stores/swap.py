@@ -211,9 +211,8 @@ class _Push:
             try:
                 state = self.swapped()
             except LdnGraphError as exc:
-                failure = StoreError(
-                    f"{lost[-1] if lost else 'the swap'}; then asking the server failed: {exc}"
-                )
+                asked = f"asking the server whether the swap happened failed: {exc}"
+                failure = StoreError(f"{lost[-1]}; then {asked}" if lost else f"{store.url}: {asked}")
                 break
             if state:
                 if lost:
@@ -258,9 +257,8 @@ class _Push:
             return self.finish(staged)
         if dropped:
             raise StoreError(
-                f"{failure} (the swap did not happen: {self.name} keeps its previous content for now"
-                f"{dropped}, "
-                "or a swap still in flight at the server may apply it)"
+                f"{failure} (the swap did not happen: {self.name} keeps its previous content for now, but "
+                f"a swap still in flight at the server may yet apply it{dropped})"
             )
         raise StoreError(f"{failure} (the swap did not happen: {self.name} keeps its previous content)")
 
