@@ -31,6 +31,13 @@ MINI = Path(__file__).parent / "resources" / "mini"
 VARS = get_query("claims_by_strength").columns
 
 
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries keep their number and order; only the pauses between them shrink."""
+    monkeypatch.setattr("ldngraph.stores.endpoint.RETRY_BACKOFF", 0.02)
+    monkeypatch.setattr("ldngraph.stores.swap.SWAP_BACKOFF", 0.02)
+
+
 def _http(body: bytes, *, status: bytes = b"HTTP/1.1 200 OK", headers: bytes = b"") -> bytes:
     return (
         status

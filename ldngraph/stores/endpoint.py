@@ -55,6 +55,8 @@ CHUNK_TRIPLES = 2000
 #: ``--graph default``: use the server's default graph (no GRAPH clause, no default-graph-uri).
 DEFAULT_GRAPH = "default"
 _RETRIES = 3
+#: Seconds before the first retry of an idempotent request, doubled for each next one.
+RETRY_BACKOFF = 0.5
 #: Environment variables holding the user name and password for an endpoint that asks for them.
 USER_ENV = "LDNGRAPH_SPARQL_USER"
 PASSWORD_ENV = "LDNGRAPH_SPARQL_PASSWORD"
@@ -331,7 +333,7 @@ class EndpointStore:
                 reached = reached or not _refused_connection(exc)
                 problem = str(getattr(exc, "reason", exc)) or type(exc).__name__
             if attempt + 1 < tries:
-                time.sleep(0.5 * 2**attempt)
+                time.sleep(RETRY_BACKOFF * 2**attempt)
                 continue
             self.unclear_updates += is_update and reached
             if not idempotent and reached:

@@ -109,6 +109,8 @@ class Endpoint(Protocol):
 
 #: Attempts at the swap request (each one after asking the server whether an earlier one applied).
 SWAP_TRIES = 3
+#: Seconds before the second swap attempt, doubled for the third.
+SWAP_BACKOFF = 0.5
 MARKER_PREDICATE = ox.NamedNode("urn:ldngraph:pushMarker")
 _UPDATE_HINT = (
     "expected a SPARQL 1.1 Update endpoint taking POSTed update= forms (Oxigraph server: "
@@ -200,7 +202,7 @@ class _Push:
         lost: list[str] = []
         for attempt in range(SWAP_TRIES):
             if attempt:
-                time.sleep(0.5 * 2 ** (attempt - 1))
+                time.sleep(SWAP_BACKOFF * 2 ** (attempt - 1))
             try:
                 store.update(text, timeout=self.swap_seconds, total=self.swap_limit)
             except UnclearOutcome as exc:
