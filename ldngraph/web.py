@@ -102,17 +102,26 @@ class _Digest(urllib.request.HTTPDigestAuthHandler):
     """urllib's Digest handler, with a :class:`AuthRefused` for what it cannot answer (its own
     ``ValueError`` escaped as a traceback)."""
 
+    retried: int  # set by urllib's AbstractDigestAuthHandler (not in its type stubs)
+
     def http_error_auth_reqed(
         self, auth_header: str, host: str, req: urllib.request.Request, headers: Any
     ) -> Any:
-        challenge = str(headers.get(auth_header, "") or "")
-        scheme = (challenge.split() or [""])[0]
-        if challenge and scheme.lower() not in {"digest", "basic"}:
-            raise AuthRefused(
-                f"the server asks for HTTP {scheme[:40]} authentication; ldngraph answers only Basic "
-                "and Digest"
-            )
-        return super().http_error_auth_reqed(auth_header, host, req, headers)
+        # Every challenge counts, not only the first header (urllib's own raised ValueError on
+        # "Negotiate" even when a Digest challenge followed).
+        challenges = [str(c) for c in (headers.get_all(auth_header) or [])]
+        by_scheme = {(c.split() or [""])[0].lower(): c for c in reversed(challenges)}
+        if "digest" in by_scheme:
+            if self.retried > 5:
+                raise urllib.error.HTTPError(req.full_url, 401, "digest auth failed", headers, None)
+            self.retried += 1
+            return self.retry_http_digest_auth(req, by_scheme["digest"])
+        if "basic" in by_scheme or not challenges:
+            return None  # the Basic handler answers (or there is nothing to answer)
+        schemes = ", ".join(sorted({(c.split() or ["?"])[0][:40] for c in challenges}))
+        raise AuthRefused(
+            f"the server asks for HTTP {schemes} authentication; ldngraph answers only Basic and Digest"
+        )
 
     def retry_http_digest_auth(self, req: urllib.request.Request, auth: str) -> Any:
         try:

@@ -41,8 +41,9 @@ ROWS = {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "litera
 
 class Stub(BaseHTTPRequestHandler):
     """``/basic``: asks for HTTP Basic; ``/digest``: HTTP Digest (MD5, qop=auth, checked per RFC
-    7616); ``/moved...``: 302 to ``/target``; ``/kept...``: 307 to ``/target``; ``/target``: answers a
-    POST that carries a query with a count of 7, and anything else (a GET) with a count of 0."""
+    7616), ``/negotiate-or-digest`` the same after a Negotiate challenge; ``/moved...``: 302 to
+    ``/target``; ``/kept...``: 307 to ``/target``; ``/target``: answers a POST that carries a
+    query with a count of 7, and anything else (a GET) with a count of 0."""
 
     authorizations: ClassVar[list[str]] = []
 
@@ -80,11 +81,16 @@ class Stub(BaseHTTPRequestHandler):
                 self._send(200, ok)
             else:
                 self._send(401, headers={"WWW-Authenticate": 'Basic realm="r"'})
-        elif path == "/digest":
+        elif path in {"/digest", "/negotiate-or-digest"}:
             if auth and self._digest_ok(auth):
                 self._send(200, ok)
             else:
-                self._send(401, headers={"WWW-Authenticate": 'Digest realm="r", nonce="n0nce", qop="auth"'})
+                self.send_response(401)
+                if path == "/negotiate-or-digest":
+                    self.send_header("WWW-Authenticate", "Negotiate")
+                self.send_header("WWW-Authenticate", 'Digest realm="r", nonce="n0nce", qop="auth"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
         elif path.startswith(("/moved", "/kept")):
             self._send(302 if path.startswith("/moved") else 307, headers={"Location": "/target"})
         elif path == "/target":
@@ -143,6 +149,11 @@ def test_digest_is_answered_under_every_policy(policy: str | None, monkeypatch: 
     with stub() as base:
         assert _count(f"{base}/digest", monkeypatch, policy) == 7
         assert all(a.startswith("Digest ") and SECRET not in a for a in Stub.authorizations)
+
+
+def test_digest_offered_after_another_scheme_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    with stub() as base:
+        assert _count(f"{base}/negotiate-or-digest", monkeypatch, "digest") == 7
 
 
 def test_basic_is_answered_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
