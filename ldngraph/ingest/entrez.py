@@ -28,16 +28,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from urllib.request import Request
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml, reject_declared_entities
 from ldngraph.model import PMID_RE
-from ldngraph.web import RedirectRefused, request_bytes
+from ldngraph.web import Refused, request_bytes
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,16 @@ class EntrezConfig(BaseModel):
     backoff: float = Field(default=1.0, ge=0, description="First retry delay, doubled on each retry")
     max_backoff: float = Field(default=60.0, ge=0, description="Longest retry delay, seconds")
     batch_size: int = Field(default=MAX_BATCH, ge=1, le=MAX_BATCH, description="PMIDs per efetch")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        # urllib would read a file:// URL from the local disk (and retry a missing file with
+        # back-off): E-utilities are only ever http(s).
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL with a host, such as {DEFAULT_BASE_URL}")
+        return value
 
     @property
     def requests_per_second(self) -> float:
@@ -217,7 +227,7 @@ class EntrezClient:
             retry_after: float | None = None
             try:
                 return request_bytes(Request(url, data=data, method="POST"), cfg.timeout)
-            except RedirectRefused as exc:
+            except Refused as exc:
                 raise PubMedError(f"{utility}: {exc.reason}") from None
             except HTTPError as exc:
                 exc.close()
