@@ -15,6 +15,7 @@ from rdflib import Graph
 
 from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.evidence.score import ScoreReport, materialise, read_profile, score_knowledge_base
 from ldngraph.ingest.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
@@ -61,7 +62,27 @@ def read_scored(
     logger.info("scoring with profile %s (version %s)", profile_path.resolve(), prof.version)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
-    return kb, score_knowledge_base(kb, prof)
+    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory))
+
+
+def read_registry(directory: Path) -> tuple[RegistryEntry, ...]:
+    """Registered trials without a journal report, from ``directory``'s screening log (if any):
+    publication bias reads them (issue 21)."""
+    from ldngraph.ingest.screening import SCREENING_FILE, get_registry_trials, read_screening_log
+
+    path = directory / SCREENING_FILE
+    if not path.is_file():
+        return ()
+    return tuple(
+        RegistryEntry(
+            id=r.id,
+            label=r.label,
+            condition=r.condition or "",
+            status=r.registry_status or "",
+            note=r.note,
+        )
+        for r in get_registry_trials(read_screening_log(path))
+    )
 
 
 def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = None) -> tuple[Path, Path]:
@@ -75,7 +96,7 @@ def load(data_dir: Path | str | None = None, profile: Path | str | None = None) 
     kb, scores = read_scored(data_dir, profile)
     directory, profile_path = get_inputs(data_dir, profile)
     graph = materialise(to_graph(kb), kb, scores)
-    add_effects(graph, kb, read_profile(profile_path))  # issue 13: estimates and pooled results
+    add_effects(graph, kb, read_profile(profile_path), bodies=scores.bodies)  # estimates and pooled results
     return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
 
 
@@ -105,7 +126,7 @@ def push(
     kb, scores = read_scored(data_dir, profile)
     effects = [
         (from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
-        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile))
+        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile), bodies=scores.bodies)
     ]
     store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
 

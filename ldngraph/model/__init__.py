@@ -10,6 +10,7 @@ record types so ``from ldngraph.model import Study`` keeps working.
 from __future__ import annotations
 
 from ldngraph.model.appraisal import (
+    Comparator,
     DomainJudgement,
     EffectEstimate,
     PooledResult,
@@ -50,6 +51,7 @@ from ldngraph.model.terms import (
     SECONDARY_DESIGNS,
     SLUG_RE,
     CitationStatus,
+    ComparatorKind,
     Comparison,
     Design,
     Direction,
@@ -87,6 +89,8 @@ __all__ = [
     "SLUG_RE",
     "CitationStatus",
     "Claim",
+    "Comparator",
+    "ComparatorKind",
     "Comparison",
     "Design",
     "Direction",
