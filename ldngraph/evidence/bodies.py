@@ -330,8 +330,11 @@ def build_body(
 
     own = summarise_studies(primaries, outcome, extra) if outcome else _no_outcome()
     estimates = {e.study: e for e in (*own.studies, *own.others) if not e.from_review}
+    # GRADE rates randomised and observational evidence apart: directions are counted among the
+    # studies at the best design level (weaker designs neither dilute nor add)
+    top = max((u.start.rank for u in human), default=0)
     lead: dict[str, BodyUnit] = {}
-    for u in human:
+    for u in (u for u in human if u.start.rank == top):
         if u.studies[0] not in lead or u.weight > lead[u.studies[0]].weight:
             lead[u.studies[0]] = u
     directions = {

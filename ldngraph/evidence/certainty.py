@@ -179,10 +179,11 @@ def judge(
         what = f"the designs {role.review} includes"
         basis = "participants the review may hold"
     else:
-        for u in human:
-            info.append((u.studies[0], float(u.participants or 0), u))
         start = max((u.start for u in human), key=lambda c: c.rank, default=Certainty.very_low)
-        what = "the human primary studies counted"
+        for u in human:
+            if u.start is start and u.studies[0] not in {s for s, _, _ in info}:
+                info.append((u.studies[0], float(u.participants or 0), u))
+        what = "the human primary studies counted (weaker designs neither dilute nor add)"
     trace.append(f"start {start.value}: best design among {what}")
 
     judgements: list[Downgrade] = []
@@ -210,7 +211,8 @@ def judge(
     judgements.append(Downgrade(domain="indirectness", levels=levels, code="indirectness", explanation=text))
 
     interval = syn.interval
-    n_used = syn.estimate_participants if interval is not None else participants
+    rated_n = sum(w for _, w, _ in info) if syn.basis == "swim" else participants
+    n_used = syn.estimate_participants if interval is not None else (round(rated_n) if rated_n is not None else None)
     levels, text = judge_imprecision(n_used, profile, pooled=interval, outcome=outcome)
     if syn.basis == "swim":
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"
@@ -222,13 +224,16 @@ def judge(
     positive = [studies[u.studies[0]] for u in human if u.side == "benefit"]
     negative = [studies[u.studies[0]] for u in human if u.side != "benefit"]
     missing = None
-    if syn.basis == "estimate" and participants and syn.estimate_participants is not None:
-        share = syn.estimate_participants / participants
+    if syn.basis == "estimate" and syn.estimate_participants is not None:
+        # results missing from the estimate, among studies of its design level or better
+        level = {u.studies[0]: u for u in human if u.start.rank >= start.rank}
+        total = sum(u.participants or 0 for u in level.values())
+        share = syn.estimate_participants / total if total else 1.0
         if share < profile.certainty.share_threshold:
-            left = [u.studies[0] for u in human if u.studies[0] not in {e.study for e in syn.effect.studies}]
+            left = [sid for sid in level if sid not in {e.study for e in syn.effect.studies}]
             missing = (
-                f"the estimate holds {syn.estimate_participants} of the body's {participants} participants "
-                f"({share:.0%}); no usable estimate from {', '.join(left)}"
+                f"the estimate holds {syn.estimate_participants} of the {total} participants of the body's "
+                f"studies at its design level ({share:.0%}); no usable estimate from {', '.join(left)}"
             )
     levels, text = judge_publication_bias(
         positive, negative, profile, conclusion=syn.conclusion, registry=registry, missing=missing
