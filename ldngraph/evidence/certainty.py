@@ -41,10 +41,10 @@ from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.publication_bias import RegistryEntry, judge_publication_bias
 from ldngraph.evidence.risk_of_bias import judge_body
 from ldngraph.evidence.synthesis import CONCLUSIONS, Synthesis
+from ldngraph.evidence.units import BodyUnit, Downgrade
 from ldngraph.model import Study
 
 if TYPE_CHECKING:
-    from ldngraph.evidence.bodies import BodyUnit, Downgrade
     from ldngraph.evidence.reviews import ReviewRole
 
 DOMAIN_ORDER = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
@@ -62,8 +62,6 @@ class Verdict:
 
 
 def _not_rated(why: str) -> tuple[Downgrade, ...]:
-    from ldngraph.evidence.bodies import Downgrade
-
     return tuple(Downgrade(domain=d, levels=0, code=d, explanation=why) for d in DOMAIN_ORDER)
 
 
@@ -121,8 +119,6 @@ def judge(
     registry: Sequence[RegistryEntry] = (),
 ) -> Verdict:
     """Start, the five domain judgements and the certainty of one body's conclusion."""
-    from ldngraph.evidence.bodies import Downgrade
-
     noted = list(notes)
     trace = [f"synthesis ({syn.basis}): {syn.note}"]
     if syn.minority:
@@ -212,7 +208,11 @@ def judge(
 
     interval = syn.interval
     rated_n = sum(w for _, w, _ in info) if syn.basis == "swim" else participants
-    n_used = syn.estimate_participants if interval is not None else (round(rated_n) if rated_n is not None else None)
+    n_used = (
+        syn.estimate_participants
+        if interval is not None
+        else (round(rated_n) if rated_n is not None else None)
+    )
     levels, text = judge_imprecision(n_used, profile, pooled=interval, outcome=outcome)
     if syn.basis == "swim":
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"

@@ -196,13 +196,27 @@ def _body_detail_changes(bid: str, a: BodyView, b: BodyView) -> list[Change]:
     for kind, before, after, detail in pairs:
         if before != after or (kind == "body_estimate" and a.basis != b.basis):
             out.append(
-                Change(kind=kind, item=bid, label=b.label, before=_text(before), after=_text(after), detail=detail)
+                Change(
+                    kind=kind,
+                    item=bid,
+                    label=b.label,
+                    before=_text(before),
+                    after=_text(after),
+                    detail=detail,
+                )
             )
     for domain in sorted(a.domains.keys() | b.domains.keys()):
         x, y = a.domains.get(domain), b.domains.get(domain)
         if x != y:
             out.append(
-                Change(kind="body_domain", item=bid, label=b.label, before=_text(x), after=_text(y), detail=domain)
+                Change(
+                    kind="body_domain",
+                    item=bid,
+                    label=b.label,
+                    before=_text(x),
+                    after=_text(y),
+                    detail=domain,
+                )
             )
     return out
 
@@ -299,7 +313,7 @@ _PLAIN = re.compile(r"^[\w.:+ ,-]*$")
 
 def _md(text: str) -> str:
     """Record text escaped; plain codes and numbers (``very_low``, ``+0.0541``) left readable."""
-    from ldngraph.present.report import escape_markdown
+    from ldngraph.markup import escape_markdown
 
     if _PLAIN.match(text) and not text.startswith(("-", "+")) and "_" not in text:
         return text
@@ -310,7 +324,7 @@ def _md(text: str) -> str:
 
 def to_markdown(diff: Diff) -> str:
     """A Markdown section, for a pull request or a review note (record text escaped)."""
-    from ldngraph.present.report import escape_markdown
+    from ldngraph.markup import escape_markdown
 
     lines = ["## ldngraph diff", ""] + [f"- {escape_markdown(line)}" for line in _header(diff)]
     if diff.changes:

@@ -33,16 +33,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import SynthesisError
 from ldngraph.model import KnowledgeBase, Study
 from ldngraph.model.appraisal import EffectEstimate
-
-if TYPE_CHECKING:
-    from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
 __all__ = [
@@ -306,7 +303,19 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
     return " | ".join(parts) or None
 
 
-def summarise_body(kb: KnowledgeBase, body: OutcomeBody) -> EffectSummary:
+class _Synthesised(Protocol):
+    @property
+    def effect(self) -> EffectSummary: ...
+
+
+class BodyKey(Protocol):
+    """What :func:`summarise_body` reads of an outcome body (``evidence.bodies.OutcomeBody``)."""
+
+    @property
+    def synthesis(self) -> _Synthesised: ...
+
+
+def summarise_body(kb: KnowledgeBase, body: BodyKey) -> EffectSummary:
     """The effect of an outcome body: the estimate its conclusion rests on (its own pool, one
     study's estimate, or a review's pooled result), with the body's other estimates beside it.
 

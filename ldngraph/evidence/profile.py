@@ -328,7 +328,7 @@ class Profile(_Frozen):
     @field_validator("exclude")
     @classmethod
     def _rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from ldngraph.evidence.exclusions import parse_rules
+        from ldngraph.evidence.exclude_rules import parse_rules
 
         return tuple(rule.text for rule in parse_rules(value))
 

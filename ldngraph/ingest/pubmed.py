@@ -17,16 +17,15 @@ from __future__ import annotations
 import functools
 import gzip
 import io
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ldngraph.errors import PubMedError
-from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, LimitError
+from ldngraph.limits import PUBMED_BYTES, LimitError
 from ldngraph.model import PMID_RE
 
 #: MeSH UI of the publication type "Retracted Publication".
@@ -35,7 +34,6 @@ RETRACTED_PUBLICATION = "Retracted Publication"
 #: CommentsCorrections RefTypes kept on a record (the rest are citation links we do not use).
 KEPT_REF_TYPES = ("RetractionIn", "RetractionOf", "ErratumIn")
 # MEDLINE-format tags for the same links (see the MEDLINE/PubMed data element descriptions).
-_MEDLINE_REF_TAGS = {"RIN": "RetractionIn", "ROF": "RetractionOf", "EIN": "ErratumIn"}
 
 
 class _Frozen(BaseModel):
@@ -109,7 +107,7 @@ class PubMedRecord(_Frozen):
 
 # -- PubMed XML ------------------------------------------------------------------------------------
 
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
+YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 
 
@@ -256,7 +254,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
                 elif article_year is None:
                     article_year = int(text)
         elif tag == "MedlineDate":  # e.g. "2019 Jan-Feb"
-            match = _YEAR_RE.search(node.text or "")
+            match = YEAR_RE.search(node.text or "")
             if match and year is None:
                 year = int(match.group(1))
         elif tag == "ArticleTitle":
@@ -470,134 +468,3 @@ def _syntax_message(
 def read_pubmed_xml(source: Path | str | IO[bytes], *, name: str | None = None) -> list[PubMedRecord]:
     """All records of a PubmedArticleSet (see :func:`iter_pubmed_xml`)."""
     return list(iter_pubmed_xml(source, name=name))
-
-
-# -- MEDLINE text ----------------------------------------------------------------------------------
-
-_MEDLINE_PMID_RE = re.compile(r"PMID:\s*(\d+)")
-
-
-def _medline_doi(rec: Any) -> str | None:
-    for value in [*rec.get("LID", "").split("\n"), *rec.get("AID", [])]:
-        value = value.strip()
-        if value.endswith("[doi]"):
-            return str(value[: -len("[doi]")].strip())
-    return None
-
-
-def _medline_mesh(terms: Iterable[str]) -> tuple[MeshHeading, ...]:
-    headings: list[MeshHeading] = []
-    for term in terms:
-        descriptor, *quals = term.split("/")
-        major = "*" in term
-        headings.append(
-            MeshHeading(
-                descriptor=descriptor.lstrip("*").strip(),
-                major=major,
-                qualifiers=tuple(q.lstrip("*").strip() for q in quals),
-            )
-        )
-    return tuple(headings)
-
-
-def _medline_comments(rec: Any) -> tuple[CommentCorrection, ...]:
-    links: list[CommentCorrection] = []
-    for tag, ref_type in _MEDLINE_REF_TAGS.items():
-        for text in rec.get(tag, []):
-            match = _MEDLINE_PMID_RE.search(text)
-            source = _MEDLINE_PMID_RE.sub("", text).strip() or None
-            links.append(
-                CommentCorrection(
-                    ref_type=ref_type, pmid=match.group(1) if match else None, ref_source=source
-                )
-            )
-    return tuple(links)
-
-
-def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
-    pmid = (rec.get("PMID") or "").strip()
-    if not pmid:
-        raise PubMedError(f"{where}: missing PMID (no 'PMID- ' line)")
-    if not PMID_RE.match(pmid):
-        raise PubMedError(f"{where}: PMID '{pmid}' is not digits only")
-    year_match = _YEAR_RE.search(rec.get("DP", ""))
-    pmcid = (rec.get("PMC") or "").strip() or None
-    title = " ".join(rec.get("TI", "").split()) or None
-    return PubMedRecord(
-        pmid=pmid,
-        title=title,
-        journal=(rec.get("TA") or "").strip() or None,
-        journal_title=(rec.get("JT") or "").strip() or None,
-        year=int(year_match.group(1)) if year_match else None,
-        doi=_medline_doi(rec),
-        pmcid=pmcid,
-        authors=tuple(rec.get("AU", [])),
-        publication_types=tuple(PublicationType(name=pt) for pt in rec.get("PT", [])),
-        mesh_headings=_medline_mesh(rec.get("MH", [])),
-        comments_corrections=_medline_comments(rec),
-    )
-
-
-#: Control characters other than tab and line ends (XML, which PubMed XML is, cannot hold them).
-_MEDLINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
-    """The lines of ``handle``, each at most :data:`LINE_BYTES` long and all together at most
-    :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported)."""
-    cap, total_cap, total = LINE_BYTES.as_int(), PUBMED_BYTES.as_int(), 0
-    for number in itertools.count(1):
-        line = handle.readline(cap + 1)
-        if not line:
-            return
-        if len(line) > cap:
-            raise LimitError(f"{label}:{number}: a line longer than the {LINE_BYTES.hint()}")
-        total += len(line)
-        if total > total_cap:
-            raise LimitError(f"{label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
-        yield _MEDLINE_CONTROL.sub(" ", line)  # no ESC or NUL from a title reaches a terminal or GraphML
-
-
-def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
-    """Stream the records of a MEDLINE-format text file, plain or gzipped (``Bio.Medline``)."""
-    from Bio import Medline
-
-    path = Path(path)
-    try:
-        raw = _open_bytes(path)
-    except OSError as exc:
-        raise PubMedError(f"{path}: cannot read ({exc.strerror})") from None
-    # utf-8-sig drops a byte-order mark (as sniff_format does); left in, it hides the first 'PMID-'
-    # tag from Bio.Medline and record 1 would be reported as having no PMID.
-    with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
-        last = None
-        try:
-            for index, rec in enumerate(Medline.parse(_bounded_lines(handle, str(path)))):  # type: ignore[no-untyped-call]
-                after = f" (after PMID {last})" if last else ""
-                record = _record_from_medline(rec, f"{path}: record {index + 1}{after}")
-                last = record.pmid
-                yield record
-        except UnicodeDecodeError as exc:
-            raise PubMedError(f"{path}: not MEDLINE text (not UTF-8: {exc.reason})") from None
-        except (OSError, EOFError) as exc:  # a damaged or truncated .gz
-            raise PubMedError(f"{path}: cannot read ({exc})") from None
-
-
-def sniff_format(path: Path) -> str:
-    """'xml' or 'medline', from the first bytes (gzip is looked through)."""
-    try:
-        with _open_bytes(path) as handle:
-            head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except (OSError, EOFError) as exc:
-        raise PubMedError(f"{path}: cannot read ({exc})") from None
-    if head.startswith(b"PMID-"):
-        return "medline"
-    return "xml"
-
-
-def iter_pubmed_file(path: Path | str) -> Iterator[PubMedRecord]:
-    """Records of a PubMed XML (.xml, .xml.gz) or MEDLINE text file, by content."""
-    path = Path(path)
-    if sniff_format(path) == "medline":
-        return iter_medline(path)
-    return iter_pubmed_xml(path)
