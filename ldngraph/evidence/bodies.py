@@ -76,6 +76,10 @@ class OutcomeBody(_Frozen):
     )
     designs: tuple[Design, ...]
     synthesis: Synthesis = Field(description="How the conclusion was reached: the estimate, or the sign test")
+    lower_is_better: bool = Field(
+        default=True,
+        description="A lower value of the outcome is better (the estimate's scale, else the outcome entity)",
+    )
     conclusion: str = Field(
         description="benefit / little_or_no_effect / harm / uncertain / no_human_evidence"
     )
@@ -154,36 +158,45 @@ def get_critical_keys(kb: KnowledgeBase) -> set[BodyKey]:
     return {min(keys, key=lambda k: (k[3] is not None, k[3] or "")) for keys in found.values()}
 
 
+def _unit(sid: str, side: str, it: ItemScore, study: Study, profile: Profile, role: str) -> BodyUnit:
+    human = (
+        role == "study"
+        and it.population.value == "human"
+        and it.design not in profile.sample_size.exempt_designs
+    )
+    notes = {"opinion": " (expert opinion)", "review": " (the pooled result the conclusion rests on)"}
+    return BodyUnit(
+        studies=(sid,),
+        role=role,
+        side=side,
+        weight=it.weight,
+        participants=(study.n or 0) if human else None,
+        design=it.design,
+        start=profile.certainty.start[it.design],
+        risk=it.risk,
+        indirect=it.indirect,
+        citation=it.citation,
+        tier="review" if role != "study" else it.tier,
+        note=f"{it.design.value}, n={study.n}" + notes.get(role, ""),
+    )
+
+
 def _units(
     best: Mapping[tuple[str, str], ItemScore], studies: Mapping[str, Study], profile: Profile
 ) -> list[BodyUnit]:
-    units: list[BodyUnit] = []
-    for (sid, side), it in best.items():
-        study = studies[sid]
-        narrative = is_narrative(study)
-        if is_review(study) and not narrative:
-            continue  # a systematic review or meta-analysis informs; it is never a unit
-        human = (
-            it.population.value == "human"
-            and it.design not in profile.sample_size.exempt_designs
-            and not narrative
-        )
-        units.append(
-            BodyUnit(
-                studies=(sid,),
-                role="opinion" if narrative else "study",
-                side=side,
-                weight=it.weight,
-                participants=(study.n or 0) if human else None,
-                design=it.design,
-                start=profile.certainty.start[it.design],
-                risk=it.risk,
-                indirect=it.indirect,
-                citation=it.citation,
-                tier="review" if narrative else it.tier,
-                note=f"{it.design.value}, n={study.n}" + (" (expert opinion)" if narrative else ""),
-            )
-        )
+    """Primary studies are units; expert opinion (narrative reviews) only in a body without a human
+    primary study (it never adds on top of studies); systematic reviews never (they inform)."""
+    units = [
+        _unit(sid, side, it, studies[sid], profile, "study")
+        for (sid, side), it in best.items()
+        if not is_review(studies[sid])
+    ]
+    if not any(u.tier == "clinical" for u in units):
+        units += [
+            _unit(sid, side, it, studies[sid], profile, "opinion")
+            for (sid, side), it in best.items()
+            if is_narrative(studies[sid])
+        ]
     units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
     return units
 
@@ -320,7 +333,7 @@ def build_body(
         sid: get_direction(studies[sid], outcome, u.side, estimates.get(sid)) for sid, u in lead.items()
     }
     participants = sum(p.n or 0 for p in primaries) if primaries else None
-    if human or (any(r.usable for r in roles) and outcome is not None and not extra):
+    if human or roles:
         syn = synthesise(
             own,
             roles,
@@ -339,6 +352,10 @@ def build_body(
             else "hypothesis or expert opinion only"
         )
         syn = no_human_synthesis(own, roles, what)
+    if syn.basis == "review":  # the conclusion rests on this review's pooled result: it counts
+        used = [(sid, side) for sid, side in best if sid == syn.review]
+        units += [_unit(sid, side, best[(sid, side)], studies[sid], profile, "review") for sid, side in used]
+        units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
     notes = ["retracted"] if any(it.excluded == "retracted" for it in items) else []
     if any(it.excluded and it.excluded.startswith("excluded") for it in items):
         notes.append("excluded")
@@ -364,6 +381,13 @@ def build_body(
         )
     )
     dropped = tuple(dict.fromkeys(it.study for it in items if it.excluded))
+    entity = kb.entity_index.get(outcome or "")
+    headline = syn.effect.pooled
+    lower = (
+        headline.lower_is_better
+        if headline is not None
+        else not (entity is not None and entity.higher_is_better)
+    )
     return OutcomeBody(
         id=body_id(key),
         intervention=subject,
@@ -381,6 +405,7 @@ def build_body(
         participants=verdict.participants,
         designs=tuple(dict.fromkeys(u.design for u in human)),
         synthesis=syn,
+        lower_is_better=lower,
         conclusion=verdict.conclusion,
         certainty=verdict.certainty,
         start=verdict.start,

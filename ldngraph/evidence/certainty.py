@@ -126,22 +126,21 @@ def judge(
     human = [u for u in units if u.role == "study" and u.tier == "clinical"]
     if syn.conclusion == "no_human_evidence" or (not human and syn.basis == "none"):
         tiers = {u.tier for u in units}
-        if not units:
+        conclusion = syn.conclusion
+        if syn.conclusion != "no_human_evidence":
             noted.append("no_evidence")
-            why = "no evidence counts"
+            why = "no study counts" + (
+                "; the reviews that inform it report no usable pooled result" if roles else ""
+            )
         elif tiers <= {"theoretical"}:
             noted.append("theoretical_only")
             why = "commentary or hypothesis only: nobody was studied"
-        elif tiers <= {"preclinical", "theoretical", "review"} and "preclinical" in tiers:
+        elif "preclinical" in tiers:
             noted.append("preclinical_only")
             why = "animal or cell evidence only (mechanistic)"
         else:
             noted.append("no_human_evidence")
             why = "expert opinion only (narrative reviews)"
-        conclusion = syn.conclusion if syn.conclusion != "uncertain" or not units else "no_human_evidence"
-        if conclusion == "no_human_evidence" and syn.reviews:
-            conclusion = "uncertain"  # reviews of people inform it, but report no usable result
-            why = "only reviews inform this body and none reports a usable pooled result"
         trace.append(f"{conclusion}: {why}; certainty very_low (not rated for clinical benefit)")
         return Verdict(
             conclusion,

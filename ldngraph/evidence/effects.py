@@ -32,6 +32,7 @@ profile rule decides when the conclusion rests on it instead.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
@@ -58,6 +59,8 @@ __all__ = [
     "why_not_pooled",
 ]
 
+#: A parenthesised remark in a scale's text (not part of what the scale measures).
+_REMARK = re.compile(r"\([^()]*\)")
 #: Two-sided 95% normal quantile (the z of every 95% CI shown).
 Z95 = 1.959963984540054
 MEASURE_LABELS = {
@@ -111,9 +114,12 @@ class StudyEffect(_Frozen):
 
     @property
     def pool_key(self) -> tuple[str, str]:
-        """Estimates pool only when these agree: the measure and, for an MD, the scale."""
-        scale = " ".join(self.scale.casefold().split()) if self.measure is EffectMeasure.md else ""
-        return (self.measure.value, scale)
+        """Estimates pool only when these agree: the measure and, for an MD, the scale (its text
+        without parenthesised remarks such as "(adjusted between-group difference)", case and
+        spacing ignored: an adjusted and an unadjusted MD on one scale are comparable)."""
+        if self.measure is not EffectMeasure.md:
+            return (self.measure.value, "")
+        return (self.measure.value, " ".join(_REMARK.sub(" ", self.scale).casefold().split()))
 
 
 class PooledEffect(_Frozen):

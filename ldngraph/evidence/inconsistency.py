@@ -94,7 +94,10 @@ def judge_inconsistency(syn: Synthesis, profile: Profile) -> tuple[int, str]:
     numbers += f" (k = {pooled.k})"
     sides = _sides(syn.effect.studies, syn.mid)
     apart = _no_overlap(syn.effect.studies)
-    why = "; ".join(x for x in (sides, apart) if x) or "point estimates on one side and CIs overlapping"
+    why = (
+        "; ".join(x for x in (sides, apart) if x)
+        or "point estimates all on one side of the threshold, CIs overlapping"
+    )
     if pooled.i2 >= rules.very_serious_i2 and sides:
         return 2, f"very serious unexplained heterogeneity: {numbers}; {why}"
     if pooled.i2 >= rules.very_serious_i2:

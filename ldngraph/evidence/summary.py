@@ -30,20 +30,6 @@ BASIS_LABELS = {
     "swim": "synthesis without meta-analysis (vote counting by direction of effect, sign test)",
     "none": "nothing to estimate or count",
 }
-#: Outcomes where a higher value is better, when no estimate says which way (benefit = "improves").
-#: Standard ids of the shipped data (docs/outcome-mapping.yaml) and the local ids the fixtures use.
-HIGHER_IS_BETTER = frozenset(
-    {
-        "NCIT:C17047",  # quality of life
-        "HP:0002360",  # the 'sleep' outcome (labelled sleep; the term is sleep disturbance)
-        "LDNO:quality-of-life",
-        "LDNO:sleep",
-        "LDNO:endoscopic-healing",
-        "LDNO:insulin-sensitivity",
-        "LDNO:mood",
-    }
-)
-
 _HEDGE = {"high": "", "moderate": "probably ", "low": "may "}
 
 
@@ -74,7 +60,7 @@ def statement(
     if certainty == "very_low":
         return f"The evidence is very uncertain about the effect of LDN on {y}."
     if conclusion == "uncertain":
-        return f"It is not known whether LDN helps or harms {y}: the evidence allows either."
+        return f"The evidence does not show whether LDN {_verb(True, lower_is_better, '')} {y}."
     hedge = _HEDGE[certainty]
     if conclusion == "little_or_no_effect":
         if magnitude in ("small_benefit", "small_harm"):
@@ -90,14 +76,6 @@ def statement(
     return text + "."
 
 
-def get_lower_is_better(body: OutcomeBody) -> bool:
-    """Whether a lower value of the body's outcome is better (from its estimate, else the outcome)."""
-    pooled = body.synthesis.effect.pooled
-    if pooled is not None:
-        return pooled.lower_is_better
-    return (body.outcome or "") not in HIGHER_IS_BETTER
-
-
 def get_statement(body: OutcomeBody, outcome_label: str | None = None) -> str:
     """One GRADE-style sentence for ``body``."""
     what = outcome_label or body.outcome or "the claimed effect"
@@ -105,7 +83,7 @@ def get_statement(body: OutcomeBody, outcome_label: str | None = None) -> str:
         body.conclusion,
         body.certainty.value,
         what,
-        lower_is_better=get_lower_is_better(body),
+        lower_is_better=body.lower_is_better,
         magnitude=body.synthesis.magnitude,
         basis=body.synthesis.basis,
         notes=body.notes,
@@ -119,6 +97,7 @@ def to_row(body: OutcomeBody, outcome_label: str | None = None) -> dict[str, Any
     what = outcome_label or body.outcome
     return {
         "outcome": " ".join(x for x in (what, body.qualifier and f"({body.qualifier})") if x) or "-",
+        "outcome_id": body.outcome,
         "question": body.question,
         "critical": body.critical,
         "conclusion": body.conclusion,
@@ -181,9 +160,7 @@ def explain_lines(body: OutcomeBody, outcome_label: str | None = None) -> list[s
 __all__ = [
     "BASIS_LABELS",
     "CONCLUSION_LABELS",
-    "HIGHER_IS_BETTER",
     "explain_lines",
-    "get_lower_is_better",
     "get_statement",
     "statement",
     "to_row",
