@@ -9,6 +9,7 @@ import click
 
 from ldngraph.cli.options import (
     data_option,
+    exclude_option,
     format_option,
     guard_output,
     output_option,
@@ -79,7 +80,15 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
 @click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
 @click.option("--outcome", required=True, help="Outcome: CURIE, label or synonym.")
 @output_option("Image to write: .png, .svg or .pdf.")
-def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome: str, output: Path) -> None:
+@exclude_option
+def forest(
+    data_dir: Path | None,
+    profile: Path | None,
+    condition: str,
+    outcome: str,
+    output: Path,
+    exclude: tuple[str, ...],
+) -> None:
     """Forest plot of one outcome: each study's effect, 95% CI and weight, the pooled diamond,
     heterogeneity (tau², I²) and the minimal important difference band."""
     from ldngraph.present.forest import write_forest
@@ -87,7 +96,7 @@ def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome:
     from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
 
     get_format(output)  # fail before any work on a bad suffix
-    kb, prof = read_inputs(data_dir, profile)
+    kb, prof = read_inputs(data_dir, profile, exclude=exclude)
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, condition), outcome)
     write_forest(summary, output, title=title, mid=mid)
     for e in summary.studies:
@@ -100,13 +109,16 @@ def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome:
 @profile_option
 @click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
 @format_option("md", "html", "json", "csv")
-def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -> None:
+@exclude_option
+def sof(
+    data_dir: Path | None, profile: Path | None, condition: str, fmt: str, exclude: tuple[str, ...]
+) -> None:
     """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
     studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
-    statement."""
+    statement. --exclude RULE: a sensitivity analysis (footnotes name what was left out)."""
     from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
 
-    kb, prof = read_inputs(data_dir, profile)
+    kb, prof = read_inputs(data_dir, profile, exclude=exclude)
     click.echo(render(get_sof_table(kb, prof, get_condition(kb, condition)), fmt), nl=False)
 
 
@@ -114,7 +126,8 @@ def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -
 @data_option
 @profile_option
 @output_option("Brief to write: .md (Markdown) or .html.")
-def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+@exclude_option
+def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: tuple[str, ...]) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
     each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
     from ldngraph.locations import get_data_dir
@@ -123,8 +136,9 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.present.report import write_report
 
     guard_output(output, data_dir, profile)
-    built = load(data_dir, profile)
+    built = load(data_dir, profile, exclude=exclude)
     labels = {e.id: e.label for e in built.kb.entities}
     prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
-    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile), prisma=prisma)
+    prof = get_profile(data_dir, profile, exclude=exclude)
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma)
     click.echo(f"wrote {output}", err=True)

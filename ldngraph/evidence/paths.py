@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import QueryError
 from ldngraph.evidence.score import TIERS, Built, Certainty, OutcomeBody
+from ldngraph.evidence.summary import CONCLUSION_LABELS
 from ldngraph.model import Claim, EntityKind, Predicate
 from ldngraph.model.names import match_name
 
@@ -97,9 +98,9 @@ class PathResult(BaseModel):
         for i, conclusion in enumerate(self.edge_conclusions):
             outcome = self.edge_outcomes[i] if i < len(self.edge_outcomes) else None
             holds = self.edge_holds[i] if i < len(self.edge_holds) else False
-            text = conclusion.replace("_", " ")
+            text = CONCLUSION_LABELS.get(conclusion, conclusion.replace("_", " "))
             if conclusion == "no_human_evidence":
-                text = "mechanistic support only (no human evidence)"
+                text = "mechanistic support only, no human evidence"
             parts.append(f"{outcome + ': ' if outcome else ''}{text}{'' if holds else ' (does not hold)'}")
         return " > ".join(parts)
 

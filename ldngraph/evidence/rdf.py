@@ -117,6 +117,8 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
         graph.add((node, LDN.conclusion, Literal(score.conclusion)))
         graph.add((node, LDN.holds, Literal(score.holds)))
         _add_effect(graph, node, report.bodies[score.body])
+        if score.effect:
+            graph.add((node, LDN.effectText, Literal(score.effect)))
         graph.add((node, LDN.certainty, Literal(score.certainty.value)))
         graph.add((node, LDN.certaintyRank, Literal(score.certainty.rank)))
         graph.add((node, LDN.evidenceTier, Literal(score.tier)))

@@ -20,7 +20,7 @@ CONCLUSION_LABELS = {
     "benefit": "important benefit",
     "little_or_no_effect": "little or no important difference",
     "harm": "important harm",
-    "uncertain": "uncertain (the evidence does not tell which way)",
+    "uncertain": "uncertain",
     "no_human_evidence": "no human evidence",
 }
 #: How a conclusion was reached -> words.

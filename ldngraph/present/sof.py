@@ -224,9 +224,11 @@ def _beside_notes(body: OutcomeBody) -> list[str]:
             if est.used
             else (f"not used: {est.flag}" if est.flag else "shown beside")
         )
-        alone = est.conclusion.replace("_", " ") + (
-            f", {est.magnitude.replace('_', ' ')}" if est.magnitude else ""
-        )
+        alone = est.conclusion.replace("_", " ")
+        if est.magnitude == "unknown":
+            alone += " (size not judged: no MID for its measure and scale)"
+        elif est.magnitude:
+            alone += f" ({est.magnitude.replace('_', ' ')})"
         notes.append(
             f"Pooled by {est.label} (a review's own result, never pooled again): {shown} on {e.scale}; "
             f"alone it would conclude {alone}; {est.overlap}; {use}"
@@ -481,8 +483,11 @@ SOF_CSS = (
 # -- entry points ----------------------------------------------------------------------------------
 
 
-def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tuple[KnowledgeBase, Profile]:
-    """The validated knowledge base (PubMed checks applied) and the evidence profile."""
+def read_inputs(
+    data_dir: Path | str | None, profile: Path | str | None, *, exclude: Sequence[str] = ()
+) -> tuple[KnowledgeBase, Profile]:
+    """The validated knowledge base (PubMed checks applied) and the evidence profile (with the
+    ``exclude`` rules of ``--exclude`` added)."""
     from ldngraph.evidence.profile import read_profile
     from ldngraph.ingest.citations import apply_cached_pubmed
     from ldngraph.ingest.curated import read_knowledge_base
@@ -491,7 +496,7 @@ def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tupl
 
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
-    return apply_cached_pubmed(read_knowledge_base(directory), directory), prof
+    return apply_cached_pubmed(read_knowledge_base(directory), directory), prof.with_exclusions(exclude)
 
 
 def get_condition(kb: KnowledgeBase, name: str) -> str:
