@@ -225,6 +225,8 @@ class _Writer:
             return
         # The certainty is the certainty in the body's conclusion (GRADE), not in the claim.
         conclusion = _rec(conclusion_label(score.conclusion)) if score.conclusion else "not recorded"
+        if score.effect:
+            conclusion += f" ({_rec(score.effect)})"
         text = (
             f"The body of evidence concludes {conclusion}; certainty {_rec(certainty_label(score.certainty))}"
         )

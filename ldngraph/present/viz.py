@@ -66,12 +66,14 @@ STATUS_COLOUR: dict[str, str] = {
     "refutes": "#b2182b",
     "harm": "#762a83",
     "conflicting": "#e08214",
+    "mechanistic": "#2166ac",
 }
 STATUS_TEXT: dict[str, str] = {
     "supports": "supported (the claim holds)",
-    "refutes": "refuted: little or no effect",
+    "refutes": "refuted: little or no important difference",
     "harm": "refuted: harm",
-    "conflicting": "uncertain or conflicting",
+    "conflicting": "uncertain (does not hold)",
+    "mechanistic": "mechanistic support only, no human evidence (does not hold)",
 }
 #: Certainty as line style (vis 'dashes'): solid for high and moderate, dashed low, dotted very low.
 CERTAINTY_DASHES: dict[str, bool | list[int]] = {
@@ -125,7 +127,9 @@ def get_edge_status(conclusion: str | None, holds: bool | None, fallback: str) -
         return fallback
     if holds:
         return "supports"
-    return {"little_or_no_effect": "refutes", "harm": "harm"}.get(conclusion, "conflicting")
+    return {"little_or_no_effect": "refutes", "harm": "harm", "no_human_evidence": "mechanistic"}.get(
+        conclusion, "conflicting"
+    )
 
 
 def body_node(claim_id: str) -> str:
@@ -352,6 +356,11 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
             if score.profile_hash
             else score.profile_version,
             "conclusion": conclusion_label(score.conclusion) if score.conclusion else None,
+            "holds": score.holds,
+            "effect": score.effect,
+            "outcome": kb.entity_index[claim.qualifiers.outcome].label
+            if claim.qualifiers.outcome in kb.entity_index
+            else None,
             "data_quality": list(score.data_quality),
             "studies": [
                 {
