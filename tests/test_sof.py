@@ -45,7 +45,12 @@ def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  #
     got = pain.summary.pooled  # the same pool (the studies enter in another order: ~1e-16 apart)
     for name in ("value", "ci_lower", "ci_upper", "tau2", "i2", "q", "pi_lower", "pi_upper"):
         assert getattr(got, name) == pytest.approx(getattr(expected, name), rel=1e-12, abs=1e-12), name
-    assert (got.k, got.n, got.measure, got.scale) == (expected.k, expected.n, expected.measure, expected.scale)
+    assert (got.k, got.n, got.measure, got.scale) == (
+        expected.k,
+        expected.n,
+        expected.measure,
+        expected.scale,
+    )
     lower, upper = abs(expected.ci_lower), expected.ci_upper
     ci = f"(95% CI {lower:.2f} lower to {upper:.2f} higher)"
     assert pain.effect.startswith(f"MD {abs(expected.value):.2f} lower {ci} on pain NRS 0-10")
@@ -73,7 +78,12 @@ def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  #
         ("benefit", "low", False, "LDN may improve pain."),
         ("harm", "low", True, "LDN may increase pain."),
         ("little_or_no_effect", "high", True, "LDN results in little to no important difference in pain."),
-        ("little_or_no_effect", "moderate", True, "LDN probably results in little to no important difference in pain."),
+        (
+            "little_or_no_effect",
+            "moderate",
+            True,
+            "LDN probably results in little to no important difference in pain.",
+        ),
         ("little_or_no_effect", "low", True, "LDN may result in little to no important difference in pain."),
         ("benefit", "very_low", True, "The evidence is very uncertain about the effect of LDN on pain."),
         (
@@ -134,7 +144,9 @@ def test_shipped_conditions_give_complete_tables(condition: str) -> None:
         for key in ("outcome", "designs", "effect", "certainty", "certainty_symbols", "statement"):
             assert row[key], (row["outcome"], key)
         assert row["studies"] >= 1
-        assert row["statement"].startswith(("LDN ", "The evidence is very uncertain", "The evidence does not show"))
+        assert row["statement"].startswith(
+            ("LDN ", "The evidence is very uncertain", "The evidence does not show")
+        )
     assert all(note for note in data["footnotes"])
 
 

@@ -367,6 +367,7 @@ def to_records(table: SofTable) -> list[dict[str, Any]]:
                 "participants": row.participants,
                 "relative_effect": row.relative,
                 "effect": row.effect,
+                "conclusion": row.conclusion,
                 "certainty": row.certainty,
                 "certainty_symbols": SYMBOLS[row.certainty],
                 "statement": row.statement,

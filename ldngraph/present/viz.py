@@ -132,6 +132,11 @@ def get_edge_status(conclusion: str | None, holds: bool | None, fallback: str) -
     )
 
 
+def _label_of(kb: KnowledgeBase, curie: str | None) -> str | None:
+    entity = kb.entity_index.get(curie or "")
+    return entity.label if entity is not None else None
+
+
 def body_node(claim_id: str) -> str:
     """Id of the outcome node drawn between an intervention and a condition for one claim."""
     return f"outcome:{claim_id}"
@@ -358,9 +363,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
             "conclusion": conclusion_label(score.conclusion) if score.conclusion else None,
             "holds": score.holds,
             "effect": score.effect,
-            "outcome": kb.entity_index[claim.qualifiers.outcome].label
-            if claim.qualifiers.outcome in kb.entity_index
-            else None,
+            "outcome": _label_of(kb, claim.qualifiers.outcome),
             "data_quality": list(score.data_quality),
             "studies": [
                 {
