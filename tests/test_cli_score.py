@@ -98,7 +98,8 @@ def test_paths_on_shipped_fibromyalgia() -> None:
     assert (head["outcome"], head["outcome_id"]) == ("pain", "HP:0012531")  # labels, not CURIEs
     assert len(found["outcome_bodies"]) >= 4
     # the direct edge says what the body concludes and that the claim does not hold
-    assert paths[0]["conclusion"] == f"pain: {head['conclusion'].replace('_', ' ')} (does not hold)"
+    assert paths[0]["conclusion"] == "pain: little or no important difference (does not hold)"
+    assert head["conclusion"] == "little_or_no_effect"
     assert paths[0]["edge_holds"] == [False] and paths[0]["edge_outcomes"] == ["pain"]
     assert head["effect"].startswith("MD ") and paths[0]["edge_effects"][0] == head["effect"]
 

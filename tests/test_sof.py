@@ -66,8 +66,9 @@ def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  #
             assert any(t.endswith(why) and f"downgraded {levels} level" in t for t in texts), domain
     assert any(t.startswith("Imprecision") and "MID 1" in t for t in table.footnotes)
     assert any(t.startswith("Pooled: inverse variance") for t in table.footnotes)
-    # adverse events: RR CI 0.6-3.75 crosses both GRADE default thresholds (0.8, 1.25)
-    assert ("imprecision", 2) in [(d, n) for d, n, _ in ae.downgrades]
+    # adverse events: RR CI 0.6-3.75 crosses both GRADE default thresholds (0.8, 1.25): the
+    # conclusion is uncertain and imprecision extremely serious (GRADE guidance 34: three levels)
+    assert ae.conclusion == "uncertain" and ("imprecision", 3) in [(d, n) for d, n, _ in ae.downgrades]
 
 
 @pytest.mark.parametrize(

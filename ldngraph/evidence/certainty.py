@@ -215,9 +215,12 @@ def judge(
     levels, text = judge_imprecision(n_used, profile, pooled=interval, outcome=outcome)
     if syn.basis == "swim":
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"
-    if syn.conclusion == "uncertain" and levels < 2:
+    if syn.conclusion == "uncertain":
+        # GRADE guidance 34 (J Clin Epidemiol 2022;150:216-224, doi:10.1016/j.jclinepi.2022.07.014): two
+        # or three levels when the CI appreciably crosses the thresholds; three for extremely serious
+        # imprecision, when the evidence cannot tell an important benefit from harm or no effect
         why = "the CI allows opposite answers" if interval is not None else "the direction is not established"
-        levels, text = 2, f"{text}; very serious: the conclusion is uncertain ({why})"
+        levels, text = 3, f"{text}; extremely serious: the conclusion is uncertain ({why})"
     judgements.append(Downgrade(domain="imprecision", levels=levels, code="imprecision", explanation=text))
 
     positive = [studies[u.studies[0]] for u in human if u.side == "benefit"]

@@ -23,7 +23,9 @@ class Downgrade(_Frozen):
     domain: str = Field(
         description="risk_of_bias / inconsistency / indirectness / imprecision / publication_bias"
     )
-    levels: int = Field(ge=0, le=2, description="Levels lost (0: not serious)")
+    levels: int = Field(
+        ge=0, le=3, description="Levels lost (0: not serious; 3 only for extremely serious imprecision)"
+    )
     code: str = Field(description="Reason code (the domain, or e.g. preclinical_only)")
     explanation: str = Field(description="One line: why")
 
