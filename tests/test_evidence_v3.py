@@ -352,3 +352,35 @@ def test_the_profile_hash_changes_with_any_rule(path: str, value: Any) -> None:
     node[leaf] = value
     changed = type(P).model_validate(data)
     assert changed.content_hash != P.content_hash
+
+
+# -- the documentation quotes these fixtures ---------------------------------------------------------
+
+
+def test_docs_worked_examples_match_the_code(tmp_path: Path) -> None:
+    """docs/evidence-model.md quotes numbers of these fixtures; they must be what the code gives."""
+    doc = " ".join((get_data_dir().parent / "docs" / "evidence-model.md").read_text(encoding="utf-8").split())
+    assert f"`{P.identity}`" in doc
+
+    def pooled(body: OutcomeBody) -> str:
+        p = body.synthesis.effect.pooled
+        assert p is not None
+        return f"{p.value:.3g} (95% CI {p.ci_lower:.3g} to {p.ci_upper:.3g})"
+
+    assert f"**{pooled(only_body(load('estimate-benefit', tmp_path)))}**" in doc
+    small_kb = load("estimate-small", tmp_path)
+    assert f"**{pooled(only_body(small_kb))}**" in doc
+    swim = only_body(load("swim", tmp_path)).synthesis.sign_test
+    assert swim is not None and f"**sign test p = {swim.p_value:.3g}**" in doc
+    assert f"(95% CI {swim.ci_lower:.0%} to {swim.ci_upper:.0%})" in doc
+    het = only_body(load("heterogeneity", tmp_path))
+    p = het.synthesis.effect.pooled
+    assert p is not None and p.i2 is not None and p.tau2 is not None and p.pi_lower is not None
+    assert f"**I^2 {p.i2:.0f}%**, tau^2 {p.tau2:.3g}" in doc and f"from {p.pi_lower:.3g} to" in doc
+    kb = load("exclude", tmp_path / "x")
+    base, cut = only_body(kb), only_body(kb, P.with_exclusions(["rob=high"]))
+    assert f"{base.participants} participants" in doc and f"**{cut.participants} participants**" in doc
+    weight = next(e.weight for e in base.synthesis.effect.studies if e.study == "trial-high")
+    assert weight is not None and f"**{weight:.0f}%** of the pool's weight" in doc
+    pilot = only_body(load("pilot", tmp_path / "p"))
+    assert f"{pilot.participants} participants in {len(pilot.studies)}" in doc

@@ -117,7 +117,7 @@ def explain_lines(body: OutcomeBody, outcome_label: str | None = None) -> list[s
     lines = [
         f"body {body.id}: {body.label} ({body.question}{', critical outcome' if body.critical else ''})",
         f"conclusion: {CONCLUSION_LABELS[body.conclusion]}"
-        + (f" ({syn.magnitude})" if syn.magnitude else "")
+        + (f" ({syn.magnitude.replace('_', ' ')})" if syn.magnitude not in (None, "important") else "")
         + f"; certainty {body.certainty.value} (start {body.start.value}); "
         + get_statement(body, outcome_label),
         f"synthesis ({BASIS_LABELS[syn.basis]}): {syn.note}",
