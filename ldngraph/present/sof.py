@@ -33,7 +33,6 @@ from ldngraph.evidence.effects import (
     EffectSummary,
     get_effect_studies,
     summarise_body,
-    summarise_effects,
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
@@ -547,7 +546,15 @@ def get_forest_inputs(
             "`ldngraph sof --condition ...` lists the outcomes that have some"
         )
     studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
-    summary = summarise_effects(studies, outcome.id)
+    body = next((b for b in bodies if b.critical), bodies[0])
+    syn = body.synthesis
+    # the body's own pool (or the review's result its conclusion rests on), with every review's own
+    # pooled result beside it as an unpooled row (evidence model v3: never pooled again)
+    base = syn.own if syn.own.pooled is not None else syn.effect
+    beside = tuple(r.effect for r in syn.reviews if all(r.effect is not e for e in base.studies))
+    order = {s.id: i for i, s in enumerate(studies)}  # forest rows by year, then id
+    rows = tuple(sorted(base.studies, key=lambda e: (order.get(e.study, len(order)), e.study)))
+    summary = base.model_copy(update={"studies": rows, "others": (*base.others, *beside)})
     mid = None
     if summary.pooled is not None:
         from ldngraph.evidence.imprecision import get_body_effect, get_mid
