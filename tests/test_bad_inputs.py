@@ -636,12 +636,12 @@ CASES: list[Case] = [
     ),
     Case(
         "profile-version-unsafe",
-        _profile('version: "2024.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
+        _profile('version: "2026.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
         ("profile.yaml", "version: '2024 beta' is not a safe version label", "letters, digits"),
     ),
     Case(
         "profile-version-not-string",
-        _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
+        _profile('version: "2026.1"', "version: [1, 2]", "query", "gaps"),
         ("profile.yaml", "version: must be a label such as", "write it in quotes"),
     ),
     Case(

@@ -184,19 +184,19 @@ def _unit(sid: str, side: str, it: ItemScore, study: Study, profile: Profile, ro
 def _units(
     best: Mapping[tuple[str, str], ItemScore], studies: Mapping[str, Study], profile: Profile
 ) -> list[BodyUnit]:
-    """Primary studies are units; expert opinion (narrative reviews) only in a body without a human
-    primary study (it never adds on top of studies); systematic reviews never (they inform)."""
+    """Primary studies are units; so is expert opinion (narrative reviews), which a claim's strength
+    counts only as far as the studies do not carry more (:mod:`ldngraph.evidence.claims`) and
+    which never enters a synthesis; systematic reviews never (they inform)."""
     units = [
         _unit(sid, side, it, studies[sid], profile, "study")
         for (sid, side), it in best.items()
         if not is_review(studies[sid])
     ]
-    if not any(u.tier == "clinical" for u in units):
-        units += [
-            _unit(sid, side, it, studies[sid], profile, "opinion")
-            for (sid, side), it in best.items()
-            if is_narrative(studies[sid])
-        ]
+    units += [
+        _unit(sid, side, it, studies[sid], profile, "opinion")
+        for (sid, side), it in best.items()
+        if is_narrative(studies[sid])
+    ]
     units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
     return units
 

@@ -153,6 +153,16 @@ def _claim_side(claim: Claim) -> tuple[set[str], set[str]]:
     return {"benefit"}, {"null", "harm"}
 
 
+def _mass(units: Sequence[EvidenceUnit], body: OutcomeBody, direction: Direction) -> float:
+    """Noisy-or of one side's units, where expert opinion (narrative reviews) counts only as far as
+    the studies do not already carry more: max(studies, opinion), so opinion never adds on top of
+    studies and adding a study never lowers the mass."""
+    opinion = {u.studies for u in body.units if u.role == "opinion"}
+    side = [u for u in units if u.direction is direction]
+    studies = combine([u.weight for u in side if u.studies not in opinion])
+    return max(studies, combine([u.weight for u in side if u.studies in opinion]))
+
+
 def score_from_body(claim: Claim, body: OutcomeBody, outcome_label: str | None = None) -> ClaimScore:
     """The score of ``claim`` read from its body."""
     pro, _ = _claim_side(claim)
@@ -165,8 +175,8 @@ def score_from_body(claim: Claim, body: OutcomeBody, outcome_label: str | None =
         )
         for u in body.units
     ]
-    support = combine([u.weight for u in units if u.direction is Direction.supports])
-    refute = combine([u.weight for u in units if u.direction is Direction.refutes])
+    support = _mass(units, body, Direction.supports)
+    refute = _mass(units, body, Direction.refutes)
     strength = quantise(support * (1.0 - refute))
     disagreement = quantise(get_disagreement(support, refute))
     support, refute = quantise(support), quantise(refute)
