@@ -194,6 +194,31 @@ def test_rule3_a_retracted_trials_review_is_flagged_and_not_used(tmp_path: Path)
     assert any("not used" in line and "retracted" in line for line in explain_lines(body))
 
 
+def test_rule3_when_the_bodys_estimate_is_a_minority_of_a_reviews_the_profile_chooses(tmp_path: Path) -> None:
+    """The pilot fixture's own estimate (Bruun 2024, 99 participants) is under half of the 222
+    Vatvani 2024 pooled: the body says so; the profile rule picks which estimate the conclusion
+    rests on, and the review's result is never pooled with the trial either way."""
+    kb = load("pilot", tmp_path)
+    body = only_body(kb)
+    assert body.synthesis.basis == "estimate" and body.synthesis.minority is not None
+    assert "99 participants" in body.synthesis.minority and "222" in body.synthesis.minority
+    rule = P.synthesis.model_copy(update={"minority_rule": "review"})
+    review = only_body(kb, P.model_copy(update={"synthesis": rule}))
+    pooled = review.synthesis.effect.pooled
+    assert review.synthesis.basis == "review" and review.synthesis.review == "vatvani2024"
+    assert pooled is not None and (pooled.value, pooled.ci_lower, pooled.ci_upper, pooled.k) == (
+        -0.86,
+        -1.2,
+        -0.51,
+        4,
+    )
+    assert review.synthesis.estimate_participants == 222 and review.participants == body.participants
+    assert [e.study for e in review.synthesis.effect.studies] == ["vatvani2024"]  # not pooled with Bruun
+    assert (
+        review.conclusion == "benefit" and review.synthesis.magnitude == "unknown"
+    )  # its scale is not named
+
+
 # -- rule 4: honest counts -----------------------------------------------------------------------
 
 
@@ -325,6 +350,29 @@ def test_rule7_exclude_rob_high_removes_those_studies_everywhere_and_diff_shows_
     assert (part.before, part.after) == ("480", "300")
     assert P.content_hash != strict.content_hash
     assert P.with_exclusions(["rob=high"]).content_hash == strict.content_hash
+    # the same from the command line: diff of the data against itself with the studies left out
+    import json
+
+    from click.testing import CliRunner
+
+    from ldngraph.cli import cli
+
+    data = tmp_path / "exclude"
+    prof = get_data_dir() / "evidence-profile.yaml"
+    args = ["diff", str(data), str(data), "--profile", str(prof), "--exclude", "rob=high", "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    changes = {(c["kind"], c["detail"]): c for c in json.loads(result.stdout)["changes"]}
+    assert (changes[("body_participants", "")]["before"], changes[("body_participants", "")]["after"]) == (
+        "480",
+        "300",
+    )
+    assert changes[("body_domain", "inconsistency")]["after"] == "0"
+    assert any(kind == "body_estimate" for kind, _ in changes)
+    sof = CliRunner().invoke(
+        cli, ["sof", "--data", str(data), "--condition", "fibromyalgia", "--exclude", "rob=high"]
+    )
+    assert sof.exit_code == 0 and "trial-high: excluded (rob=high)" in sof.stdout.replace("\\", "")
 
 
 # -- the profile hash follows every rule -----------------------------------------------------------
