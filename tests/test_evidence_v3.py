@@ -432,3 +432,28 @@ def test_docs_worked_examples_match_the_code(tmp_path: Path) -> None:
     assert weight is not None and f"**{weight:.0f}%** of the pool's weight" in doc
     pilot = only_body(load("pilot", tmp_path / "p"))
     assert f"{pilot.participants} participants in {len(pilot.studies)}" in doc
+
+
+def test_rule5_registry_evidence_of_unpublished_or_withdrawn_trials(tmp_path: Path) -> None:
+    """A registered trial of the condition that finished without a journal report is an unpublished
+    result (a level off a benefit); a withdrawn one is shown and costs nothing."""
+    from ldngraph.evidence.bodies import build_bodies
+    from ldngraph.evidence.publication_bias import RegistryEntry
+
+    kb = load("estimate-benefit", tmp_path)
+    unpublished = RegistryEntry(
+        id="t1", label="NCT-unpublished", condition="MESH:D005356", status="terminated"
+    )
+    withdrawn = RegistryEntry(id="t2", label="NCT-withdrawn", condition="MESH:D005356", status="withdrawn")
+    elsewhere = RegistryEntry(id="t3", label="NCT-other", condition="MESH:D007333", status="completed")
+
+    def pub_bias(*registry: RegistryEntry) -> Any:
+        (body,) = build_bodies(kb, P, registry=registry).values()
+        return next(d for d in body.judgements if d.domain == "publication_bias"), body
+
+    judged, body = pub_bias(unpublished, withdrawn, elsewhere)
+    assert body.conclusion == "benefit" and judged.levels == 1
+    assert "NCT-unpublished (terminated)" in judged.explanation and "NCT-other" not in judged.explanation
+    assert "withdrawn before results (nothing missing): NCT-withdrawn" in judged.explanation
+    only_withdrawn, _ = pub_bias(withdrawn)
+    assert only_withdrawn.levels == 0 and "NCT-withdrawn" in only_withdrawn.explanation

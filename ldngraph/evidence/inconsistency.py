@@ -56,6 +56,18 @@ def _sides(effects: tuple[StudyEffect, ...], mid: float | None) -> str | None:
     return None
 
 
+def _where(effects: tuple[StudyEffect, ...], mid: float | None) -> str:
+    """Where the point estimates lie when they are all on one side: for the line's wording."""
+    if mid is None or not effects:
+        return "point estimates all on one side of the null"
+    first = effects[0]
+    m = abs(math.log(mid)) if first.measure in RATIO_MEASURES else abs(mid)
+    points = [_benefit(e, e.value) for e in effects]
+    if all(-m < p < m for p in points):
+        return f"point estimates all inside the MIDs ({mid:g})"
+    return f"point estimates all beyond the MID ({mid:g}) on one side"
+
+
 def _no_overlap(effects: tuple[StudyEffect, ...]) -> str | None:
     bounded = [e for e in effects if e.ci_lower is not None and e.ci_upper is not None]
     for a in bounded:
@@ -95,8 +107,7 @@ def judge_inconsistency(syn: Synthesis, profile: Profile) -> tuple[int, str]:
     sides = _sides(syn.effect.studies, syn.mid)
     apart = _no_overlap(syn.effect.studies)
     why = (
-        "; ".join(x for x in (sides, apart) if x)
-        or "point estimates all on one side of the threshold, CIs overlapping"
+        "; ".join(x for x in (sides, apart) if x) or f"{_where(syn.effect.studies, syn.mid)}, CIs overlapping"
     )
     if pooled.i2 >= rules.very_serious_i2 and sides:
         return 2, f"very serious unexplained heterogeneity: {numbers}; {why}"

@@ -145,7 +145,9 @@ def explain_lines(body: OutcomeBody, outcome_label: str | None = None) -> list[s
         status = "used" if est.used else ("shown, not used: " + est.flag if est.flag else "shown beside")
         lines.append(
             f"  pooled by {est.review}: {e.measure.value} {e.value:.3g} ({e.ci_lower} to {e.ci_upper}) "
-            f"{e.scale}: alone it would conclude {est.conclusion}; {est.overlap}; {status}"
+            f"{e.scale}: alone it would conclude {est.conclusion}"
+            + (" (size not judged: no MID for its scale)" if est.magnitude == "unknown" else "")
+            + f"; {est.overlap}; {status}"
         )
     for d in body.judgements:
         lines.append(f"  {d.domain}: -{d.levels} ({d.code}) {d.explanation}")
