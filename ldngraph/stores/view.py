@@ -25,7 +25,7 @@ from ldngraph.model import (
     Study,
     get_outcome_kind,
 )
-from ldngraph.rdf.vocab import LDN, claim_iri
+from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri
 
 #: Certainty labels, best first (GRADE-like; see architecture.md section 3).
 CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")
@@ -87,6 +87,7 @@ class ClaimScoreView:
     holds: bool | None = None  # the body's conclusion is what the claim states
     effect: str | None = None  # the body's effect in words (estimate and CI, or the sign test)
     basis: str | None = None  # estimate / review / swim / none
+    excluded: tuple[tuple[int, str], ...] = ()  # (evidence index, why it does not count)
     data_quality: tuple[str, ...] = ()
     tier: str | None = None  # clinical / review / preclinical / theoretical
 
@@ -129,6 +130,11 @@ def get_claim_scores(kb: KnowledgeBase, graph: Graph) -> dict[str, ClaimScoreVie
             holds=None if _text(graph, node, LDN.holds) is None else _text(graph, node, LDN.holds) == "true",
             effect=_text(graph, node, LDN.effectText),
             basis=_text(graph, node, LDN.basis),
+            excluded=tuple(
+                (i, str(why))
+                for i, item in enumerate(claim.evidence)
+                if (why := graph.value(evidence_iri(claim, i, item), LDN.excluded)) is not None
+            ),
             data_quality=tuple(sorted(str(f) for f in graph.objects(node, LDN.dataQualityFlag))),
             tier=_text(graph, node, LDN.evidenceTier),
         )
