@@ -375,6 +375,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                     "outcome_kind": row.outcome_kind,
                     "direction": row.item.direction.value,
                     "note": row.item.note,
+                    "excluded": dict(score.excluded).get(i),
                     "effect": describe_effect(row.study, row.item.outcome),
                     "publications": [
                         {
@@ -391,7 +392,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                         for p in row.publications
                     ],
                 }
-                for row in rows
+                for i, row in enumerate(rows)
             ],
         }
     entities = kb.entity_index
