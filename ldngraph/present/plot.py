@@ -23,6 +23,8 @@ from rdflib import Graph
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
+from ldngraph.present import palette
+from ldngraph.present.figure import DPI
 from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
@@ -39,13 +41,14 @@ if TYPE_CHECKING:
     from ldngraph.pipeline import Built
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-DIRECTION_COLOUR = {"supports": "#1b7837", "refutes": "#b2182b", "mixed": "#e08214"}
+#: Colours from the one palette (ldngraph.present.palette): direction and certainty never share one.
+DIRECTION_COLOUR = {k: palette.VERDICT[k] for k in ("supports", "refutes", "mixed")}
 CERTAINTY_COLOUR = {
-    "high": "#1a9850",
-    "moderate": "#91cf60",
-    "low": "#fee08b",
-    "very_low": "#fc8d59",
-    UNSCORED: "#bdbdbd",
+    "high": palette.CERTAINTY["high"],
+    "moderate": palette.CERTAINTY["moderate"],
+    "low": palette.CERTAINTY["low"],
+    "very_low": palette.CERTAINTY["very_low"],
+    UNSCORED: palette.CERTAINTY["unscored"],
 }
 
 
@@ -192,7 +195,8 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             [],
             marker="o",
             linestyle="",
-            color="#999999",
+            markerfacecolor="white",  # size only: no colour, so it is not read as "mixed"
+            markeredgecolor=palette.INK,
             markersize=math.sqrt(_bubble_area(n)) / 1.2,
             label=f"n = {n}",
         )
@@ -205,7 +209,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             marker="o",
             linestyle="",
             markerfacecolor="none",
-            markeredgecolor="#999999",
+            markeredgecolor=palette.VERDICT["mixed"],
             markersize=9,
             label="other-condition only\n(n not counted)",
         )
@@ -231,7 +235,8 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
                 widths,
                 left=left,
                 color=CERTAINTY_COLOUR[level],
-                edgecolor="white",
+                edgecolor=palette.INK,
+                linewidth=0.4,
                 label=certainty_label(level),
             )
             left = [a + b for a, b in zip(left, widths, strict=True)]
@@ -271,7 +276,7 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
     def save(handle: Any) -> None:
         # SVG text stays text (searchable, accessible) rather than glyph paths.
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
-            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata, bbox_inches="tight")
+            fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight")
 
     return write_with_atomic(path, save)
 
