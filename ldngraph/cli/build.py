@@ -10,6 +10,7 @@ import click
 from ldngraph.cli.options import (
     data_option,
     echo_table,
+    exclude_option,
     format_option,
     guard_output,
     output_option,
@@ -70,14 +71,18 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 )
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
 @profile_option
-def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
-    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
+@exclude_option
+def export(
+    data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None, exclude: tuple[str, ...]
+) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile; every claim
+    edge carries its conclusion, holds, certainty, effect and outcome)."""
     from ldngraph.pipeline import load
     from ldngraph.rdf.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
 
     fmt = fmt or guess_export_format(output)
     guard_output(output, data_dir, profile)
-    built = load(data_dir, profile)
+    built = load(data_dir, profile, exclude=exclude)
     if fmt == "kgx":
         written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
     elif fmt == "graphml":
