@@ -436,10 +436,15 @@ def test_no_supporting_evidence_has_a_reason() -> None:
 def test_shipped_claims_without_support_carry_the_reason() -> None:
     from ldngraph.pipeline import load
 
-    scores = load().scores.claims
+    scored = load().scores
+    scores = scored.claims
     assert "no_supporting_evidence" in scores["ldn-improves-fatigue-fibromyalgia"].reasons  # audit case
     for cid, claim_score in scores.items():
-        counted = [i for i in claim_score.items if i.excluded is None]
+        # an item counts when it is not excluded and its study is a unit of the body: a review of
+        # unknown inclusion list only informs (v3), so its supporting item carries no support
+        # (ldn-headache-fibromyalgia: two such reviews support, the one trial refutes)
+        units = {s for u in scored.bodies[claim_score.body].units for s in u.studies}
+        counted = [i for i in claim_score.items if i.excluded is None and i.study in units]
         unsupported = not any(i.direction.value == "supports" for i in counted)
         assert ("no_supporting_evidence" in claim_score.reasons) == unsupported, cid
         assert set(claim_score.reasons) <= set(REASON_CODES), cid

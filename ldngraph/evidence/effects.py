@@ -40,7 +40,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import SynthesisError
-from ldngraph.evidence.arms import compute_estimate
+from ldngraph.evidence.arms import compute_estimate, control_risk
 from ldngraph.model import KnowledgeBase, Study, StudyOutcome
 from ldngraph.model.appraisal import EffectEstimate
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
@@ -50,6 +50,7 @@ __all__ = [
     "PooledEffect",
     "StudyEffect",
     "describe_effect",
+    "get_control_risk",
     "get_effect_studies",
     "get_row_estimate",
     "get_study_effects",
@@ -529,3 +530,20 @@ def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
         note="no primary study of this outcome records an effect estimate with its interval"
         + ("; reviews' own pooled results are shown beside the body" if reviews else ""),
     )
+
+
+def get_control_risk(kb: KnowledgeBase, summary: EffectSummary) -> tuple[int, int] | None:
+    """(events, participants) in the comparator arms of the studies behind a ratio headline, from
+    their arm-level counts (issue 22): the assumed risk of a Cochrane SoF ("study population"),
+    None unless every one of those studies records its comparator arm's counts."""
+    pooled = summary.pooled
+    if pooled is None or pooled.measure not in RATIO_MEASURES or summary.status == "review":
+        return None
+    events = total = 0
+    for effect in summary.studies:
+        rows = [o for o in kb.study_index[effect.study].outcomes if o.outcome == summary.outcome]
+        found = next((c for o in rows if o.reported and (c := control_risk(o)) is not None), None)
+        if found is None:
+            return None
+        events, total = events + found[0], total + found[1]
+    return (events, total) if total else None

@@ -27,11 +27,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import UnknownEntityError
-from ldngraph.evidence.arms import control_risk
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import (
     MEASURE_LABELS,
     EffectSummary,
+    get_control_risk,
     get_effect_studies,
     summarise_body,
     why_not_pooled,
@@ -248,23 +248,6 @@ def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
 
 
 # -- building ------------------------------------------------------------------------------------
-
-
-def get_control_risk(kb: KnowledgeBase, summary: EffectSummary) -> tuple[int, int] | None:
-    """(events, participants) in the comparator arms of the studies behind a ratio headline, from
-    their arm-level counts (issue 22): the assumed risk of a Cochrane SoF ("study population"),
-    None unless every one of those studies records its comparator arm's counts."""
-    pooled = summary.pooled
-    if pooled is None or pooled.measure not in RATIO_MEASURES or summary.status == "review":
-        return None
-    events = total = 0
-    for effect in summary.studies:
-        rows = [o for o in kb.study_index[effect.study].outcomes if o.outcome == summary.outcome]
-        found = next((c for o in rows if o.reported and (c := control_risk(o)) is not None), None)
-        if found is None:
-            return None
-        events, total = events + found[0], total + found[1]
-    return (events, total) if total else None
 
 
 def get_condition_bodies(
