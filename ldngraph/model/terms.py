@@ -239,4 +239,5 @@ def _check_urls(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    # allow_inf_nan=False: no float field of a record may hold NaN or infinity (issue 27 F3)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, allow_inf_nan=False)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.safetext import to_json
 from ldngraph.stores.view import design_label
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
@@ -474,7 +474,7 @@ def render(table: SofTable, fmt: str) -> str:
         return to_html_page(table)
     if fmt == "json":
         return (
-            json.dumps(
+            to_json(
                 {
                     "condition": table.condition,
                     "profile": table.profile,

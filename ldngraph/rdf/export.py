@@ -5,7 +5,6 @@ RDF formats round-trip isomorphically (``rdflib.compare.isomorphic``); the tests
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from ldngraph.atomic import atomic_paths, write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.rdf.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
 from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, LDNR, from_iri, get_prefix_map
+from ldngraph.safetext import to_json
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -318,7 +318,7 @@ def to_kgx(graph: Graph) -> tuple[list[Record], list[Record]]:
 
 def to_jsonl(records: Iterable[Record]) -> str:
     """One JSON object a line (KGX JSON Lines)."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    return "".join(to_json(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
 
 
 #: Licence of the dataset: data/ ships inside the MIT-licensed package (pyproject.toml).
@@ -377,7 +377,7 @@ def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
     """
     nodes, edges = to_kgx(graph)
     nodes_path, edges_path = kgx_paths(prefix)
-    meta = json.dumps(get_dataset_metadata(graph), indent=2, ensure_ascii=False) + "\n"
+    meta = to_json(get_dataset_metadata(graph), indent=2, ensure_ascii=False) + "\n"
     with atomic_paths(nodes_path, edges_path, kgx_meta_path(prefix)) as (tmp_nodes, tmp_edges, tmp_meta):
         tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
         tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")
