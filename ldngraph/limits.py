@@ -58,6 +58,10 @@ HTTP_SECONDS = Limit("LDNGRAPH_HTTP_MAX_SECONDS", 300, "seconds per HTTP request
 HTTP_BYTES = Limit("LDNGRAPH_HTTP_MAX_BYTES", 512 * MIB, "bytes of one HTTP reply")
 #: Seconds of one SPARQL query on any store.
 QUERY_SECONDS = Limit("LDNGRAPH_QUERY_TIMEOUT", 120, "seconds per SPARQL query")
+#: Characters of one label (study, condition, outcome, scale) drawn in a figure; longer ones are cut.
+LABEL_CHARS = Limit("LDNGRAPH_MAX_LABEL_CHARS", 100, "characters of one label in a figure")
+#: Pixels of one figure at its resolution (150 dpi; SVG and PDF measured the same way).
+FIGURE_PIXELS = Limit("LDNGRAPH_MAX_FIGURE_PIXELS", 40_000_000, "pixels of one figure")
 
 
 class LimitError(LdnGraphError):

@@ -53,6 +53,13 @@ CASES: list[Case] = [
         "value",
         "outside [-1e+09, 1e+09]",
     ),
+    # -- F13: figures stay a bounded size -------------------------------------------------------------
+    Case(
+        "figure-too-large",
+        lambda env: ["plot", "evidence-map", "--data", str(env.data), "-o", str(env.out / "map.png")],
+        ("out/map.png: the figure would be", "pixels, more than the limit LDNGRAPH_MAX_FIGURE_PIXELS=100000"),
+        environ=lambda env: {"LDNGRAPH_MAX_FIGURE_PIXELS": "100000"},
+    ),
 ]
 
 

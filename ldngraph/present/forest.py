@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, StudyEffect
+from ldngraph.limits import LABEL_CHARS
 from ldngraph.model.terms import RATIO_MEASURES
-from ldngraph.present.plot import get_format
+from ldngraph.present.plot import check_canvas, figure_text, get_format, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,7 +97,7 @@ def to_forest_figure(summary: EffectSummary, *, title: str, mid: float | None = 
         )
     if ratio:
         ax.set_xscale("log")
-    labels = [e.label for e in rows]
+    labels = [figure_text(e.label) for e in rows]
     head = "Pooled (random effects)" if pooled.k > 1 else "Effect (one study)"
     if summary.status == "review":
         head = "Pooled, as the review reports it"
@@ -109,37 +110,29 @@ def to_forest_figure(summary: EffectSummary, *, title: str, mid: float | None = 
     lower = pooled.lower_is_better
     words = ("favours LDN", "favours comparator")
     left_word, right_word = words if lower else words[::-1]
-    ax.set_xlabel(
-        f"{MEASURE_LABELS[pooled.measure]} ({pooled.scale}), 95% CI   ← {left_word} | {right_word} →"
+    scale = figure_text(pooled.scale)
+    ax.set_xlabel(f"{MEASURE_LABELS[pooled.measure]} ({scale}), 95% CI   ← {left_word} | {right_word} →")
+    ax.set_title(
+        f"{figure_text(title, limit=3 * LABEL_CHARS.as_int())}\n{heterogeneity_text(summary)}", fontsize=10
     )
-    ax.set_title(f"{title}\n{heterogeneity_text(summary)}", fontsize=10)
     ax.grid(True, axis="x", color="#eeeeee", zorder=0)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), fontsize=8, frameon=False, ncol=2)
     return fig
 
 
-def _save(fig: Figure, fmt: str) -> Any:
-    import matplotlib
-
-    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-
-    def save(handle: Any) -> None:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
-            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata)
-
-    return save
-
-
 def write_forest(summary: EffectSummary, path: Path | str, *, title: str, mid: float | None = None) -> Path:
     """Draw and write the forest plot (format from the suffix) atomically."""
     fmt = get_format(path)
     fig = to_forest_figure(summary, title=title, mid=mid)
-    return write_with_atomic(path, _save(fig, fmt))
+    check_canvas(fig, str(path))
+    return write_with_atomic(path, lambda handle: save_figure(fig, handle, fmt))
 
 
 def to_png_bytes(summary: EffectSummary, *, title: str, mid: float | None = None) -> bytes:
     """The forest plot as PNG bytes (for embedding in the HTML report as a data: URI)."""
+    fig = to_forest_figure(summary, title=title, mid=mid)
+    check_canvas(fig, f"the forest plot of {summary.outcome}")
     buffer = io.BytesIO()
-    _save(to_forest_figure(summary, title=title, mid=mid), "png")(buffer)
+    save_figure(fig, buffer, "png")
     return buffer.getvalue()

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Graph
 
 from ldngraph.atomic import write_with_atomic
-from ldngraph.errors import ExportError
+from ldngraph.errors import ExportError, printable
+from ldngraph.limits import FIGURE_PIXELS, LABEL_CHARS, LimitError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
 from ldngraph.stores.view import (
     CERTAINTIES,
@@ -47,6 +48,48 @@ CERTAINTY_COLOUR = {
     "very_low": "#fc8d59",
     UNSCORED: "#bdbdbd",
 }
+
+
+#: Resolution of raster figures (and the measure of every figure's canvas against FIGURE_PIXELS).
+DPI = 150
+
+
+def figure_text(text: str, *, limit: int | None = None) -> str:
+    """Record text as a figure draws it (issue 27 F4, F13): cut to ``limit`` characters (default
+    :data:`ldngraph.limits.LABEL_CHARS`) with an ellipsis, control characters shown as escapes,
+    and every ``$`` escaped, so matplotlib never parses it as mathtext (two ``$`` in a label once
+    crashed every figure, deep nesting between them raised RecursionError)."""
+    cap = limit if limit is not None else LABEL_CHARS.as_int()
+    shown = printable(text)
+    if len(shown) > cap:
+        shown = shown[: max(cap - 1, 0)] + "…"
+    return shown.replace("$", r"\$")
+
+
+def check_canvas(fig: Figure, shown: str, *, tight: bool = False) -> None:
+    """Refuse a figure whose canvas (the tight bounding box, if ``tight``) is larger than
+    :data:`ldngraph.limits.FIGURE_PIXELS` at :data:`DPI` (issue 27 F13): labels are cut, but a map
+    of thousands of conditions still grows. ``shown`` names the output. Call before writing."""
+    if tight:
+        box = fig.get_tightbbox()
+        width, height = box.width * DPI, box.height * DPI
+    else:
+        width, height = (float(v) * DPI for v in fig.get_size_inches())
+    if width * height > FIGURE_PIXELS.get():
+        raise LimitError(
+            f"{shown}: the figure would be {width:.0f} x {height:.0f} pixels, more than the "
+            f"{FIGURE_PIXELS.hint()}"
+        )
+
+
+def save_figure(fig: Figure, handle: Any, fmt: str, *, tight: bool = False) -> None:
+    """Write ``fig`` as ``fmt`` (png, svg, pdf) to ``handle`` at :data:`DPI`, reproducibly."""
+    import matplotlib
+
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+    # SVG text stays text (searchable, accessible) rather than glyph paths.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
+        fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight" if tight else None)
 
 
 @dataclass(frozen=True)
@@ -172,7 +215,10 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
     ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
     ax.set_yticks(
         range(len(rows)),
-        [f"{label}\n{emap.headlines[c]}" if c in emap.headlines else label for c, label in emap.conditions],
+        [
+            figure_text(label) + (f"\n{figure_text(emap.headlines[c])}" if c in emap.headlines else "")
+            for c, label in emap.conditions
+        ],
     )
     ax.set_xlim(-0.6, len(cols) - 0.4)
     ax.set_ylim(len(rows) - 0.2, -0.7)
@@ -249,7 +295,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
         ncol=3,
         frameon=False,
     )
-    fig.suptitle(title, fontsize=13)
+    fig.suptitle(figure_text(title), fontsize=13)
     return fig
 
 
@@ -264,16 +310,8 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
     """Draw the evidence map of ``built`` and write it (png/svg/pdf by suffix) atomically."""
     fmt = get_format(path)
     fig = to_figure(get_evidence_map(built.kb, built.graph), **kwargs)
-    import matplotlib
-
-    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-
-    def save(handle: Any) -> None:
-        # SVG text stays text (searchable, accessible) rather than glyph paths.
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
-            fig.savefig(handle, format=fmt, dpi=150, metadata=metadata, bbox_inches="tight")
-
-    return write_with_atomic(path, save)
+    check_canvas(fig, str(path), tight=True)
+    return write_with_atomic(path, lambda handle: save_figure(fig, handle, fmt, tight=True))
 
 
 def describe(emap: EvidenceMap) -> Sequence[str]:
