@@ -53,6 +53,13 @@ CASES: list[Case] = [
         "value",
         "outside [-1e+09, 1e+09]",
     ),
+    # -- F9: every field that becomes an IRI is a valid IRI ---------------------------------------------
+    estimate_case(
+        "estimate-source-not-iri",  # once: build -o and the RDF exports crashed, JSON-LD injected a triple
+        {"source": "https://example.org/a<b>"},
+        "source",
+        "holds '<', which no IRI may hold; percent-encode it (%3C)",
+    ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(
         "figure-too-large",
