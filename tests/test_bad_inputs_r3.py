@@ -21,6 +21,18 @@ from test_bad_inputs import (
     run_cli,
 )
 
+
+def _rdf_xml_with_entities(path: Path, encoding: str) -> None:
+    """RDF/XML declaring nested internal entities, in ``encoding`` (with its BOM for UTF-16)."""
+    text = (
+        f'<?xml version="1.0" encoding="{encoding.upper().removesuffix("-BE")}"?>\n'
+        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+    )
+    bom = b"\xfe\xff" if encoding == "utf-16-be" else b""
+    path.write_bytes(bom + text.encode(encoding))
+
+
 CASES: list[Case] = [
     # -- F2/F3: every number finite and bounded at the schema -----------------------------------------
     estimate_case(
@@ -59,6 +71,23 @@ CASES: list[Case] = [
         {"source": "https://example.org/a<b>"},
         "source",
         "holds '<', which no IRI may hold; percent-encode it (%3C)",
+    ),
+    # -- F11: XML entity declarations refused by the parser, whatever the encoding ----------------------
+    Case(
+        "validate-xml-entities-utf16",  # once: the byte search for <!ENTITY missed it (186 s of CPU)
+        lambda env: (
+            _rdf_xml_with_entities(env.tmp / "g.rdf", "utf-16"),
+            ["validate", str(env.tmp / "g.rdf")],
+        )[1],
+        ("g.rdf: declares XML entities (<!ENTITY>); RDF needs none, remove them",),
+    ),
+    Case(
+        "diff-xml-entities-utf16",
+        lambda env: (
+            _rdf_xml_with_entities(env.tmp / "g.rdf", "utf-16-be"),
+            ["diff", str(env.tmp / "g.rdf"), str(env.data)],
+        )[1],
+        ("g.rdf: declares XML entities (<!ENTITY>)",),
     ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(
