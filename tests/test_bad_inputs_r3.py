@@ -6,15 +6,21 @@ no traceback, the output directory unchanged); docs/bad-inputs.md lists these ca
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from test_bad_inputs import (
+    END_RECORD,
     MINI,
+    ONE_RECORD,
     PREVIOUS,
+    XML_HEAD,
     Case,
     Env,
+    _build,
+    _pubmed,
     _snapshot,
     assert_one_line_failure,
     estimate_case,
@@ -31,6 +37,45 @@ def _rdf_xml_with_entities(path: Path, encoding: str) -> None:
     )
     bom = b"\xfe\xff" if encoding == "utf-16-be" else b""
     path.write_bytes(bom + text.encode(encoding))
+
+
+def _records(n: int) -> bytes:
+    """A PubmedArticleSet of ``n`` minimal records (PMIDs 1..n)."""
+    one = "<PubmedArticle><MedlineCitation><PMID>{}</PMID><Article><ArticleTitle>t</ArticleTitle>"
+    one += "</Article></MedlineCitation></PubmedArticle>"
+    body = "".join(one.format(i) for i in range(1, n + 1))
+    return XML_HEAD + f"<PubmedArticleSet>{body}</PubmedArticleSet>\n".encode()
+
+
+def _meshy(n: int) -> bytes:
+    """One record with ``n`` MeSH headings (the 4 M-heading record of F6, scaled down)."""
+    mesh = b"<MeshHeading><DescriptorName>x</DescriptorName></MeshHeading>" * n
+    tail = b"</MedlineCitation></PubmedArticle></PubmedArticleSet>\n"
+    return (
+        XML_HEAD
+        + ONE_RECORD
+        + b"t</ArticleTitle></Article><MeshHeadingList>"
+        + mesh
+        + b"</MeshHeadingList>"
+        + tail
+    )
+
+
+def _cached(env: Env, pmid: str, content: bytes | None = None, *, link: str | None = None) -> None:
+    """``data/pubmed/PMID.json``: ``content``, or a symlink to ``link``, or (neither) a FIFO."""
+    (env.data / "pubmed").mkdir(exist_ok=True)
+    path = env.data / "pubmed" / f"{pmid}.json"
+    if content is not None:
+        path.write_bytes(content)
+    elif link is not None:
+        path.symlink_to(link)
+    else:
+        os.mkfifo(path)
+
+
+def _cache_record(title: str) -> bytes:
+    record = '{"pmid": "333", "title": "' + title + '"}'
+    return ('{"format": 1, "source": "x", "record": ' + record + "}").encode()
 
 
 CASES: list[Case] = [
@@ -88,6 +133,77 @@ CASES: list[Case] = [
             ["diff", str(env.tmp / "g.rdf"), str(env.data)],
         )[1],
         ("g.rdf: declares XML entities (<!ENTITY>)",),
+    ),
+    # -- F6: PubMed records and files bounded -----------------------------------------------------------
+    Case(
+        "pubmed-record-too-many-elements",  # once: 4 M MeSH headings in 47 KB of .gz, MemoryError at 4 GB
+        _pubmed(_meshy(3000)),
+        ("in.xml: record 1: more than the limit LDNGRAPH_MAX_RECORD_ELEMENTS=1000", "(XML elements)"),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORD_ELEMENTS": "1000"},
+    ),
+    Case(
+        "pubmed-record-too-large",
+        _pubmed(XML_HEAD + ONE_RECORD + b"t" * 300_000 + END_RECORD),
+        ("in.xml: record 1: more than the limit LDNGRAPH_MAX_RECORD_BYTES=100000",),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORD_BYTES": "100000"},
+    ),
+    Case(
+        "pubmed-too-many-records",  # once: 522 KB of gzip wrote 200,000 cache files
+        _pubmed(_records(30)),
+        ("in.xml: more than the limit LDNGRAPH_MAX_RECORDS=10", "(records in one file or reply)"),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORDS": "10"},
+    ),
+    Case(
+        "medline-record-too-many-lines",
+        _pubmed(b"PMID- 1\nTI  - t\n" + b"MH  - Naltrexone\n" * 3000 + b"\n", "in.medline"),
+        ("in.medline: record 1: more than the limit LDNGRAPH_MAX_RECORD_ELEMENTS=1000", "(MEDLINE lines)"),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORD_ELEMENTS": "1000"},
+    ),
+    Case(
+        "medline-too-many-records",
+        _pubmed(b"".join(b"PMID- %d\nTI  - t\n\n" % i for i in range(1, 31)), "in.medline"),
+        ("in.medline: more than the limit LDNGRAPH_MAX_RECORDS=10", "(records in one file or reply)"),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORDS": "10"},
+    ),
+    # -- F7: cached records checked for type, size and depth ------------------------------------------
+    Case(
+        "pubmed-cache-fifo",  # once: build hung forever
+        lambda env: (_cached(env, "111"), _build(env))[1],
+        ("pubmed/111.json: not a regular file (a FIFO, device or socket); delete it and fetch again",),
+    ),
+    Case(
+        "pubmed-cache-dev-zero",  # once: MemoryError (the whole of /dev/zero read into memory)
+        lambda env: (_cached(env, "111", link="/dev/zero"), ["verify-citations", "--data", str(env.data)])[1],
+        ("pubmed/111.json: not a regular file (a FIFO, device or socket); delete it and fetch again",),
+    ),
+    Case(
+        "pubmed-cache-too-deep",  # once: RecursionError
+        lambda env: (_cached(env, "111", b"[" * 100_000 + b"]" * 100_000), _build(env))[1],
+        (
+            "pubmed/111.json: not a valid cached PubMed record",
+            "(JSON nested too deeply to read)",
+        ),
+    ),
+    Case(
+        "pubmed-cache-too-large",
+        lambda env: (_cached(env, "333", _cache_record("t" * 200_000)), _build(env))[1],
+        ("pubmed/333.json: ", "bytes is more than the limit LDNGRAPH_MAX_RECORD_BYTES=100000"),
+        environ=lambda env: {"LDNGRAPH_MAX_RECORD_BYTES": "100000"},
+    ),
+    # -- F8: a lone surrogate in a cached record ------------------------------------------------------
+    Case(
+        "pubmed-cache-lone-surrogate",  # once: every command that wrote the title crashed
+        lambda env: (_cached(env, "333", _cache_record("x \\ud800 y")), _build(env))[1],
+        ("pubmed/333.json: not a valid cached PubMed record (record.title: a lone surrogate \\ud800",),
+    ),
+    # -- F17: import-pubmed reads regular files only --------------------------------------------------
+    Case(
+        "import-pubmed-fifo",  # once: hung forever
+        lambda env: (
+            os.mkfifo(env.tmp / "in.xml"),
+            ["import-pubmed", str(env.tmp / "in.xml"), "--cache", str(env.out / "cache")],
+        )[1],
+        ("in.xml: not a regular file (a FIFO, device or socket); give a file",),
     ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(

@@ -199,7 +199,7 @@ def test_pubmed_xml_parser(data: bytes) -> None:
 @given(data=mutated_bytes("records.medline"))
 def test_medline_reader(data: bytes) -> None:
     from ldngraph.errors import PubMedError
-    from ldngraph.ingest.pubmed import iter_medline
+    from ldngraph.ingest.medline import iter_medline
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.medline"

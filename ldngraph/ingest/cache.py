@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_file
+from ldngraph.limits import DEPTH, RECORD_BYTES, read_capped
 from ldngraph.locations import get_data_dir, get_user_cache_dir, is_packaged_data_dir
 from ldngraph.model import PMID_RE
 
@@ -42,6 +43,27 @@ def check_pmid(pmid: str) -> str:
     if not PMID_RE.match(pmid):
         raise PubMedError(f"PMID '{pmid}' must be digits only (e.g. 37804660)")
     return pmid
+
+
+def _payload_problem(payload: object) -> str | None:
+    """What is wrong with a decoded cache file that JSON itself accepts: nesting deeper than
+    :data:`~ldngraph.limits.DEPTH`, or a string holding a lone UTF-16 surrogate (a JSON escape such
+    as ``\\ud800`` decodes to one; it is not text and no writer can encode it: issue 27 F8)."""
+    cap = DEPTH.as_int()
+    stack: list[tuple[str, object, int]] = [("", payload, 1)]
+    while stack:
+        where, node, depth = stack.pop()
+        if depth > cap:
+            return f"JSON nested more than {DEPTH.hint()}"
+        if isinstance(node, str):
+            bad = next((c for c in node if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                return f"{where or 'value'}: a lone surrogate \\u{ord(bad):04x}, which is not text"
+        elif isinstance(node, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v, depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v, depth + 1) for i, v in enumerate(node))
+    return None
 
 
 class PubMedCache:
@@ -85,7 +107,9 @@ class PubMedCache:
         """The cached record, or None."""
         path = self._path(pmid)
         try:
-            raw = path.read_bytes()
+            # a regular file of bounded size: a cloned repository can ship a FIFO (a hang), a
+            # symlink to /dev/zero (memory exhausted) or a huge file in data/pubmed (issue 27 F7)
+            raw = read_capped(path, RECORD_BYTES, fix="delete it and fetch again")
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -97,7 +121,12 @@ class PubMedCache:
             payload = json.loads(raw.decode("utf-8"))
             if payload.get("format") != CACHE_FORMAT:
                 return None
+            problem = _payload_problem(payload)
+            if problem:
+                raise ValueError(problem)
             return PubMedRecord.model_validate(payload["record"])
+        except RecursionError:
+            problem = "JSON nested too deeply to read"
         except UnicodeDecodeError as exc:  # before ValueError, its base class
             problem = f"not UTF-8 at byte {exc.start}"
         except ValidationError as exc:

@@ -17,16 +17,15 @@ from __future__ import annotations
 import functools
 import gzip
 import io
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ldngraph.errors import PubMedError
-from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, LimitError
+from ldngraph.limits import PUBMED_BYTES, RECORD_BYTES, RECORD_ELEMENTS, RECORDS, LimitError, open_regular
 from ldngraph.model import PMID_RE
 
 #: MeSH UI of the publication type "Retracted Publication".
@@ -34,8 +33,6 @@ RETRACTED_PUBLICATION_UI = "D016441"
 RETRACTED_PUBLICATION = "Retracted Publication"
 #: CommentsCorrections RefTypes kept on a record (the rest are citation links we do not use).
 KEPT_REF_TYPES = ("RetractionIn", "RetractionOf", "ErratumIn")
-# MEDLINE-format tags for the same links (see the MEDLINE/PubMed data element descriptions).
-_MEDLINE_REF_TAGS = {"RIN": "RetractionIn", "ROF": "RetractionOf", "EIN": "ErratumIn"}
 
 
 class _Frozen(BaseModel):
@@ -128,6 +125,16 @@ class _EofTracker(io.RawIOBase):
         self.label = label
         #: Called before each read: the parser has handed every finished element over by then.
         self.before_read: Callable[[], None] | None = None
+        # Bytes and start tags read since the last record ended (:meth:`mark`): lxml builds a
+        # record whole before handing it over, so its size is bounded here, as it is read (F6).
+        self.record_cap, self.element_cap = RECORD_BYTES.as_int(), RECORD_ELEMENTS.as_int()
+        self.record_bytes = self.record_tags = 0
+        #: Names the record being read (file, number, PMID before it), for messages.
+        self.where: Callable[[], str] = lambda: label
+
+    def mark(self) -> None:
+        """A record ended: count the next one from here."""
+        self.record_bytes = self.record_tags = 0
 
     def readable(self) -> bool:
         return True
@@ -139,6 +146,12 @@ class _EofTracker(io.RawIOBase):
         self.total += len(data)
         if self.total > self.cap:
             raise LimitError(f"{self.label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
+        self.record_bytes += len(data)
+        self.record_tags += data.count(b"<") - data.count(b"</")  # start tags, about one per element
+        if self.record_bytes > self.record_cap:
+            raise LimitError(f"{self.where()}: more than the {RECORD_BYTES.hint()}")
+        if self.record_tags > self.element_cap:
+            raise LimitError(f"{self.where()}: more than the {RECORD_ELEMENTS.hint()} (XML elements)")
         if not data:
             self.at_eof = True
         elif self._count:
@@ -309,7 +322,7 @@ def _author_name(last: str | None, initials: str | None, collective: str | None)
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
-    handle: IO[bytes] = path.open("rb")
+    handle: IO[bytes] = open_regular(path)  # a FIFO once hung import-pubmed (F17)
     if handle.read(2) == b"\x1f\x8b":
         handle.close()  # GzipFile(fileobj=...) would leave it open after the GzipFile is closed
         return gzip.open(path, "rb")  # type: ignore[return-value]
@@ -386,6 +399,9 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
         after = f" (after PMID {last_pmid})" if last_pmid else ""
         return f"{label}: record {index + 1}{after}"
 
+    stream.where = where
+    most = RECORDS.as_int()
+
     try:
         for event, elem in context:
             if elem.tag == "PubmedArticleSet":
@@ -404,8 +420,13 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
                     raise PubMedError(f"{where()}: {exc}") from None
                 last_pmid = record.pmid
                 index += 1
+                if index > most:  # 522 KB of gzip once wrote 200,000 cache files (F6)
+                    raise LimitError(
+                        f"{label}: more than the {RECORDS.hint()} (records in one file or reply)"
+                    )
                 yield record
             # Free the record and the already-processed siblings: flat memory on baseline files.
+            stream.mark()
             elem.clear(keep_tail=False)
             parent = elem.getparent()
             if parent is not None:
@@ -472,131 +493,10 @@ def read_pubmed_xml(source: Path | str | IO[bytes], *, name: str | None = None) 
     return list(iter_pubmed_xml(source, name=name))
 
 
-# -- MEDLINE text ----------------------------------------------------------------------------------
-
-_MEDLINE_PMID_RE = re.compile(r"PMID:\s*(\d+)")
-
-
-def _medline_doi(rec: Any) -> str | None:
-    for value in [*rec.get("LID", "").split("\n"), *rec.get("AID", [])]:
-        value = value.strip()
-        if value.endswith("[doi]"):
-            return str(value[: -len("[doi]")].strip())
-    return None
-
-
-def _medline_mesh(terms: Iterable[str]) -> tuple[MeshHeading, ...]:
-    headings: list[MeshHeading] = []
-    for term in terms:
-        descriptor, *quals = term.split("/")
-        major = "*" in term
-        headings.append(
-            MeshHeading(
-                descriptor=descriptor.lstrip("*").strip(),
-                major=major,
-                qualifiers=tuple(q.lstrip("*").strip() for q in quals),
-            )
-        )
-    return tuple(headings)
-
-
-def _medline_comments(rec: Any) -> tuple[CommentCorrection, ...]:
-    links: list[CommentCorrection] = []
-    for tag, ref_type in _MEDLINE_REF_TAGS.items():
-        for text in rec.get(tag, []):
-            match = _MEDLINE_PMID_RE.search(text)
-            source = _MEDLINE_PMID_RE.sub("", text).strip() or None
-            links.append(
-                CommentCorrection(
-                    ref_type=ref_type, pmid=match.group(1) if match else None, ref_source=source
-                )
-            )
-    return tuple(links)
-
-
-def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
-    pmid = (rec.get("PMID") or "").strip()
-    if not pmid:
-        raise PubMedError(f"{where}: missing PMID (no 'PMID- ' line)")
-    if not PMID_RE.match(pmid):
-        raise PubMedError(f"{where}: PMID '{pmid}' is not digits only")
-    year_match = _YEAR_RE.search(rec.get("DP", ""))
-    pmcid = (rec.get("PMC") or "").strip() or None
-    title = " ".join(rec.get("TI", "").split()) or None
-    return PubMedRecord(
-        pmid=pmid,
-        title=title,
-        journal=(rec.get("TA") or "").strip() or None,
-        journal_title=(rec.get("JT") or "").strip() or None,
-        year=int(year_match.group(1)) if year_match else None,
-        doi=_medline_doi(rec),
-        pmcid=pmcid,
-        authors=tuple(rec.get("AU", [])),
-        publication_types=tuple(PublicationType(name=pt) for pt in rec.get("PT", [])),
-        mesh_headings=_medline_mesh(rec.get("MH", [])),
-        comments_corrections=_medline_comments(rec),
-    )
-
-
-#: Control characters other than tab and line ends (XML, which PubMed XML is, cannot hold them).
-_MEDLINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
-    """The lines of ``handle``, each at most :data:`LINE_BYTES` long and all together at most
-    :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported)."""
-    cap, total_cap, total = LINE_BYTES.as_int(), PUBMED_BYTES.as_int(), 0
-    for number in itertools.count(1):
-        line = handle.readline(cap + 1)
-        if not line:
-            return
-        if len(line) > cap:
-            raise LimitError(f"{label}:{number}: a line longer than the {LINE_BYTES.hint()}")
-        total += len(line)
-        if total > total_cap:
-            raise LimitError(f"{label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
-        yield _MEDLINE_CONTROL.sub(" ", line)  # no ESC or NUL from a title reaches a terminal or GraphML
-
-
-def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
-    """Stream the records of a MEDLINE-format text file, plain or gzipped (``Bio.Medline``)."""
-    from Bio import Medline
-
-    path = Path(path)
-    try:
-        raw = _open_bytes(path)
-    except OSError as exc:
-        raise PubMedError(f"{path}: cannot read ({exc.strerror})") from None
-    # utf-8-sig drops a byte-order mark (as sniff_format does); left in, it hides the first 'PMID-'
-    # tag from Bio.Medline and record 1 would be reported as having no PMID.
-    with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
-        last = None
-        try:
-            for index, rec in enumerate(Medline.parse(_bounded_lines(handle, str(path)))):  # type: ignore[no-untyped-call]
-                after = f" (after PMID {last})" if last else ""
-                record = _record_from_medline(rec, f"{path}: record {index + 1}{after}")
-                last = record.pmid
-                yield record
-        except UnicodeDecodeError as exc:
-            raise PubMedError(f"{path}: not MEDLINE text (not UTF-8: {exc.reason})") from None
-        except (OSError, EOFError) as exc:  # a damaged or truncated .gz
-            raise PubMedError(f"{path}: cannot read ({exc})") from None
-
-
-def sniff_format(path: Path) -> str:
-    """'xml' or 'medline', from the first bytes (gzip is looked through)."""
-    try:
-        with _open_bytes(path) as handle:
-            head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except (OSError, EOFError) as exc:
-        raise PubMedError(f"{path}: cannot read ({exc})") from None
-    if head.startswith(b"PMID-"):
-        return "medline"
-    return "xml"
-
-
 def iter_pubmed_file(path: Path | str) -> Iterator[PubMedRecord]:
     """Records of a PubMed XML (.xml, .xml.gz) or MEDLINE text file, by content."""
+    from ldngraph.ingest.medline import iter_medline, sniff_format  # MEDLINE text: its own module
+
     path = Path(path)
     if sniff_format(path) == "medline":
         return iter_medline(path)
