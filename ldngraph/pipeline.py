@@ -7,37 +7,30 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
+from ldngraph.errors import LdnGraphError
 from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.score import Built as Built  # re-exported: the pipeline's result type
 from ldngraph.evidence.score import ScoreReport, materialise, read_profile, score_knowledge_base
 from ldngraph.ingest.citations import apply_cached_pubmed
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.locations import get_data_dir, get_shipped_data_dir
 from ldngraph.model import KnowledgeBase
-from ldngraph.rdf.build import to_graph
+from ldngraph.rdf.build import Triple, from_rdflib_term, iter_triples, to_graph
 
 if TYPE_CHECKING:
+    from ldngraph.evidence import scored
     from ldngraph.stores.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Built:
-    """A validated knowledge base, its scores, and its RDF graph (scores materialised)."""
-
-    kb: KnowledgeBase
-    graph: Graph
-    scores: ScoreReport
-    data_dir: Path | None = None
-    profile_path: Path | None = None
 
 
 def get_profile_path(data_dir: Path | None = None) -> Path:
@@ -98,9 +91,6 @@ def push(
     previous content is replaced (``append``: kept) only once every triple has loaded
     (:meth:`ldngraph.stores.store.GraphStore.replace`).
     """
-    from itertools import chain
-
-    from ldngraph.rdf.build import from_rdflib_term, iter_scored_chunks
 
     kb, scores = read_scored(data_dir, profile)
     effects = [
@@ -108,6 +98,26 @@ def push(
         for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile))
     ]
     store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
+
+
+def iter_scored_chunks(
+    kb: KnowledgeBase, scores: ScoreReport, *, size: int = 500_000
+) -> Iterator[list[Triple]]:
+    """The graph of :func:`load` (built and scored) as lists of at most ``size`` triples.
+
+    The record triples come from the one mapping (:func:`ldngraph.rdf.build.iter_triples`), the score
+    triples (a few per claim) from :func:`ldngraph.evidence.score.materialise` on an empty rdflib
+    graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
+    """
+    chunk: list[Triple] = []
+    for triple in iter_triples(kb):
+        chunk.append(triple)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    for s, p, o in materialise(Graph(), kb, scores):
+        chunk.append((from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o)))  # type: ignore[arg-type]
+    yield chunk
 
 
 def get_summary(built: Built) -> dict[str, Any]:
@@ -137,3 +147,54 @@ def get_summary(built: Built) -> dict[str, Any]:
         "data": str(built.data_dir.resolve()) if built.data_dir else None,
         "profile": str(built.profile_path.resolve()) if built.profile_path else None,
     }
+
+
+def is_store_spec(spec: str) -> bool:
+    return spec.startswith(("oxigraph:", "http://", "https://"))
+
+
+def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None = None) -> scored.ScoredView:
+    """The view of one side of a diff, named by ``spec``:
+
+    - a data directory (holding claims.yaml): built and scored, with its own evidence profile
+      unless ``profile`` is given;
+    - a profile (``.yaml``/``.yml`` file): ``data_dir`` (default ./data or the shipped data) scored
+      with it;
+    - an RDF file (``.ttl .nt .jsonld .trig``): a graph written by ``ldngraph build -o`` or ``export``;
+    - ``oxigraph:PATH`` or an ``http(s)://`` SPARQL endpoint: a graph loaded with ``ldngraph push``.
+    """
+    from ldngraph.evidence import scored
+
+    if is_store_spec(spec):
+        from ldngraph.rdf.export import GRAPH_NAME
+        from ldngraph.stores.store import OxigraphStore, open_store
+
+        store = open_store(spec, graph=str(GRAPH_NAME), create=False)
+        try:
+            if isinstance(store, OxigraphStore) and store.is_empty():
+                raise LdnGraphError(
+                    f"store '{spec}' is empty; fill it first with: ldngraph push --store {spec}"
+                )
+            return scored.from_store(store, spec)
+        finally:
+            store.close()
+    path = Path(spec)
+    if path.is_dir():
+        built = load(path, profile)
+        return scored.from_graph(
+            built.graph, f"data {path}" + (f" with profile {profile}" if profile else "")
+        )
+    if path.suffix in {".yaml", ".yml"}:
+        if not path.is_file():
+            raise LdnGraphError(f"{path}: no such profile file")
+        built = load(data_dir, path)
+        where = built.data_dir or data_dir
+        return scored.from_graph(built.graph, f"profile {path} on data {where}")
+    if path.is_file():
+        from ldngraph.rdf.validate import read_graph
+
+        return scored.from_graph(read_graph(path), f"graph {path}")
+    raise LdnGraphError(
+        f"'{spec}': not a data directory, profile (.yaml), RDF file or store; give one of "
+        "DIR, PROFILE.yaml, GRAPH.ttl|.nt|.jsonld|.trig, oxigraph:PATH or http(s)://ENDPOINT"
+    )

@@ -8,8 +8,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from ldngraph.ingest.curated import read_knowledge_base
-from ldngraph.rdf.build import claim_iri, study_iri, to_graph
-from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, to_iri
+from ldngraph.rdf.build import to_graph
+from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, claim_iri, study_iri, to_iri
 
 CHEBI = URIRef("http://purl.obolibrary.org/obo/CHEBI_7465")
 MESH_FM = URIRef("http://id.nlm.nih.gov/mesh/D005356")

@@ -20,8 +20,7 @@ from ldngraph import locations
 from ldngraph.cli import cli
 from ldngraph.ingest.cache import get_cache_dir
 from ldngraph.pipeline import PROFILE_NAME, load
-from ldngraph.rdf.build import publication_iri
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.vocab import LDN, publication_iri
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "resources" / "mini"

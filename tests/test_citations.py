@@ -17,8 +17,7 @@ from ldngraph.ingest.citations import apply_verification, normalise_title, verif
 from ldngraph.ingest.curated import read_knowledge_base
 from ldngraph.model import CitationStatus, PubMedCheck
 from ldngraph.pipeline import load
-from ldngraph.rdf.build import publication_iri
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.vocab import LDN, publication_iri
 
 RES = Path(__file__).parent / "resources" / "pubmed"
 

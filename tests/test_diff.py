@@ -18,9 +18,8 @@ from click.testing import CliRunner
 
 from ldngraph.cli import cli
 from ldngraph.evidence.diff import Diff, compare, to_markdown
-from ldngraph.evidence.scored import read_view
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
-from ldngraph.pipeline import get_profile_path, load, push
+from ldngraph.pipeline import get_profile_path, load, push, read_view
 from ldngraph.rdf.export import write_rdf
 from ldngraph.stores.store import open_store
 

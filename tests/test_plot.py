@@ -14,8 +14,8 @@ from ldngraph.errors import ExportError
 from ldngraph.model import Design
 from ldngraph.pipeline import load
 from ldngraph.present.plot import get_evidence_map, write_evidence_map
-from ldngraph.rdf.build import claim_iri, to_graph
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.build import to_graph
+from ldngraph.rdf.vocab import LDN, claim_iri
 
 
 def test_cells_sum_participants_and_keep_direction(mini_dir: Path) -> None:

@@ -11,13 +11,12 @@ import pytest
 from lxml import etree
 
 from ldngraph.errors import PubMedError
-from ldngraph.ingest.medline import iter_medline
+from ldngraph.ingest.medline import iter_medline, iter_pubmed_file
 from ldngraph.ingest.pubmed import (
     CommentCorrection,
     MeshHeading,
     PublicationType,
     PubMedRecord,
-    iter_pubmed_file,
     read_pubmed_xml,
 )
 

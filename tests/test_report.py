@@ -15,9 +15,11 @@ from markdown_it import MarkdownIt
 
 from ldngraph.cli import main
 from ldngraph.errors import ExportError
+from ldngraph.markup import escape_markdown
 from ldngraph.model import Direction, KnowledgeBase
 from ldngraph.pipeline import Built, load
-from ldngraph.present.report import Block, escape_markdown, get_blocks, to_html, to_markdown, write_report
+from ldngraph.present.blocks import Block, to_html, to_markdown
+from ldngraph.present.report import get_blocks, write_report
 from ldngraph.rdf.build import to_graph
 from ldngraph.stores.view import conclusion_label, design_label, get_bodies, reason_label
 
@@ -424,7 +426,7 @@ def test_terminal_escapes_in_record_text_never_reach_the_brief_or_a_table(
 
     The loaders now refuse (YAML) or blank (MEDLINE) control characters; the brief and the table
     writer drop or escape them again, whatever a record holds."""
-    from ldngraph.cli import _echo_rows
+    from ldngraph.cli.options import echo_rows
 
     built = load(mini_dir)
     label = "Trial \x1b[2J\x1b]0;pwned\x07A"
@@ -432,6 +434,6 @@ def test_terminal_escapes_in_record_text_never_reach_the_brief_or_a_table(
     kb = built.kb.model_copy(update={"studies": studies})
     md = to_markdown(get_blocks(kb, built.graph))
     assert "\x1b" not in md and "\x07" not in md and "pwned" in md
-    _echo_rows(["label"], [[label]], "table")
+    echo_rows(["label"], [[label]], "table")
     out = capsys.readouterr().out
     assert "\x1b" not in out and "Trial \\x1b[2J\\x1b]0;pwned\\x07A" in out

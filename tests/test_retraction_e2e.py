@@ -24,8 +24,7 @@ from ldngraph.evidence.score import read_profile, score_knowledge_base
 from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
 from ldngraph.model import KnowledgeBase
 from ldngraph.pipeline import Built, get_profile_path, load
-from ldngraph.rdf.build import claim_iri, publication_iri, study_iri
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.vocab import LDN, claim_iri, publication_iri, study_iri
 from ldngraph.stores.query import run_query
 
 CITATION = "PMID 333"  # ldn:citation, as the queries print a publication

@@ -43,8 +43,8 @@ from ldngraph.model import (
     StudyOutcome,
 )
 from ldngraph.pipeline import load
-from ldngraph.rdf.build import claim_iri, to_graph
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.build import to_graph
+from ldngraph.rdf.vocab import LDN, claim_iri
 
 PROFILE_PATH = get_data_dir() / "evidence-profile.yaml"
 P = read_profile(PROFILE_PATH)

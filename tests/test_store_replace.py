@@ -17,6 +17,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from test_store import QUERY_CASES, QUERY_IDS, assert_same_rows_on
 
+from ldngraph import pipeline
 from ldngraph.cli import cli, main
 from ldngraph.errors import StoreError
 from ldngraph.pipeline import Built, load, push
@@ -124,7 +125,7 @@ def test_push_writes_the_graph_of_load(name: str, mini: Built, shipped: Built) -
 
 def test_push_in_several_chunks_is_the_same_graph(mini: Built) -> None:
     kb, scores = mini.kb, mini.scores
-    chunks = list(build.iter_scored_chunks(kb, scores, size=50))
+    chunks = list(pipeline.iter_scored_chunks(kb, scores, size=50))
     assert len(chunks) > 3 and all(len(chunk) <= 50 for chunk in chunks[:-1])
     merged = MemoryStore()
     for chunk in chunks:
@@ -137,14 +138,14 @@ def test_push_command_that_fails_midway_leaves_the_store_intact(
 ) -> None:
     spec = f"oxigraph:{tmp_path / 'db'}"
     assert CliRunner().invoke(cli, ["push", "--data", str(MINI), "--store", spec]).exit_code == 0
-    real = build.iter_scored_chunks
+    real = pipeline.iter_scored_chunks
 
     def broken(*args: object, **kwargs: object) -> Iterator[list[build.Triple]]:
         chunks = real(*args, **{**kwargs, "size": 20})  # type: ignore[arg-type]
         yield next(chunks)
         yield BROKEN  # type: ignore[misc]
 
-    monkeypatch.setattr(build, "iter_scored_chunks", broken)
+    monkeypatch.setattr(pipeline, "iter_scored_chunks", broken)
     with pytest.raises(SystemExit) as exit_info:
         main(["push", "--store", spec])  # the shipped data: would replace the mini graph
     assert exit_info.value.code == 1

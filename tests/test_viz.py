@@ -24,8 +24,8 @@ from ldngraph.present.viz import (
     to_networkx,
     write_html,
 )
-from ldngraph.rdf.build import claim_iri, to_graph
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.build import to_graph
+from ldngraph.rdf.vocab import LDN, claim_iri
 from ldngraph.stores.view import reason_label
 
 RESOURCES = Path(__file__).parent / "resources"

@@ -37,11 +37,11 @@ from ldngraph.evidence.imprecision import get_body_effect, judge_imprecision
 from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.publication_bias import judge_publication_bias
 from ldngraph.evidence.risk_of_bias import judge_body
+from ldngraph.evidence.units import BodyUnit, Downgrade
 from ldngraph.evidence.weights import combine, quantise
 from ldngraph.model import Study
 
 if TYPE_CHECKING:
-    from ldngraph.evidence.bodies import BodyUnit, Downgrade
     from ldngraph.evidence.reviews import ReviewRole
 
 #: Conclusions a body can reach.
@@ -99,8 +99,6 @@ def judge(
     outcome: str | None = None,
 ) -> Verdict:
     """Conclusion, start, the five domain judgements and the certainty of one body."""
-    from ldngraph.evidence.bodies import Downgrade
-
     rules = profile.certainty
     notes: list[str] = ["retracted"] if excluded else []
     trace: list[str] = []

@@ -261,7 +261,7 @@ _PLAIN = re.compile(r"^[\w.:+ ,-]*$")
 
 def _md(text: str) -> str:
     """Record text escaped; plain codes and numbers (``very_low``, ``+0.0541``) left readable."""
-    from ldngraph.present.report import escape_markdown
+    from ldngraph.markup import escape_markdown
 
     if _PLAIN.match(text) and not text.startswith(("-", "+")) and "_" not in text:
         return text
@@ -272,7 +272,7 @@ def _md(text: str) -> str:
 
 def to_markdown(diff: Diff) -> str:
     """A Markdown section, for a pull request or a review note (record text escaped)."""
-    from ldngraph.present.report import escape_markdown
+    from ldngraph.markup import escape_markdown
 
     lines = ["## ldngraph diff", ""] + [f"- {escape_markdown(line)}" for line in _header(diff)]
     if diff.changes:

@@ -27,16 +27,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import NumberError
 from ldngraph.model import KnowledgeBase, Study
 from ldngraph.model.appraisal import EffectEstimate
-
-if TYPE_CHECKING:
-    from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
 __all__ = [
@@ -287,7 +284,18 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
     return " | ".join(parts) or None
 
 
-def summarise_body(kb: KnowledgeBase, body: OutcomeBody) -> EffectSummary:
+class BodyKey(Protocol):
+    """What :func:`summarise_body` reads of an outcome body (``evidence.bodies.OutcomeBody``)."""
+
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def qualifier(self) -> str | None: ...
+    @property
+    def studies(self) -> tuple[str, ...]: ...
+
+
+def summarise_body(kb: KnowledgeBase, body: BodyKey) -> EffectSummary:
     """The effect of an outcome body: its studies' estimates (and those of reviews including them).
 
     A body qualified by an aspect or context (e.g. physical quality of life) gets none: estimates

@@ -27,8 +27,7 @@ from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import StudyEffect, summarise_body, to_study_effect
 from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.rdf.build import study_iri
-from ldngraph.rdf.vocab import LDN, local, to_iri, url_iri
+from ldngraph.rdf.vocab import LDN, local, study_iri, to_iri, url_iri
 
 DIGITS = 6
 

@@ -33,10 +33,9 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import QueryError
-from ldngraph.evidence.score import TIERS, Certainty, OutcomeBody
+from ldngraph.evidence.score import TIERS, Built, Certainty, OutcomeBody
 from ldngraph.model import Claim, EntityKind, Predicate
 from ldngraph.model.names import match_name
-from ldngraph.pipeline import Built
 
 #: Longest path: queries/paths_to_condition.rq, the SPARQL twin, covers up to 3 hops.
 MAX_HOPS = 3

@@ -14,8 +14,7 @@ from rdflib.namespace import RDF, XSD
 
 from ldngraph.evidence.claims import ScoreReport
 from ldngraph.model import KnowledgeBase
-from ldngraph.rdf.build import claim_iri, evidence_iri
-from ldngraph.rdf.vocab import LDN, local, to_iri
+from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri, local, to_iri
 
 
 def _double(value: float) -> Literal:

@@ -7,7 +7,11 @@ a worked example. This module keeps the names other modules and notebooks import
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from rdflib import Graph
 
 from ldngraph.evidence.bodies import BodyUnit, Downgrade, OutcomeBody, build_bodies
 from ldngraph.evidence.certainty import CONCLUSIONS, get_disagreement
@@ -23,6 +27,7 @@ from ldngraph.evidence.claims import (
 from ldngraph.evidence.profile import Certainty, Profile, read_profile
 from ldngraph.evidence.rdf import body_iri, materialise, profile_iri
 from ldngraph.evidence.weights import DIGITS, TIERS, Adjustment, ItemScore, combine, quantise, score_item
+from ldngraph.model import KnowledgeBase
 
 __all__ = [
     "CONCLUSIONS",
@@ -31,6 +36,7 @@ __all__ = [
     "TIERS",
     "Adjustment",
     "BodyUnit",
+    "Built",
     "Certainty",
     "ClaimScore",
     "Downgrade",
@@ -53,6 +59,17 @@ __all__ = [
     "score_knowledge_base",
     "to_dict",
 ]
+
+
+@dataclass(frozen=True)
+class Built:
+    """A validated knowledge base, its scores, and its RDF graph (scores materialised)."""
+
+    kb: KnowledgeBase
+    graph: Graph
+    scores: ScoreReport
+    data_dir: Path | None = None
+    profile_path: Path | None = None
 
 
 def to_dict(score: ClaimScore) -> dict[str, Any]:

@@ -13,7 +13,6 @@ claim conclusions from support and refutation instead (:func:`get_conclusion`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -271,55 +270,6 @@ def from_graph(graph: Graph, source: str) -> ScoredView:
     return from_store(MemoryStore(graph), source)
 
 
-def is_store_spec(spec: str) -> bool:
-    return spec.startswith(("oxigraph:", "http://", "https://"))
-
-
-def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None = None) -> ScoredView:
-    """The view of one side of a diff, named by ``spec``:
-
-    - a data directory (holding claims.yaml): built and scored, with its own evidence profile
-      unless ``profile`` is given;
-    - a profile (``.yaml``/``.yml`` file): ``data_dir`` (default ./data or the shipped data) scored
-      with it;
-    - an RDF file (``.ttl .nt .jsonld .trig``): a graph written by ``ldngraph build -o`` or ``export``;
-    - ``oxigraph:PATH`` or an ``http(s)://`` SPARQL endpoint: a graph loaded with ``ldngraph push``.
-    """
-    from ldngraph.pipeline import load
-
-    if is_store_spec(spec):
-        from ldngraph.rdf.export import GRAPH_NAME
-        from ldngraph.stores.store import OxigraphStore, open_store
-
-        store = open_store(spec, graph=str(GRAPH_NAME), create=False)
-        try:
-            if isinstance(store, OxigraphStore) and store.is_empty():
-                raise LdnGraphError(
-                    f"store '{spec}' is empty; fill it first with: ldngraph push --store {spec}"
-                )
-            return from_store(store, spec)
-        finally:
-            store.close()
-    path = Path(spec)
-    if path.is_dir():
-        built = load(path, profile)
-        return from_graph(built.graph, f"data {path}" + (f" with profile {profile}" if profile else ""))
-    if path.suffix in {".yaml", ".yml"}:
-        if not path.is_file():
-            raise LdnGraphError(f"{path}: no such profile file")
-        built = load(data_dir, path)
-        where = built.data_dir or data_dir
-        return from_graph(built.graph, f"profile {path} on data {where}")
-    if path.is_file():
-        from ldngraph.rdf.validate import read_graph
-
-        return from_graph(read_graph(path), f"graph {path}")
-    raise LdnGraphError(
-        f"'{spec}': not a data directory, profile (.yaml), RDF file or store; give one of "
-        "DIR, PROFILE.yaml, GRAPH.ttl|.nt|.jsonld|.trig, oxigraph:PATH or http(s)://ENDPOINT"
-    )
-
-
 __all__ = [
     "CONCLUSIONS",
     "BodyView",
@@ -330,5 +280,4 @@ __all__ = [
     "from_graph",
     "from_store",
     "get_conclusion",
-    "read_view",
 ]

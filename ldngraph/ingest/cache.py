@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import PubMedError
-from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_file
+from ldngraph.ingest.medline import iter_pubmed_file
+from ldngraph.ingest.pubmed import PubMedRecord
 from ldngraph.limits import DEPTH, RECORD_BYTES, read_capped
 from ldngraph.locations import get_data_dir, get_user_cache_dir, is_packaged_data_dir
 from ldngraph.model import PMID_RE

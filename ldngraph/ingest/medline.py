@@ -1,7 +1,6 @@
-"""MEDLINE text (``PMID- `` tagged lines, plain or gzipped): streamed into :class:`PubMedRecord`.
-
-Read with ``Bio.Medline`` through a line reader that bounds every line, every record (lines and
-bytes) and the whole file (``ldngraph.limits``); control characters become spaces.
+"""PubMed files on disk: MEDLINE text records (``Bio.Medline``), and the reader that takes either
+format by content (:func:`iter_pubmed_file`: PubMed XML, gzipped or not, or MEDLINE text).
+The XML parser and the record model live in :mod:`ldngraph.ingest.pubmed`.
 """
 
 from __future__ import annotations
@@ -15,21 +14,22 @@ from typing import IO, Any
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.pubmed import (
-    _YEAR_RE,
+    YEAR_RE,
     CommentCorrection,
     MeshHeading,
     PublicationType,
     PubMedRecord,
     _open_bytes,
+    iter_pubmed_xml,
 )
 from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, RECORD_BYTES, RECORD_ELEMENTS, RECORDS, LimitError
 from ldngraph.model import PMID_RE
 
-__all__ = ["iter_medline", "sniff_format"]
-
-# MEDLINE-format tags for the CommentsCorrections links (see the MEDLINE/PubMed data element
-# descriptions).
 _MEDLINE_REF_TAGS = {"RIN": "RetractionIn", "ROF": "RetractionOf", "EIN": "ErratumIn"}
+
+
+# -- MEDLINE text ----------------------------------------------------------------------------------
+
 _MEDLINE_PMID_RE = re.compile(r"PMID:\s*(\d+)")
 
 
@@ -76,7 +76,7 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
         raise PubMedError(f"{where}: missing PMID (no 'PMID- ' line)")
     if not PMID_RE.match(pmid):
         raise PubMedError(f"{where}: PMID '{pmid}' is not digits only")
-    year_match = _YEAR_RE.search(rec.get("DP", ""))
+    year_match = YEAR_RE.search(rec.get("DP", ""))
     pmcid = (rec.get("PMC") or "").strip() or None
     title = " ".join(rec.get("TI", "").split()) or None
     return PubMedRecord(
@@ -167,3 +167,11 @@ def sniff_format(path: Path) -> str:
     if head.startswith(b"PMID-"):
         return "medline"
     return "xml"
+
+
+def iter_pubmed_file(path: Path | str) -> Iterator[PubMedRecord]:
+    """Records of a PubMed XML (.xml, .xml.gz) or MEDLINE text file, by content."""
+    path = Path(path)
+    if sniff_format(path) == "medline":
+        return iter_medline(path)
+    return iter_pubmed_xml(path)

@@ -33,6 +33,7 @@ RETRACTED_PUBLICATION_UI = "D016441"
 RETRACTED_PUBLICATION = "Retracted Publication"
 #: CommentsCorrections RefTypes kept on a record (the rest are citation links we do not use).
 KEPT_REF_TYPES = ("RetractionIn", "RetractionOf", "ErratumIn")
+# MEDLINE-format tags for the same links (see the MEDLINE/PubMed data element descriptions).
 
 
 class _Frozen(BaseModel):
@@ -106,7 +107,7 @@ class PubMedRecord(_Frozen):
 
 # -- PubMed XML ------------------------------------------------------------------------------------
 
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
+YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 
 
@@ -269,7 +270,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
                 elif article_year is None:
                     article_year = int(text)
         elif tag == "MedlineDate":  # e.g. "2019 Jan-Feb"
-            match = _YEAR_RE.search(node.text or "")
+            match = YEAR_RE.search(node.text or "")
             if match and year is None:
                 year = int(match.group(1))
         elif tag == "ArticleTitle":
@@ -491,13 +492,3 @@ def _syntax_message(
 def read_pubmed_xml(source: Path | str | IO[bytes], *, name: str | None = None) -> list[PubMedRecord]:
     """All records of a PubmedArticleSet (see :func:`iter_pubmed_xml`)."""
     return list(iter_pubmed_xml(source, name=name))
-
-
-def iter_pubmed_file(path: Path | str) -> Iterator[PubMedRecord]:
-    """Records of a PubMed XML (.xml, .xml.gz) or MEDLINE text file, by content."""
-    from ldngraph.ingest.medline import iter_medline, sniff_format  # MEDLINE text: its own module
-
-    path = Path(path)
-    if sniff_format(path) == "medline":
-        return iter_medline(path)
-    return iter_pubmed_xml(path)

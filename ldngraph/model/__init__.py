@@ -16,6 +16,11 @@ from ldngraph.model.appraisal import (
     ReviewInfo,
     RiskOfBias,
 )
+from ldngraph.model.checks import (
+    direction_problem,
+    expected_direction,
+    find_problems,
+)
 from ldngraph.model.records import (
     Claim,
     Entity,
@@ -27,9 +32,8 @@ from ldngraph.model.records import (
     SourceDocument,
     Study,
     StudyOutcome,
-    direction_problem,
-    expected_direction,
-    find_problems,
+    evidence_id,
+    get_outcome_kind,
 )
 from ldngraph.model.terms import (
     BIOLINK_CLASS_RE,
@@ -117,6 +121,8 @@ __all__ = [
     "StudyOutcome",
     "check_curie",
     "direction_problem",
+    "evidence_id",
     "expected_direction",
     "find_problems",
+    "get_outcome_kind",
 ]

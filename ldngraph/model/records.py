@@ -19,35 +19,23 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from ldngraph.model.appraisal import DomainJudgement, EffectEstimate, PooledResult, ReviewInfo, RiskOfBias
+from ldngraph.model.appraisal import EffectEstimate, ReviewInfo, RiskOfBias
 from ldngraph.model.terms import (
     BIOLINK_CLASS_RE,
-    CLINICAL_PREDICATES,
     CROSSOVER_DOMAIN,
-    CURIE_RE,
     DOI_RE,
-    KNOWN_PREFIXES,
     NCT_RE,
-    PARTIAL_DATE_RE,
     PMCID_RE,
     PMID_RE,
-    PRECLINICAL_DESIGNS,
-    RANDOMISED_DESIGNS,
-    RATIO_MEASURES,
     REF_RE,
-    ROB_DOMAINS,
     SECONDARY_DESIGNS,
-    SLUG_RE,
     CitationStatus,
     Comparison,
     Design,
     Direction,
     Effect,
-    EffectMeasure,
     EntityKind,
-    InclusionList,
     Indirectness,
-    Judgement,
     OutcomeKind,
     Population,
     Predicate,
@@ -58,60 +46,6 @@ from ldngraph.model.terms import (
     _Frozen,
     check_curie,
 )
-
-__all__ = [
-    "CLINICAL_PREDICATES",
-    "CROSSOVER_DOMAIN",
-    "CURIE_RE",
-    "DOI_RE",
-    "KNOWN_PREFIXES",
-    "NCT_RE",
-    "PARTIAL_DATE_RE",
-    "PMCID_RE",
-    "PMID_RE",
-    "PRECLINICAL_DESIGNS",
-    "RANDOMISED_DESIGNS",
-    "RATIO_MEASURES",
-    "REF_RE",
-    "ROB_DOMAINS",
-    "SECONDARY_DESIGNS",
-    "SLUG_RE",
-    "CitationStatus",
-    "Claim",
-    "Comparison",
-    "Design",
-    "Direction",
-    "DomainJudgement",
-    "Effect",
-    "EffectEstimate",
-    "EffectMeasure",
-    "Entity",
-    "EntityKind",
-    "EvidenceItem",
-    "InclusionList",
-    "Indirectness",
-    "Judgement",
-    "KnowledgeBase",
-    "OutcomeKind",
-    "PooledResult",
-    "Population",
-    "Predicate",
-    "PubMedCheck",
-    "Publication",
-    "Qualifiers",
-    "ReviewInfo",
-    "RiskOfBias",
-    "RobTool",
-    "SeedStatement",
-    "SourceDocument",
-    "Study",
-    "StudyOutcome",
-    "check_curie",
-    "direction_problem",
-    "expected_direction",
-    "find_problems",
-]
-
 
 # -- records -------------------------------------------------------------------------------------
 
@@ -128,6 +62,15 @@ class Entity(_Frozen):
     synonyms: tuple[str, ...] = Field(default=(), description="Other names a user may type")
     description: str | None = Field(default=None, description="One-line definition in our words")
     outcome_kind: OutcomeKind | None = Field(default=None, description="For outcomes: how it is measured")
+    higher_is_better: StrictBool | None = Field(
+        default=None,
+        description="For outcomes: true when a higher value is the better one (quality of life, sleep "
+        "quality), false when lower is better (pain, fatigue, adverse events)",
+    )
+    direction_note: str | None = Field(
+        default=None,
+        description="For outcomes: why higher (or lower) is better, e.g. the instruments' scales",
+    )
     qualifier: str | None = Field(default=None, description="E.g. the dose range of the intervention")
     xrefs: tuple[str, ...] = Field(default=(), description="Equivalent CURIEs in other vocabularies")
     source: str | None = Field(default=None, description="URL where the identifier was checked")
@@ -164,6 +107,11 @@ class Entity(_Frozen):
             raise ValueError("outcome_kind: an outcome needs outcome_kind (subjective or objective)")
         if self.critical_outcome is not None and self.kind is not EntityKind.condition:
             raise ValueError("critical_outcome: only a condition has a critical outcome")
+        if self.kind is not EntityKind.outcome and (self.higher_is_better, self.direction_note) != (
+            None,
+            None,
+        ):
+            raise ValueError("higher_is_better: only an outcome has a better direction")
         return self
 
     @property
@@ -553,137 +501,22 @@ class KnowledgeBase(_Frozen):
         return {c.id: c for c in self.claims}
 
 
-def expected_direction(claim: Claim, effect: Effect) -> Direction:
-    """The direction a study's recorded effect gives an evidence item on ``claim``.
-
-    For a tolerability claim (``well_tolerated_in``, outcome adverse events) no difference from the
-    comparator supports the claim and only more harm refutes it; for every other claim only an
-    improvement supports it and a null or worse result refutes it.
-    """
-    if claim.predicate is Predicate.well_tolerated_in:
-        return Direction.refutes if effect is Effect.worsened else Direction.supports
-    return Direction.supports if effect is Effect.improved else Direction.refutes
+def evidence_id(claim: Claim, index: int, item: EvidenceItem) -> str:
+    """Stable id of an evidence item: hash of its claim, study, outcome and position."""
+    key = f"{claim.content_hash}|{item.study}|{item.outcome or ''}|{index}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def direction_problem(claim: Claim, item: EvidenceItem, study: Study) -> str | None:
-    """Why ``item``'s direction disagrees with what ``study`` recorded for its outcome (None if it agrees).
-
-    A study may record one outcome more than once (e.g. physical and mental quality of life); the
-    item must agree with at least one reported record of its outcome.
-    """
-    records = [out for out in study.outcomes if out.outcome == item.outcome]
-    if not records:
+def get_outcome_kind(kb: KnowledgeBase, item: EvidenceItem) -> OutcomeKind | None:
+    """The outcome kind an evidence item rests on: explicit, else the study's, else the outcome's."""
+    if item.outcome_kind is not None:
+        return item.outcome_kind
+    if item.outcome is None:
         return None
-    reported = [out for out in records if out.reported]
-    if not reported:
-        return (
-            f"study '{study.id}' does not report outcome {item.outcome} (reported: false), so it "
-            "cannot back this claim; remove the evidence item"
-        )
-    if any(expected_direction(claim, out.effect) is item.direction for out in reported):
-        return None
-    effects = "/".join(sorted({out.effect.value for out in reported}))
-    want = expected_direction(claim, reported[0].effect)
-    return (
-        f"direction '{item.direction.value}' contradicts study '{study.id}', which recorded effect "
-        f"'{effects}' for {item.outcome} (expected '{want.value}'); fix the direction or the study's effect"
-    )
-
-
-def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
-    """Cross-record problems as (kind, record id, field, message); empty when consistent."""
-    problems: list[tuple[str, str, str, str]] = []
-
-    def dupes(kind: str, ids: list[str]) -> None:
-        seen: set[str] = set()
-        for rid in ids:
-            if rid in seen:
-                problems.append((kind, rid, "id", f"duplicate id '{rid}'; ids must be unique"))
-            seen.add(rid)
-
-    dupes("entity", [e.id for e in kb.entities])
-    dupes("publication", [p.id for p in kb.publications])
-    dupes("study", [s.id for s in kb.studies])
-    dupes("claim", [c.id for c in kb.claims])
-    dupes("source", [s.id for s in kb.sources])
-
-    entities = kb.entity_index
-    pubs = kb.publication_index
-    studies = kb.study_index
-    claims = kb.claim_index
-    sources = {s.id for s in kb.sources}
-
-    def need_entity(kind: str, rid: str, field: str, curie: str | None, want: EntityKind | None) -> None:
-        if curie is None:
-            return
-        ent = entities.get(curie)
-        if ent is None:
-            problems.append((kind, rid, field, f"unknown entity '{curie}'; add it to entities.yaml"))
-        elif want is not None and ent.kind is not want:
-            problems.append(
-                (
-                    kind,
-                    rid,
-                    field,
-                    f"'{curie}' is a {ent.kind.value}, expected an entity of kind {want.value}",
-                )
-            )
-
-    for ent in kb.entities:
-        need_entity("entity", ent.id, "critical_outcome", ent.critical_outcome, EntityKind.outcome)
-
-    for study in kb.studies:
-        for pub in study.publications:
-            if pub not in pubs:
-                problems.append(
-                    ("study", study.id, "publications", f"unknown publication '{pub}'; add it first")
-                )
-        for i, out in enumerate(study.outcomes):
-            need_entity("study", study.id, f"outcomes[{i}].outcome", out.outcome, EntityKind.outcome)
-        if study.review is not None:
-            for j, pooled in enumerate(study.review.pooled):
-                need_entity(
-                    "study", study.id, f"review.pooled[{j}].outcome", pooled.outcome, EntityKind.outcome
-                )
-        for ref in study.summarises:
-            if ref not in studies:
-                problems.append(("study", study.id, "summarises", f"unknown study '{ref}'"))
-            elif ref == study.id:
-                problems.append(("study", study.id, "summarises", "a study cannot summarise itself"))
-
-    hashes: dict[str, str] = {}
-    for claim in kb.claims:
-        need_entity("claim", claim.id, "subject", claim.subject, None)
-        need_entity("claim", claim.id, "object", claim.object, None)
-        need_entity("claim", claim.id, "qualifiers.outcome", claim.qualifiers.outcome, EntityKind.outcome)
-        other = hashes.get(claim.content_hash)
-        if other is not None:
-            problems.append(
-                ("claim", claim.id, "subject", f"same subject, predicate, object and qualifiers as '{other}'")
-            )
-        hashes.setdefault(claim.content_hash, claim.id)
-        for i, item in enumerate(claim.evidence):
-            if item.study not in studies:
-                problems.append(
-                    ("claim", claim.id, f"evidence[{i}].study", f"unknown study '{item.study}'; add it first")
-                )
-            need_entity("claim", claim.id, f"evidence[{i}].outcome", item.outcome, EntityKind.outcome)
-            study_rec = studies.get(item.study)
-            if study_rec is not None and item.outcome is not None:
-                problem = direction_problem(claim, item, study_rec)
-                if problem:
-                    problems.append(("claim", claim.id, f"evidence[{i}].direction", problem))
-        for src in claim.asserted_by:
-            if src not in sources:
-                problems.append(("claim", claim.id, "asserted_by", f"unknown source document '{src}'"))
-
-    for doc in kb.sources:
-        for pub in doc.cites:
-            if pub not in pubs:
-                problems.append(("source", doc.id, "cites", f"unknown publication '{pub}'"))
-        for st in doc.statements:
-            for cid in st.claims:
-                if cid not in claims:
-                    field = f"statements[{st.key}].claims"
-                    problems.append(("source", doc.id, field, f"unknown claim '{cid}'"))
-    return problems
+    study = kb.study_index.get(item.study)
+    if study is not None:
+        for out in study.outcomes:
+            if out.outcome == item.outcome:
+                return out.kind
+    entity = kb.entity_index.get(item.outcome)
+    return entity.outcome_kind if entity else None

@@ -16,17 +16,17 @@ citation is record text too, so the Markdown source reads ``DOI 10\\.1000/x``.
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.markup import mark_record as _rec
+from ldngraph.markup import unmark as _unmark
 from ldngraph.model import (
     PRECLINICAL_DESIGNS,
     RANDOMISED_DESIGNS,
@@ -43,6 +43,7 @@ from ldngraph.model import (
     SourceDocument,
 )
 from ldngraph.present import prisma as prisma_section
+from ldngraph.present.blocks import Block, Kind, to_html, to_markdown
 from ldngraph.stores.view import (
     BodyView,
     ClaimScoreView,
@@ -60,8 +61,6 @@ from ldngraph.stores.view import (
 
 if TYPE_CHECKING:
     from ldngraph.evidence.profile import Profile
-
-Kind = Literal["h1", "h2", "h3", "h4", "sentence", "item", "gap"]
 
 #: GRADE downgrade domains (other reason codes are notes: preclinical only, retracted ...).
 DOWNGRADE_CODES = frozenset(
@@ -95,72 +94,6 @@ _GAP_TEXT = {
 def gap_text(code: str) -> str:
     """Readable text of a gap code (codes as in data/sources.yaml and queries/gaps.rq)."""
     return _GAP_TEXT.get(code, code.replace("_", " "))
-
-
-#: Private-use characters that bracket record text while a block is built (see :func:`_rec`).
-_OPEN, _CLOSE = "\ue000", "\ue001"
-_MARKS = re.compile(f"([{_OPEN}{_CLOSE}])")
-#: ASCII punctuation that can open or close CommonMark/GFM syntax, inline or at a line start
-#: (emphasis, code, links, images, raw HTML, autolinks, entities, headings, lists, block quotes,
-#: fences, tables, strikethrough). CommonMark lets a backslash escape any ASCII punctuation.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
-
-
-#: C0 and C1 control characters and DEL (whitespace among them becomes a space anyway).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _rec(text: object) -> str:
-    """Mark record-derived text (from data/, PubMed or the graph) for escaping on output.
-
-    Runs of whitespace, newlines included, become one space: record text is always inline.
-    Control characters (ESC of a terminal escape sequence, NUL ...) are dropped."""
-    clean = " ".join(_CONTROL.sub(" ", _MARKS.sub("", str(text))).split())
-    return f"{_OPEN}{clean}{_CLOSE}"
-
-
-def _unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Plain text and the (start, end) spans of record text in it."""
-    text: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = start = depth = 0
-    for part in _MARKS.split(marked):
-        if part == _OPEN:
-            start = pos if depth == 0 else start
-            depth += 1
-        elif part == _CLOSE:
-            depth -= 1
-            if depth == 0 and pos > start:
-                spans.append((start, pos))
-        else:
-            text.append(part)
-            pos += len(part)
-    return "".join(text), tuple(spans)
-
-
-def escape_markdown(text: str) -> str:
-    """Text that renders as itself in CommonMark: whitespace runs (newlines included) become one
-    space, and every ASCII punctuation mark that can start or end Markdown syntax is
-    backslash-escaped, so no link, image, emphasis, raw HTML, entity or block can come of it,
-    even at the start of a line or list item. GFM's bare-URL autolinks are broken at ``://``."""
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return text.replace("://", "\\://")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One heading, sentence, list item or gap statement of the brief."""
-
-    kind: Kind
-    text: str
-    cites: tuple[Publication, ...] = ()
-    #: Spans (start, end) of ``text`` that come from records and are escaped in Markdown; None
-    #: (a block built by hand) means all of ``text`` is treated as record text.
-    record: tuple[tuple[int, int], ...] | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind in ("sentence", "item") and not self.cites:
-            raise ExportError(f"internal: uncited sentence in the brief: {self.text!r}")
 
 
 _INNER_STOP = re.compile(r"\.\s+([A-Z])(?=[a-z])|\.\s+(?=[A-Z])")
@@ -613,126 +546,6 @@ def get_blocks(kb: KnowledgeBase, graph: Graph, *, title: str = "LDN evidence br
     for doc in kb.sources:
         w.departures(doc)
     return w.blocks
-
-
-def _md_handle(p: Publication) -> str:
-    if p.pmid:
-        return f"PMID {p.pmid}"
-    return f"DOI {escape_markdown(p.doi)}" if p.doi else escape_markdown(p.citation)
-
-
-def _md_cites(cites: Sequence[Publication]) -> str:
-    handles = (_md_handle(p) for p in cites)
-    return "(" + "; ".join(handles) + ")"
-
-
-def _md_text(block: Block) -> str:
-    """A block's text as Markdown: record spans escaped, generated text as it is."""
-    text = block.text
-    spans = ((0, len(text)),) if block.record is None else block.record
-    out: list[str] = []
-    pos = 0
-    for start, end in spans:
-        out += [text[pos:start], escape_markdown(text[start:end])]
-        pos = end
-    out.append(text[pos:])
-    return " ".join("".join(out).split())
-
-
-def to_markdown(
-    blocks: Sequence[Block],
-    *,
-    before: Mapping[int, str] | None = None,
-    after: Mapping[int, str] | None = None,
-) -> str:
-    """Markdown: one sentence per line; citations closing each sentence; record text escaped.
-
-    ``before`` / ``after``: Markdown generated elsewhere (already escaped), put before or after the
-    block with that index (the summary-of-findings sections, :mod:`ldngraph.present.report_sof`)."""
-    lines: list[str] = []
-    prev: Kind | None = None
-    for i, b in enumerate(blocks):
-        if before and i in before:
-            lines += ["", before[i], ""]
-        text = _md_text(b)
-        is_li = b.kind in ("item", "gap")
-        if b.kind.startswith("h"):
-            if lines and lines[-1]:
-                lines.append("")
-            lines += ["#" * int(b.kind[1]) + " " + text, ""]
-            if after and i in after:
-                lines += [after[i], ""]
-        else:
-            if prev is not None and (prev in ("item", "gap")) != is_li and lines[-1]:
-                lines.append("")  # a list and a paragraph never run together
-            if b.kind == "sentence":
-                lines += [f"{text} {_md_cites(b.cites)}.", ""]
-            elif b.kind == "item":
-                lines.append(f"- {text} {_md_cites(b.cites)}.")
-            else:
-                lines.append(f"- Gap: {text}.")
-        prev = b.kind
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _cite_html(cites: Sequence[Publication]) -> str:
-    links = [
-        f'<a href="{html.escape(p.url)}" rel="noopener noreferrer">{html.escape(p.citation)}</a>'
-        for p in cites
-    ]
-    return "(" + "; ".join(links) + ")"
-
-
-def to_html(
-    blocks: Sequence[Block],
-    *,
-    before: Mapping[int, str] | None = None,
-    after: Mapping[int, str] | None = None,
-    style: str = "",
-    appendix: str = "",
-) -> str:
-    """A self-contained HTML page; all record text escaped.
-
-    ``before`` / ``after``: HTML generated elsewhere (already escaped) put before or after the
-    block with that index; ``style``: extra CSS (:mod:`ldngraph.present.report_sof`); ``appendix``: an
-    escaped HTML fragment closing the page (the PRISMA section, :mod:`ldngraph.present.prisma`)."""
-    title = next((b.text for b in blocks if b.kind == "h1"), "LDN evidence brief")
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        f".gap{{color:#8a3b00}}{style}</style></head><body>",
-    ]
-    open_list = False
-    for i, b in enumerate(blocks):
-        if before and i in before:
-            if open_list:
-                out.append("</ul>")
-                open_list = False
-            out.append(before[i])
-        is_li = b.kind in ("item", "gap")
-        if open_list and not is_li:
-            out.append("</ul>")
-            open_list = False
-        if is_li and not open_list:
-            out.append("<ul>")
-            open_list = True
-        text = html.escape(b.text)
-        if b.kind.startswith("h"):
-            out.append(f"<{b.kind}>{text}</{b.kind}>")
-            if after and i in after:
-                out.append(after[i])
-        elif b.kind == "sentence":
-            out.append(f"<p>{text} {_cite_html(b.cites)}.</p>")
-        elif b.kind == "item":
-            out.append(f"<li>{text} {_cite_html(b.cites)}.</li>")
-        else:
-            out.append(f'<li class="gap"><strong>Gap:</strong> {text}.</li>')
-    if open_list:
-        out.append("</ul>")
-    out.append(appendix + "</body></html>")
-    return "\n".join(out) + "\n"
 
 
 def write_report(

@@ -21,10 +21,11 @@ from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.imprecision import PooledEffect as ImprecisionEffect
 from ldngraph.evidence.imprecision import get_mid
 from ldngraph.evidence.profile import Profile
+from ldngraph.markup import escape_markdown
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.terms import RATIO_MEASURES
+from ldngraph.present.blocks import Block, to_html, to_markdown
 from ldngraph.present.forest import to_png_bytes
-from ldngraph.present.report import Block, escape_markdown, to_html, to_markdown
 from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
 from ldngraph.present.sof import to_html as sof_html
 from ldngraph.present.sof import to_markdown as sof_markdown

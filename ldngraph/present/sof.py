@@ -51,19 +51,6 @@ DOMAIN_LABELS = {
     "imprecision": "Imprecision",
     "publication_bias": "Publication bias",
 }
-#: Outcomes where a higher value is better, when no estimate says which way (benefit = "improves").
-#: Standard ids of the shipped data (docs/outcome-mapping.yaml) and the local ids the fixtures use.
-HIGHER_IS_BETTER = frozenset(
-    {
-        "NCIT:C17047",  # quality of life
-        "HP:0002360",  # the 'sleep' outcome (labelled sleep; the term is sleep disturbance)
-        "LDNO:quality-of-life",
-        "LDNO:sleep",
-        "LDNO:endoscopic-healing",
-        "LDNO:insulin-sensitivity",
-        "LDNO:mood",
-    }
-)
 COLUMNS = (
     "outcome",
     "critical",
@@ -182,10 +169,13 @@ def effect_text(
     return None, text
 
 
-def _lower_is_better(row_outcome: str, summary: EffectSummary) -> bool:
+def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary) -> bool:
+    """Which way is better: the estimate's own scale, else the outcome's ``higher_is_better`` in
+    data/entities.yaml (an outcome that does not say is read as lower-is-better: a symptom)."""
     if summary.pooled is not None:
         return summary.pooled.lower_is_better
-    return row_outcome not in HIGHER_IS_BETTER
+    entity = kb.entity_index.get(row_outcome)
+    return not (entity is not None and entity.higher_is_better)
 
 
 def statement(conclusion: str, certainty: str, outcome_label: str, *, lower_is_better: bool) -> str:
@@ -296,7 +286,7 @@ def get_sof_table(
                     body.conclusion,
                     body.certainty.value,
                     label,
-                    lower_is_better=_lower_is_better(outcome, summary),
+                    lower_is_better=_lower_is_better(kb, outcome, summary),
                 ),
             )
         )
@@ -363,7 +353,7 @@ def _sup(notes: Sequence[int]) -> str:
 
 def to_markdown(table: SofTable, *, heading: str = "###") -> str:
     """A Markdown table with numbered footnotes; record text escaped."""
-    from ldngraph.present.report import escape_markdown as esc
+    from ldngraph.markup import escape_markdown as esc
 
     lines = [
         f"{heading} Summary of findings: {esc(table.intervention)} for {esc(table.condition_label)}",

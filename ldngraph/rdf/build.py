@@ -19,16 +19,14 @@ triples; the sinks below consume :func:`iter_triples`:
 
 * :func:`to_graph`: an rdflib ``Graph`` (small data: export, report, viz, SHACL);
 * :func:`to_oxigraph`: a pyoxigraph store, bulk loaded (10^5-study corpora);
-* :func:`iter_scored_chunks`: triple chunks for :meth:`ldngraph.stores.store.GraphStore.replace`
-  (``ldngraph push`` to memory, Oxigraph or a SPARQL endpoint).
+* :func:`ldngraph.pipeline.iter_scored_chunks` adds the scores and cuts the triples into chunks for
+  :meth:`ldngraph.stores.store.GraphStore.replace` (``ldngraph push``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -39,10 +37,11 @@ from ldngraph.model import (
     Entity,
     EvidenceItem,
     KnowledgeBase,
-    OutcomeKind,
     Publication,
     SourceDocument,
     Study,
+    evidence_id,
+    get_outcome_kind,
 )
 from ldngraph.rdf.vocab import (
     BIBO,
@@ -58,53 +57,10 @@ from ldngraph.rdf.vocab import (
     local_iri,
 )
 
-if TYPE_CHECKING:
-    from ldngraph.evidence.score import ScoreReport
-
 Node = ox.NamedNode | ox.BlankNode
 Triple = tuple[Node, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 CURATORS = local("agent", "ldngraph-curators")
-
-
-# -- identifiers (rdflib terms, for scoring, views and tests) ---------------------------------------
-
-
-def claim_iri(claim: Claim) -> URIRef:
-    return local("claim", claim.content_hash)
-
-
-def study_iri(study_id: str) -> URIRef:
-    return local("study", study_id)
-
-
-def publication_iri(pub_id: str) -> URIRef:
-    return URIRef(expand(pub_id))
-
-
-def evidence_id(claim: Claim, index: int, item: EvidenceItem) -> str:
-    """Stable id of an evidence item: hash of its claim, study, outcome and position."""
-    key = f"{claim.content_hash}|{item.study}|{item.outcome or ''}|{index}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def evidence_iri(claim: Claim, index: int, item: EvidenceItem) -> URIRef:
-    return local("evidence", evidence_id(claim, index, item))
-
-
-def get_outcome_kind(kb: KnowledgeBase, item: EvidenceItem) -> OutcomeKind | None:
-    """The outcome kind an evidence item rests on: explicit, else the study's, else the outcome's."""
-    if item.outcome_kind is not None:
-        return item.outcome_kind
-    if item.outcome is None:
-        return None
-    study = kb.study_index.get(item.study)
-    if study is not None:
-        for out in study.outcomes:
-            if out.outcome == item.outcome:
-                return out.kind
-    entity = kb.entity_index.get(item.outcome)
-    return entity.outcome_kind if entity else None
 
 
 # -- pyoxigraph terms -------------------------------------------------------------------------------
@@ -462,27 +418,6 @@ def to_oxigraph(kb: KnowledgeBase, store: ox.Store | None = None) -> ox.Store:
     store = store if store is not None else ox.Store()
     store.bulk_extend(_quads(iter_triples(kb)))
     return store
-
-
-def iter_scored_chunks(
-    kb: KnowledgeBase, scores: ScoreReport, *, size: int = 500_000
-) -> Iterator[list[Triple]]:
-    """The graph of ``pipeline.load`` (built and scored) as lists of at most ``size`` triples.
-
-    The score triples (a few per claim) come from :func:`ldngraph.evidence.score.materialise` on an empty
-    rdflib graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
-    """
-    from ldngraph.evidence.score import materialise
-
-    chunk: list[Triple] = []
-    for triple in iter_triples(kb):
-        chunk.append(triple)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    for s, p, o in materialise(Graph(), kb, scores):
-        chunk.append((from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o)))  # type: ignore[arg-type]
-    yield chunk
 
 
 def to_ntriples(triples: Iterable[Triple]) -> bytes:

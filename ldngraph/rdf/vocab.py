@@ -16,7 +16,7 @@ import curies
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
-from ldngraph.model import Design, Predicate
+from ldngraph.model import Claim, Design, EvidenceItem, Predicate, evidence_id
 from ldngraph.model.terms import check_url
 
 #: Prefix -> IRI prefix for every identifier scheme the graph uses. The spelling of each prefix is
@@ -224,3 +224,22 @@ def bind_namespaces(graph: Graph) -> Graph:
         graph.bind(prefix, Namespace(iri), override=True)
     graph.bind("rdf", RDF)
     return graph
+
+
+# -- identifiers of records (rdflib terms, for the mapping, scoring, views and tests) ---------------
+
+
+def claim_iri(claim: Claim) -> URIRef:
+    return local("claim", claim.content_hash)
+
+
+def study_iri(study_id: str) -> URIRef:
+    return local("study", study_id)
+
+
+def publication_iri(pub_id: str) -> URIRef:
+    return URIRef(expand(pub_id))
+
+
+def evidence_iri(claim: Claim, index: int, item: EvidenceItem) -> URIRef:
+    return local("evidence", evidence_id(claim, index, item))

@@ -44,7 +44,7 @@ from ldngraph.errors import QueryError, StoreError
 from ldngraph.limits import HTTP_SECONDS, QUERY_SECONDS, Limit
 from ldngraph.rdf.build import Triple, to_ntriples
 from ldngraph.rdf.sparql import IRI_RE, Bindings, Term, check_bindings, inject_values, plain_literal
-from ldngraph.stores.store import QueryRows, first_line, from_rdflib_graph, parse_ntriples
+from ldngraph.stores.protocol import QueryRows, first_line, from_rdflib_graph, parse_ntriples
 from ldngraph.web import RedirectRefused, build_opener, request_bytes
 
 #: Triples per INSERT DATA request: small enough for every server's request limits.

@@ -23,9 +23,9 @@ from ldngraph.model import (
     KnowledgeBase,
     Publication,
     Study,
+    get_outcome_kind,
 )
-from ldngraph.rdf.build import claim_iri, get_outcome_kind
-from ldngraph.rdf.vocab import LDN
+from ldngraph.rdf.vocab import LDN, claim_iri
 
 #: Certainty labels, best first (GRADE-like; see architecture.md section 3).
 CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")

@@ -1,0 +1,180 @@
+"""Commands that make the graph and move it: ``build``, ``export``, ``validate``, ``push``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ldngraph.cli.options import (
+    data_option,
+    echo_table,
+    format_option,
+    guard_output,
+    output_option,
+    profile_option,
+)
+
+
+@click.command()
+@data_option
+@profile_option
+@output_option(
+    "Also write the graph to this file (format from the suffix: .ttl .jsonld .nt .trig).", required=False
+)
+@format_option("table", "json")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the built graph against the SHACL shapes before writing it.",
+)
+def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt: str, validate: bool) -> None:
+    """Validate data/, build the evidence graph and print a summary.
+
+    For a big corpus (10^4 studies and more) build straight into a persistent Oxigraph store
+    instead: `ldngraph push --store oxigraph:PATH` (the fast path, no rdflib graph).
+    """
+    from ldngraph.pipeline import get_summary, load
+    from ldngraph.rdf.export import guess_format, write_rdf
+
+    if output is not None:
+        guess_format(output)  # fail before any work on a bad suffix
+    guard_output(output, data_dir, profile)
+    built = load(data_dir, profile)
+    if validate:
+        from ldngraph.rdf.validate import check_graph
+
+        check_graph(built.graph)  # the build checks its own output before writing it
+    if output is not None:
+        write_rdf(built.graph, output)
+        # the file also carries dataset metadata and Biolink/SEPIO typing (export.with_interop)
+        click.echo(f"wrote {output} (the graph's {len(built.graph)} triples plus dataset metadata)", err=True)
+    summary = get_summary(built)
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        echo_table(summary)
+
+
+@click.command()
+@data_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "nt", "trig", "kgx", "graphml"]),
+    default=None,
+    help="RDF format, or kgx / graphml (default: from the output suffix).",
+)
+@output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
+@profile_option
+def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
+    from ldngraph.pipeline import load
+    from ldngraph.rdf.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
+
+    fmt = fmt or guess_export_format(output)
+    guard_output(output, data_dir, profile)
+    built = load(data_dir, profile)
+    if fmt == "kgx":
+        written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
+    elif fmt == "graphml":
+        written = str(write_graphml(built.graph, output))
+    else:
+        written = str(write_rdf(built.graph, output, fmt))
+    click.echo(f"wrote {written} ({fmt}, from {len(built.graph)} triples)", err=True)
+
+
+@click.command(name="validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@data_option
+@click.option(
+    "--kgx", "kgx_prefix", type=click.Path(path_type=Path), help="Check KGX files P_nodes/edges.jsonl"
+)
+@format_option("table", "json")
+def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | None, fmt: str) -> None:
+    """Check an RDF FILE (default: the graph built from data/) against the SHACL shapes.
+
+    Prints the results grouped by shape, with counts and the first few focus nodes; exits with
+    status 1 when the graph does not conform. With --kgx P, checks an `export --format kgx`
+    output with kgx's validator and the Biolink pydantic model instead (offline; needs the
+    biolink extra).
+    """
+    from ldngraph.errors import ValidationFailed
+    from ldngraph.rdf.validate import read_graph, validate_graph
+
+    if kgx_prefix is not None:
+        from ldngraph.rdf.export import check_kgx_files
+
+        problems = check_kgx_files(kgx_prefix)
+        if fmt == "json" or problems:
+            click.echo(json.dumps(problems, indent=2) if fmt == "json" else "\n".join(problems))
+        if problems:
+            raise ValidationFailed(f"{kgx_prefix}: {len(problems)} Biolink/KGX error(s)")
+        click.echo(f"{kgx_prefix}: KGX export conforms to Biolink (kgx validator, Biolink model)", err=True)
+        return
+
+    if file is not None:
+        graph = read_graph(file)
+    else:
+        from ldngraph.pipeline import load
+
+        graph = load(data_dir).graph
+    report = validate_graph(graph)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else "\n".join(report.to_lines()))
+    if not report.conforms:
+        raise ValidationFailed(f"{file or 'the built graph'} {report.summary()}")
+
+
+@click.command()
+@data_option
+@click.option(
+    "--endpoint",
+    "--store",
+    "spec",
+    required=True,
+    help="Where to load the graph: a SPARQL 1.1 endpoint URL (query + update) or oxigraph:PATH.",
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    default=None,
+    help="Named graph to replace on an endpoint (default: the ldngraph evidence graph IRI).",
+)
+@click.option(
+    "--update-url",
+    default=None,
+    help="SPARQL 1.1 Update URL when it differs from the query URL (e.g. Oxigraph server's /update, "
+    "Virtuoso's /sparql-auth). Credentials: LDNGRAPH_SPARQL_USER and LDNGRAPH_SPARQL_PASSWORD.",
+)
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+@profile_option
+def push(
+    data_dir: Path | None,
+    spec: str,
+    graph_iri: str | None,
+    update_url: str | None,
+    append: bool,
+    profile: Path | None,
+) -> None:
+    """Build the scored graph straight into a SPARQL server or a persistent Oxigraph store.
+
+    The fast build path (no rdflib graph: 10^5 studies in well under a minute into oxigraph:PATH).
+    All or nothing: the new graph is loaded beside the old one and swapped in only when complete,
+    so a failure leaves the store as it was.
+    """
+    from ldngraph.pipeline import push as push_graph
+    from ldngraph.rdf.export import GRAPH_NAME
+    from ldngraph.stores.store import is_persistent, open_store
+
+    if not is_persistent(spec):
+        raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")
+    if update_url is not None and not spec.strip().startswith(("http://", "https://")):
+        raise click.UsageError(f"--update-url applies to a SPARQL endpoint URL, not to '{spec}'")
+    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME), update_url=update_url)
+    try:
+        push_graph(store, data_dir, profile, append=append)
+        click.echo(f"loaded the graph into {spec}; it now holds {len(store)} triples", err=True)
+    finally:
+        store.close()

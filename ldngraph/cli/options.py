@@ -1,0 +1,136 @@
+"""Options and output helpers shared by the command modules (one decorator per option kind)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ldngraph.errors import printable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Curated data directory (default: the shipped data/).",
+)
+
+profile_option = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence profile YAML (default: data/evidence-profile.yaml).",
+)
+
+
+def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
+    """``-o/--output FILE``: every command writes its file atomically (``-``: stdout; see ldngraph.atomic)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=required,
+        default=None,
+        help=help_text,
+    )
+
+
+def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
+    """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
+    queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
+    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.ingest.cache import get_cache_dir
+    from ldngraph.locations import get_data_dir, get_queries_dir
+    from ldngraph.pipeline import get_profile_path
+
+    if output is None:
+        return
+    directory = data_dir if data_dir is not None else get_data_dir()
+    protect_inputs(
+        directory, profile or get_profile_path(directory), get_queries_dir(), get_cache_dir(directory)
+    )
+    check_output(output)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def store_options(func: F) -> F:
+    """``--store SPEC`` and ``--graph IRI`` (see ldngraph.stores.store)."""
+    func = click.option(
+        "--graph",
+        "graph_iri",
+        default=None,
+        help="Named graph on an endpoint (default: ldngraph's graph IRI; 'default' for the default graph).",
+    )(func)
+    return click.option(
+        "--store",
+        "spec",
+        metavar="SPEC",
+        default="auto",
+        show_default=True,
+        help="Run on auto | memory | oxigraph | oxigraph:PATH | http(s)://ENDPOINT. auto: rdflib in memory "
+        "up to 5,000 triples, Oxigraph in memory above (same rows, much faster on big graphs).",
+    )(func)
+
+
+def echo_table(rows: Mapping[str, Any], indent: int = 0) -> None:
+    width = max((len(k) for k in rows), default=0)
+    for key, value in rows.items():
+        if isinstance(value, Mapping):
+            click.echo(" " * indent + f"{key}:")
+            echo_table(value, indent + 2)
+        else:
+            click.echo(printable(" " * indent + f"{key:<{width}}  {value}"))
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: str) -> None:
+    """Rows as an aligned table, JSON records or CSV, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in r] for r in rows)
+    else:
+        shown = [
+            ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]
+            for r in rows
+        ]
+        widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        for r in shown:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+cache_option = click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="PubMed cache directory (default: <data>/pubmed; for an installed package's own data, "
+    "$XDG_CACHE_HOME/ldngraph/pubmed or ~/.cache/ldngraph/pubmed).",
+)

@@ -1,0 +1,45 @@
+"""The parts a body of evidence is made of: its independent units and the GRADE domain judgements.
+
+Kept apart from :mod:`ldngraph.evidence.bodies` (which assembles bodies) so that the certainty rules
+(:mod:`ldngraph.evidence.certainty`) can use them without importing the assembly.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ldngraph.evidence.profile import Certainty
+from ldngraph.evidence.risk_of_bias import RiskJudgement
+from ldngraph.model import CitationStatus, Design
+from ldngraph.model.terms import _Frozen
+
+#: GRADE's five downgrade domains, in the order they are shown.
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+
+
+class Downgrade(_Frozen):
+    """One GRADE domain's judgement for a body: how many levels it costs and why."""
+
+    domain: str = Field(
+        description="risk_of_bias / inconsistency / indirectness / imprecision / publication_bias"
+    )
+    levels: int = Field(ge=0, le=2, description="Levels lost (0: not serious)")
+    code: str = Field(description="Reason code (the domain, or e.g. preclinical_only)")
+    explanation: str = Field(description="One line: why")
+
+
+class BodyUnit(_Frozen):
+    """An independent unit of a body: a primary study, or a review standing in for absent studies."""
+
+    studies: tuple[str, ...] = Field(description="The study (or the review standing in)")
+    role: str = Field(description="study / stand_in")
+    side: str = Field(description="benefit / null / harm")
+    weight: float
+    participants: int | None = Field(description="n of a human study (0: not reported; None: not human)")
+    design: Design = Field(description="Weighed design (a stand-in: the best design it includes)")
+    start: Certainty = Field(description="GRADE start level of this unit")
+    risk: RiskJudgement
+    indirect: tuple[str, ...]
+    citation: CitationStatus
+    tier: str
+    note: str
