@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import shutil
 import stat
@@ -20,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ldngraph.errors import ExportError
 
@@ -118,6 +120,65 @@ def _to_stdout(tmp: Path) -> None:
     with tmp.open("rb") as handle:
         shutil.copyfileobj(handle, sys.stdout.buffer)
     sys.stdout.buffer.flush()
+
+
+class _WholeWrites(io.RawIOBase):
+    """Writes to a file descriptor that put every byte out or raise ``OSError`` naming stdout.
+
+    Python's own buffered stdout, given a short write (a disk filling up), dropped the rest
+    silently: the output was cut short and the command exited 0 (issue 27 F15). After the first
+    failure (reported once) later writes are dropped, so shutdown adds no second message."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.failed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view) and not self.failed:
+            try:
+                written = os.write(self._fd, view[done:])
+            except InterruptedError:
+                continue
+            except OSError as exc:
+                self.failed = True
+                raise OSError(exc.errno, f"{exc.strerror}; the output is incomplete", "stdout") from None
+            if written <= 0:
+                self.failed = True
+                raise OSError(errno.EIO, "nothing written; the output is incomplete", "stdout")
+            done += written
+        return len(view)
+
+    def close(self) -> None:  # the descriptor belongs to the process, not to this wrapper
+        super().close()
+
+
+def use_checked_stdout() -> None:
+    """Route ``sys.stdout`` through :class:`_WholeWrites`, so every result a command prints
+    (click.echo, csv writers, ``-o -``) either reaches stdout whole or ends in ``OSError``. Only
+    the process's real stdout is replaced (a test's captured stream is left alone)."""
+    stream = sys.stdout
+    if not isinstance(stream, io.TextIOWrapper) or stream is not sys.__stdout__:
+        return
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    stream.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeWrites(fd)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )
 
 
 def _into(target: Path) -> Callable[[Path], None]:
