@@ -8,10 +8,12 @@ One helper per kind of output, used by every writer of that kind (issue 27):
   OWASP's "CSV Injection" advice): a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
   a carriage return gets a leading apostrophe, which spreadsheets show as text; a plain number
   (``-0.34``) is left as it is;
-- :func:`tsv_cell`: the same, and a tab, newline or other control character inside the cell is
-  written as an escape (``\\t``, ``\\n``), so record text cannot forge a column or a row (F16);
-- :func:`terminal_text`: text for a terminal with control characters (ESC, CSI, ``\\r``) and
-  Unicode bidirectional controls shown as escapes (F16; :func:`ldngraph.errors.printable`).
+- :func:`cell_text`: one CSV or TSV cell: the same, and a tab, newline or other control character
+  inside it written as an escape (``\\t``, ``\\n``), so record text cannot forge a column or a row
+  nor reach a terminal as an escape sequence (F16); every CSV and TSV writer uses it;
+- :func:`terminal_text` / :func:`terminal_lines`: text for a terminal with control characters
+  (ESC, CSI, ``\\r``) and Unicode bidirectional controls shown as escapes (F16;
+  :func:`ldngraph.errors.printable`), keeping the line breaks of a multi-line block.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from ldngraph.errors import NumberError, printable
 
-__all__ = ["FORMULA_STARTS", "spreadsheet_cell", "terminal_text", "to_json", "tsv_cell"]
+__all__ = ["FORMULA_STARTS", "cell_text", "spreadsheet_cell", "terminal_lines", "terminal_text", "to_json"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,9 +55,10 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
-def tsv_cell(value: object) -> str:
-    """``value`` as one tab-separated cell: formula starts neutralised, and tabs, newlines and
-    other control characters written as escapes, so a cell never spans two columns or rows."""
+def cell_text(value: object) -> str:
+    """``value`` as one CSV or TSV cell: formula starts neutralised, and tabs, newlines and other
+    control characters written as escapes, so a cell never spans two columns or rows. ``None`` is
+    the empty cell; numbers are written as ``str`` writes them."""
     if value is None:
         return ""
     cell = spreadsheet_cell(value)
@@ -66,3 +69,8 @@ def terminal_text(text: str) -> str:
     """``text`` with C0/C1 control characters (ESC, CSI, ``\\r``, ``\\n``, tab) and Unicode
     bidirectional controls shown as escapes: what a terminal shows is what the record holds."""
     return printable(text)
+
+
+def terminal_lines(text: str) -> str:
+    """:func:`terminal_text` of each line of ``text`` (its ``\\n`` line breaks kept)."""
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from ldngraph.cli.options import (
     output_option,
     profile_option,
 )
+from ldngraph.safetext import to_json
 
 
 @click.command()
@@ -53,7 +53,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
         click.echo(f"wrote {output} (the graph's {len(built.graph)} triples plus dataset metadata)", err=True)
     summary = get_summary(built)
     if fmt == "json":
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(to_json(summary, indent=2))
     else:
         echo_table(summary)
 
@@ -109,7 +109,7 @@ def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | No
 
         problems = check_kgx_files(kgx_prefix)
         if fmt == "json" or problems:
-            click.echo(json.dumps(problems, indent=2) if fmt == "json" else "\n".join(problems))
+            click.echo(to_json(problems, indent=2) if fmt == "json" else "\n".join(problems))
         if problems:
             raise ValidationFailed(f"{kgx_prefix}: {len(problems)} Biolink/KGX error(s)")
         click.echo(f"{kgx_prefix}: KGX export conforms to Biolink (kgx validator, Biolink model)", err=True)

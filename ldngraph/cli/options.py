@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ldngraph.errors import printable
+from ldngraph.safetext import cell_text, to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,13 +108,13 @@ def cell(value: Any) -> str:
 def echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: str) -> None:
     """Rows as an aligned table, JSON records or CSV, on stdout."""
     if fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
+        click.echo(to_json([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
     elif fmt == "csv":
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in r] for r in rows)
+        writer.writerow([cell_text(c) for c in columns])
+        writer.writerows([cell_text(v) for v in r] for r in rows)
     else:
         shown = [
             ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from ldngraph.cli.options import (
     output_option,
     profile_option,
 )
+from ldngraph.safetext import cell_text, to_json
 
 
 @click.command()
@@ -66,7 +66,7 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     if str(output) == "-":
         pass  # stdout holds the image
     elif fmt == "json":
-        click.echo(json.dumps(to_records(emap), indent=2))
+        click.echo(to_json(to_records(emap), indent=2))
     else:
         for line in describe(emap):
             click.echo(line)
@@ -91,7 +91,9 @@ def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome:
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, condition), outcome)
     write_forest(summary, output, title=title, mid=mid)
     for e in summary.studies:
-        click.echo(f"{e.label}\t{e.value:g}\t[{e.ci_lower:.3g}, {e.ci_upper:.3g}]\tweight {e.weight:.1f}%")
+        click.echo(
+            f"{cell_text(e.label)}\t{e.value:g}\t[{e.ci_lower:.3g}, {e.ci_upper:.3g}]\tweight {e.weight:.1f}%"
+        )
     click.echo(f"wrote {output}: {summary.note}", err=True)
 
 

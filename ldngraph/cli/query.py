@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ldngraph.cli.options import (
     profile_option,
     store_options,
 )
+from ldngraph.safetext import terminal_lines, terminal_text, to_json
 
 
 @click.command()
@@ -106,7 +106,7 @@ def paths(
 
     out = get_paths_report(load(data_dir, profile), source, target, max_hops=max_hops, top_k=top_k)
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2))
+        click.echo(to_json(out, indent=2))
         return
     bodies, found = out["outcome_bodies"], out["paths"]
     click.echo(f"profile {out['profile_version']}+{out['profile_hash']}; outcome bodies (critical first):")
@@ -129,14 +129,15 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     built = load(data_dir, profile)
     score = built.scores.claims[get_claim(built.kb, claim).id]
     if fmt == "json":
-        click.echo(json.dumps(score.model_dump(mode="json"), indent=2))
+        click.echo(to_json(score.model_dump(mode="json"), indent=2))
         return
     from ldngraph.evidence.summary import explain_lines
 
-    click.echo(f"{score.claim_id} ({score.content_hash}): {built.kb.claim_index[score.claim_id].statement}")
+    statement = built.kb.claim_index[score.claim_id].statement
+    click.echo(terminal_text(f"{score.claim_id} ({score.content_hash}): {statement}"))
     for line in [*explain_lines(built.scores.bodies[score.body]), "trace:", *score.trace]:
-        click.echo(f"  {line}")
-    click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+        click.echo(terminal_text(f"  {line}"))
+    click.echo(terminal_text(f"  reasons: {', '.join(score.reasons) or 'none'}"))
 
 
 @click.command()
@@ -185,7 +186,8 @@ def diff(
         read_view(new, data_dir=data_dir, profile=profile),
         min_change=min_change,
     )
-    click.echo(render(result, fmt), nl=False)
+    text = render(result, fmt)
+    click.echo(text if fmt == "json" else terminal_lines(text), nl=False)
     failed = get_failed(result, fail_on)
     if failed:
         click.echo(f"changes in: {', '.join(failed)}", err=True)

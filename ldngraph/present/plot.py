@@ -24,6 +24,7 @@ from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError, printable
 from ldngraph.limits import FIGURE_PIXELS, LABEL_CHARS, LimitError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
+from ldngraph.safetext import cell_text
 from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
@@ -315,12 +316,13 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
 
 
 def describe(emap: EvidenceMap) -> Sequence[str]:
-    """One line per cell, for the CLI's stdout (and for readers without an image viewer)."""
+    """One tab-separated line per cell, for the CLI's stdout (and for readers without an image
+    viewer); record text goes through :func:`ldngraph.safetext.cell_text`."""
     labels = dict(emap.conditions)
     return [
-        f"{labels[c.condition]}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
+        f"{cell_text(labels[c.condition])}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
         f"participants={c.participants}\t{c.direction}"
-        + (f"\tother_condition={','.join(c.other_condition)}" if c.other_condition else "")
+        + (f"\tother_condition={cell_text(','.join(c.other_condition))}" if c.other_condition else "")
         for c in emap.cells
     ]
 

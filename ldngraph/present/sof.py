@@ -39,7 +39,7 @@ from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
-from ldngraph.safetext import to_json
+from ldngraph.safetext import cell_text, to_json
 from ldngraph.stores.view import design_label
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
@@ -335,14 +335,10 @@ def to_csv(table: SofTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     keys = [k for k in to_records(table)[0] if k != "pooled"] if table.rows else ["condition"]
-    writer.writerow(keys)
+    writer.writerow([cell_text(k) for k in keys])
     for rec in to_records(table):
         writer.writerow(
-            [
-                "; ".join(v) if isinstance(v, list) else "" if v is None else v
-                for k, v in rec.items()
-                if k != "pooled"
-            ]
+            [cell_text("; ".join(v) if isinstance(v, list) else v) for k, v in rec.items() if k != "pooled"]
         )
     return buffer.getvalue()
 
