@@ -7,6 +7,7 @@ an input past a limit ends in one error line that names the limit and its variab
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 from dataclasses import dataclass
@@ -32,8 +33,8 @@ class Limit:
             value = float(raw)
         except ValueError:
             raise LdnGraphError(f"{self.env}={raw!r}: give a number ({self.what})") from None
-        if not value > 0:
-            raise LdnGraphError(f"{self.env}={raw!r}: give a positive number ({self.what})")
+        if not value > 0 or not math.isfinite(value):  # inf and 1e400 once crashed int() (F19)
+            raise LdnGraphError(f"{self.env}={raw!r}: give a positive finite number ({self.what})")
         return value
 
     def as_int(self) -> int:

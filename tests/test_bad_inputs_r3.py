@@ -20,9 +20,11 @@ from test_bad_inputs import (
     Case,
     Env,
     _build,
+    _profile,
     _pubmed,
     _snapshot,
     assert_one_line_failure,
+    data_case,
     estimate_case,
     run_cli,
 )
@@ -204,6 +206,49 @@ CASES: list[Case] = [
             ["import-pubmed", str(env.tmp / "in.xml"), "--cache", str(env.out / "cache")],
         )[1],
         ("in.xml: not a regular file (a FIFO, device or socket); give a file",),
+    ),
+    # -- F19: limit overrides are finite numbers ---------------------------------------------------------
+    Case(
+        "limit-override-inf",  # once: OverflowError (int(inf)) on every command
+        _build,
+        ("LDNGRAPH_MAX_INPUT_BYTES='inf': give a positive finite number",),
+        environ=lambda env: {"LDNGRAPH_MAX_INPUT_BYTES": "inf"},
+    ),
+    Case(
+        "limit-override-1e400",  # float('1e400') is infinity too
+        _build,
+        ("LDNGRAPH_MAX_DEPTH='1e400': give a positive finite number",),
+        environ=lambda env: {"LDNGRAPH_MAX_DEPTH": "1e400"},
+    ),
+    # -- F20: numbers YAML 1.1 reads in ways nobody meant, and merge keys -------------------------------
+    data_case(
+        "yaml-base60-int",  # once: n: 190:20:30 was read as 685,230 participants
+        "studies.yaml",
+        "    n: 40\n",
+        "    n: 190:20:30\n",
+        ":7:",
+        "'190:20:30' is a YAML 1.1 base-60 number",
+    ),
+    data_case(
+        "yaml-inf",
+        "studies.yaml",
+        "    n: 40\n",
+        "    n: 40\n    duration_weeks: .inf\n",
+        ":8:",
+        "'.inf' is not a finite number",
+    ),
+    Case(
+        "yaml-float-overflow",  # once: the profile took half_n = infinity
+        _profile("half_n: ", "half_n: 1.0e400 # ", "query", "claims_by_strength"),
+        ("profile.yaml:", "'1.0e400' is too large for a number (it would be infinity)"),
+    ),
+    data_case(
+        "yaml-merge-key",  # a merge key needs no alias: <<: {blinded: false} overrode the record silently
+        "studies.yaml",
+        "    n: 40\n",
+        "    n: 40\n    <<: {blinded: false}\n",
+        ":8:",
+        "YAML merge keys (<<) are not allowed",
     ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(
