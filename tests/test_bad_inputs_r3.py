@@ -29,6 +29,8 @@ from test_bad_inputs import (
     run_cli,
 )
 
+SCREENING = MINI.parent / "screening"
+
 
 def _rdf_xml_with_entities(path: Path, encoding: str) -> None:
     """RDF/XML declaring nested internal entities, in ``encoding`` (with its BOM for UTF-16)."""
@@ -78,6 +80,17 @@ def _cached(env: Env, pmid: str, content: bytes | None = None, *, link: str | No
 def _cache_record(title: str) -> bytes:
     record = '{"pmid": "333", "title": "' + title + '"}'
     return ('{"format": 1, "source": "x", "record": ' + record + "}").encode()
+
+
+def _screening(env: Env, old: str, new: str) -> None:
+    """The test screening log (linked to the mini studies) in the data copy, ``old`` made ``new``."""
+    text = (SCREENING / "screening.yaml").read_text(encoding="utf-8")
+    assert old in text, old
+    (env.data / "screening.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _report(env: Env) -> list[str]:
+    return ["report", "--data", str(env.data), "-o", str(env.out / "brief.md")]
 
 
 CASES: list[Case] = [
@@ -206,6 +219,21 @@ CASES: list[Case] = [
             ["import-pubmed", str(env.tmp / "in.xml"), "--cache", str(env.out / "cache")],
         )[1],
         ("in.xml: not a regular file (a FIFO, device or socket); give a file",),
+    ),
+    # -- F18: screening.yaml bounded, its patterns anchored with \\Z -----------------------------------
+    Case(
+        "screening-date-trailing-newline",  # once accepted: the patterns ended in $, not \Z
+        lambda env: (
+            _screening(env, '    date: "2026-11-29"\n', '    date: "2026-11-29\\n"\n'),
+            _report(env),
+        )[1],
+        ("screening.yaml:4: search 's01': date: must be YYYY-MM-DD, not '2026-11-29\\n'",),
+    ),
+    Case(
+        "screening-too-large",  # once read whole, whatever its size
+        lambda env: (_screening(env, "searches:\n", "#" * 30_000 + "\nsearches:\n"), _report(env))[1],
+        ("screening.yaml: ", "bytes is more than the limit LDNGRAPH_MAX_INPUT_BYTES=25000"),
+        environ=lambda env: {"LDNGRAPH_MAX_INPUT_BYTES": "25000"},
     ),
     # -- F19: limit overrides are finite numbers ---------------------------------------------------------
     Case(
