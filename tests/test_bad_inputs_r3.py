@@ -93,6 +93,17 @@ def _report(env: Env) -> list[str]:
     return ["report", "--data", str(env.data), "-o", str(env.out / "brief.md")]
 
 
+#: Three unconstrained triple patterns: (about 280 triples)^3 rows for rdflib to count.
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n"
+SERVICE_QUERY = "SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n"
+
+
+def _rq(env: Env, name: str, body: str) -> None:
+    """A query file with the header ``ldngraph query`` needs."""
+    columns = "n" if "COUNT" in body else "s"
+    (env.tmp / name).write_text(f"# Purpose: a test.\n# Columns: {columns}\n{body}", encoding="utf-8")
+
+
 CASES: list[Case] = [
     # -- F2/F3: every number finite and bounded at the schema -----------------------------------------
     estimate_case(
@@ -277,6 +288,34 @@ CASES: list[Case] = [
         "    n: 40\n    <<: {blinded: false}\n",
         ":8:",
         "YAML merge keys (<<) are not allowed",
+    ),
+    # -- F10: LDNGRAPH_QUERY_TIMEOUT on the default (memory) store -------------------------------------
+    Case(
+        "query-timeout-memory",  # once: a 2 s limit ran past 30 s (the rdflib path had no limit)
+        lambda env: (
+            _rq(env, "cross.rq", CROSS_PRODUCT),
+            ["query", str(env.tmp / "cross.rq"), "--data", str(env.data)],
+        )[1],
+        ("cross.rq: the query took longer than the limit LDNGRAPH_QUERY_TIMEOUT=2",),
+        environ=lambda env: {"LDNGRAPH_QUERY_TIMEOUT": "2"},
+    ),
+    # -- F12: federated queries refused unless --allow-service -----------------------------------------
+    Case(
+        "query-file-service",  # once: requests to any host, past every HTTP limit
+        lambda env: (
+            _rq(env, "fed.rq", SERVICE_QUERY),
+            ["query", str(env.tmp / "fed.rq"), "--data", str(env.data)],
+        )[1],
+        ("fed.rq: a federated query (SERVICE) sends requests to other servers", "pass --allow-service"),
+    ),
+    Case(
+        "named-query-service",  # ./queries of a cloned repository shadows a shipped query's name
+        lambda env: (
+            (env.tmp / "queries").mkdir(),
+            _rq(env, "queries/gaps.rq", SERVICE_QUERY),
+            ["query", "gaps", "--data", str(env.data)],
+        )[2],
+        ("queries/gaps.rq: a federated query (SERVICE)", "pass --allow-service"),
     ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(

@@ -30,6 +30,12 @@ from ldngraph.safetext import terminal_lines, terminal_text, to_json
     show_default=True,
     help="Add a <column>_label column after each column of entity CURIEs.",
 )
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Run a federated query (SPARQL SERVICE): it sends requests to the servers it names. "
+    "Refused without this flag.",
+)
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -39,11 +45,13 @@ def query(
     graph_iri: str | None,
     fmt: str,
     labels: bool,
+    allow_service: bool,
 ) -> None:
     """Run a named query (see queries/) or a .rq file, with bound parameters.
 
     A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
-    "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
+    "Writing your own query"); docs/vocabulary.md lists the terms of the graph. NAME is looked up
+    in $LDNGRAPH_QUERIES, else ./queries (so a checkout's own queries win), else the shipped ones.
     """
     from ldngraph.pipeline import load
     from ldngraph.rdf.export import GRAPH_NAME
@@ -61,10 +69,10 @@ def query(
     graph = graph_iri or str(GRAPH_NAME)
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
-        result = run_query(store.graph, name, bound)
+        result = run_query(store.graph, name, bound, allow_service=allow_service)
         result = add_labels(result, get_labels(store.graph)) if labels and fmt != "sparql-json" else result
     else:
-        result = run_query_on_store(store, name, bound)
+        result = run_query_on_store(store, name, bound, allow_service=allow_service)
         result = add_labels(result, get_store_labels(store)) if labels and fmt != "sparql-json" else result
         store.close()
     if fmt == "sparql-json":  # W3C SPARQL 1.1 Query Results JSON: full IRIs, typed literals
