@@ -317,6 +317,49 @@ CASES: list[Case] = [
         )[2],
         ("queries/gaps.rq: a federated query (SERVICE)", "pass --allow-service"),
     ),
+    # -- F21: outputs that would become inputs, several files to '-' ----------------------------------
+    Case(
+        "output-into-pubmed-cache",  # once written, then read by every build as a cached record
+        lambda env: (
+            (env.data / "pubmed").mkdir(),
+            [
+                "export",
+                "--data",
+                str(env.data),
+                "--format",
+                "jsonld",
+                "-o",
+                str(env.data / "pubmed" / "999.json"),
+            ],
+        )[1],
+        ("pubmed/999.json: would become an input of later runs (the PubMed cache", "pick a path outside"),
+    ),
+    Case(
+        "output-into-queries",  # a new .rq in ./queries (a checkout's own queries) becomes a named query
+        lambda env: (
+            shutil.copytree(MINI.parents[2] / "queries", env.tmp / "queries"),
+            ["export", "--data", str(env.data), "--format", "ttl", "-o", "queries/new.rq"],
+        )[1],
+        ("queries/new.rq: would become an input of later runs (the named queries",),
+    ),
+    Case(
+        "output-into-data",  # a new screening.yaml is read by report
+        lambda env: [
+            "export",
+            "--data",
+            str(env.data),
+            "--format",
+            "ttl",
+            "-o",
+            str(env.data / "screening.yaml"),
+        ],
+        ("data/screening.yaml: would become an input of later runs (the curated data",),
+    ),
+    Case(
+        "kgx-to-stdout",  # once: wrote -_nodes.jsonl, -_edges.jsonl and -_meta.json in the current directory
+        lambda env: ["export", "--data", str(env.data), "--format", "kgx", "-o", "-"],
+        ("-: KGX is three files", "give a file name prefix, not '-'"),
+    ),
     # -- F13: figures stay a bounded size -------------------------------------------------------------
     Case(
         "figure-too-large",

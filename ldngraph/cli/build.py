@@ -72,9 +72,18 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
     from ldngraph.pipeline import load
-    from ldngraph.rdf.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
+    from ldngraph.rdf.export import (
+        guess_export_format,
+        kgx_meta_path,
+        kgx_paths,
+        write_graphml,
+        write_kgx,
+        write_rdf,
+    )
 
     fmt = fmt or guess_export_format(output)
+    if fmt == "kgx":
+        kgx_paths(output)  # '-' is refused before any work
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
     if fmt == "kgx":

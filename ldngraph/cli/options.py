@@ -45,7 +45,7 @@ def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
 def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
     """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
     queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
-    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.atomic import check_output, protect_input_dirs, protect_inputs
     from ldngraph.ingest.cache import get_cache_dir
     from ldngraph.locations import get_data_dir, get_queries_dir
     from ldngraph.pipeline import get_profile_path
@@ -53,8 +53,12 @@ def guard_output(output: Path | None, data_dir: Path | None, profile: Path | Non
     if output is None:
         return
     directory = data_dir if data_dir is not None else get_data_dir()
-    protect_inputs(
-        directory, profile or get_profile_path(directory), get_queries_dir(), get_cache_dir(directory)
+    queries, cache = get_queries_dir(), get_cache_dir(directory)
+    protect_inputs(directory, profile or get_profile_path(directory), queries, cache)
+    protect_input_dirs(  # a new file there would be read by the next run (F21)
+        (directory, (".yaml", ".yml"), "the curated data"),
+        (queries, (".rq",), "the named queries"),
+        (cache, (".json",), "the PubMed cache"),
     )
     check_output(output)
 

@@ -357,16 +357,25 @@ def get_dataset_metadata(graph: Graph) -> Record:
     }
 
 
+def _kgx_prefix(prefix: Path | str) -> Path:
+    if str(prefix) == "-":  # it once wrote -_nodes.jsonl, -_edges.jsonl and -_meta.json (F21)
+        raise ExportError(
+            "-: KGX is three files (PREFIX_nodes.jsonl, PREFIX_edges.jsonl, PREFIX_meta.json); "
+            "give a file name prefix, not '-'"
+        )
+    return Path(prefix)
+
+
 def kgx_paths(prefix: Path | str) -> tuple[Path, Path]:
     """``PREFIX_nodes.jsonl`` and ``PREFIX_edges.jsonl`` (KGX's own naming for JSON Lines)."""
-    base = Path(prefix)
+    base = _kgx_prefix(prefix)
     stem = base.name.removesuffix(".jsonl")
     return base.with_name(f"{stem}_nodes.jsonl"), base.with_name(f"{stem}_edges.jsonl")
 
 
 def kgx_meta_path(prefix: Path | str) -> Path:
     """``PREFIX_meta.json``: the dataset metadata and CURIE map beside the KGX files."""
-    base = Path(prefix)
+    base = _kgx_prefix(prefix)
     return base.with_name(f"{base.name.removesuffix('.jsonl')}_meta.json")
 
 
