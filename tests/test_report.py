@@ -24,10 +24,12 @@ from ldngraph.rdf.build import to_graph
 from ldngraph.stores.view import conclusion_label, design_label, get_bodies, reason_label
 
 RESOURCES = Path(__file__).parent / "resources"
-#: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids).
+#: A PMID, a DOI, or a journal citation (publications identified by citation only, e.g. REF: ids),
+#: or, for a report whose journal was not seen, its first author and what it is.
 CITE = (
     r"(?:PMID [1-9][0-9]*|DOI 10\.[0-9]{4,9}/[^;()\s]+"
-    r"|[A-Z][A-Za-z .&]+\. [12][0-9]{3}(?:;[0-9]+(?:\([0-9-]+\))?:[0-9]+(?:-[0-9]+)?)?)"
+    r"|[A-Z][A-Za-z .&]+\. [12][0-9]{3}(?:;[0-9]+(?:\([0-9-]+\))?:[0-9]+(?:-[0-9]+)?)?"
+    r"|[^\W\d_][\w'-]+ [A-Z]+ et al\. [^;()]+ \(NCT[0-9]{8}\), journal and year not seen)"
 )
 ENDS_CITED = re.compile(rf"\(({CITE}(?:; {CITE})*)\)\.$")
 #: CommonMark's backslash escapes (spec 2.4): a backslash before ASCII punctuation stands for it.

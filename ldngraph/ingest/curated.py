@@ -159,6 +159,15 @@ def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
     return None
 
 
+_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, shown: str) -> str:
+    lineno = text.count("\n", 0, exc.position) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return f"{shown}:{lineno}: control character U+{code:04X} is not allowed in YAML; remove it"
+
+
 def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.Node | None]:
     """Parse one YAML document strictly: UTF-8 only, no control characters, no repeated key.
 
@@ -170,12 +179,12 @@ def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.N
     except UnicodeDecodeError as exc:
         problems.append(f"{shown}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8")
         return None, None
+    # libyaml's parser (CSafeLoader) when PyYAML was built with it: ~10x faster than the pure-Python
+    # one, with the same nodes, marks and errors (the pure-Python reader checks characters up front).
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
     except yaml.reader.ReaderError as exc:  # a control character such as NUL (found by fuzzing)
-        lineno = text.count("\n", 0, exc.position) + 1
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        problems.append(f"{shown}:{lineno}: control character U+{code:04X} is not allowed in YAML; remove it")
+        problems.append(_reader_problem(exc, text, shown))
         return None, None
     try:
         node = loader.get_single_node()
@@ -191,11 +200,19 @@ def parse_yaml(raw: bytes, shown: str, problems: list[str]) -> tuple[Any, yaml.N
             )
             return None, None
         data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:  # libyaml meets the bad character while parsing
+        problems.append(_reader_problem(exc, text, shown))
+        return None, None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark else "?"
         problem = " ".join(str(exc.problem).split())
-        problems.append(f"{shown}:{line}: YAML syntax error: {problem}; fix the syntax at that line")
+        if "maximum nesting depth" in problem:  # libyaml's own guard, before ours can see the nodes
+            problems.append(
+                f"{shown}:{line}: nested too deeply to parse ({DEPTH.hint()}); flatten the structure"
+            )
+        else:
+            problems.append(f"{shown}:{line}: YAML syntax error: {problem}; fix the syntax at that line")
         return None, None
     except yaml.YAMLError as exc:
         problems.append(f"{shown}: YAML error: {' '.join(str(exc).split())}")
