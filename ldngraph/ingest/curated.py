@@ -110,8 +110,8 @@ def _number_problem(node: yaml.Node) -> str | None:
     (``n: 190:20:30`` is 685,230), infinity or NaN (``.inf``, ``.nan``) or a float past the range
     of a double (``1e400`` becomes infinity); else None."""
     value = node.value
-    if not isinstance(value, str) or getattr(node, "style", None) is not None:
-        return None  # quoted strings are strings
+    if not isinstance(value, str) or getattr(node, "style", None) not in (None, ""):
+        return None  # quoted or block strings are strings (a plain scalar's style: None, or "" in libyaml)
     if node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in value:
         return (
             f"'{value}' is a YAML 1.1 base-60 number; quote it if it is text, or write the number in base 10"
