@@ -6,6 +6,10 @@
 - docs/graph-focus.png  the focus view: fibromyalgia, depth 2
 - docs/graph-card.png   the evidence card of the fibromyalgia pain claim
 - docs/evidence-map.png conditions x study design (ldngraph plot evidence-map)
+- docs/forest.png       forest plot of pain in fibromyalgia (ldngraph plot forest)
+- docs/rob.png          risk-of-bias traffic lights and weighted summary (ldngraph plot rob)
+- docs/prisma.png       PRISMA 2020 flow diagram of data/screening.yaml (ldngraph plot prisma)
+- docs/graph-figure.png static figure of the fibromyalgia focus view (ldngraph plot graph)
 - docs/figures.stamp    what they were drawn from: a hash of the scored graph and of the drawing
   code, and a hash of each image. tests/test_figures.py recomputes it and fails when a figure is
   stale ("run python docs/make_figures.py").
@@ -25,7 +29,16 @@ from typing import Any
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 STAMP = DOCS / "figures.stamp"
-FIGURES = ("graph.png", "graph-focus.png", "graph-card.png", "evidence-map.png")
+FIGURES = (
+    "graph.png",
+    "graph-focus.png",
+    "graph-card.png",
+    "evidence-map.png",
+    "forest.png",
+    "rob.png",
+    "prisma.png",
+    "graph-figure.png",
+)
 #: The code that draws (scores come in through the graph itself).
 CODE = (
     "ldngraph/present/viz.py",
@@ -33,6 +46,13 @@ CODE = (
     "ldngraph/stores/view.py",
     "ldngraph/present/plot.py",
     "ldngraph/resources/graph.html",
+    "ldngraph/present/palette.py",
+    "ldngraph/present/figure.py",
+    "ldngraph/present/forest.py",
+    "ldngraph/present/robplot.py",
+    "ldngraph/present/prisma_plot.py",
+    "ldngraph/present/graph_plot.py",
+    "data/screening.yaml",
     "docs/make_figures.py",
 )
 CARD_CLAIM = "ldn-improves-pain-fibromyalgia"
@@ -66,6 +86,28 @@ def _open(browser: Any, path: Path) -> Any:
     return page
 
 
+def write_paper_figures(built: Any) -> None:
+    """The figures for a paper, drawn as the ldngraph plot commands draw them (PNG, 300 dpi)."""
+    from ldngraph.present.figure import save_figure
+    from ldngraph.present.forest import get_forest_extras, to_forest_figure
+    from ldngraph.present.graph_plot import to_graph_figure
+    from ldngraph.present.prisma import get_prisma_section
+    from ldngraph.present.prisma_plot import to_prisma_figure
+    from ldngraph.present.robplot import get_study_panels, to_rob_figure
+    from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
+
+    kb, prof = read_inputs(REPO / "data", None)
+    summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, FOCUS[0]), "pain")
+    forest = to_forest_figure(summary, title=title, mid=mid, extras=get_forest_extras(kb, summary))
+    save_figure(forest, DOCS / "forest.png")
+    rob = to_rob_figure(get_study_panels(kb), title="Risk of bias of the studies in data/")
+    save_figure(rob, DOCS / "rob.png")
+    section = get_prisma_section(REPO / "data")
+    assert section is not None
+    save_figure(to_prisma_figure(section.counts), DOCS / "prisma.png")
+    save_figure(to_graph_figure(built, focus=FOCUS[0], depth=FOCUS[1]), DOCS / "graph-figure.png")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -75,6 +117,7 @@ def main() -> None:
 
     built = load(REPO / "data")
     write_evidence_map(built, DOCS / "evidence-map.png")
+    write_paper_figures(built)
     with tempfile.TemporaryDirectory() as tmp:
         full = write_html(built, Path(tmp) / "graph.html")
         focus = write_html(built, Path(tmp) / "focus.html", focus=FOCUS[0], depth=FOCUS[1])

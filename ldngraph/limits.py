@@ -59,6 +59,10 @@ DEPTH = Limit("LDNGRAPH_MAX_DEPTH", 100, "levels of nesting in YAML or JSON-LD")
 HTTP_SECONDS = Limit("LDNGRAPH_HTTP_MAX_SECONDS", 300, "seconds per HTTP request")
 #: Bytes of one HTTP reply body.
 HTTP_BYTES = Limit("LDNGRAPH_HTTP_MAX_BYTES", 512 * MIB, "bytes of one HTTP reply")
+#: Seconds the swap step of a push to a SPARQL endpoint may take (the one request that replaces the
+#: target graph; socket timeout and total). Longer than the 71 s an Oxigraph MOVE of 0.9 M triples
+#: took (README), and than nginx's default 60 s proxy_read_timeout.
+SWAP_SECONDS = Limit("LDNGRAPH_SWAP_TIMEOUT", 600, "seconds for the swap step of a push")
 #: Seconds of one SPARQL query on any store.
 QUERY_SECONDS = Limit("LDNGRAPH_QUERY_TIMEOUT", 120, "seconds per SPARQL query")
 #: Bytes of one PubMed record: its XML or MEDLINE text, or its cached JSON file.

@@ -27,6 +27,7 @@ from ldngraph.rdf.build import Triple, from_rdflib_term, iter_triples, to_graph
 
 if TYPE_CHECKING:
     from ldngraph.evidence import scored
+    from ldngraph.stores.protocol import ReplaceReport
     from ldngraph.stores.store import GraphStore
 
 PROFILE_NAME = "evidence-profile.yaml"
@@ -83,13 +84,14 @@ def push(
     profile: Path | str | None = None,
     *,
     append: bool = False,
-) -> None:
+) -> ReplaceReport:
     """Build and score ``data_dir`` straight into ``store`` through the fast path, all or nothing.
 
     The triples are those of :func:`load` (the one mapping, :mod:`ldngraph.rdf.build`, as pyoxigraph
     terms, with no rdflib graph in between). The store's
     previous content is replaced (``append``: kept) only once every triple has loaded
-    (:meth:`ldngraph.stores.store.GraphStore.replace`).
+    (:meth:`ldngraph.stores.store.GraphStore.replace`), whose report (the triples the store holds,
+    and what happened on the way) is returned.
     """
 
     kb, scores = read_scored(data_dir, profile)
@@ -97,7 +99,7 @@ def push(
         (from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
         for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile))
     ]
-    store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
+    return store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
 
 
 def iter_scored_chunks(

@@ -29,9 +29,14 @@ PUBMED_HEAD = (
 )
 
 
-def fake_article(pmid: str, *, retracted: bool = False) -> str:
+#: MeSH UIs of the publication types the fixtures use.
+TYPE_UI = {"Randomized Controlled Trial": "D016449", "Meta-Analysis": "D017418", "Case Reports": "D002363"}
+
+
+def fake_article(pmid: str, *, retracted: bool = False, types: tuple[str, ...] = (), title: str = "") -> str:
     """One PubmedArticle per the PubMed DTD, with invented content."""
     ptypes = '<PublicationType UI="D016428">Journal Article</PublicationType>'
+    ptypes += "".join(f'<PublicationType UI="{TYPE_UI[t]}">{t}</PublicationType>' for t in types)
     if retracted:
         ptypes += '<PublicationType UI="D016441">Retracted Publication</PublicationType>'
     return (
@@ -39,7 +44,8 @@ def fake_article(pmid: str, *, retracted: bool = False) -> str:
         f'<PMID Version="1">{pmid}</PMID><Article PubModel="Print"><Journal>'
         '<JournalIssue CitedMedium="Print"><Volume>1</Volume><PubDate><Year>2020</Year></PubDate>'
         "</JournalIssue><Title>Journal of test fixtures</Title><ISOAbbreviation>J Test Fixtures"
-        f"</ISOAbbreviation></Journal><ArticleTitle>Fake record {pmid} &amp; friends</ArticleTitle>"
+        f"</ISOAbbreviation></Journal><ArticleTitle>{escape(title) or f'Fake record {pmid} &amp; friends'}"
+        "</ArticleTitle>"
         '<ELocationID EIdType="doi" ValidYN="Y">10.5555/fake.' + pmid + "</ELocationID>"
         '<AuthorList CompleteYN="Y"><Author ValidYN="Y"><LastName>Fixture</LastName>'
         "<Initials>F</Initials></Author></AuthorList><Language>eng</Language>"
@@ -78,6 +84,7 @@ class FakeEutils:
     slow_seconds: float = 1.5
     hold_efetch_after: int | None = None  # block efetch requests after this many (kill tests)
     esearch_reply: str | None = None  # if set, every esearch gets exactly this body
+    entrez_dates: dict[str, str] = field(default_factory=dict)  # PMID -> YYYY/MM/DD (mindate filter)
     log: list[Logged] = field(default_factory=list)
     url: str = ""
     efetch_count: int = 0
@@ -116,6 +123,9 @@ class FakeEutils:
             return self.esearch_reply
         term = params["term"]
         hits = self.searches.get(term, [])
+        if "mindate" in params:  # the Entrez date window; PMIDs without a date are always in it
+            low, high = params["mindate"], params.get("maxdate", "9999/12/31")
+            hits = [p for p in hits if low <= self.entrez_dates.get(p, low) <= high]
         retmax = int(params.get("retmax", "20"))
         ids = "".join(f"<Id>{p}</Id>\n" for p in hits[:retmax])
         return (

@@ -14,6 +14,7 @@ import http.server
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -60,7 +61,9 @@ class Case:
 
 class _WebPage(http.server.BaseHTTPRequestHandler):
     """Not a SPARQL server: ``*.html`` is a web page (for GET and POST), ``/sparql`` answers every
-    query ``false`` and stores nothing, anything else is a 404 page."""
+    query ``false`` and stores nothing, ``/moved`` redirects (302) to ``/sparql``, ``/basic`` asks
+    for HTTP Basic, ``/bad-status`` answers a status line that is not HTTP, anything else is a 404
+    page."""
 
     def _reply(self, code: int, kind: str, body: bytes) -> None:
         self.send_response(code)
@@ -73,6 +76,19 @@ class _WebPage(http.server.BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == "/sparql":
             self._reply(200, "application/sparql-results+json", b'{"head": {}, "boolean": false}')
+        elif self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/sparql")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/basic":
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="ldn"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/bad-status":
+            self.wfile.write(b"SPARQL/1.1 200 fine\r\n\r\n")
+            self.close_connection = True
         elif self.path.endswith(".html"):
             self._reply(200, "text/html", b"<!DOCTYPE html>\n<html><body><p>Welcome</p></body></html>\n")
         else:
@@ -94,6 +110,40 @@ def web_url(path: str) -> str:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         _WEB.append(f"http://127.0.0.1:{httpd.server_address[1]}")
     return _WEB[0] + path
+
+
+_LOCAL: list[object] = []
+
+
+def gateway_url(path: str) -> str:
+    """``path`` on a real SPARQL engine (pyoxigraph) behind a gateway that answers 502 to every
+    swap of a push (started once, a daemon thread)."""
+    from fault_proxy import LocalSparql
+
+    if not _LOCAL:
+        _LOCAL.append(LocalSparql(refuse=("swap",)))
+    local = _LOCAL[0]
+    assert isinstance(local, LocalSparql)
+    return local.base + path
+
+
+def _hostile_graph(env: Env) -> list[str]:
+    """``diff`` of the mini graph and a copy whose first claim strength is not a number."""
+    from ldngraph.pipeline import load
+
+    good, bad = env.tmp / "mini.ttl", env.tmp / "hostile.ttl"
+    load(env.data).graph.serialize(good, format="turtle")
+    text = good.read_text(encoding="utf-8")
+    bad.write_text(re.sub(r"ldn:strength [0-9.e+-]+", 'ldn:strength "high"', text, count=1), encoding="utf-8")
+    return ["diff", str(good), str(bad)]
+
+
+def _interrupted_push(env: Env) -> list[str]:
+    """A store whose push was killed between its two renames: no PATH, the store in .db.old-PID-TAG."""
+    left = env.tmp / ".db.old-999999999-0123456789ab"
+    left.mkdir()
+    (left / "CURRENT").write_text("MANIFEST-000005\n", encoding="utf-8")
+    return ["query", "gaps", "--store", f"oxigraph:{env.tmp / 'db'}"]
 
 
 def _push(store: str, *extra: str) -> Callable[[Env], list[str]]:
@@ -500,6 +550,21 @@ CASES: list[Case] = [
         )[2],
         ("pubmed/111.json: not a valid cached PubMed record (not UTF-8 at byte 38)",),
     ),
+    Case(
+        "pubmed-db-foreign",
+        lambda env: (
+            sqlite3.connect(env.data / "pubmed.sqlite")
+            .execute("CREATE TABLE pubmed (pmid TEXT)")
+            .connection.close(),
+            _build(env),
+        )[1],
+        ("pubmed.sqlite: is a SQLite database, but not ldngraph's PubMed database (application_id)",),
+    ),
+    Case(
+        "pubmed-db-fifo",
+        lambda env: (os.mkfifo(env.data / "pubmed.sqlite"), ["verify-citations", "--data", str(env.data)])[1],
+        ("pubmed.sqlite: not a regular file (a FIFO, device or socket)",),
+    ),
     # -- E-utilities settings (config.toml); fetch fails before any request ------------------------
     Case(
         "config-bad-value",
@@ -779,6 +844,51 @@ CASES: list[Case] = [
         _push("/sparql"),
         ("LDNGRAPH_SPARQL_PASSWORD is set but LDNGRAPH_SPARQL_USER is not; set both (or neither)",),
         lambda env: {"LDNGRAPH_SPARQL_PASSWORD": "not-shown-anywhere", "LDNGRAPH_SPARQL_USER": ""},
+    ),
+    # -- issue 27 (F1, F14, F22, F23): push faults, hostile replies, store lifecycle, downgrades
+    Case(
+        "push-swap-never-applied",
+        lambda env: [
+            *("push", "--data", str(env.data), "--store", gateway_url("/query")),
+            *("--update-url", gateway_url("/update")),
+        ],
+        ("/update: HTTP 502: an HTML page (the swap did not happen: <https://w3id.org/ldngraph/id/graph/",),
+    ),
+    Case(
+        "endpoint-bad-status-line",
+        lambda env: ["query", "gaps", "--store", web_url("/bad-status")],
+        ("/bad-status: not a valid HTTP reply (BadStatusLine: SPARQL/1.1 200 fine)",),
+    ),
+    Case("diff-graph-score-not-a-number", _hostile_graph, ("hostile.ttl: claim strength is 'high'",)),
+    Case(
+        "query-store-interrupted-push",
+        _interrupted_push,
+        ("db does not exist, but .db.old-999999999-0123456789ab beside it holds the store",),
+    ),
+    Case(
+        "push-post-redirected",
+        _push("/moved"),
+        (
+            "/moved: HTTP 302 redirect to http://127.0.0.1:",
+            "would turn the POST into a GET",
+            "nothing was written",
+        ),
+    ),
+    Case(
+        "push-basic-over-plain-http",
+        _push("/basic"),
+        ("/basic: the server asks for HTTP Basic over plain http", "LDNGRAPH_SPARQL_AUTH=digest-or-https"),
+        lambda env: {
+            "LDNGRAPH_SPARQL_USER": "u",
+            "LDNGRAPH_SPARQL_PASSWORD": "not-shown-anywhere",
+            "LDNGRAPH_SPARQL_AUTH": "digest-or-https",
+        },
+    ),
+    Case(
+        "fetch-base-url-not-http",
+        lambda env: ["fetch", "1", "--cache", str(env.out / "cache"), "--base-url", f"file://{env.tmp}/"],
+        ("option --base-url: must be an http(s) URL with a host",),
+        lambda env: {"NCBI_EMAIL": "t@example.org", "LDNGRAPH_CONFIG": str(env.tmp / "none.toml")},
     ),
     Case(
         "validate-not-rdf",

@@ -18,7 +18,7 @@ from rdflib import Literal
 
 from ldngraph import locations
 from ldngraph.cli import cli
-from ldngraph.ingest.cache import get_cache_dir
+from ldngraph.ingest.cache import PubMedCache, get_cache_path
 from ldngraph.pipeline import PROFILE_NAME, load
 from ldngraph.rdf.vocab import LDN, publication_iri
 
@@ -59,26 +59,26 @@ def test_a_checkout_data_dir_in_the_working_directory_wins_over_the_wheel(
 
 
 def test_checkout_data_keeps_its_cache_beside_it(mini_copy: Path) -> None:
-    assert get_cache_dir(mini_copy) == mini_copy / "pubmed"
+    assert get_cache_path(mini_copy) == mini_copy / "pubmed.sqlite"
 
 
 def test_packaged_data_uses_the_xdg_cache(installed: Path, tmp_path: Path) -> None:
-    assert get_cache_dir() == tmp_path / "xdg" / "ldngraph" / "pubmed"
-    assert get_cache_dir(installed) == tmp_path / "xdg" / "ldngraph" / "pubmed"
+    assert get_cache_path() == tmp_path / "xdg" / "ldngraph" / "pubmed.sqlite"
+    assert get_cache_path(installed) == tmp_path / "xdg" / "ldngraph" / "pubmed.sqlite"
 
 
 def test_packaged_data_without_xdg_uses_home_cache(
     installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert get_cache_dir() == tmp_path / "home" / ".cache" / "ldngraph" / "pubmed"
+    assert get_cache_path() == tmp_path / "home" / ".cache" / "ldngraph" / "pubmed.sqlite"
 
 
 def test_ldngraph_data_override_keeps_its_own_cache(
     installed: Path, mini_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LDNGRAPH_DATA", str(mini_copy))
-    assert get_cache_dir() == mini_copy / "pubmed"
+    assert get_cache_path() == mini_copy / "pubmed.sqlite"
 
 
 def test_import_writes_user_cache_and_build_reads_it(installed: Path, tmp_path: Path) -> None:
@@ -86,8 +86,8 @@ def test_import_writes_user_cache_and_build_reads_it(installed: Path, tmp_path: 
     assert load().graph.value(node, LDN.retracted) == Literal(False)
     result = CliRunner().invoke(cli, ["import-pubmed", str(RETRACTED_XML)])
     assert result.exit_code == 0, result.output
-    user_cache = tmp_path / "xdg" / "ldngraph" / "pubmed"
-    assert sorted(p.name for p in user_cache.iterdir()) == ["333.json", "444.json"]
-    assert not (installed / "pubmed").exists()  # nothing written into site-packages
+    user_cache = tmp_path / "xdg" / "ldngraph" / "pubmed.sqlite"
+    assert PubMedCache(user_cache).pmids() == {"333", "444"}
+    assert not list(installed.glob("pubmed*"))  # nothing written into site-packages
     # the build (default data = the packaged copy) applies the user cache: PMID 333 is retracted
     assert load().graph.value(node, LDN.retracted) == Literal(True)

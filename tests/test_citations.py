@@ -25,7 +25,7 @@ RES = Path(__file__).parent / "resources" / "pubmed"
 @pytest.fixture
 def cached(mini_copy: Path) -> Path:
     """The mini data set with PubMed records for PMID 111 (title/year differ) and 333 (retracted)."""
-    import_files(PubMedCache(mini_copy / "pubmed"), [RES / "article.xml", RES / "retracted.xml"])
+    import_files(PubMedCache(mini_copy / "pubmed.sqlite"), [RES / "article.xml", RES / "retracted.xml"])
     return mini_copy
 
 
@@ -41,7 +41,7 @@ def test_normalised_titles() -> None:
 
 def test_verify_statuses_and_differing_fields(cached: Path) -> None:
     kb = read_knowledge_base(cached)
-    checks = {c.publication: c for c in verify_citations(kb, PubMedCache(cached / "pubmed"))}
+    checks = {c.publication: c for c in verify_citations(kb, PubMedCache(cached / "pubmed.sqlite"))}
     mismatch = checks["PMID:111"]
     assert mismatch.check is PubMedCheck.mismatch and not mismatch.retracted
     assert [(d.field, d.curated, d.pubmed) for d in mismatch.differences] == [
@@ -68,13 +68,13 @@ def test_matching_record_is_verified(cached: Path) -> None:
     )
     (cached / "publications.yaml").write_text(pubs)
     kb = read_knowledge_base(cached)
-    (check,) = [c for c in verify_citations(kb, PubMedCache(cached / "pubmed")) if c.pmid == "111"]
+    (check,) = [c for c in verify_citations(kb, PubMedCache(cached / "pubmed.sqlite")) if c.pmid == "111"]
     assert check.check is PubMedCheck.verified and check.differences == ()
 
 
 def test_apply_verification_flags_and_resolves(cached: Path) -> None:
     kb = read_knowledge_base(cached)
-    new = apply_verification(kb, PubMedCache(cached / "pubmed"))
+    new = apply_verification(kb, PubMedCache(cached / "pubmed.sqlite"))
     assert kb.publication_index["PMID:333"].title is None  # the input is untouched
     pubs = new.publication_index
     p333 = pubs["PMID:333"]
@@ -119,17 +119,17 @@ def test_cli_verify_citations_json_and_table(cached: Path) -> None:
 def test_cli_import_pubmed_rejects_bad_file_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_bytes((RES / "retracted.xml").read_bytes()[:-200])
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache.sqlite"
     result = CliRunner().invoke(
         cli, ["import-pubmed", str(RES / "article.xml"), str(bad), "--cache", str(cache)]
     )
     assert result.exit_code == 1
     assert "bad.xml: record 2 (after PMID 333): truncated" in str(result.exception)
-    assert not cache.exists() or not list(cache.iterdir())
+    assert not cache.exists() and list(tmp_path.iterdir()) == [bad]
 
 
 def test_cli_import_pubmed_merges(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache.sqlite"
     files = [str(RES / "article.xml"), str(RES / "records.medline")]
     result = CliRunner().invoke(cli, ["import-pubmed", *files, "--cache", str(cache)])
     assert result.exit_code == 0, result.output
@@ -160,7 +160,7 @@ def test_cli_triage_lists_uncited_hits(
         items[2]["publication_types"] == ["Journal Article", "Retracted Publication"]
         and items[2]["retracted"]
     )
-    assert PubMedCache(mini_copy / "pubmed").pmids() == {"111", "901", "902", "903"}
+    assert PubMedCache(mini_copy / "pubmed.sqlite").pmids() == {"111", "901", "902", "903"}
     table = CliRunner().invoke(cli, args)
     assert "903" in table.stdout and "[RETRACTED]" in table.stdout
     assert len(eutils.requests("efetch")) == 1  # the second run found everything cached
@@ -173,7 +173,7 @@ def test_shipped_data_with_an_empty_cache_is_all_unresolved(tmp_path: Path) -> N
 
     pmids = [p.pmid for p in read_knowledge_base(get_data_dir()).publications if p.pmid]
     assert len(pmids) >= 10  # the seed cites many PMIDs
-    empty = tmp_path / "no-cache-yet"
+    empty = tmp_path / "no-cache-yet.sqlite"
     run = CliRunner().invoke(cli, ["verify-citations", "--cache", str(empty), "--format", "json"])
     assert run.exit_code == 0, run.output
     out = json.loads(run.stdout)
@@ -210,7 +210,7 @@ def test_an_odd_cached_record_does_not_break_the_graph_commands(
     assert old in xml
     odd = tmp_path / "odd.xml"
     odd.write_bytes(xml.replace(old, new, 1))
-    import_files(PubMedCache(mini_copy / "pubmed"), [odd])
+    import_files(PubMedCache(mini_copy / "pubmed.sqlite"), [odd])
     built = load(mini_copy)  # raised a pydantic ValidationError before
     pub = next(p for p in built.kb.publications if p.pmid == "333")
     assert pub.pubmed_check is PubMedCheck.verified and pub.retracted
@@ -229,7 +229,7 @@ def test_a_huge_year_does_not_crash_the_import(tmp_path: Path) -> None:
         )
     )
     (tmp_path / "big.xml").write_bytes(xml)
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     import_files(cache, [tmp_path / "big.xml"])
     record = cache.get("333")
     assert record is not None and record.year is None  # no year rather than a 5,000-digit one

@@ -91,13 +91,18 @@ def test_usage_error_exit_2() -> None:
 def test_import_pubmed_json(tmp_path: Path) -> None:
     pubmed = Path(__file__).parent / "resources" / "pubmed"
     files = [str(pubmed / "retracted.xml"), str(pubmed / "records.medline")]
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache.sqlite"
     result = CliRunner().invoke(cli, ["import-pubmed", *files, "--cache", str(cache), "--format", "json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)  # stdout is only the JSON; the summary line goes to stderr
     assert out["files"][0] == {"file": files[0], "records": 2}
     assert [f["file"] for f in out["files"]] == files and out["files"][1]["records"] >= 1
-    assert out["cache"] == str(cache) and out["cached"] == len(list(cache.glob("*.json")))
+    from ldngraph.ingest.cache import PubMedCache
+
+    with PubMedCache(cache) as db:
+        assert (
+            out["cache"] == str(cache) and out["cached"] == len(db.pmids()) == 2 + out["files"][1]["records"]
+        )
     assert "now holds" in result.stderr
     table = CliRunner().invoke(cli, ["import-pubmed", files[0], "--cache", str(cache)])
     assert table.stdout == f"{files[0]}\t2 records\n"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from ldngraph.cli import cli
 from ldngraph.evidence.diff import Diff, compare, to_markdown
-from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
+from ldngraph.ingest.cache import PubMedCache, get_cache_path, import_files
 from ldngraph.pipeline import get_profile_path, load, push, read_view
 from ldngraph.rdf.export import write_rdf
 from ldngraph.stores.store import open_store
@@ -158,7 +158,7 @@ def test_a_retraction(edit: Callable[[str, str, str], Path], tmp_path: Path) -> 
     with the reason 'retracted' added."""
     old = edit("studies.yaml", "publications: [DOI:10.1000/fixture.2]", "publications: [PMID:333]")
     new = _copy(old, tmp_path / "retracted")
-    assert import_files(PubMedCache(get_cache_dir(new)), [RETRACTED_XML])
+    assert import_files(PubMedCache(get_cache_path(new)), [RETRACTED_XML])
     diff = compare(read_view(str(old)), read_view(str(new)))
     assert _changes(diff) == [
         ("body_certainty", PAIN_BODY),

@@ -47,7 +47,7 @@ def test_every_command_has_help_and_is_in_readme(name: str) -> None:
 
 #: Tour lines that need the network or a server: not run here (tests/test_entrez.py and
 #: tests/test_store*.py cover those commands against local fakes and real servers).
-_NEEDS_NETWORK = ("ldngraph fetch", "ldngraph triage", "--endpoint", "$(")
+_NEEDS_NETWORK = ("ldngraph fetch", "ldngraph triage", "ldngraph watch --", "--endpoint", "$(")
 
 
 def _tour_lines() -> list[str]:

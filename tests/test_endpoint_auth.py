@@ -198,6 +198,16 @@ def test_push_to_sparql_auth_with_digest_credentials(virtuoso: Virtuoso) -> None
 
 
 @pytest.mark.server
+@pytest.mark.parametrize("policy", ["digest", "digest-or-https"])
+def test_push_with_digest_required_still_reaches_sparql_auth(virtuoso: Virtuoso, policy: str) -> None:
+    """LDNGRAPH_SPARQL_AUTH refuses Basic over http (tests/test_http_downgrade.py), not Digest."""
+    env = {USER_ENV: "dba", PASSWORD_ENV: "dba", "LDNGRAPH_SPARQL_AUTH": policy}
+    run = _push(virtuoso.sparql_url, "--update-url", _auth_url(virtuoso), env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip().startswith("loaded the graph into"), run.stderr
+
+
+@pytest.mark.server
 def test_wrong_credentials_are_refused_and_not_echoed(virtuoso: Virtuoso) -> None:
     auth = _auth_url(virtuoso)
     run = _push(auth, env={USER_ENV: "dba", PASSWORD_ENV: SECRET})

@@ -53,17 +53,19 @@ def _client(url: str, **kw: object) -> EntrezClient:
 
 
 def _cached_files(cache: PubMedCache) -> list[str]:
-    return sorted(p.name for p in cache.directory.iterdir())
+    """Files beside the database (WAL and shared-memory files vanish when the last user closes)."""
+    cache.close()
+    return sorted(p.name for p in cache.path.parent.iterdir())
 
 
 def test_fetch_250_with_429_500_and_a_slow_reply(eutils: FakeEutils, tmp_path: Path) -> None:
     eutils.faults = [429, 500, "slow", None, 503]  # batch 1 needs 4 tries, batch 2 needs 2
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     report = fetch_pmids(_client(eutils.url), cache, PMIDS)
 
     assert report.fetched == 250 and report.already_cached == 0 and report.not_found == ()
     assert report.requests == 6
-    assert _cached_files(cache) == sorted(f"{p}.json" for p in PMIDS)  # no temp files left over
+    assert _cached_files(cache) == ["cache.sqlite"]  # no temporary or WAL files left over
     for pmid in PMIDS:
         record = cache.get(pmid)
         assert record is not None and record.pmid == pmid and record.title == f"Fake record {pmid} & friends"
@@ -81,7 +83,7 @@ def test_fetch_250_with_429_500_and_a_slow_reply(eutils: FakeEutils, tmp_path: P
 
 
 def test_rerun_fetches_nothing(eutils: FakeEutils, tmp_path: Path) -> None:
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     fetch_pmids(_client(eutils.url), cache, PMIDS[:10])
     report = fetch_pmids(_client(eutils.url), cache, PMIDS[:10] + PMIDS[:10])
     assert report.requested == 10 and report.already_cached == 10 and report.fetched == 0
@@ -89,7 +91,7 @@ def test_rerun_fetches_nothing(eutils: FakeEutils, tmp_path: Path) -> None:
 
 
 def test_unknown_pmids_are_reported_not_cached(eutils: FakeEutils, tmp_path: Path) -> None:
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     report = fetch_pmids(_client(eutils.url), cache, ["10001", "99999999"])
     assert report.fetched == 1 and report.not_found == ("99999999",)
     assert cache.pmids() == {"10001"}
@@ -97,7 +99,7 @@ def test_unknown_pmids_are_reported_not_cached(eutils: FakeEutils, tmp_path: Pat
 
 def test_gives_up_after_max_tries_keeping_earlier_batches(eutils: FakeEutils, tmp_path: Path) -> None:
     eutils.faults = [None, 500, 500, 500]
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     with pytest.raises(PubMedError, match=r"efetch: gave up after 3 tries \(HTTP 500"):
         fetch_pmids(_client(eutils.url, max_tries=3, batch_size=100), cache, PMIDS)
     assert cache.pmids() == set(PMIDS[:100])
@@ -106,7 +108,7 @@ def test_gives_up_after_max_tries_keeping_earlier_batches(eutils: FakeEutils, tm
 def test_client_error_is_not_retried(eutils: FakeEutils, tmp_path: Path) -> None:
     eutils.faults = [400]
     with pytest.raises(PubMedError, match="efetch: HTTP 400"):
-        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path), PMIDS[:3])
+        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path / "cache.sqlite"), PMIDS[:3])
     assert len(eutils.log) == 1
 
 
@@ -120,18 +122,18 @@ def test_backoff_doubles_and_respects_the_cap(eutils: FakeEutils, tmp_path: Path
         sleep=sleeps.append,
         limiter=RateLimiter(1000.0),
     )
-    fetch_pmids(client, PubMedCache(tmp_path), PMIDS[:2])
+    fetch_pmids(client, PubMedCache(tmp_path / "cache.sqlite"), PMIDS[:2])
     assert sleeps == [0.001, 0.002, 0.004, 0.004]
 
 
 def test_bad_pmid_fails_before_any_request(eutils: FakeEutils, tmp_path: Path) -> None:
     with pytest.raises(PubMedError, match="PMID 'abc' must be digits only"):
-        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path), ["10001", "abc"])
+        fetch_pmids(_client(eutils.url), PubMedCache(tmp_path / "cache.sqlite"), ["10001", "abc"])
     assert eutils.log == []
 
 
 def test_query_uses_history_and_skips_cached_windows(eutils: FakeEutils, tmp_path: Path) -> None:
-    cache = PubMedCache(tmp_path / "cache")
+    cache = PubMedCache(tmp_path / "cache.sqlite")
     fetch_pmids(_client(eutils.url), cache, PMIDS[:100])
     eutils.log.clear()
     report = fetch_query(_client(eutils.url, batch_size=100), cache, "low dose naltrexone")
@@ -152,7 +154,7 @@ def test_killed_run_resumes_with_only_the_missing_pmids(eutils: FakeEutils, tmp_
     """A real process killed (SIGKILL) mid-run loses nothing; the rerun asks only for what is missing."""
     config = tmp_path / "config.toml"
     config.write_text('[entrez]\nemail = "test@example.org"\nbatch_size = 50\nbackoff = 0.01\n')
-    cache_dir = tmp_path / "cache"
+    cache_dir = tmp_path / "cache.sqlite"
     env = os.environ | {"LDNGRAPH_CONFIG": str(config), "LDNGRAPH_EUTILS_URL": eutils.url}
     env.pop("NCBI_API_KEY", None)
     eutils.hold_efetch_after = 2  # the third batch never comes back: kill the process then
@@ -176,8 +178,6 @@ def test_killed_run_resumes_with_only_the_missing_pmids(eutils: FakeEutils, tmp_
     assert sorted(asked) == PMIDS[100:]  # only the missing ones, each once
     assert report.already_cached == 100 and report.fetched == 150
     assert PubMedCache(cache_dir).pmids() == set(PMIDS)
-    # an interrupted write can only leave a hidden temporary file, which the cache ignores
-    assert all(p.name.endswith(".json") or p.name.startswith(".") for p in cache_dir.iterdir())
 
 
 def test_cli_fetch_json(eutils: FakeEutils, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,12 +187,12 @@ def test_cli_fetch_json(eutils: FakeEutils, tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setenv("NCBI_EMAIL", "test@example.org")
     monkeypatch.setenv("LDNGRAPH_CONFIG", str(tmp_path / "none.toml"))
-    args = ["fetch", "PMID:10001", "10002", "--cache", str(tmp_path / "c"), "--base-url", eutils.url]
+    args = ["fetch", "PMID:10001", "10002", "--cache", str(tmp_path / "c.sqlite"), "--base-url", eutils.url]
     result = CliRunner().invoke(cli, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["fetched"] == 2 and out["requested"] == 2
-    assert PubMedCache(tmp_path / "c").pmids() == {"10001", "10002"}
+    assert PubMedCache(tmp_path / "c.sqlite").pmids() == {"10001", "10002"}
     assert CliRunner().invoke(cli, ["fetch", "--cache", str(tmp_path)]).exit_code == 2  # nothing to fetch
 
 
@@ -332,7 +332,9 @@ def test_esearch_reply_naming_a_remote_dtd_is_parsed_offline(
     normal = eutils.esearch({"term": "low dose naltrexone", "retmax": "10000"})
     eutils.esearch_reply = doctype + normal.split("\n", 2)[2]
     assert UNBUNDLED_DTD in eutils.esearch_reply and "<Count>250</Count>" in eutils.esearch_reply
-    report = fetch_query(_client(eutils.url), PubMedCache(tmp_path), "low dose naltrexone", max_results=3)
+    report = fetch_query(
+        _client(eutils.url), PubMedCache(tmp_path / "cache.sqlite"), "low dose naltrexone", max_results=3
+    )
     assert report.search is not None and report.search.count == 250
     assert report.search.pmids[:3] == tuple(PMIDS[:3]) and report.fetched == 3
     assert no_remote_network == []  # nothing tried to reach eutils.ncbi.nlm.nih.gov for the DTD
@@ -398,7 +400,7 @@ def test_malformed_esearch_reply_through_the_client(eutils: FakeEutils, tmp_path
         "<eSearchResult><ERROR>Empty term and query_key - nothing todo</ERROR></eSearchResult>"
     )
     with pytest.raises(PubMedError, match=r"^esearch for 'naltrexone' failed: Empty term"):
-        fetch_query(_client(eutils.url), PubMedCache(tmp_path), "naltrexone")
+        fetch_query(_client(eutils.url), PubMedCache(tmp_path / "cache.sqlite"), "naltrexone")
     assert eutils.requests("efetch", status=None) == []
 
 
@@ -432,7 +434,7 @@ def test_name_resolution_failure_fails_fast_without_retries(
     config = EntrezConfig(base_url="https://eutils.example/entrez/eutils", email="t@example.org", max_tries=5)
     client = EntrezClient(config, sleep=sleeps.append, limiter=RateLimiter(1000.0))
     with pytest.raises(PubMedError) as info:
-        fetch_pmids(client, PubMedCache(tmp_path), PMIDS[:2])
+        fetch_pmids(client, PubMedCache(tmp_path / "cache.sqlite"), PMIDS[:2])
     message = str(info.value)
     assert "cannot resolve the host of https://eutils.example/entrez/eutils/efetch.fcgi" in message
     assert "Name or service not known" in message and "\n" not in message

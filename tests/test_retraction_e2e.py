@@ -21,7 +21,7 @@ from rdflib.namespace import XSD
 
 from ldngraph.cli import cli
 from ldngraph.evidence.score import read_profile, score_knowledge_base
-from ldngraph.ingest.cache import PubMedCache, get_cache_dir, import_files
+from ldngraph.ingest.cache import PubMedCache, get_cache_path, import_files
 from ldngraph.model import KnowledgeBase
 from ldngraph.pipeline import Built, get_profile_path, load
 from ldngraph.rdf.vocab import LDN, claim_iri, publication_iri, study_iri
@@ -40,8 +40,8 @@ def data(edit: Callable[[str, str, str], Path]) -> Path:
 
 @pytest.fixture
 def retracted(data: Path) -> Built:
-    """``data`` with PMID 333's PubMed record (Retracted Publication) in data/pubmed/, loaded."""
-    counts = import_files(PubMedCache(get_cache_dir(data)), [RETRACTED_XML])
+    """``data`` with PMID 333's PubMed record (Retracted Publication) in data/pubmed.sqlite, loaded."""
+    counts = import_files(PubMedCache(get_cache_path(data)), [RETRACTED_XML])
     assert counts == {str(RETRACTED_XML): 2}  # the retracted paper and its retraction notice
     return load(data)
 
@@ -73,8 +73,8 @@ def test_publication_is_flagged_retracted_in_the_graph(retracted: Built, data: P
     assert retracted.graph.value(node, LDN.retracted) == Literal(True)
     assert retracted.kb.publication_index[PUB].retracted
     # the same data without the cache: not retracted (the flag comes from the PubMed record)
-    (get_cache_dir(data) / "333.json").unlink()
-    (get_cache_dir(data) / "444.json").unlink()
+    with PubMedCache(get_cache_path(data)) as cache:
+        assert cache.remove(["333", "444"]) == 2
     assert load(data).graph.value(node, LDN.retracted) == Literal(False)
 
 
@@ -106,7 +106,8 @@ def test_strength_equals_strength_without_the_study(retracted: Built, data: Path
     )
     assert score.refute == 0.0  # trial-b was the only refuting item
     # ... and the retraction changed the outcome: before it, trial-b's refutation counted
-    (get_cache_dir(data) / "333.json").unlink()
+    with PubMedCache(get_cache_path(data)) as cache:
+        assert cache.remove(["333"]) == 1
     before = load(data).scores.claims[CLAIM]
     assert before.refute > 0 and before.strength != score.strength
     assert "retracted" not in before.reasons

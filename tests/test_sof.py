@@ -152,7 +152,7 @@ def test_cli_forest_writes_png_and_svg(tmp_path: Path) -> None:
     text = svg.read_text(encoding="utf-8")
     for needle in (
         "Trial B",
-        "Pooled (random effects)",
+        "Random effects (k = 3)",
         "Heterogeneity: tau²",
         "minimal important difference",
     ):

@@ -14,6 +14,7 @@ from ldngraph.cli.options import (
     output_option,
     profile_option,
 )
+from ldngraph.errors import printable
 from ldngraph.safetext import to_json
 
 
@@ -158,6 +159,14 @@ def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | No
     "Virtuoso's /sparql-auth). Credentials: LDNGRAPH_SPARQL_USER and LDNGRAPH_SPARQL_PASSWORD.",
 )
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+@click.option(
+    "--swap-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Time the endpoint may take for the swap (the one request that replaces the graph); "
+    "default: LDNGRAPH_SWAP_TIMEOUT or 600.",
+)
 @profile_option
 def push(
     data_dir: Path | None,
@@ -165,13 +174,18 @@ def push(
     graph_iri: str | None,
     update_url: str | None,
     append: bool,
+    swap_timeout: float | None,
     profile: Path | None,
 ) -> None:
     """Build the scored graph straight into a SPARQL server or a persistent Oxigraph store.
 
     The fast build path (no rdflib graph: 10^5 studies in well under a minute into oxigraph:PATH).
     All or nothing: the new graph is loaded beside the old one and swapped in only when complete,
-    so a failure leaves the store as it was.
+    so a failure leaves the store as it was. After a fault (a lost reply, a timeout, a 502/504)
+    push asks the server which graph it holds and says so: exit 0 and "loaded the graph" when it
+    holds the new graph, exit 1 and "... keeps its previous content" when it does not.
+    Credentials: LDNGRAPH_SPARQL_USER and LDNGRAPH_SPARQL_PASSWORD; LDNGRAPH_SPARQL_AUTH=digest or
+    digest-or-https never sends a password readable over plain http.
     """
     from ldngraph.pipeline import push as push_graph
     from ldngraph.rdf.export import GRAPH_NAME
@@ -179,11 +193,19 @@ def push(
 
     if not is_persistent(spec):
         raise click.UsageError(f"'{spec}' keeps nothing after the command; give a URL or oxigraph:PATH")
-    if update_url is not None and not spec.strip().startswith(("http://", "https://")):
+    endpoint = spec.strip().startswith(("http://", "https://"))
+    if update_url is not None and not endpoint:
         raise click.UsageError(f"--update-url applies to a SPARQL endpoint URL, not to '{spec}'")
-    store = open_store(spec, graph=graph_iri or str(GRAPH_NAME), update_url=update_url)
+    if swap_timeout is not None and not endpoint:
+        raise click.UsageError(f"--swap-timeout applies to a SPARQL endpoint URL, not to '{spec}'")
+    store = open_store(
+        spec, graph=graph_iri or str(GRAPH_NAME), update_url=update_url, swap_timeout=swap_timeout
+    )
     try:
-        push_graph(store, data_dir, profile, append=append)
-        click.echo(f"loaded the graph into {spec}; it now holds {len(store)} triples", err=True)
+        report = push_graph(store, data_dir, profile, append=append)
     finally:
         store.close()
+    for note in report.notes:
+        click.echo(printable(f"note: {note}"), err=True)
+    held = f"; it now holds {report.triples} triples" if report.triples is not None else ""
+    click.echo(f"loaded the graph into {spec}{held}", err=True)

@@ -46,19 +46,21 @@ def guard_output(output: Path | None, data_dir: Path | None, profile: Path | Non
     """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
     queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
     from ldngraph.atomic import check_output, protect_input_dirs, protect_inputs
-    from ldngraph.ingest.cache import get_cache_dir
+    from ldngraph.ingest.cache import get_cache_dir, get_cache_path
     from ldngraph.locations import get_data_dir, get_queries_dir
     from ldngraph.pipeline import get_profile_path
 
     if output is None:
         return
     directory = data_dir if data_dir is not None else get_data_dir()
-    queries, cache = get_queries_dir(), get_cache_dir(directory)
-    protect_inputs(directory, profile or get_profile_path(directory), queries, cache)
+    queries, legacy = get_queries_dir(), get_cache_dir(directory)
+    protect_inputs(
+        directory, profile or get_profile_path(directory), queries, get_cache_path(directory), legacy
+    )
     protect_input_dirs(  # a new file there would be read by the next run (F21)
-        (directory, (".yaml", ".yml"), "the curated data"),
+        (directory, (".yaml", ".yml", ".sqlite"), "the curated data"),
         (queries, (".rq",), "the named queries"),
-        (cache, (".json",), "the PubMed cache"),
+        (legacy, (".json",), "the PubMed cache directory that the database migrates"),
     )
     check_output(output)
 
@@ -132,9 +134,10 @@ def echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: 
 
 cache_option = click.option(
     "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    "cache_file",
+    type=click.Path(path_type=Path),
     default=None,
-    help="PubMed cache directory (default: <data>/pubmed; for an installed package's own data, "
-    "$XDG_CACHE_HOME/ldngraph/pubmed or ~/.cache/ldngraph/pubmed).",
+    help="PubMed database file (default: <data>/pubmed.sqlite; for an installed package's own data, "
+    "$XDG_CACHE_HOME/ldngraph/pubmed.sqlite or ~/.cache/ldngraph/pubmed.sqlite). An old cache "
+    "directory X/ is moved into X.sqlite once.",
 )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ldngraph.cli import figures
+from ldngraph.cli.figures import get_targets, image_formats_option, save_all
 from ldngraph.cli.options import (
     data_option,
     format_option,
@@ -78,38 +80,66 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
 @profile_option
 @click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
 @click.option("--outcome", required=True, help="Outcome: CURIE, label or synonym.")
-@output_option("Image to write: .png, .svg or .pdf.")
-def forest(data_dir: Path | None, profile: Path | None, condition: str, outcome: str, output: Path) -> None:
-    """Forest plot of one outcome: each study's effect, 95% CI and weight, the pooled diamond,
+@output_option("Image to write: .png, .svg or .pdf (or a stem, with --format).")
+@image_formats_option
+def forest(
+    data_dir: Path | None,
+    profile: Path | None,
+    condition: str,
+    outcome: str,
+    output: Path,
+    formats: tuple[str, ...],
+) -> None:
+    """Forest plot of one outcome: Study, n LDN/comparator, each study's effect with 95% CI and
+    weight, risk-of-bias traffic lights, the pooled diamond, reviews' own pooled results apart,
     heterogeneity (tau², I²) and the minimal important difference band."""
-    from ldngraph.present.forest import write_forest
-    from ldngraph.present.plot import get_format
+    from ldngraph.present.forest import get_forest_extras, to_forest_figure
     from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
 
-    get_format(output)  # fail before any work on a bad suffix
+    targets = get_targets(output, formats, lambda p: guard_output(p, data_dir, profile))
     kb, prof = read_inputs(data_dir, profile)
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, condition), outcome)
-    write_forest(summary, output, title=title, mid=mid)
-    for e in summary.studies:
-        click.echo(
-            f"{cell_text(e.label)}\t{e.value:g}\t[{e.ci_lower:.3g}, {e.ci_upper:.3g}]\tweight {e.weight:.1f}%"
-        )
-    click.echo(f"wrote {output}: {summary.note}", err=True)
+    extras = get_forest_extras(kb, summary)
+    save_all(to_forest_figure(summary, title=title, mid=mid, extras=extras), targets)
+    if str(output) != "-":
+        for e in summary.studies:
+            ci = f"[{e.ci_lower:.3g}, {e.ci_upper:.3g}]"
+            click.echo(f"{cell_text(e.label)}\t{e.value:g}\t{ci}\tweight {e.weight:.1f}%")
+    click.echo(f"{summary.note}", err=True)
+
+
+for _figure in (figures.rob, figures.prisma, figures.graph):
+    plot.add_command(_figure)
 
 
 @click.command()
 @data_option
 @profile_option
 @click.option("--condition", required=True, help="Condition: CURIE, label or synonym.")
-@format_option("md", "html", "json", "csv")
-def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "html", "json", "csv"]),
+    default=None,
+    help="Output format (default: text on a terminal, md when piped or redirected).",
+)
+def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str | None) -> None:
     """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
     studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
     statement."""
+    import shutil
+    import sys
+
     from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
+    from ldngraph.present.sof_text import to_text
 
     kb, prof = read_inputs(data_dir, profile)
-    click.echo(render(get_sof_table(kb, prof, get_condition(kb, condition)), fmt), nl=False)
+    table = get_sof_table(kb, prof, get_condition(kb, condition))
+    chosen = fmt or ("text" if sys.stdout.isatty() else "md")
+    if chosen == "text":
+        click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)
+    else:
+        click.echo(render(table, chosen), nl=False)
 
 
 @click.command()

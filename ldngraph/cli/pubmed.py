@@ -27,10 +27,13 @@ def eutils_options(func: F) -> F:
     return base_url(timeout(func))
 
 
-def _pubmed_cache(data_dir: Path | None, cache_dir: Path | None) -> Any:
-    from ldngraph.ingest.cache import PubMedCache, get_cache_dir
+def _pubmed_cache(data_dir: Path | None, cache_file: Path | None) -> Any:
+    from ldngraph.ingest.cache import PubMedCache, get_cache_path
 
-    return PubMedCache(cache_dir or get_cache_dir(data_dir))
+    cache = PubMedCache(cache_file or get_cache_path(data_dir))
+    # closed when the command ends (with an error too): SQLite then folds its WAL into the file
+    click.get_current_context().call_on_close(cache.close)
+    return cache
 
 
 def _entrez_client(base_url: str | None, timeout: float | None) -> Any:
@@ -52,7 +55,7 @@ def fetch(
     query: str | None,
     max_results: int,
     data_dir: Path | None,
-    cache_dir: Path | None,
+    cache_file: Path | None,
     base_url: str | None,
     timeout: float | None,
     fmt: str,
@@ -62,13 +65,13 @@ def fetch(
 
     if bool(pmids) == bool(query):
         raise click.UsageError("give PMIDs or --query (one of the two)")
-    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_dir)
+    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_file)
     ids = [p.removeprefix("PMID:").strip() for p in pmids]
     if query:
         report = fetch_query(client, cache, query, max_results=max_results, progress=True)
     else:
         report = fetch_pmids(client, cache, ids, progress=True)
-    out = report.model_dump(mode="json", exclude={"search": {"pmids"}}) | {"cache": str(cache.directory)}
+    out = report.model_dump(mode="json", exclude={"search": {"pmids"}}) | {"cache": str(cache.path)}
     click.echo(to_json(out, indent=2)) if fmt == "json" else echo_table(out)
 
 
@@ -79,20 +82,20 @@ def fetch(
 @data_option
 @cache_option
 @format_option("table", "json")
-def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Path | None, fmt: str) -> None:
+def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_file: Path | None, fmt: str) -> None:
     """Merge PubMed XML (.xml, .xml.gz) or MEDLINE files into the local cache."""
     from ldngraph.ingest.cache import import_files
 
-    cache = _pubmed_cache(data_dir, cache_dir)
+    cache = _pubmed_cache(data_dir, cache_file)
     counts = import_files(cache, files, progress=True)
     if fmt == "json":
         rows = [{"file": name, "records": count} for name, count in counts.items()]
-        out = {"files": rows, "cache": str(cache.directory), "cached": len(cache)}
+        out = {"files": rows, "cache": str(cache.path), "cached": len(cache)}
         click.echo(to_json(out, indent=2))
     else:
         for name, count in counts.items():
             click.echo(f"{cell_text(name)}\t{count} records")
-    click.echo(f"cache {cache.directory} now holds {len(cache)} records", err=True)
+    click.echo(f"cache {cache.path} now holds {len(cache)} records", err=True)
 
 
 @click.command("verify-citations")
@@ -101,7 +104,7 @@ def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_dir: Pat
 @click.option("--missing-pmids", is_flag=True, help="Print only the PMIDs not cached (for `fetch`).")
 @format_option("table", "json")
 def verify_citations_command(
-    data_dir: Path | None, cache_dir: Path | None, missing_pmids: bool, fmt: str
+    data_dir: Path | None, cache_file: Path | None, missing_pmids: bool, fmt: str
 ) -> None:
     """Compare curated publications with cached PubMed records: verified / mismatch / unresolved."""
     from ldngraph.ingest import citations
@@ -109,7 +112,7 @@ def verify_citations_command(
     from ldngraph.locations import get_data_dir
 
     directory = data_dir or get_data_dir()
-    cache = _pubmed_cache(directory, cache_dir)
+    cache = _pubmed_cache(directory, cache_file)
     checks = citations.verify_citations(read_knowledge_base(directory), cache)
     summary = citations.summarise_checks(checks)
     if missing_pmids:
@@ -122,7 +125,7 @@ def verify_citations_command(
         echo_table(summary)
     if not cache.pmids():
         click.echo(
-            f"cache {cache.directory} is empty: with network access run `ldngraph fetch "
+            f"cache {cache.path} is empty: with network access run `ldngraph fetch "
             "$(ldngraph verify-citations --missing-pmids)`, then verify again",
             err=True,
         )
@@ -139,7 +142,7 @@ def triage_command(
     query: str,
     max_results: int,
     data_dir: Path | None,
-    cache_dir: Path | None,
+    cache_file: Path | None,
     base_url: str | None,
     timeout: float | None,
     fmt: str,
@@ -151,7 +154,7 @@ def triage_command(
     from ldngraph.locations import get_data_dir
 
     kb = read_knowledge_base(data_dir or get_data_dir())
-    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_dir)
+    client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_file)
     report = fetch_query(client, cache, query, max_results=max_results, progress=True)
     items = triage(kb, cache, report.search.pmids if report.search else ())
     if fmt == "json":

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rdflib import Graph
 
 from ldngraph.errors import LdnGraphError
@@ -176,7 +176,22 @@ def _curie(value: Any) -> str:
 
 
 def from_store(store: GraphStore, source: str) -> ScoredView:
-    """Read the view from any store holding one scored graph."""
+    """Read the view from any store holding one scored graph; a value of the wrong type (a score
+    that is not a number, from a hostile or hand-edited graph) is one :class:`LdnGraphError`."""
+    try:
+        return _from_store(store, source)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        what = exc.title.removesuffix("View").lower()
+        field = ".".join(str(part) for part in err["loc"]) or "?"
+        got = str(err.get("input"))[:60]
+        raise LdnGraphError(
+            f"{source}: {what} {field} is '{got}': {err['msg'].lower()}; the graph is not one ldngraph "
+            "wrote (or was edited by hand): export it again"
+        ) from None
+
+
+def _from_store(store: GraphStore, source: str) -> ScoredView:
     from ldngraph.stores.query import run_query_on_store
 
     labels = {_curie(r["node"]): str(r["label"]) for r in _rows(store, _LABELS)}

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ldngraph.ingest.cache import PubMedCache, get_cache_dir
+from ldngraph.ingest.cache import PubMedCache, get_cache_path
 from ldngraph.ingest.pubmed import PubMedRecord
 from ldngraph.model import CitationStatus, KnowledgeBase, Publication, PubMedCheck
 
@@ -178,10 +178,11 @@ def apply_verification(kb: KnowledgeBase, cache: PubMedCache) -> KnowledgeBase:
 
 
 def apply_cached_pubmed(kb: KnowledgeBase, data_dir: Path) -> KnowledgeBase:
-    """:func:`apply_verification` with the default cache of ``data_dir`` (``<data>/pubmed``, or the user
-    cache for an installed package's data; see :func:`get_cache_dir`) when it holds records, else ``kb``."""
-    cache = PubMedCache(get_cache_dir(data_dir))
-    return apply_verification(kb, cache) if cache.pmids() else kb
+    """:func:`apply_verification` with the default cache of ``data_dir`` (``<data>/pubmed.sqlite``, or
+    the user cache for an installed package's data; see :func:`get_cache_path`) when it holds
+    records, else ``kb``."""
+    with PubMedCache(get_cache_path(data_dir)) as cache:
+        return apply_verification(kb, cache) if len(cache) else kb
 
 
 # -- triage ----------------------------------------------------------------------------------------

@@ -28,16 +28,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from urllib.request import Request
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.cache import PubMedCache, check_pmid
 from ldngraph.ingest.pubmed import PubMedRecord, iter_pubmed_xml, reject_declared_entities
 from ldngraph.model import PMID_RE
-from ldngraph.web import RedirectRefused, request_bytes
+from ldngraph.web import Refused, request_bytes
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,16 @@ class EntrezConfig(BaseModel):
     backoff: float = Field(default=1.0, ge=0, description="First retry delay, doubled on each retry")
     max_backoff: float = Field(default=60.0, ge=0, description="Longest retry delay, seconds")
     batch_size: int = Field(default=MAX_BATCH, ge=1, le=MAX_BATCH, description="PMIDs per efetch")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        # urllib would read a file:// URL from the local disk (and retry a missing file with
+        # back-off): E-utilities are only ever http(s).
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL with a host, such as {DEFAULT_BASE_URL}")
+        return value
 
     @property
     def requests_per_second(self) -> float:
@@ -217,7 +227,7 @@ class EntrezClient:
             retry_after: float | None = None
             try:
                 return request_bytes(Request(url, data=data, method="POST"), cfg.timeout)
-            except RedirectRefused as exc:
+            except Refused as exc:
                 raise PubMedError(f"{utility}: {exc.reason}") from None
             except HTTPError as exc:
                 exc.close()
@@ -245,10 +255,14 @@ class EntrezClient:
             "check the network or try again later (cached records are kept)"
         )
 
-    def esearch(self, query: str, *, retmax: int = MAX_SEARCH) -> SearchResult:
-        """Search PubMed, keeping the result on the history server (``usehistory=y``)."""
+    def esearch(
+        self, query: str, *, retmax: int = MAX_SEARCH, window: Mapping[str, str] | None = None
+    ) -> SearchResult:
+        """Search PubMed, keeping the result on the history server (``usehistory=y``); ``window``:
+        extra esearch parameters such as ``mindate``/``maxdate``/``datetype``."""
         retmax = min(retmax, MAX_SEARCH)
-        body = self.call("esearch", {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax)})
+        params = {"db": "pubmed", "term": query, "usehistory": "y", "retmax": str(retmax), **(window or {})}
+        body = self.call("esearch", params)
         result = parse_esearch(body, query)
         for message in result.messages:
             log.warning("esearch '%s': %s", query, message)
@@ -370,16 +384,11 @@ def fetch_pmids(
 def _store(
     cache: PubMedCache, records: Iterable[PubMedRecord], wanted: Sequence[str], not_found: list[str]
 ) -> int:
-    """Cache the records of ``wanted`` PMIDs (each written atomically); note the ones not returned."""
+    """Cache the records of ``wanted`` PMIDs (one transaction per reply: all of it or none of it is
+    written); note the ones not returned."""
     by_pmid = {r.pmid: r for r in records}
-    stored = 0
-    for pmid in wanted:
-        if pmid in by_pmid:
-            cache.put(by_pmid[pmid], source="efetch")
-            stored += 1
-        else:
-            not_found.append(pmid)
-    return stored
+    not_found.extend(p for p in wanted if p not in by_pmid)
+    return cache.put_many([by_pmid[p] for p in wanted if p in by_pmid], source="efetch")
 
 
 def fetch_query(
@@ -389,13 +398,14 @@ def fetch_query(
     *,
     max_results: int = MAX_SEARCH,
     progress: bool = False,
+    dates: Mapping[str, str] | None = None,
 ) -> FetchReport:
     """Search, then efetch the hits from the history server in windows, skipping windows fully cached.
 
     A rerun after an interruption asks only for windows that still hold an uncached PMID.
     """
     before = client.requests
-    search = client.esearch(query, retmax=max_results)
+    search = client.esearch(query, retmax=max_results, window=dates)
     pmids = search.pmids[:max_results]
     missing = set(cache.missing(pmids))
     fetched, not_found = 0, list[str]()

@@ -8,7 +8,12 @@ that PRISMA 2020 removes before screening. Decisions:
 - ``included``: a new study in data/ (``study`` names it);
 - ``in_graph``: the study was already in data/ before this search (``study`` names it);
 - ``excluded``: screened out, with a ``reason`` code and a one-line ``note``;
-- ``not_retrieved``: sought but no report could be found or its identifiers seen (``note`` says which).
+- ``not_retrieved``: sought but no report could be found or its identifiers seen (``note`` says which);
+- ``candidate``: found by ``ldngraph watch`` and not screened yet (a human decides; ``watch status``).
+
+An optional third list, ``saved_searches``, holds the searches ``ldngraph watch`` re-runs: source
+(``pubmed`` or ``clinicaltrials.gov``), the query, and when it last ran (see
+:mod:`ldngraph.ingest.watch`).
 
 Every problem is reported in one pass as ``FILE:LINE: RECORD: FIELD: message`` and raised as
 :class:`~ldngraph.errors.DataError`.
@@ -53,6 +58,7 @@ class Decision(StrEnum):
     in_graph = "in_graph"
     excluded = "excluded"
     not_retrieved = "not_retrieved"
+    candidate = "candidate"
 
 
 class Reason(StrEnum):
@@ -120,6 +126,8 @@ class Record(_Frozen):
         default=False, description="A registered trial with no results yet (protocol or registry entry)"
     )
     condition: str | None = Field(default=None, description="Condition CURIE an ongoing trial addresses")
+    title: str | None = Field(default=None, description="Title as the source gives it (watch candidates)")
+    added: str | None = Field(default=None, description="Day `ldngraph watch` logged it, YYYY-MM-DD")
 
     @field_validator("id")
     @classmethod
@@ -154,6 +162,8 @@ class Record(_Frozen):
             raise ValueError("reason: an excluded record needs a reason code")
         if self.decision is not Decision.excluded and self.reason is not None:
             raise ValueError("reason: only excluded records carry a reason code; say why in note instead")
+        if self.added is not None and not _DATE_RE.match(self.added):
+            raise ValueError(f"added: must be YYYY-MM-DD, not '{self.added}' (quote it in YAML)")
         if self.decision in (Decision.excluded, Decision.not_retrieved) and not self.note:
             raise ValueError(f"note: say in one line why the record is {self.decision.value}")
         if self.ongoing and self.condition is None:
@@ -163,11 +173,55 @@ class Record(_Frozen):
         return self
 
 
+class SearchSource(StrEnum):
+    """Where a saved search runs."""
+
+    pubmed = "pubmed"
+    clinicaltrials = "clinicaltrials.gov"
+
+
+#: The PRISMA 2020 identification route of each source (the box its records are counted in).
+PRISMA_SOURCE = {
+    SearchSource.pubmed: "Databases: PubMed (E-utilities)",
+    SearchSource.clinicaltrials: "Registers: ClinicalTrials.gov (API v2)",
+}
+
+
+class SavedSearch(_Frozen):
+    """A search ``ldngraph watch`` re-runs from the day it last ran."""
+
+    id: str = Field(description="Local id, e.g. 'pubmed-ldn'")
+    source: SearchSource
+    query: str = Field(min_length=1, description="PubMed: the term; ClinicalTrials.gov: query.intr")
+    condition: str | None = Field(default=None, description="ClinicalTrials.gov query.cond (optional)")
+    last_run: str | None = Field(default=None, description="Day it last ran, YYYY-MM-DD (none: never)")
+    max_hits: int = Field(default=1000, ge=1, le=10_000, description="Hits fetched at most per run")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_id(value)
+
+    @field_validator("last_run")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None and not _DATE_RE.match(value):
+            raise ValueError(f"last_run: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
+        return value
+
+    @model_validator(mode="after")
+    def _condition_only_for_registry(self) -> SavedSearch:
+        if self.condition is not None and self.source is SearchSource.pubmed:
+            raise ValueError("condition: only ClinicalTrials.gov searches take one (query.cond)")
+        return self
+
+
 class ScreeningLog(_Frozen):
     """The whole log: searches and the records they found."""
 
     searches: tuple[Search, ...]
     records: tuple[Record, ...]
+    saved_searches: tuple[SavedSearch, ...] = ()
 
     @property
     def record_index(self) -> dict[str, Record]:
@@ -187,6 +241,17 @@ class PrismaCounts(_Frozen):
     not_retrieved: int = Field(description="Reports sought but not found")
     included: int = Field(description="Records newly included")
     included_studies: int = Field(description="Distinct studies those records report")
+    awaiting: int = Field(default=0, description="Candidates found by `watch`, not screened yet")
+
+    @property
+    def sought(self) -> int:
+        """Reports sought for retrieval: screened records not already in the graph."""
+        return self.screened - self.already_in_graph
+
+    @property
+    def assessed(self) -> int:
+        """Reports assessed for eligibility: those sought that were retrieved."""
+        return self.sought - self.not_retrieved
 
     def to_lines(self) -> list[str]:
         """One line per PRISMA box, in flow order."""
@@ -200,7 +265,7 @@ class PrismaCounts(_Frozen):
             f"Excluded with reasons: {self.excluded}" + (f" ({reasons})" if reasons else ""),
             f"Reports not retrieved: {self.not_retrieved}",
             f"Newly included: {self.included} records, {self.included_studies} studies",
-        ]
+        ] + ([f"Awaiting screening: {self.awaiting}"] if self.awaiting else [])
 
 
 def get_ongoing(log: ScreeningLog) -> list[Record]:
@@ -222,13 +287,14 @@ def get_prisma_counts(log: ScreeningLog) -> PrismaCounts:
         identified=identified,
         identified_by_source=dict(by_source),
         duplicates_removed=identified - len(log.records),
-        screened=len(log.records),
+        screened=len(log.records) - decisions[Decision.candidate],
         already_in_graph=decisions[Decision.in_graph],
         excluded=decisions[Decision.excluded],
         excluded_by_reason=dict(reasons),
         not_retrieved=decisions[Decision.not_retrieved],
         included=len(included),
         included_studies=len({r.study for r in included}),
+        awaiting=decisions[Decision.candidate],
     )
 
 
@@ -269,7 +335,7 @@ def _items(
 
 def _validated(
     rows: Iterable[tuple[dict[str, Any], int, dict[str, int]]],
-    model: type[Search] | type[Record],
+    model: type[Search] | type[Record] | type[SavedSearch],
     kind: str,
     shown: str,
     problems: list[str],
@@ -307,10 +373,10 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise DataError([f"{shown}:1: expected a mapping with the keys 'searches:' and 'records:'"])
     for key_node, _ in node.value:
-        if key_node.value not in ("searches", "records"):
+        if key_node.value not in ("searches", "records", "saved_searches"):
             problems.append(
                 f"{shown}:{key_node.start_mark.line + 1}: unknown top-level key '{key_node.value}'; "
-                "use 'searches:' and 'records:' only"
+                "use 'saved_searches:', 'searches:' and 'records:' only"
             )
     for key in ("searches", "records"):
         if key not in data:
@@ -319,6 +385,8 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
         raise DataError(problems)
     search_rows = _items(node, data, "searches", shown, problems)
     record_rows = _items(node, data, "records", shown, problems)
+    saved_rows = _items(node, data, "saved_searches", shown, problems) if "saved_searches" in data else []
+    saved = _validated(saved_rows, SavedSearch, "saved search", shown, problems)
     searches = _validated(search_rows, Search, "search", shown, problems)
     records = _validated(record_rows, Record, "record", shown, problems)
     # Cross-references use the raw ids, so one bad record or search is reported once, not again
@@ -346,7 +414,11 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
             )
     if problems:
         raise DataError(problems)
-    return ScreeningLog(searches=tuple(s for s, _, _ in searches), records=tuple(r for r, _, _ in records))
+    return ScreeningLog(
+        searches=tuple(s for s, _, _ in searches),
+        records=tuple(r for r, _, _ in records),
+        saved_searches=tuple(s for s, _, _ in saved),
+    )
 
 
 def check_against_studies(log: ScreeningLog, study_ids: Iterable[str]) -> list[str]:

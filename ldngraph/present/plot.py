@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Graph
 
 from ldngraph.atomic import write_with_atomic
-from ldngraph.errors import ExportError, printable
-from ldngraph.limits import FIGURE_PIXELS, LABEL_CHARS, LimitError
+from ldngraph.errors import ExportError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
+from ldngraph.present import palette
+from ldngraph.present.figure import DPI, check_canvas, safe_text
 from ldngraph.safetext import cell_text
 from ldngraph.stores.view import (
     CERTAINTIES,
@@ -40,57 +41,18 @@ if TYPE_CHECKING:
 
     from ldngraph.pipeline import Built
 
+#: Longest condition label or headline drawn on the evidence map (LDNGRAPH_MAX_LABEL_CHARS caps it).
+LABEL_LIMIT = 60
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-DIRECTION_COLOUR = {"supports": "#1b7837", "refutes": "#b2182b", "mixed": "#e08214"}
+#: Colours from the one palette (ldngraph.present.palette): direction and certainty never share one.
+DIRECTION_COLOUR = {k: palette.VERDICT[k] for k in ("supports", "refutes", "mixed")}
 CERTAINTY_COLOUR = {
-    "high": "#1a9850",
-    "moderate": "#91cf60",
-    "low": "#fee08b",
-    "very_low": "#fc8d59",
-    UNSCORED: "#bdbdbd",
+    "high": palette.CERTAINTY["high"],
+    "moderate": palette.CERTAINTY["moderate"],
+    "low": palette.CERTAINTY["low"],
+    "very_low": palette.CERTAINTY["very_low"],
+    UNSCORED: palette.CERTAINTY["unscored"],
 }
-
-
-#: Resolution of raster figures (and the measure of every figure's canvas against FIGURE_PIXELS).
-DPI = 150
-
-
-def figure_text(text: str, *, limit: int | None = None) -> str:
-    """Record text as a figure draws it (issue 27 F4, F13): cut to ``limit`` characters (default
-    :data:`ldngraph.limits.LABEL_CHARS`) with an ellipsis, control characters shown as escapes,
-    and every ``$`` escaped, so matplotlib never parses it as mathtext (two ``$`` in a label once
-    crashed every figure, deep nesting between them raised RecursionError)."""
-    cap = limit if limit is not None else LABEL_CHARS.as_int()
-    shown = printable(text)
-    if len(shown) > cap:
-        shown = shown[: max(cap - 1, 0)] + "…"
-    return shown.replace("$", r"\$")
-
-
-def check_canvas(fig: Figure, shown: str, *, tight: bool = False) -> None:
-    """Refuse a figure whose canvas (the tight bounding box, if ``tight``) is larger than
-    :data:`ldngraph.limits.FIGURE_PIXELS` at :data:`DPI` (issue 27 F13): labels are cut, but a map
-    of thousands of conditions still grows. ``shown`` names the output. Call before writing."""
-    if tight:
-        box = fig.get_tightbbox()
-        width, height = box.width * DPI, box.height * DPI
-    else:
-        width, height = (float(v) * DPI for v in fig.get_size_inches())
-    if width * height > FIGURE_PIXELS.get():
-        raise LimitError(
-            f"{shown}: the figure would be {width:.0f} x {height:.0f} pixels, more than the "
-            f"{FIGURE_PIXELS.hint()}"
-        )
-
-
-def save_figure(fig: Figure, handle: Any, fmt: str, *, tight: bool = False) -> None:
-    """Write ``fig`` as ``fmt`` (png, svg, pdf) to ``handle`` at :data:`DPI`, reproducibly."""
-    import matplotlib
-
-    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-    # SVG text stays text (searchable, accessible) rather than glyph paths.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
-        fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight" if tight else None)
 
 
 @dataclass(frozen=True)
@@ -214,10 +176,11 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top", fontsize=7
         )
     ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
-    ax.set_yticks(
+    ax.set_yticks(  # record text through safe_text: never mathtext, cut to a length (F4, F13)
         range(len(rows)),
         [
-            figure_text(label) + (f"\n{figure_text(emap.headlines[c])}" if c in emap.headlines else "")
+            safe_text(label, LABEL_LIMIT)
+            + (f"\n{safe_text(emap.headlines[c], LABEL_LIMIT)}" if c in emap.headlines else "")
             for c, label in emap.conditions
         ],
     )
@@ -239,7 +202,8 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             [],
             marker="o",
             linestyle="",
-            color="#999999",
+            markerfacecolor="white",  # size only: no colour, so it is not read as "mixed"
+            markeredgecolor=palette.INK,
             markersize=math.sqrt(_bubble_area(n)) / 1.2,
             label=f"n = {n}",
         )
@@ -252,7 +216,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             marker="o",
             linestyle="",
             markerfacecolor="none",
-            markeredgecolor="#999999",
+            markeredgecolor=palette.VERDICT["mixed"],
             markersize=9,
             label="other-condition only\n(n not counted)",
         )
@@ -278,7 +242,8 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
                 widths,
                 left=left,
                 color=CERTAINTY_COLOUR[level],
-                edgecolor="white",
+                edgecolor=palette.INK,
+                linewidth=0.4,
                 label=certainty_label(level),
             )
             left = [a + b for a, b in zip(left, widths, strict=True)]
@@ -296,7 +261,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
         ncol=3,
         frameon=False,
     )
-    fig.suptitle(figure_text(title), fontsize=13)
+    fig.suptitle(safe_text(title, LABEL_LIMIT), fontsize=13)
     return fig
 
 
@@ -311,15 +276,23 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
     """Draw the evidence map of ``built`` and write it (png/svg/pdf by suffix) atomically."""
     fmt = get_format(path)
     fig = to_figure(get_evidence_map(built.kb, built.graph), **kwargs)
-    check_canvas(fig, str(path), tight=True)
-    return write_with_atomic(path, lambda handle: save_figure(fig, handle, fmt, tight=True))
+    import matplotlib
+
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+
+    def save(handle: Any) -> None:
+        # SVG text stays text (searchable, accessible) rather than glyph paths.
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
+            fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight")
+
+    check_canvas(fig, str(path), tight=True)  # before the output is opened (F13)
+    return write_with_atomic(path, save)
 
 
 def describe(emap: EvidenceMap) -> Sequence[str]:
-    """One tab-separated line per cell, for the CLI's stdout (and for readers without an image
-    viewer); record text goes through :func:`ldngraph.safetext.cell_text`."""
+    """One line per cell, for the CLI's stdout (and for readers without an image viewer)."""
     labels = dict(emap.conditions)
-    return [
+    return [  # record text through cell_text: no formula, no forged column or row (F5, F16)
         f"{cell_text(labels[c.condition])}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
         f"participants={c.participants}\t{c.direction}"
         + (f"\tother_condition={cell_text(','.join(c.other_condition))}" if c.other_condition else "")

@@ -474,10 +474,10 @@ def render(table: SofTable, fmt: str) -> str:
     return to_csv(table)
 
 
-def get_forest_inputs(
+def get_outcome_bodies(
     kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
-) -> tuple[EffectSummary, str, float | None]:
-    """(effect summary, plot title, MID or None) for one outcome body of a condition."""
+) -> tuple[list[OutcomeBody], str, str]:
+    """(the unqualified bodies of one outcome of ``condition``, the outcome CURIE, its label)."""
     outcome = get_entity(kb, outcome_name)
     if outcome.kind is not EntityKind.outcome:
         raise UnknownEntityError(
@@ -490,14 +490,30 @@ def get_forest_inputs(
             f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "
             "`ldngraph sof --condition ...` lists the outcomes that have some"
         )
+    return bodies, outcome.id, outcome.label
+
+
+def get_outcome_studies(
+    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
+) -> tuple[list[str], str]:
+    """(the study ids of one outcome body of ``condition``, the outcome's label)."""
+    bodies, _, label = get_outcome_bodies(kb, profile, condition, outcome_name)
+    return list(dict.fromkeys(s for b in bodies for s in b.studies)), label
+
+
+def get_forest_inputs(
+    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
+) -> tuple[EffectSummary, str, float | None]:
+    """(effect summary, plot title, MID or None) for one outcome body of a condition."""
+    bodies, outcome_id, outcome_label = get_outcome_bodies(kb, profile, condition, outcome_name)
     studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
-    summary = summarise_effects(studies, outcome.id)
+    summary = summarise_effects(studies, outcome_id)
     mid = None
     if summary.pooled is not None:
         from ldngraph.evidence.imprecision import get_body_effect, get_mid
 
-        effect = get_body_effect(studies, outcome.id)
-        found = get_mid(profile, outcome.id, effect) if effect is not None else None
+        effect = get_body_effect(studies, outcome_id)
+        found = get_mid(profile, outcome_id, effect) if effect is not None else None
         mid = found.value if found is not None and found.measure not in RATIO_MEASURES else None
-    title = f"LDN and {outcome.label} in {kb.entity_index[condition].label}"
+    title = f"LDN and {outcome_label} in {kb.entity_index[condition].label}"
     return summary, title, mid

@@ -32,6 +32,7 @@ from ldngraph.errors import ExportError
 from ldngraph.evidence.effects import describe_effect
 from ldngraph.model import Claim, EntityKind, KnowledgeBase, Predicate
 from ldngraph.model.names import get_entity
+from ldngraph.present import palette
 from ldngraph.present.layout import get_layout
 from ldngraph.stores.view import (
     CERTAINTIES,
@@ -51,22 +52,17 @@ if TYPE_CHECKING:
 
     from ldngraph.pipeline import Built
 
-#: Node style by kind: (colour, vis shape). Colour-blind-safe palette (Okabe-Ito).
+#: Node style by kind: (colour, vis shape); colours from the one palette (ldngraph.present.palette).
 KIND_STYLE: dict[EntityKind, tuple[str, str]] = {
-    EntityKind.intervention: ("#0072B2", "star"),
-    EntityKind.mechanism: ("#009E73", "dot"),
-    EntityKind.condition: ("#D55E00", "diamond"),
-    EntityKind.outcome: ("#CC79A7", "triangle"),
+    EntityKind.intervention: (palette.KIND["intervention"], "star"),
+    EntityKind.mechanism: (palette.KIND["mechanism"], "dot"),
+    EntityKind.condition: (palette.KIND["condition"], "diamond"),
+    EntityKind.outcome: (palette.KIND["outcome"], "triangle"),
 }
 #: Edge colour by what the evidence concludes about the claim (its outcome body's conclusion, and
 #: whether that is what the claim states); graphs scored without bodies fall back to the
 #: direction of the evidence (supports / refutes / conflicting).
-STATUS_COLOUR: dict[str, str] = {
-    "supports": "#1b7837",
-    "refutes": "#b2182b",
-    "harm": "#762a83",
-    "conflicting": "#e08214",
-}
+STATUS_COLOUR: dict[str, str] = dict(palette.STATUS)
 STATUS_TEXT: dict[str, str] = {
     "supports": "supported (the claim holds)",
     "refutes": "refuted: little or no effect",
@@ -259,7 +255,7 @@ def _node(
         "label": attrs["label"],
         "title": f"{attrs['label']} ({curie}, {attrs['kind']})",
         "kind": attrs["kind"],
-        "color": colour,
+        "color": {"background": colour, "border": palette.INK},
         "shape": shape,
         "size": 22 if attrs["kind"] == "intervention" else 14,
         "x": x,
@@ -481,6 +477,18 @@ def _vis_assets() -> tuple[str, str]:
     return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
 
 
+def get_drawing(built: Built, *, focus: str | None = None, depth: int | None = None) -> _Page:
+    """What is drawn: nodes with their positions (ldngraph.present.layout) and styles, claim edges
+    with their status, certainty, tier and width, evidence cards. The page and the static graph
+    figure (ldngraph.present.graph_plot) both draw this."""
+    view = to_networkx(built.kb)
+    if focus is not None:
+        view = get_ego(view, built.kb, focus, 1 if depth is None else depth)
+    elif depth is not None:
+        raise ExportError("--depth needs --focus NODE (the node to centre the neighbourhood on)")
+    return _page_data(built, view)
+
+
 def to_html(
     built: Built,
     *,
@@ -491,12 +499,7 @@ def to_html(
 ) -> str:
     """One self-contained, offline HTML page of the evidence graph (or of ``focus``'s
     neighbourhood within ``depth`` hops, default 1)."""
-    view = to_networkx(built.kb)
-    if focus is not None:
-        view = get_ego(view, built.kb, focus, 1 if depth is None else depth)
-    elif depth is not None:
-        raise ExportError("--depth needs --focus NODE (the node to centre the neighbourhood on)")
-    page = _page_data(built, view)
+    page = get_drawing(built, focus=focus, depth=depth)
     use_physics = bool(physics)  # positions are precomputed (layered, spring or rings)
     js, css = _vis_assets()
     heading = title if focus is None else f"{title}: {focus} (depth {1 if depth is None else depth})"

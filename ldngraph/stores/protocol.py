@@ -49,6 +49,14 @@ class QueryRows:
         return [dict(zip(self.columns, (to_python(t) for t in row), strict=True)) for row in self.rows]
 
 
+@dataclass(frozen=True)
+class ReplaceReport:
+    """What :meth:`GraphStore.replace` did."""
+
+    triples: int | None  # triples the store holds afterwards (None: the server did not answer the count)
+    notes: tuple[str, ...] = ()  # what happened on the way, e.g. a lost reply and what the server said
+
+
 class GraphStore(Protocol):
     """What every backend offers."""
 
@@ -69,7 +77,7 @@ class GraphStore(Protocol):
     def clear(self) -> None:
         """Remove every triple this store holds (for an endpoint: its named graph)."""
 
-    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> None:
+    def replace(self, chunks: Iterable[Sequence[Triple]], *, append: bool = False) -> ReplaceReport:
         """Replace the content (``append``: add to it) with the triples of ``chunks``, all or nothing.
 
         If a chunk fails to load (or the chunk iterator raises), the store keeps its previous
