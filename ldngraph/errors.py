@@ -48,6 +48,10 @@ class ProfileError(LdnGraphError):
     """The evidence profile is malformed."""
 
 
+class SynthesisError(LdnGraphError):
+    """An evidence synthesis cannot be done as asked (e.g. a pool would take one study twice)."""
+
+
 class UnknownEntityError(LdnGraphError):
     """A name or CURIE given by the user matches no entity, claim or query."""
 

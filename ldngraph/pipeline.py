@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from rdflib import Graph
 from ldngraph.errors import LdnGraphError
 from ldngraph.evidence.effects_rdf import add_effects
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.evidence.score import Built as Built  # re-exported: the pipeline's result type
 from ldngraph.evidence.score import ScoreReport, materialise, read_profile, score_knowledge_base
 from ldngraph.ingest.citations import apply_cached_pubmed
@@ -44,18 +45,39 @@ def get_profile_path(data_dir: Path | None = None) -> Path:
 
 
 def read_scored(
-    data_dir: Path | str | None = None, profile: Path | str | None = None
+    data_dir: Path | str | None = None, profile: Path | str | None = None, *, exclude: Sequence[str] = ()
 ) -> tuple[KnowledgeBase, ScoreReport]:
     """Read and validate ``data_dir`` (default: the shipped data) and score it; no graph yet.
 
-    ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile.
+    ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile;
+    ``exclude``: rules (``--exclude``) added to the profile's own ``exclude`` list.
     """
-    directory, profile_path = get_inputs(data_dir, profile)
-    prof = read_profile(profile_path)
-    logger.info("scoring with profile %s (version %s)", profile_path.resolve(), prof.version)
+    directory, _ = get_inputs(data_dir, profile)
+    prof = get_profile(data_dir, profile, exclude=exclude)
+    logger.info("scoring with profile %s", prof.identity)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
-    return kb, score_knowledge_base(kb, prof)
+    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory))
+
+
+def read_registry(directory: Path) -> tuple[RegistryEntry, ...]:
+    """Registered trials without a journal report, from ``directory``'s screening log (if any):
+    publication bias reads them (issue 21)."""
+    from ldngraph.ingest.screening import SCREENING_FILE, get_registry_trials, read_screening_log
+
+    path = directory / SCREENING_FILE
+    if not path.is_file():
+        return ()
+    return tuple(
+        RegistryEntry(
+            id=r.id,
+            label=r.label,
+            condition=r.condition or "",
+            status=r.registry_status or "",
+            note=r.note,
+        )
+        for r in get_registry_trials(read_screening_log(path))
+    )
 
 
 def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = None) -> tuple[Path, Path]:
@@ -64,18 +86,25 @@ def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = 
     return directory, Path(profile) if profile is not None else get_profile_path(directory)
 
 
-def load(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Built:
-    """Read and validate ``data_dir`` (default: ./data or the shipped data), build and score its graph."""
-    kb, scores = read_scored(data_dir, profile)
+def load(
+    data_dir: Path | str | None = None, profile: Path | str | None = None, *, exclude: Sequence[str] = ()
+) -> Built:
+    """Read and validate ``data_dir`` (default: ./data or the shipped data), build and score its
+    graph (``exclude``: studies left out everywhere, a sensitivity analysis)."""
+    kb, scores = read_scored(data_dir, profile, exclude=exclude)
     directory, profile_path = get_inputs(data_dir, profile)
     graph = materialise(to_graph(kb), kb, scores)
-    add_effects(graph, kb, read_profile(profile_path))  # issue 13: estimates and pooled results
+    # estimates and pooled results
+    add_effects(graph, kb, get_profile(data_dir, profile, exclude=exclude), bodies=scores.bodies)
     return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
 
 
-def get_profile(data_dir: Path | str | None = None, profile: Path | str | None = None) -> Profile:
-    """The evidence profile ``load`` uses for ``data_dir`` (``profile`` if given)."""
-    return read_profile(get_inputs(data_dir, profile)[1])
+def get_profile(
+    data_dir: Path | str | None = None, profile: Path | str | None = None, *, exclude: Sequence[str] = ()
+) -> Profile:
+    """The evidence profile ``load`` uses for ``data_dir`` (``profile`` if given), with ``exclude``
+    rules added (its content hash then differs)."""
+    return read_profile(get_inputs(data_dir, profile)[1]).with_exclusions(exclude)
 
 
 def push(
@@ -97,7 +126,7 @@ def push(
     kb, scores = read_scored(data_dir, profile)
     effects = [
         (from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
-        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile))
+        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile), bodies=scores.bodies)
     ]
     return store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
 
@@ -155,7 +184,9 @@ def is_store_spec(spec: str) -> bool:
     return spec.startswith(("oxigraph:", "http://", "https://"))
 
 
-def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None = None) -> scored.ScoredView:
+def read_view(
+    spec: str, *, data_dir: Path | None = None, profile: Path | None = None, exclude: Sequence[str] = ()
+) -> scored.ScoredView:
     """The view of one side of a diff, named by ``spec``:
 
     - a data directory (holding claims.yaml): built and scored, with its own evidence profile
@@ -164,9 +195,18 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
       with it;
     - an RDF file (``.ttl .nt .jsonld .trig``): a graph written by ``ldngraph build -o`` or ``export``;
     - ``oxigraph:PATH`` or an ``http(s)://`` SPARQL endpoint: a graph loaded with ``ldngraph push``.
+
+    ``exclude``: rules for the sides that are scored here (a data directory or a profile); a graph
+    or a store was scored when it was written, so they are refused for those.
     """
     from ldngraph.evidence import scored
 
+    if exclude and (
+        is_store_spec(spec) or (Path(spec).suffix not in {".yaml", ".yml"} and not Path(spec).is_dir())
+    ):
+        raise LdnGraphError(
+            f"'{spec}': --exclude applies to a data directory or a profile, not to a scored graph or store"
+        )
     if is_store_spec(spec):
         from ldngraph.rdf.export import GRAPH_NAME
         from ldngraph.stores.store import OxigraphStore, open_store
@@ -181,17 +221,18 @@ def read_view(spec: str, *, data_dir: Path | None = None, profile: Path | None =
         finally:
             store.close()
     path = Path(spec)
+    dropped = f" excluding {', '.join(exclude)}" if exclude else ""
     if path.is_dir():
-        built = load(path, profile)
+        built = load(path, profile, exclude=exclude)
         return scored.from_graph(
-            built.graph, f"data {path}" + (f" with profile {profile}" if profile else "")
+            built.graph, f"data {path}" + (f" with profile {profile}" if profile else "") + dropped
         )
     if path.suffix in {".yaml", ".yml"}:
         if not path.is_file():
             raise LdnGraphError(f"{path}: no such profile file")
-        built = load(data_dir, path)
+        built = load(data_dir, path, exclude=exclude)
         where = built.data_dir or data_dir
-        return scored.from_graph(built.graph, f"profile {path} on data {where}")
+        return scored.from_graph(built.graph, f"profile {path} on data {where}{dropped}")
     if path.is_file():
         from ldngraph.rdf.validate import read_graph
 

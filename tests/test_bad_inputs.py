@@ -617,6 +617,48 @@ CASES: list[Case] = [
     ),
     estimate_case("estimate-one-bound", {"ci_upper": None}, "ci_lower", "give both"),
     estimate_case("estimate-without-source", {"source": None}, "source", "required field is missing"),
+    # -- evidence model v3 (issue 21): one estimate per study, reviews' results, exclusions ------------
+    data_case(
+        "estimate-two-scales-no-primary",
+        "studies.yaml",
+        EFFECT_LINE,
+        EFFECT_LINE
+        + "        estimate: {"
+        + ", ".join(f"{k}: {v}" for k, v in ESTIMATE.items())
+        + "}\n      - outcome: LDNO:pain\n        kind: subjective\n        effect: improved\n"
+        + "        estimate: {"
+        + ", ".join(f"{k}: {v}" for k, v in {**ESTIMATE, "scale": "pain VAS 0-100"}.items())
+        + "}\n",
+        "study 'trial-a'",
+        "outcomes[1].estimate: 2 estimates for LDNO:pain",
+        "primary: true",
+    ),
+    Case(
+        "estimate-on-a-review",
+        lambda env: (
+            env.edit("studies.yaml", "    design: rct\n", "    design: meta_analysis\n"),
+            env.edit(
+                "studies.yaml",
+                EFFECT_LINE,
+                EFFECT_LINE
+                + "        estimate: {"
+                + ", ".join(f"{k}: {v}" for k, v in ESTIMATE.items())
+                + "}\n",
+            ),
+            _build(env),
+        )[-1],
+        ("studies.yaml", "study 'trial-a'", "belongs in review.pooled"),
+    ),
+    Case(
+        "exclude-unknown-rule",
+        lambda env: ["sof", "--data", str(env.data), "--condition", "fibromyalgia", "--exclude", "rob=bad"],
+        ("--exclude: 'bad' is not a rob value", "use one of high, some_concerns"),
+    ),
+    Case(
+        "exclude-unknown-study",
+        lambda env: ["export", "--data", str(env.data), "-o", str(env.previous), "--exclude", "trial-x"],
+        ("exclude: no study 'trial-x' in the data",),
+    ),
     estimate_case("estimate-source-not-url", {"source": "the abstract"}, "source"),
     # -- evidence profile ---------------------------------------------------------------------------
     Case(
@@ -659,12 +701,12 @@ CASES: list[Case] = [
     ),
     Case(
         "profile-version-unsafe",
-        _profile('version: "2024.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
+        _profile('version: "2026.1"', 'version: "2024 beta"', "build", "-o", "out/graph.ttl"),
         ("profile.yaml", "version: '2024 beta' is not a safe version label", "letters, digits"),
     ),
     Case(
         "profile-version-not-string",
-        _profile('version: "2024.1"', "version: [1, 2]", "query", "gaps"),
+        _profile('version: "2026.1"', "version: [1, 2]", "query", "gaps"),
         ("profile.yaml", "version: must be a label such as", "write it in quotes"),
     ),
     Case(

@@ -113,10 +113,10 @@ def test_export_scores_with_the_profile_given(mini_dir: Path, tmp_path: Path) ->
     from ldngraph.pipeline import get_profile_path
 
     text = get_profile_path(mini_dir).read_text(encoding="utf-8")
-    assert 'version: "2024.1"' in text and "  rct: 0.75\n" in text
+    assert 'version: "2026.1"' in text and "  rct: 0.75\n" in text
     custom = tmp_path / "custom.yaml"
     custom.write_text(
-        text.replace('version: "2024.1"', 'version: "2024.1-custom"').replace(
+        text.replace('version: "2026.1"', 'version: "2026.1-custom"').replace(
             "  rct: 0.75\n", "  rct: 0.4\n"
         ),
         encoding="utf-8",
@@ -127,7 +127,7 @@ def test_export_scores_with_the_profile_given(mini_dir: Path, tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     exported = out.read_text(encoding="utf-8")
-    assert '"2024.1-custom"' in exported and '"2024.1"' not in exported
+    assert '"2026.1-custom"' in exported and '"2026.1"' not in exported
     graphml = tmp_path / "ldn.graphml"
     result = CliRunner().invoke(
         cli, ["export", "--data", str(mini_dir), "--profile", str(custom), "-o", str(graphml)]

@@ -94,9 +94,14 @@ def test_paths_on_shipped_fibromyalgia() -> None:
     assert code == 0 and paths[0]["nodes"] == ["CHEBI:7465", "MESH:D005356"]
     # the headline is the critical outcome (pain), listed first among every outcome body
     assert found["outcome_bodies"][0]["critical"] is True
-    assert found["outcome_bodies"][0]["outcome"] == "HP:0012531"
+    head = found["outcome_bodies"][0]
+    assert (head["outcome"], head["outcome_id"]) == ("pain", "HP:0012531")  # labels, not CURIEs
     assert len(found["outcome_bodies"]) >= 4
-    assert "inconsistency" in paths[0]["reasons"]
+    # the direct edge says what the body concludes and that the claim does not hold
+    assert paths[0]["conclusion"] == "pain: little or no important difference (does not hold)"
+    assert head["conclusion"] == "little_or_no_effect"
+    assert paths[0]["edge_holds"] == [False] and paths[0]["edge_outcomes"] == ["pain"]
+    assert head["effect"].startswith("MD ") and paths[0]["edge_effects"][0] == head["effect"]
 
 
 def test_explain_reproduces_the_number(mini_dir: Path) -> None:

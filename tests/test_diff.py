@@ -91,40 +91,34 @@ def test_the_same_scoring_from_a_graph_file_and_a_store_is_no_change(mini_dir: P
 
 def test_profile_change_weighting_crossover_trials_lower(mini_dir: Path, tmp_path: Path) -> None:
     """trial-b, the only crossover trial, refutes ldn-pain: weighting crossover RCTs lower makes the
-    refutation lighter: the pain body's conclusion moves from uncertain to benefit (so the claim
-    now holds) and ldn-pain gets stronger; nothing else moves (no other claim has a crossover trial)."""
+    refutation lighter, so ldn-pain ranks stronger; nothing else moves. Weights are a ranking number
+    in evidence model v3: they never decide a conclusion or a certainty (issue 21)."""
     text = get_profile_path(mini_dir).read_text(encoding="utf-8")
-    assert "  crossover_rct: 0.65\n" in text and 'version: "2024.1"' in text
+    assert "  crossover_rct: 0.65\n" in text and 'version: "2026.1"' in text
     lower = tmp_path / "crossover-lower.yaml"
     lower.write_text(
         text.replace("  crossover_rct: 0.65\n", "  crossover_rct: 0.3\n").replace(
-            'version: "2024.1"', 'version: "2024.1-xo"'
+            'version: "2026.1"', 'version: "2026.1-xo"'
         ),
         encoding="utf-8",
     )
     base = get_profile_path(mini_dir)
     diff = compare(read_view(str(base), data_dir=mini_dir), read_view(str(lower), data_dir=mini_dir))
-    assert _changes(diff) == [
-        ("body_conclusion", PAIN_BODY),
-        ("conclusion", "ldn-pain"),
-        ("strength", "ldn-pain"),
-    ]
-    body, conclusion, strength = diff.changes
-    assert (body.before, body.after) == ("uncertain", "benefit")
-    assert (conclusion.before, conclusion.after) == ("uncertain (does not hold)", "benefit (holds)")
+    assert _changes(diff) == [("strength", "ldn-pain")]
+    (strength,) = diff.changes
     assert float(strength.after or 0) > float(strength.before or 0)
-    assert (diff.old_profile, diff.new_profile) == ("2024.1", "2024.1-xo")
-    # scripts: certainty did not change, the conclusion did
+    assert (diff.old_profile, diff.new_profile) == ("2026.1", "2026.1-xo")
     args = ["diff", str(base), str(lower), "--data", str(mini_dir)]
-    assert _run(*args, "--fail-on", "certainty")[0] == 0
-    code, _, err = _run(*args, "--fail-on", "certainty", "--fail-on", "conclusion")
-    assert code == 3 and "changes in: conclusion" in err
+    assert _run(*args, "--fail-on", "certainty", "--fail-on", "conclusion")[0] == 0
+    code, _, err = _run(*args, "--fail-on", "strength")
+    assert code == 3 and "changes in: strength" in err
 
 
 def test_an_added_trial(mini_dir: Path, tmp_path: Path) -> None:
-    """A new blinded RCT of 120 supporting ldn-pain: the pain body counts 3 studies, concludes
-    benefit instead of uncertain, one certainty level up; the claim follows, stronger, with one
-    evidence item added; the other claims untouched."""
+    """A new blinded RCT of 120 supporting ldn-pain, with no estimate: the pain body counts 3 studies
+    and 180 participants, ldn-pain ranks stronger with one evidence item added; the conclusion stays
+    uncertain (2 of 2 studies with a clear direction favour LDN: sign test p = 0.5; a vote is not an
+    estimate), and the other claims are untouched."""
     new = _copy(mini_dir, tmp_path / "new")
     (new / "studies.yaml").write_text(
         (new / "studies.yaml").read_text(encoding="utf-8") + TRIAL_D, encoding="utf-8"
@@ -136,41 +130,37 @@ def test_an_added_trial(mini_dir: Path, tmp_path: Path) -> None:
     (new / "claims.yaml").write_text(claims.replace(anchor, anchor + added), encoding="utf-8")
     diff = compare(read_view(str(mini_dir)), read_view(str(new)))
     assert _changes(diff) == [
-        ("body_conclusion", PAIN_BODY),
-        ("body_certainty", PAIN_BODY),
         ("body_studies", PAIN_BODY),
-        ("conclusion", "ldn-pain"),
-        ("certainty", "ldn-pain"),
+        ("body_participants", PAIN_BODY),
         ("strength", "ldn-pain"),
         ("evidence_added", "ldn-pain"),
     ]
-    conclusion, certainty, studies, _, _, strength, evidence = diff.changes
-    assert (conclusion.before, conclusion.after) == ("uncertain", "benefit")
-    assert (certainty.before, certainty.after) == ("very_low", "low")
+    studies, participants, strength, evidence = diff.changes
     assert (studies.before, studies.after) == ("2", "3")
+    assert (participants.before, participants.after) == ("60", "180")
     assert float(strength.after or 0) > float(strength.before or 0)
     assert evidence.after == "trial-d supports LDNO:pain"
 
 
 def test_a_retraction(edit: Callable[[str, str, str], Path], tmp_path: Path) -> None:
     """trial-b's paper (PMID 333) is retracted in PubMed: its refuting evidence is excluded, so the
-    pain body counts trial-a alone (no more inconsistency: one level up) and ldn-pain is stronger,
-    with the reason 'retracted' added."""
+    pain body counts trial-a alone (1 study, 40 participants) and ldn-pain is stronger, with the
+    reason 'retracted' added; the conclusion (uncertain: one study's direction) does not move."""
     old = edit("studies.yaml", "publications: [DOI:10.1000/fixture.2]", "publications: [PMID:333]")
     new = _copy(old, tmp_path / "retracted")
     assert import_files(PubMedCache(get_cache_path(new)), [RETRACTED_XML])
     diff = compare(read_view(str(old)), read_view(str(new)))
     assert _changes(diff) == [
-        ("body_certainty", PAIN_BODY),
         ("body_studies", PAIN_BODY),
-        ("certainty", "ldn-pain"),
+        ("body_participants", PAIN_BODY),
+        ("reasons", "ldn-pain"),
         ("strength", "ldn-pain"),
         ("evidence_excluded", "ldn-pain"),
     ]
-    body, studies, certainty, _, excluded = diff.changes
-    assert (body.before, body.after, body.detail) == ("very_low", "low", "reasons -inconsistency")
+    studies, participants, reasons, _, excluded = diff.changes
     assert (studies.before, studies.after) == ("2", "1")
-    assert certainty.detail == "reasons +retracted -inconsistency"
+    assert (participants.before, participants.after) == ("60", "40")
+    assert reasons.detail == "+retracted"
     assert excluded.before == "trial-b refutes LDNO:pain" and excluded.detail == "excluded: retracted"
 
 

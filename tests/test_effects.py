@@ -159,7 +159,9 @@ def test_single_usable_study_shows_its_own_effect() -> None:
     assert (summary.pooled.value, summary.pooled.ci_lower, summary.pooled.ci_upper) == (-0.34, -0.95, 0.27)
 
 
-def test_review_result_shown_only_without_primary_estimates() -> None:
+def test_review_result_is_shown_beside_the_body_never_pooled() -> None:
+    """v3 (issue 21): a review's own pooled result is listed among ``others`` and never becomes
+    part of the body's pool; which estimate a conclusion rests on is ldngraph.evidence.synthesis's call."""
     review_est = _est(-0.86, ci_lower=-1.2, ci_upper=-0.51)
     review = _study(
         "ma",
@@ -172,16 +174,18 @@ def test_review_result_shown_only_without_primary_estimates() -> None:
         ),
     )
     alone = summarise_effects([review], PAIN)
-    assert alone.status == "review" and alone.pooled is not None
-    assert (alone.pooled.value, alone.pooled.k, alone.pooled.n) == (-0.86, 4, 222)
+    assert alone.status == "none" and alone.pooled is None
+    (shown,) = alone.others
+    assert (shown.from_review, shown.value, shown.k, shown.n) == (True, -0.86, 4, 222)
     with_primary = summarise_effects([review, _study("a", _est(-0.3, ci_lower=-1.0, ci_upper=0.4))], PAIN)
     assert with_primary.status == "single" and with_primary.pooled is not None
-    assert with_primary.pooled.value == -0.3
+    assert with_primary.pooled.value == -0.3 and [e.study for e in with_primary.studies] == ["a"]
+    assert [e.study for e in with_primary.others] == ["ma"]
 
 
 def test_no_estimates_says_so() -> None:
     summary = summarise_effects([_study("a")], PAIN)
-    assert summary.status == "none" and summary.pooled is None and "no study" in summary.note
+    assert summary.status == "none" and summary.pooled is None and "no primary study" in summary.note
     within = summarise_effects([_study("b", _est(-20.0, measure="pct_change", comparator="baseline"))], PAIN)
     assert within.status == "not_poolable" and "within-group" in within.note
 

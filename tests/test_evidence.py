@@ -1,4 +1,7 @@
-"""Issue 12 acceptance: one small corpus per principle of the GRADE evidence model (ldngraph/evidence/)."""
+"""One small corpus per principle of the GRADE evidence model (ldngraph/evidence/) that held in v2 and
+still holds in v3 (issue 21): reviews of trials in the graph add nothing, retraction removes a trial
+everywhere, the large null RCT, risk-of-bias domains, publication bias, citation flags, the profile
+hash, critical outcomes. tests/test_evidence_v3.py has the v3 principles."""
 
 from __future__ import annotations
 
@@ -23,16 +26,38 @@ from ldngraph.model import (
 from ldngraph.model.appraisal import ReviewInfo
 
 P = read_profile(get_data_dir() / "evidence-profile.yaml")
+PAIN = "HP:0012531"  # the shipped profile declares its MID: 1 point on a 0-10 scale
 ENTITIES = (
     Entity(id="CHEBI:7465", label="LDN", kind=EntityKind.intervention),
-    Entity(id="MESH:D005356", label="fibromyalgia", kind=EntityKind.condition, critical_outcome="LDNO:pain"),
-    Entity(id="LDNO:pain", label="pain", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective),
+    Entity(id="MESH:D005356", label="fibromyalgia", kind=EntityKind.condition, critical_outcome=PAIN),
+    Entity(id=PAIN, label="pain", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective),
 )
 
 
-def trial(sid: str, pid: int, n: int = 60, year: int = 2015, **kw: Any) -> Study:
+def trial(
+    sid: str,
+    pid: int,
+    n: int = 60,
+    year: int = 2015,
+    est: tuple[float, float, float] | None = None,
+    **kw: Any,
+) -> Study:
+    """An RCT; ``est``: its pain MD (value, 95% CI) on a 0-10 scale."""
     base: dict[str, Any] = {"randomised": True, "controlled": True, "blinded": True}
     base.update(kw)
+    if est is not None:
+        value, lo, hi = est
+        effect = "improved" if hi < 0 else "no_effect"
+        estimate = {
+            "measure": "md",
+            "value": value,
+            "ci_lower": lo,
+            "ci_upper": hi,
+            "scale": "pain NRS 0-10",
+            "lower_is_better": True,
+            "source": "https://x.org",
+        }
+        base["outcomes"] = ({"outcome": PAIN, "kind": "subjective", "effect": effect, "estimate": estimate},)
     return Study(
         id=sid,
         label=sid,
@@ -78,9 +103,9 @@ def corpus(
         subject="CHEBI:7465",
         predicate="in_clinical_trials_for",
         object="MESH:D005356",
-        qualifiers={"outcome": "LDNO:pain"},
+        qualifiers={"outcome": PAIN},
         statement="LDN improves pain",
-        evidence=tuple(EvidenceItem(study=s, direction=d, outcome="LDNO:pain") for s, d in items),
+        evidence=tuple(EvidenceItem(study=s, direction=d, outcome=PAIN) for s, d in items),
     )
     return KnowledgeBase(entities=ENTITIES, publications=pubs, studies=tuple(studies), claims=(claim,))
 
@@ -110,20 +135,18 @@ def test_review_of_trials_in_the_graph_adds_nothing_in_either_direction(review_d
     assert [r.weight for r in body.reviews] == [0.0] and "r" not in body.studies
 
 
-def test_review_listing_absent_trials_stands_in_for_exactly_those() -> None:
+def test_review_listing_absent_trials_never_stands_in_for_them() -> None:
+    """v2 let a review "stand in" for its included trials absent from the graph; v3 counts only the
+    studies the graph can name (issue 21): the review informs, with its overlap."""
     info = {**LISTED, "included_total": 3, "includes_other": 2, "included_n": 150}
     kb = corpus(
         [trial("a", 1), review("r", 3, summarises=("a",), **info)], [("a", "supports"), ("r", "supports")]
     )
     body = next(iter(build_bodies(kb, P).values()))
     (role,) = body.reviews
-    assert role.stands_in_for == 2 and role.participants == 100  # 2 of 3 studies, 150 / 3 each
-    virtual = P.base_weights["rct"] * P.sample_size.get_factor(50)
-    stand_in = [u for u in body.units if u.role == "stand_in"]
-    assert stand_in[0].weight == pytest.approx(
-        min(0.85 * P.sample_size.missing_n, 1 - (1 - virtual) ** 2), abs=1e-6
-    )
-    assert body.participants == 60 + 100  # the trial once, plus the two absent studies
+    assert role.weight == 0.0 and role.covers == ("a",) and role.covered_n == 60
+    assert [u.studies for u in body.units] == [("a",)]
+    assert body.participants == 60 and body.studies == ("a",)
 
 
 def test_review_cannot_cover_a_study_published_after_its_search_date() -> None:
@@ -135,9 +158,7 @@ def test_review_cannot_cover_a_study_published_after_its_search_date() -> None:
     body = next(iter(build_bodies(kb, P).values()))
     (role,) = body.reviews
     assert role.covers == () and role.cannot_cover[0].startswith("late: published 2023")
-    # nothing of the review is absorbed by the later null trial: it keeps its whole weight
-    review_item = next(i for i in body.items if i.study == "r")
-    assert role.weight == review_item.weight
+    assert role.weight == 0.0 and "r" not in body.studies
 
 
 def test_retracting_a_trial_removes_it_everywhere_including_through_its_review() -> None:
@@ -154,11 +175,13 @@ def test_retracting_a_trial_removes_it_everywhere_including_through_its_review()
 
 @pytest.mark.parametrize(
     ("n", "small", "certainty"),
-    [(400, False, Certainty.high), (250, False, Certainty.moderate), (400, True, Certainty.moderate)],
+    [(400, False, Certainty.high), (250, False, Certainty.moderate), (400, True, Certainty.high)],
 )
 def test_large_blinded_null_rct_is_little_or_no_effect(n: int, small: bool, certainty: Certainty) -> None:
-    """A small positive trial beside it is inconsistency (-1), not a reason to call it 'uncertain'."""
-    studies = [trial("big", 1, n=n), trial("small", 2, n=20)]
+    """A large null RCT whose CI lies inside the MIDs: little or no important difference, high
+    certainty when it meets the optimal information size. A small positive trial beside it without
+    an estimate does not move the estimate (v2 called it inconsistency); it is shown."""
+    studies = [trial("big", 1, n=n, est=(-0.1, -0.4, 0.2)), trial("small", 2, n=20)]
     items = [("big", "refutes"), ("small", "supports")]
     kb = corpus(studies if small else studies[:1], items if small else items[:1])
     body = next(iter(build_bodies(kb, P).values()))
@@ -170,9 +193,8 @@ def test_large_blinded_null_rct_is_little_or_no_effect(n: int, small: bool, cert
         "imprecision",
         "publication_bias",
     ]
-    assert [d.code for d in body.downgrades] == (
-        ["inconsistency"] if small else [] if n >= 400 else ["imprecision"]
-    )
+    assert [d.code for d in body.downgrades] == ([] if n >= 400 else ["imprecision"])
+    assert body.participants == n + (20 if small else 0)
 
 
 def test_risk_of_bias_domains_drive_the_downgrade() -> None:
@@ -182,7 +204,7 @@ def test_risk_of_bias_domains_drive_the_downgrade() -> None:
     }
     domains["missing_data"] = {"judgement": "high", "support": "40% lost to follow-up"}
     rob = {"tool": "rob2", "source": "https://x.org", "domains": domains}
-    kb = corpus([trial("a", 1, n=400, risk_of_bias=rob)], [("a", "supports")])
+    kb = corpus([trial("a", 1, n=400, est=(-1.8, -2.3, -1.3), risk_of_bias=rob)], [("a", "supports")])
     body = next(iter(build_bodies(kb, P).values()))
     assert body.conclusion == "benefit" and body.certainty is Certainty.moderate
     assert [d.code for d in body.downgrades] == ["risk_of_bias"]
@@ -206,7 +228,7 @@ def test_small_single_group_positive_trials_against_a_larger_null_trial_flag_pub
 
 
 def test_citation_status_is_a_flag_not_a_downgrade() -> None:
-    kb = corpus([trial("a", 1, n=400)], [("a", "supports")])
+    kb = corpus([trial("a", 1, n=400, est=(-1.8, -2.3, -1.3))], [("a", "supports")])
     pubs = tuple(p.model_copy(update={"status": "content_match"}) for p in kb.publications)
     body = next(iter(build_bodies(kb.model_copy(update={"publications": pubs}), P).values()))
     assert body.certainty is Certainty.high and body.downgrades == ()
@@ -238,37 +260,6 @@ def test_review_cannot_cover_a_trial_outside_its_dose_range() -> None:
     )
     (role,) = next(iter(build_bodies(kb, P).values())).reviews
     assert role.covers == ("low",) and role.cannot_cover == ("six-mg: 6 mg outside the review's 2-4.5 mg",)
-
-
-def _docs_example(direction: str) -> tuple[Any, Any]:
-    info = {**LISTED, "included_total": 3, "includes_other": 1, "included_n": 300}
-    meta = review("meta-r", 3, summarises=("trial-a", "trial-b"), **info).model_copy(update={"n": 300})
-    kb = corpus(
-        [trial("trial-a", 1, n=60), trial("trial-b", 2, n=200), meta],
-        [("trial-a", "supports"), ("trial-b", "refutes"), ("meta-r", direction)],
-    )
-    return next(iter(build_bodies(kb, P).values())), scored(kb)
-
-
-def test_docs_worked_example_matches_the_code() -> None:
-    """docs/evidence-model.md section 5 quotes numbers this code gives, in both directions."""
-    doc = (get_data_dir().parent / "docs" / "evidence-model.md").read_text(encoding="utf-8")
-    assert f"`{P.version}+{P.content_hash}`" in doc
-    body, claim = _docs_example("supports")
-    weights = {u.studies[0]: u.weight for u in body.units}
-    for sid in ("trial-a", "trial-b", "meta-r"):
-        assert f"**{weights[sid]:.6f}**" in doc
-    assert f"**{next(i.weight for i in body.items if i.study == 'meta-r'):.6f}** as an item" in doc
-    assert f"benefit = 1 - (1 - 0.510000)(1 - 0.578571) = **{body.benefit:.6f}**" in doc
-    assert f"disagreement = 2 x 0.65 / (0.7935 + 0.65) = **{body.disagreement:.6f}**" in doc
-    assert body.conclusion == "uncertain" and body.certainty is Certainty.very_low
-    assert f"**{body.participants} participants**" in doc
-    assert f"strength = 0.7935 x 0.35 =\n  **{claim.strength:.6f}**" in doc
-    body, claim = _docs_example("refutes")
-    assert f"null = 1 - (1 - 0.65)(1 - 0.578571) = **{body.null:.6f}**" in doc
-    assert f"disagreement **{body.disagreement:.6f}**" in doc
-    assert body.conclusion == "little_or_no_effect" and body.certainty is Certainty.low
-    assert f"(1 - 0.8525) = **{claim.strength:.6f}**" in doc
 
 
 def test_outcome_bodies_query_lists_every_body_with_conclusion_and_certainty() -> None:
@@ -325,7 +316,8 @@ def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> No
     sleep = Entity(
         id="LDNO:sleep", label="sleep", kind=EntityKind.outcome, outcome_kind=OutcomeKind.subjective
     )
-    base = corpus([trial("null-rct", 1, n=400), trial("sleep-rct", 2, n=300)], [("null-rct", "refutes")])
+    sleepers = [trial(f"sleep-{i}", 10 + i, n=300) for i in range(6)]  # six positive trials, no estimates
+    base = corpus([trial("null-rct", 1, n=400, est=(-0.1, -0.4, 0.2)), *sleepers], [("null-rct", "refutes")])
     sleep_claim = Claim(
         id="c-sleep",
         subject="CHEBI:7465",
@@ -333,7 +325,9 @@ def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> No
         object="MESH:D005356",
         qualifiers={"outcome": "LDNO:sleep"},
         statement="LDN improves sleep",
-        evidence=(EvidenceItem(study="sleep-rct", direction="supports", outcome="LDNO:sleep"),),
+        evidence=tuple(
+            EvidenceItem(study=s.id, direction="supports", outcome="LDNO:sleep") for s in sleepers
+        ),
     )
     kb = base.model_copy(update={"entities": (*ENTITIES, sleep), "claims": (*base.claims, sleep_claim)})
     report = score_knowledge_base(kb, P)
@@ -344,15 +338,16 @@ def test_a_null_critical_outcome_is_not_hidden_behind_a_stronger_outcome() -> No
     assert direct.claim_ids == ("c",) and direct.strength == report.claims["c"].strength
     bodies = get_bodies(graph, "CHEBI:7465", "MESH:D005356")
     assert [(b.outcome, b.conclusion) for b in bodies] == [
-        ("LDNO:pain", "little_or_no_effect"),
-        ("LDNO:sleep", "benefit"),
+        (PAIN, "little_or_no_effect"),
+        ("LDNO:sleep", "benefit"),  # six of six trials favour LDN: sign test p = 0.03
     ]
     rows = run_query(built.graph, "paths_to_condition", {}).to_records()
     assert [r["strength"] for r in rows if r["hops"] == 1] == [direct.strength]
 
 
 def test_certainty_starts_from_the_design_behind_the_conclusion() -> None:
-    """A benefit resting on before/after studies starts low, even beside a (smaller) null RCT."""
+    """Before/after studies alone start low and are at serious risk of bias (no concurrent control);
+    beside a randomised trial they neither dilute nor add: the RCT level is the evidence."""
     prepost = [
         Study(
             id=f"pp{i}",
@@ -365,12 +360,13 @@ def test_certainty_starts_from_the_design_behind_the_conclusion() -> None:
             blinded=True,
             publications=(f"PMID:{10 + i}",),
         )
-        for i in range(3)
+        for i in range(6)
     ]
-    kb = corpus(
-        [*prepost, trial("small-null", 1, n=20)],
-        [("pp0", "supports"), ("pp1", "supports"), ("pp2", "supports"), ("small-null", "refutes")],
-    )
+    items = [(s.id, "supports") for s in prepost]
+    alone = next(iter(build_bodies(corpus(prepost, items), P).values()))
+    assert alone.start is Certainty.low and alone.conclusion == "benefit"  # six of six, direction only
+    assert "risk_of_bias" in [d.code for d in alone.downgrades] and alone.certainty is Certainty.very_low
+    kb = corpus([*prepost, trial("null", 1, n=400, est=(-0.1, -0.4, 0.2))], [*items, ("null", "refutes")])
     body = next(iter(build_bodies(kb, P).values()))
-    assert body.conclusion == "benefit" and body.start is Certainty.low
-    assert "inconsistency" in [d.code for d in body.downgrades] and body.certainty is Certainty.very_low
+    assert body.start is Certainty.high and body.conclusion == "little_or_no_effect"
+    assert body.synthesis.basis == "estimate" and body.participants == 6 * 300 + 400

@@ -211,8 +211,10 @@ def test_certainty_sentences_follow_the_scores(mini_dir: Path) -> None:
         statement = built.kb.claim_index[cid].statement.rstrip(".")
         block = text.split(f"#### Claim: {statement}\n", 1)[1].split("\n#", 1)[0]
         line = next(ln for ln in block.splitlines() if ln.startswith("The body of evidence concludes "))
+        # the conclusion, the effect it rests on (or the sign test) and the certainty, in that order
+        effect = f" ({score.effect})" if score.effect else ""
         assert line.startswith(
-            f"The body of evidence concludes {conclusion_label(score.conclusion)}; "
+            f"The body of evidence concludes {conclusion_label(score.conclusion)}{effect}; "
             f"certainty {score.certainty.value.replace('_', ' ')} "
         )
         assert f"strength {score.strength:.2f}" in line and score.profile_version in line
@@ -230,7 +232,7 @@ def test_claim_without_support_is_not_said_to_have_no_downgrade() -> None:
     text = _unescape(to_markdown(get_blocks(built.kb, built.graph)))
     block = text.split(f"#### Claim: {claim.statement.rstrip('.')}\n", 1)[1].split("\n#", 1)[0]
     line = next(ln for ln in block.splitlines() if ln.startswith("The body of evidence concludes "))
-    assert "little or no effect" in line and "the claim is not supported" in line
+    assert "uncertain" in line and "the claim is not supported" in line
     assert "as no supporting evidence counts" in line and "no downgrade" not in line
 
 

@@ -85,12 +85,15 @@ def score(
     pubs: list[Publication] | None = None,
     prof: Profile = P,
 ) -> ClaimScore:
-    """Score one claim whose evidence is ``items``; the knowledge base holds ``studies``."""
+    """Score one claim whose evidence is ``items``; the knowledge base holds ``studies``. The claim
+    is about the items' outcome when they share one (its body then has estimates to read)."""
+    outcomes = {i.outcome for i in items}
     claim = Claim(
         id="c",
         subject="CHEBI:7465",
         predicate="in_clinical_trials_for",
         object="MESH:D005356",
+        qualifiers={"outcome": outcomes.pop()} if len(outcomes) == 1 else {},
         statement="s",
         evidence=tuple(items),
     )
@@ -183,7 +186,7 @@ def test_profile_not_utf8_names_file_and_byte(tmp_path: Path) -> None:
     ("old", "new", "key"),
     [
         ("  rct: 0.75\n", "  rct: 0.75\n  rct: 0.2\n", "rct"),  # the last value would win silently
-        ('version: "2024.1"\n', 'version: "2024.1"\nversion: "2024.2"\n', "version"),
+        ('version: "2026.1"\n', 'version: "2026.1"\nversion: "2026.2"\n', "version"),
         ("  max_hops: 3\n", "  max_hops: 3\n  max_hops: 1\n", "max_hops"),
     ],
 )
@@ -320,62 +323,100 @@ def test_review_adds_nothing_on_top_of_covered_primaries() -> None:
     assert s.support == quantise(max(wr, 1 - (1 - wa) * (1 - wb)))
 
 
-def test_unlisted_review_is_taken_to_cover_the_claim() -> None:
+def test_expert_opinion_never_adds_on_top_of_studies() -> None:
+    """A narrative review is expert opinion: it counts only where no human study does."""
     review = study("r", design="narrative_review", pid=9, population="human")
     s = score([study("a"), review], [ev("a"), ev("r")])
-    assert s.support == max(i.weight for i in s.items)
+    assert s.items[0].weight > s.items[1].weight and s.support == s.items[0].weight  # max, not noisy-or
+    alone = score([review], [ev("r", outcome=None)])
+    assert alone.support == alone.items[0].weight > 0 and not alone.holds  # no human evidence
 
 
-def test_overlapping_reviews_count_once() -> None:
+def test_reviews_never_add_weight_for_trials_the_graph_cannot_name() -> None:
+    """v3 (issue 21): systematic reviews and meta-analyses inform a body; they are never units."""
     r1 = study("r1", design="systematic_review", pid=8, n=None, summarises=("a",))
     r2 = study("r2", design="meta_analysis", pid=9, n=300, summarises=("a",))
     s = score([study("a"), r1, r2], [ev("r1"), ev("r2")])
-    assert s.support == max(i.weight for i in s.items)
-
-
-def test_review_alone_counts() -> None:
-    review = study("r", design="systematic_review", pid=9, n=200)
-    s = score([review], [ev("r")])
-    assert s.support == s.items[0].weight > 0
+    assert s.support == 0.0 and s.units == () and "no_supporting_evidence" in s.reasons
+    alone = score([study("r", design="systematic_review", pid=9, n=200)], [ev("r")])
+    assert alone.support == 0.0 and alone.conclusion == "uncertain" and not alone.holds
 
 
 # -- certainty -------------------------------------------------------------------------------------
 
 
+def crp(value: float, lo: float, hi: float) -> tuple[StudyOutcome, ...]:
+    """A CRP difference (no MID declared for it: only the null is judged)."""
+    est = {
+        "measure": "md",
+        "value": value,
+        "ci_lower": lo,
+        "ci_upper": hi,
+        "scale": "CRP mg/L",
+        "lower_is_better": True,
+        "source": "https://x.org",
+    }
+    effect = "improved" if hi < 0 else "no_effect"
+    return (StudyOutcome(outcome="LDNO:crp", kind=OutcomeKind.objective, effect=effect, estimate=est),)
+
+
 def test_large_blinded_rct_with_objective_outcome_is_high() -> None:
     n = P.certainty.imprecision.serious_below_n
-    s = score([study("a", n=n)], [ev("a", outcome="LDNO:crp")])
-    assert s.certainty is Certainty.high and s.reasons == ()
+    s = score([study("a", n=n, outcomes=crp(-2.0, -3.0, -1.0))], [ev("a", outcome="LDNO:crp")])
+    assert s.conclusion == "benefit" and s.certainty is Certainty.high and s.reasons == ()
+    assert s.basis == "estimate" and s.magnitude == "unknown"  # no MID for CRP: size not judged
 
 
 @pytest.mark.parametrize("levels", [1, 2])
 def test_imprecision_downgrades(levels: int) -> None:
     imp = P.certainty.imprecision
     n = imp.serious_below_n - 1 if levels == 1 else imp.very_serious_below_n - 1
-    s = score([study("a", n=n)], [ev("a", outcome="LDNO:crp")])
+    s = score([study("a", n=n, outcomes=crp(-2.0, -3.0, -1.0))], [ev("a", outcome="LDNO:crp")])
     assert s.certainty is Certainty.from_rank(Certainty.high.rank - levels)
     assert s.reasons == ("imprecision",)
 
 
 def test_risk_of_bias_downgrade() -> None:
     n = P.certainty.imprecision.serious_below_n
-    s = score([study("a", n=n, blinded=False)], [ev("a")])
+    outs = (
+        StudyOutcome(
+            outcome="LDNO:pain",
+            kind=OutcomeKind.subjective,
+            effect="improved",
+            estimate={
+                "measure": "md",
+                "value": -2.0,
+                "ci_lower": -3.0,
+                "ci_upper": -1.0,
+                "scale": "pain score",
+                "lower_is_better": True,
+                "source": "https://x.org",
+            },
+        ),
+    )
+    s = score([study("a", n=n, blinded=False, outcomes=outs)], [ev("a")])
     assert s.reasons == ("risk_of_bias",) and s.certainty is Certainty.moderate
 
 
 def test_inconsistency_downgrade() -> None:
+    """Two large trials whose CRP differences do not overlap and sit on both sides of the null."""
     n = P.certainty.imprecision.serious_below_n
-    s = score([study("a", n=n), study("b", pid=2, n=n)], [ev("a", outcome=None), ev("b", "refutes", None)])
-    assert s.disagreement >= P.certainty.inconsistency_at
-    # equal weight on both sides: the evidence does not point one way (very serious, -2)
-    assert s.conclusion == "uncertain" and "inconsistency" in s.reasons and s.certainty is Certainty.low
+    s = score(
+        [
+            study("a", n=n, outcomes=crp(-2.0, -2.5, -1.5)),
+            study("b", pid=2, n=n, outcomes=crp(1.0, 0.5, 1.5)),
+        ],
+        [ev("a", outcome="LDNO:crp"), ev("b", "refutes", "LDNO:crp")],
+    )
+    inc = next(d for d in s.downgrades if d.domain == "inconsistency")
+    assert inc.levels == 2 and "I^2" in inc.explanation and "both sides of the null" in inc.explanation
 
 
 def test_indirectness_downgrades_and_citation_status_does_not() -> None:
     n = P.certainty.imprecision.serious_below_n
     s = score(
-        [study("a", n=n, indirectness=("different_isomer",))],
-        [ev("a", outcome=None)],
+        [study("a", n=n, indirectness=("different_isomer",), outcomes=crp(-2.0, -3.0, -1.0))],
+        [ev("a", outcome="LDNO:crp")],
         pubs=[pub(1, "content_match")],
     )
     assert set(s.reasons) == {"indirectness"} and s.certainty is Certainty.moderate
@@ -384,11 +425,12 @@ def test_indirectness_downgrades_and_citation_status_does_not() -> None:
 
 def test_no_supporting_evidence_has_a_reason() -> None:
     n = P.certainty.imprecision.serious_below_n
-    s = score([study("a", n=n)], [ev("a", "refutes", None)])
-    # a large blinded null RCT: high certainty of little or no effect, and the claim does not hold
-    assert s.support == 0.0 and s.conclusion == "little_or_no_effect" and s.certainty is Certainty.high
+    s = score([study("a", n=n, outcomes=crp(0.0, -0.3, 0.3))], [ev("a", "refutes", "LDNO:crp")])
+    # a large blinded null RCT: its CI includes the null and no MID is declared for CRP, so v3
+    # cannot call it "little or no effect" (an unknown effect is not a small one): uncertain
+    assert s.support == 0.0 and s.conclusion == "uncertain"
     assert not s.holds and s.path_certainty is Certainty.very_low
-    assert s.reasons == ("no_supporting_evidence",)
+    assert "no_supporting_evidence" in s.reasons
 
 
 def test_shipped_claims_without_support_carry_the_reason() -> None:
@@ -458,8 +500,7 @@ def _score_prefix(body: tuple[list[tuple[Study, str]], list[tuple[int, int]]], u
 def test_adding_a_supporting_study_never_lowers_support(body: Any) -> None:
     entries = body[0]
     entries[-1] = (entries[-1][0], "supports")
-    # Scores keep 6 decimals; a review's stand-in (its weight less what its primaries carry) is
-    # rounded on its own, so the sum may move by one unit in the last place.
+    # Scores keep 6 decimals, so the sum may move by one unit in the last place.
     assert _score_prefix(body, len(entries)).support >= _score_prefix(body, len(entries) - 1).support - 2e-6
 
 

@@ -124,8 +124,12 @@ def test_style_by_kind_conclusion_certainty_and_amount_of_evidence(mini_dir: Pat
     assert (pain.conclusion, pain.holds) == ("uncertain", False)  # trial-a supports, trial-b refutes
     assert edges["ldn-pain"]["status"] == "conflicting"
     assert edges["ldn-pain"]["colour"] == STATUS_COLOUR["conflicting"]
-    assert built.scores.claims["ldn-microglia"].holds is True
-    assert edges["ldn-microglia"]["colour"] == STATUS_COLOUR["supports"]
+    # a cell study only: no human evidence, the claim does not hold, drawn as mechanistic support
+    microglia = built.scores.claims["ldn-microglia"]
+    assert (microglia.conclusion, microglia.holds) == ("no_human_evidence", False)
+    assert edges["ldn-microglia"]["colour"] == STATUS_COLOUR["mechanistic"]
+    card = data["cards"]["ldn-pain"]  # type: ignore[index]
+    assert (card["holds"], card["outcome"]) == (False, "pain") and card["effect"] == pain.effect
     shapes = {n["kind"]: n["shape"] for n in data["nodes"]}  # type: ignore[attr-defined]
     assert len(set(shapes.values())) == 4
     for cid, score in built.scores.claims.items():

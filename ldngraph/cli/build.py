@@ -9,6 +9,7 @@ import click
 from ldngraph.cli.options import (
     data_option,
     echo_table,
+    exclude_option,
     format_option,
     guard_output,
     output_option,
@@ -70,8 +71,12 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
 )
 @output_option("File to write (atomically); for kgx a prefix P giving P_nodes.jsonl and P_edges.jsonl.")
 @profile_option
-def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None) -> None:
-    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile)."""
+@exclude_option
+def export(
+    data_dir: Path | None, fmt: str | None, output: Path, profile: Path | None, exclude: tuple[str, ...]
+) -> None:
+    """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile; every claim
+    edge carries its conclusion, holds, certainty, effect and outcome)."""
     from ldngraph.pipeline import load
     from ldngraph.rdf.export import (
         guess_export_format,
@@ -86,7 +91,7 @@ def export(data_dir: Path | None, fmt: str | None, output: Path, profile: Path |
     if fmt == "kgx":
         kgx_paths(output)  # '-' is refused before any work
     guard_output(output, data_dir, profile)
-    built = load(data_dir, profile)
+    built = load(data_dir, profile, exclude=exclude)
     if fmt == "kgx":
         written = ", ".join(map(str, write_kgx(built.graph, output))) + f" and {kgx_meta_path(output)}"
     elif fmt == "graphml":

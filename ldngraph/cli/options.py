@@ -30,6 +30,17 @@ profile_option = click.option(
 )
 
 
+exclude_option = click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="RULE",
+    help="Leave studies out everywhere (sensitivity analysis; repeatable, or comma-separated): a study "
+    "id, rob=high, rob=some_concerns, design=DESIGN or comparator=placebo|active|usual_care|none. Added "
+    "to the profile's own exclude: list (its hash changes).",
+)
+
+
 def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
     """``-o/--output FILE``: every command writes its file atomically (``-``: stdout; see ldngraph.atomic)."""
     return click.option(

@@ -10,6 +10,7 @@ from ldngraph.cli import figures
 from ldngraph.cli.figures import get_targets, image_formats_option, save_all
 from ldngraph.cli.options import (
     data_option,
+    exclude_option,
     format_option,
     guard_output,
     output_option,
@@ -82,6 +83,7 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
 @click.option("--outcome", required=True, help="Outcome: CURIE, label or synonym.")
 @output_option("Image to write: .png, .svg or .pdf (or a stem, with --format).")
 @image_formats_option
+@exclude_option
 def forest(
     data_dir: Path | None,
     profile: Path | None,
@@ -89,6 +91,7 @@ def forest(
     outcome: str,
     output: Path,
     formats: tuple[str, ...],
+    exclude: tuple[str, ...],
 ) -> None:
     """Forest plot of one outcome: Study, n LDN/comparator, each study's effect with 95% CI and
     weight, risk-of-bias traffic lights, the pooled diamond, reviews' own pooled results apart,
@@ -97,7 +100,7 @@ def forest(
     from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
 
     targets = get_targets(output, formats, lambda p: guard_output(p, data_dir, profile))
-    kb, prof = read_inputs(data_dir, profile)
+    kb, prof = read_inputs(data_dir, profile, exclude=exclude)
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, condition), outcome)
     extras = get_forest_extras(kb, summary)
     save_all(to_forest_figure(summary, title=title, mid=mid, extras=extras), targets)
@@ -123,17 +126,20 @@ for _figure in (figures.rob, figures.prisma, figures.graph):
     default=None,
     help="Output format (default: text on a terminal, md when piped or redirected).",
 )
-def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str | None) -> None:
+@exclude_option
+def sof(
+    data_dir: Path | None, profile: Path | None, condition: str, fmt: str | None, exclude: tuple[str, ...]
+) -> None:
     """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
     studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
-    statement."""
+    statement. --exclude RULE: a sensitivity analysis (footnotes name what was left out)."""
     import shutil
     import sys
 
     from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
     from ldngraph.present.sof_text import to_text
 
-    kb, prof = read_inputs(data_dir, profile)
+    kb, prof = read_inputs(data_dir, profile, exclude=exclude)
     table = get_sof_table(kb, prof, get_condition(kb, condition))
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
     if chosen == "text":
@@ -146,7 +152,8 @@ def sof(data_dir: Path | None, profile: Path | None, condition: str, fmt: str | 
 @data_option
 @profile_option
 @output_option("Brief to write: .md (Markdown) or .html.")
-def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
+@exclude_option
+def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: tuple[str, ...]) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
     each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
     from ldngraph.locations import get_data_dir
@@ -155,8 +162,9 @@ def report(data_dir: Path | None, profile: Path | None, output: Path) -> None:
     from ldngraph.present.report import write_report
 
     guard_output(output, data_dir, profile)
-    built = load(data_dir, profile)
+    built = load(data_dir, profile, exclude=exclude)
     labels = {e.id: e.label for e in built.kb.entities}
     prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
-    write_report(built.kb, built.graph, output, profile=get_profile(data_dir, profile), prisma=prisma)
+    prof = get_profile(data_dir, profile, exclude=exclude)
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma)
     click.echo(f"wrote {output}", err=True)

@@ -10,6 +10,7 @@ import click
 from ldngraph.cli.options import (
     data_option,
     echo_rows,
+    exclude_option,
     format_option,
     profile_option,
     store_options,
@@ -94,6 +95,7 @@ def query(
     help="Longest path, 1-3 [default: the profile's paths.max_hops].",
 )
 @click.option("--top", "top_k", type=click.IntRange(1), default=10, show_default=True)
+@exclude_option
 @format_option("table", "json")
 def paths(
     data_dir: Path | None,
@@ -102,6 +104,7 @@ def paths(
     target: str,
     max_hops: int | None,
     top_k: int,
+    exclude: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Ranked paths from an intervention to a condition: strength, weakest link, certainty, citations.
@@ -112,7 +115,8 @@ def paths(
     from ldngraph.evidence.paths import PathResult, get_paths_report
     from ldngraph.pipeline import load
 
-    out = get_paths_report(load(data_dir, profile), source, target, max_hops=max_hops, top_k=top_k)
+    built = load(data_dir, profile, exclude=exclude)
+    out = get_paths_report(built, source, target, max_hops=max_hops, top_k=top_k)
     if fmt == "json":
         click.echo(to_json(out, indent=2))
         return
@@ -128,13 +132,17 @@ def paths(
 @data_option
 @profile_option
 @click.argument("claim")
+@exclude_option
 @format_option("table", "json")
-def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -> None:
-    """Explain a claim's score step by step (claim id or content hash)."""
+def explain(
+    data_dir: Path | None, profile: Path | None, claim: str, exclude: tuple[str, ...], fmt: str
+) -> None:
+    """Explain a claim's score step by step (claim id or content hash): how its body concluded
+    (estimate, a review's pooled result beside it, or a sign test), each GRADE domain, the trace."""
     from ldngraph.model.names import get_claim
     from ldngraph.pipeline import load
 
-    built = load(data_dir, profile)
+    built = load(data_dir, profile, exclude=exclude)
     score = built.scores.claims[get_claim(built.kb, claim).id]
     if fmt == "json":
         click.echo(to_json(score.model_dump(mode="json"), indent=2))
@@ -143,7 +151,8 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
 
     statement = built.kb.claim_index[score.claim_id].statement
     click.echo(terminal_text(f"{score.claim_id} ({score.content_hash}): {statement}"))
-    for line in [*explain_lines(built.scores.bodies[score.body]), "trace:", *score.trace]:
+    body = built.scores.bodies[score.body]
+    for line in [*explain_lines(body, score.outcome_label), "trace:", *score.trace]:
         click.echo(terminal_text(f"  {line}"))
     click.echo(terminal_text(f"  reasons: {', '.join(score.reasons) or 'none'}"))
 
@@ -159,7 +168,7 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     "fail_on",
     multiple=True,
     type=click.Choice(
-        ["any", "claims", "conclusion", "certainty", "reasons", "strength", "evidence", "paths"]
+        ["any", "claims", "conclusion", "certainty", "reasons", "strength", "evidence", "estimate", "paths"]
     ),
     help="Exit with status 3 if there are changes of this kind (repeatable).",
 )
@@ -170,6 +179,7 @@ def explain(data_dir: Path | None, profile: Path | None, claim: str, fmt: str) -
     show_default=True,
     help="Smallest strength change reported.",
 )
+@exclude_option
 def diff(
     old: str,
     new: str,
@@ -178,20 +188,23 @@ def diff(
     fmt: str,
     fail_on: tuple[str, ...],
     min_change: float,
+    exclude: tuple[str, ...],
 ) -> None:
     """Compare two scorings: what changes in conclusions, certainty, strength, evidence and paths.
 
     OLD and NEW are each a data directory, an evidence profile (.yaml, applied to --data), a graph
     file (.ttl .nt .jsonld .trig) or a store (oxigraph:PATH, http(s)://ENDPOINT). Two profiles:
-    a sensitivity analysis; two data directories: a curation review. Exit status 0, or 3 when
-    --fail-on names a kind of change that happened (1: an error).
+    a sensitivity analysis; two data directories: a curation review. --exclude RULE leaves studies
+    out of NEW only (`ldngraph diff data data --exclude rob=high`: what the high-risk studies carry).
+    Each body lists its estimate, participants, start level and every GRADE domain that moved.
+    Exit status 0, or 3 when --fail-on names a kind of change that happened (1: an error).
     """
     from ldngraph.evidence.diff import compare, get_failed, render
     from ldngraph.pipeline import read_view
 
     result = compare(
         read_view(old, data_dir=data_dir, profile=profile),
-        read_view(new, data_dir=data_dir, profile=profile),
+        read_view(new, data_dir=data_dir, profile=profile, exclude=exclude),
         min_change=min_change,
     )
     text = render(result, fmt)

@@ -9,9 +9,14 @@ item is placed on one **side** of the body's question:
 * tolerability (adverse events): ``supports`` -> null (no more harm than the comparator);
   ``refutes`` -> harm.
 
-Each primary study is one **unit** per side (its largest item weight); reviews are containers
-(:mod:`ldngraph.evidence.reviews`): they add a stand-in unit only for included studies absent
-from the graph. The body's conclusion and its certainty come from :mod:`ldngraph.evidence.certainty`.
+Each primary study is one **unit** per side (its largest item weight), and so is each piece of
+expert opinion (narrative review, commentary): units give claim strengths (a ranking number) and,
+for human primary studies, the participants and directions of the body. Systematic reviews and
+meta-analyses are never units: they inform the body (:mod:`ldngraph.evidence.reviews`). Studies
+that are retracted or excluded by the profile (:mod:`ldngraph.evidence.exclusions`) count nowhere.
+
+The body's conclusion comes from :mod:`ldngraph.evidence.synthesis` (estimate first) and its
+certainty from :mod:`ldngraph.evidence.certainty`.
 """
 
 from __future__ import annotations
@@ -19,14 +24,17 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import Field
 
+from ldngraph.evidence.effects import EffectSummary, summarise_studies
 from ldngraph.evidence.profile import Certainty, Profile
-from ldngraph.evidence.reviews import ReviewRole, is_review, plan_review
-from ldngraph.evidence.risk_of_bias import RiskJudgement
+from ldngraph.evidence.publication_bias import RegistryEntry
+from ldngraph.evidence.reviews import ReviewRole, is_narrative, is_review, plan_review
+from ldngraph.evidence.synthesis import Synthesis, get_direction, no_human_synthesis, synthesise
 from ldngraph.evidence.units import DOMAINS, BodyUnit, Downgrade
-from ldngraph.evidence.weights import ItemScore, combine, quantise, score_item
+from ldngraph.evidence.weights import ItemScore, score_item
 from ldngraph.model import (
     CitationStatus,
     Claim,
@@ -56,25 +64,37 @@ class OutcomeBody(_Frozen):
     question: str = Field(description="effect, or tolerability (adverse events)")
     critical: bool = Field(description="The condition's declared critical outcome")
     claims: tuple[str, ...]
-    studies: tuple[str, ...] = Field(description="Study ids counted (each once)")
+    studies: tuple[str, ...] = Field(
+        description="Identified primary studies counted (each once); reviews are not studies"
+    )
     units: tuple[BodyUnit, ...]
-    reviews: tuple[ReviewRole, ...]
+    reviews: tuple[ReviewRole, ...] = Field(description="Reviews that inform the body (they add nothing)")
     items: tuple[ItemScore, ...] = Field(description="Every evidence item of its claims, weighed")
     item_claims: tuple[str, ...] = Field(description="Claim id of each entry of items")
-    participants: int | None = Field(description="Participants at the start level, each counted once")
+    participants: int | None = Field(
+        description="Participants of its identified human primary studies, each once"
+    )
     designs: tuple[Design, ...]
-    benefit: float = Field(description="Noisy-or of the benefit units")
-    null: float = Field(description="Noisy-or of the null units")
-    harm: float = Field(description="Noisy-or of the harm units")
-    disagreement: float = Field(description="2 min(benefit, null-or-harm) / sum")
-    conclusion: str = Field(description="benefit / little_or_no_effect / harm / uncertain")
+    synthesis: Synthesis = Field(description="How the conclusion was reached: the estimate, or the sign test")
+    lower_is_better: bool = Field(
+        default=True,
+        description="A lower value of the outcome is better (the estimate's scale, else the outcome entity)",
+    )
+    conclusion: str = Field(
+        description="benefit / little_or_no_effect / harm / uncertain / no_human_evidence"
+    )
     certainty: Certainty = Field(description="Certainty in the conclusion")
     start: Certainty
     judgements: tuple[Downgrade, ...] = Field(description="Every domain, levels 0 included")
     downgrades: tuple[Downgrade, ...] = Field(description="The domains that cost levels")
-    notes: tuple[str, ...] = Field(description="preclinical_only, theoretical_only, retracted, no_evidence")
+    notes: tuple[str, ...] = Field(
+        description="preclinical_only, theoretical_only, no_human_evidence, retracted, excluded, no_evidence"
+    )
     citation_flags: tuple[str, ...] = Field(description="Data-quality flags (never a downgrade)")
-    excluded: tuple[str, ...] = Field(description="Studies whose evidence does not count (retracted)")
+    excluded: tuple[str, ...] = Field(
+        description="Studies whose evidence does not count (retracted, excluded)"
+    )
+    exclusions: tuple[str, ...] = Field(default=(), description="'study: why' for each of excluded")
     trace: tuple[str, ...]
     profile_version: str
     profile_hash: str
@@ -85,8 +105,25 @@ class OutcomeBody(_Frozen):
             f"{self.intervention} -> {self.condition}: {self.outcome or self.qualifier or 'claimed effect'}"
         )
 
+    @property
+    def basis(self) -> str:
+        """estimate / review / swim / none: how the conclusion was reached."""
+        return self.synthesis.basis
 
-def body_key(claim: Claim) -> tuple[str, str, str | None, str | None, str]:
+    @property
+    def magnitude(self) -> str | None:
+        return self.synthesis.magnitude
+
+    @property
+    def domain_levels(self) -> dict[str, int]:
+        """Levels lost in each GRADE domain."""
+        return {d.domain: d.levels for d in self.judgements}
+
+
+BodyKey = tuple[str, str, str | None, str | None, str]
+
+
+def body_key(claim: Claim) -> BodyKey:
     """(subject, object, outcome, aspect/context, question): claims with the same key share a body."""
     q = claim.qualifiers
     extra = "|".join(f"{k}={v}" for k, v in sorted(q.items()) if k != "outcome") or None
@@ -94,7 +131,7 @@ def body_key(claim: Claim) -> tuple[str, str, str | None, str | None, str]:
     return (claim.subject, claim.object, q.outcome, extra, question)
 
 
-def body_id(key: tuple[str, str, str | None, str | None, str]) -> str:
+def body_id(key: BodyKey) -> str:
     text = "|".join(part or "" for part in key)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -109,24 +146,10 @@ def get_side(question: str, direction: Direction, study: Study, outcome: str | N
     return "harm" if effects == {Effect.worsened} else "null"
 
 
-def get_stand_in_risk(role: ReviewRole) -> RiskJudgement:
-    """Risk of bias of the studies a review stands in for: they are not in the graph, so their own
-    judgements are not recorded here; GRADE treats unknown risk as "some concerns"."""
-    return RiskJudgement(
-        level="some_concerns",
-        basis="not_assessed",
-        detail=f"risk of bias of the studies {role.review} stands in for is not recorded (some concerns)",
-    )
-
-
-def _unit_start(item: ItemScore, profile: Profile) -> Certainty:
-    return profile.certainty.start[item.design]
-
-
-def get_critical_keys(kb: KnowledgeBase) -> set[tuple[str, str, str | None, str | None, str]]:
+def get_critical_keys(kb: KnowledgeBase) -> set[BodyKey]:
     """Body keys on each condition's declared critical outcome: one per intervention x condition
     (the body without aspect/context qualifiers if there is one, else the first by qualifier)."""
-    found: dict[tuple[str, str], list[tuple[str, str, str | None, str | None, str]]] = defaultdict(list)
+    found: dict[tuple[str, str], list[BodyKey]] = defaultdict(list)
     for claim in kb.claims:
         ent = kb.entity_index.get(claim.object)
         key = body_key(claim)
@@ -135,18 +158,99 @@ def get_critical_keys(kb: KnowledgeBase) -> set[tuple[str, str, str | None, str 
     return {min(keys, key=lambda k: (k[3] is not None, k[3] or "")) for keys in found.values()}
 
 
+def _unit(sid: str, side: str, it: ItemScore, study: Study, profile: Profile, role: str) -> BodyUnit:
+    human = (
+        role == "study"
+        and it.population.value == "human"
+        and it.design not in profile.sample_size.exempt_designs
+    )
+    notes = {"opinion": " (expert opinion)", "review": " (the pooled result the conclusion rests on)"}
+    return BodyUnit(
+        studies=(sid,),
+        role=role,
+        side=side,
+        weight=it.weight,
+        participants=(study.n or 0) if human else None,
+        design=it.design,
+        start=profile.certainty.start[it.design],
+        risk=it.risk,
+        indirect=it.indirect,
+        citation=it.citation,
+        tier="review" if role != "study" else it.tier,
+        note=f"{it.design.value}, n={study.n}" + notes.get(role, ""),
+    )
+
+
+def _units(
+    best: Mapping[tuple[str, str], ItemScore], studies: Mapping[str, Study], profile: Profile
+) -> list[BodyUnit]:
+    """Primary studies are units; so is expert opinion (narrative reviews), which a claim's strength
+    counts only as far as the studies do not carry more (:mod:`ldngraph.evidence.claims`) and
+    which never enters a synthesis; systematic reviews never (they inform)."""
+    units = [
+        _unit(sid, side, it, studies[sid], profile, "study")
+        for (sid, side), it in best.items()
+        if not is_review(studies[sid])
+    ]
+    units += [
+        _unit(sid, side, it, studies[sid], profile, "opinion")
+        for (sid, side), it in best.items()
+        if is_narrative(studies[sid])
+    ]
+    units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
+    return units
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every body of one knowledge base shares: computed once (10^5 studies at bench scale)."""
+
+    excluded: Mapping[str, str]
+    retracted: frozenset[str]
+    reviews_of: Mapping[str, tuple[str, ...]]
+    registry: Sequence[RegistryEntry] = ()
+
+
+def get_context(kb: KnowledgeBase, profile: Profile, registry: Sequence[RegistryEntry] = ()) -> Context:
+    """Exclusions (profile rules), retracted studies and the reviews that list each study."""
+    from ldngraph.evidence.exclusions import get_excluded
+    from ldngraph.evidence.weights import best_citation
+
+    pubs = kb.publication_index
+    retracted = frozenset(s.id for s in kb.studies if best_citation(s, pubs)[1])
+    reviews_of: dict[str, list[str]] = defaultdict(list)
+    for study in kb.studies:
+        if study.review is not None and study.review.pooled:
+            for sid in study.summarises:
+                reviews_of[sid].append(study.id)
+    return Context(
+        excluded=get_excluded(kb, profile) if profile.exclude else {},
+        retracted=retracted,
+        reviews_of={k: tuple(v) for k, v in reviews_of.items()},
+        registry=tuple(registry),
+    )
+
+
+def _no_outcome() -> EffectSummary:
+    return EffectSummary(
+        outcome="", status="none", pooled=None, studies=(), others=(), note="no outcome: nothing to estimate"
+    )
+
+
 def build_body(
-    key: tuple[str, str, str | None, str | None, str],
+    key: BodyKey,
     claims: Sequence[Claim],
     kb: KnowledgeBase,
     profile: Profile,
     *,
     critical: bool | None = None,
+    context: Context | None = None,
 ) -> OutcomeBody:
     """The body of evidence for ``claims`` (all with body key ``key``); ``critical`` None: worked
-    out from ``kb`` (:func:`get_critical_keys`)."""
+    out from ``kb`` (:func:`get_critical_keys`); ``context``: see :func:`get_context`."""
     from ldngraph.evidence.certainty import judge
 
+    ctx = context or get_context(kb, profile)
     subject, obj, outcome, extra, question = key
     studies = kb.study_index
     pubs = kb.publication_index
@@ -155,127 +259,134 @@ def build_body(
     for claim in claims:
         for i, ev in enumerate(claim.evidence):
             item = score_item(
-                i, evidence_id(claim, i, ev), ev, studies[ev.study], pubs, get_outcome_kind(kb, ev), profile
+                i,
+                evidence_id(claim, i, ev),
+                ev,
+                studies[ev.study],
+                pubs,
+                get_outcome_kind(kb, ev),
+                profile,
+                exclusion=ctx.excluded.get(ev.study),
             )
             items.append(item)
             item_claims.append(claim.id)
     trace = [f"body {subject} -> {obj} / {outcome or extra or '-'} ({question}); profile {profile.identity}"]
 
-    # best live item per (study, side); raw weights (as if not retracted) for review coverage
     best: dict[tuple[str, str], ItemScore] = {}
-    raw: dict[str, float] = {}
-    excluded: list[str] = []
+    gone: dict[str, str] = {}
     for it in items:
-        study = studies[it.study]
-        side = get_side(question, it.direction, study, it.outcome)
-        base = it.base
-        for a in it.adjustments:
-            base *= a.factor
-        raw[it.study] = max(raw.get(it.study, 0.0), min(1.0, base))
+        side = get_side(question, it.direction, studies[it.study], it.outcome)
         if it.excluded:
-            excluded.append(it.study)
+            gone.setdefault(it.study, it.excluded)
             continue
         prev = best.get((it.study, side))
         if prev is None or it.weight > prev.weight:
             best[(it.study, side)] = it
         trace.append(f"item {it.study} {it.direction.value} -> {side}: weight {it.weight:.6f}")
-    for sid in dict.fromkeys(excluded):
-        trace.append(f"{sid}: excluded (retracted); it counts nowhere, not even through a review")
+    for sid, why in gone.items():
+        trace.append(f"{sid}: {why}; it counts nowhere, not even through a review")
+    for sid in ctx.retracted:
+        gone.setdefault(sid, "retracted")
+    for sid, why in ctx.excluded.items():
+        gone.setdefault(sid, f"excluded ({why})")
 
-    units: list[BodyUnit] = []
-    primaries = [studies[s] for s in dict.fromkeys(sid for sid, _ in best) if not is_review(studies[s])]
-    primaries += [
-        studies[s]
-        for s in dict.fromkeys(excluded)
-        if not is_review(studies[s]) and studies[s] not in primaries
-    ]
-    for (sid, side), it in best.items():
-        study = studies[sid]
-        if is_review(study):
-            continue
-        human = it.population.value == "human" and it.design not in profile.sample_size.exempt_designs
-        units.append(
-            BodyUnit(
-                studies=(sid,),
-                role="study",
-                side=side,
-                weight=it.weight,
-                participants=(study.n or 0) if human else None,
-                design=it.design,
-                start=_unit_start(it, profile),
-                risk=it.risk,
-                indirect=it.indirect,
-                citation=it.citation,
-                tier=it.tier,
-                note=f"{it.design.value}, n={study.n}",
-            )
-        )
+    units = _units(best, studies, profile)
+    human = [u for u in units if u.role == "study" and u.tier == "clinical"]
+    primaries = [studies[s] for s in dict.fromkeys(u.studies[0] for u in human)]
+    candidates: dict[str, str | None] = {}
+    for sid, side in best:
+        if is_review(studies[sid]) and not is_narrative(studies[sid]):
+            candidates.setdefault(sid, side)
+    for p in primaries:
+        for rid in ctx.reviews_of.get(p.id, ()):
+            info = studies[rid].review
+            if rid not in gone and info is not None and any(r.outcome == outcome for r in info.pooled):
+                candidates.setdefault(rid, None)
     roles: list[ReviewRole] = []
-    stand_ins: dict[str, list[tuple[ReviewRole, ItemScore, str]]] = defaultdict(list)
-    for (sid, side), it in best.items():
-        study = studies[sid]
-        if not is_review(study):
-            continue
-        factor = 1.0
-        for a in it.adjustments:
-            if a.name not in {"sample_size", "missing_n"}:
-                factor *= a.factor
-        role = plan_review(study, it.weight, factor, primaries, raw, studies, profile, outcome)
-        roles.append(role)
-        trace.append(f"review {sid} ({side}): {role.note}")
-        for why in role.cannot_cover:
-            trace.append(f"review {sid} cannot cover {why}")
-        if role.weight > 0:
-            stand_ins[side].append((role, it, sid))
-    for side, entries in sorted(stand_ins.items()):
-        # Reviews on one side may include the same absent studies: the largest stand-in counts.
-        role, it, sid = max(entries, key=lambda e: (e[0].weight, e[2]))
-        for _, _, osid in entries:
-            if osid != sid:
-                trace.append(f"review {osid}: overlaps {sid} on the {side} side; the larger stand-in counts")
-        units.append(
-            BodyUnit(
-                studies=(sid,),
-                role="stand_in",
-                side=side,
-                weight=role.weight,
-                participants=(role.participants or 0) if it.population.value == "human" else None,
-                design=role.design or it.design,
-                start=role.start,
-                risk=get_stand_in_risk(role),
-                indirect=it.indirect,
-                citation=it.citation,
-                tier=it.tier,
-                note=role.note,
-            )
+    for rid, rside in candidates.items():
+        ritem = best.get((rid, rside)) if rside else None
+        role = plan_review(
+            studies[rid],
+            primaries,
+            studies,
+            profile,
+            outcome,
+            gone=gone,
+            side=rside,
+            indirect=ritem.indirect if ritem else (),
         )
-    units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
-    mass = {side: quantise(combine([u.weight for u in units if u.side == side])) for side in SIDES}
-    for u in units:
-        trace.append(f"unit {u.side} [{', '.join(u.studies)}] {u.role} {u.weight:.6f} ({u.note})")
-    trace.append(
-        f"benefit {mass['benefit']:.6f}; null {mass['null']:.6f}; harm {mass['harm']:.6f} (noisy-or)"
-    )
+        roles.append(role)
+        trace.append(f"review {rid}: {role.note}")
+        for why in role.cannot_cover:
+            trace.append(f"review {rid} cannot cover {why}")
 
+    own = summarise_studies(primaries, outcome, extra) if outcome else _no_outcome()
+    estimates = {e.study: e for e in (*own.studies, *own.others) if not e.from_review}
+    # GRADE rates randomised and observational evidence apart: directions are counted among the
+    # studies at the best design level (weaker designs neither dilute nor add)
+    top = max((u.start.rank for u in human), default=0)
+    lead: dict[str, BodyUnit] = {}
+    for u in (u for u in human if u.start.rank == top):
+        if u.studies[0] not in lead or u.weight > lead[u.studies[0]].weight:
+            lead[u.studies[0]] = u
+    directions = {
+        sid: get_direction(studies[sid], outcome, u.side, estimates.get(sid)) for sid, u in lead.items()
+    }
+    participants = sum(p.n or 0 for p in primaries) if primaries else None
+    if human or roles:
+        syn = synthesise(
+            own,
+            roles,
+            directions,
+            studies,
+            profile,
+            outcome=outcome,
+            participants=participants,
+            qualified=bool(extra),
+        )
+    else:
+        tiers = {u.tier for u in units}
+        what = (
+            "animal or cell evidence only (mechanistic)"
+            if "preclinical" in tiers
+            else "hypothesis or expert opinion only"
+        )
+        syn = no_human_synthesis(own, roles, what)
+    if syn.basis == "review":  # the conclusion rests on this review's pooled result: it counts
+        used = [(sid, side) for sid, side in best if sid == syn.review]
+        units += [_unit(sid, side, best[(sid, side)], studies[sid], profile, "review") for sid, side in used]
+        units.sort(key=lambda u: (SIDES.index(u.side), -u.weight, u.studies))
+    notes = ["retracted"] if any(it.excluded == "retracted" for it in items) else []
+    if any(it.excluded and it.excluded.startswith("excluded") for it in items):
+        notes.append("excluded")
+    registry = [r for r in ctx.registry if r.condition == obj] if question == "effect" else []
     verdict = judge(
         units,
         roles,
-        mass,
+        syn,
         studies,
         question,
         profile,
-        excluded=bool(excluded),
+        notes=notes,
         outcome=None if extra else outcome,
+        registry=registry,
     )
     if critical is None:
         critical = key in get_critical_keys(kb)
-    counted = tuple(dict.fromkeys(s for u in units for s in u.studies))
     flags = tuple(
         dict.fromkeys(
             f"unverified_citation: {u.studies[0]} (best publication {u.citation.value})"
             for u in units
             if u.citation is not CitationStatus.verified
         )
+    )
+    dropped = tuple(dict.fromkeys(it.study for it in items if it.excluded))
+    entity = kb.entity_index.get(outcome or "")
+    headline = syn.effect.pooled
+    lower = (
+        headline.lower_is_better
+        if headline is not None
+        else not (entity is not None and entity.higher_is_better)
     )
     return OutcomeBody(
         id=body_id(key),
@@ -286,17 +397,15 @@ def build_body(
         question=question,
         critical=critical,
         claims=tuple(c.id for c in claims),
-        studies=counted,
+        studies=tuple(p.id for p in primaries),
         units=tuple(units),
         reviews=tuple(roles),
         items=tuple(items),
         item_claims=tuple(item_claims),
         participants=verdict.participants,
-        designs=tuple(dict.fromkeys(u.design for u in units)),
-        benefit=mass["benefit"],
-        null=mass["null"],
-        harm=mass["harm"],
-        disagreement=verdict.disagreement,
+        designs=tuple(dict.fromkeys(u.design for u in human)),
+        synthesis=syn,
+        lower_is_better=lower,
         conclusion=verdict.conclusion,
         certainty=verdict.certainty,
         start=verdict.start,
@@ -304,21 +413,27 @@ def build_body(
         downgrades=tuple(d for d in verdict.judgements if d.levels > 0),
         notes=verdict.notes,
         citation_flags=flags,
-        excluded=tuple(dict.fromkeys(excluded)),
+        excluded=dropped,
+        exclusions=tuple(f"{sid}: {gone[sid]}" for sid in dropped if sid in gone),
         trace=(*trace, *verdict.trace),
         profile_version=profile.version,
         profile_hash=profile.content_hash,
     )
 
 
-def build_bodies(kb: KnowledgeBase, profile: Profile) -> dict[str, OutcomeBody]:
-    """Every body of ``kb`` under ``profile``, by body id (in claim order)."""
-    grouped: dict[tuple[str, str, str | None, str | None, str], list[Claim]] = defaultdict(list)
+def build_bodies(
+    kb: KnowledgeBase, profile: Profile, *, registry: Sequence[RegistryEntry] = ()
+) -> dict[str, OutcomeBody]:
+    """Every body of ``kb`` under ``profile``, by body id (in claim order); ``registry``: registered
+    trials without a journal report (publication bias)."""
+    grouped: dict[BodyKey, list[Claim]] = defaultdict(list)
     for claim in kb.claims:
         grouped[body_key(claim)].append(claim)
     critical = get_critical_keys(kb)
+    ctx = get_context(kb, profile, registry)
     bodies = (
-        build_body(key, claims, kb, profile, critical=key in critical) for key, claims in grouped.items()
+        build_body(key, claims, kb, profile, critical=key in critical, context=ctx)
+        for key, claims in grouped.items()
     )
     return {b.id: b for b in bodies}
 
@@ -331,7 +446,9 @@ def get_claim_bodies(bodies: Mapping[str, OutcomeBody]) -> dict[str, OutcomeBody
 __all__ = [
     "DOMAINS",
     "SIDES",
+    "BodyKey",
     "BodyUnit",
+    "Context",
     "Downgrade",
     "OutcomeBody",
     "body_id",
@@ -339,5 +456,6 @@ __all__ = [
     "build_bodies",
     "build_body",
     "get_claim_bodies",
+    "get_context",
     "get_side",
 ]

@@ -1,30 +1,31 @@
-"""A body's conclusion and the GRADE certainty in that conclusion.
+"""The GRADE certainty in a body's conclusion (evidence model v3; Core GRADE).
 
-Conclusion (from the noisy-or mass of each side, see :mod:`ldngraph.evidence.bodies`):
+The conclusion comes from :mod:`ldngraph.evidence.synthesis` (estimate first, a review's pooled
+result by rule, else a sign test by direction of effect). The certainty in it starts from the best
+design behind it (GRADE: randomised trials high, observational studies low):
 
-* no unit counts -> ``uncertain`` (no evidence);
-* disagreement 2 min(b, a) / (b + a) between the benefit mass b and the null-or-harm mass a at
-  or above ``certainty.uncertain_at`` -> ``uncertain``: the evidence does not point one way;
-* else the heavier side: ``benefit``, or ``harm`` / ``little_or_no_effect`` (whichever of harm and
-  null weighs more).
+* an estimate of the body's own: the studies pooled in it;
+* a review's pooled result: the designs that review includes;
+* a synthesis without meta-analysis: the human primary studies counted.
 
-Certainty in that conclusion: start from the best design among the units behind the conclusion
-(uncertain: all units; a review: the best design it includes), then lose levels in GRADE's
-five domains, each with a code and one line:
+It then loses levels in GRADE's five domains, each judged on the body's *information* (the pool's
+weights, else participants), each with a code and one line that gives the numbers:
 
-* risk_of_bias: :func:`ldngraph.evidence.risk_of_bias.judge_body` over the units behind the
-  conclusion at the start level (uncertain: all units at that level);
-* inconsistency: one level when the disagreement reaches ``certainty.inconsistency_at`` or a
-  review in the body reports I^2 >= ``certainty.inconsistency_i2`` for this outcome; two when
-  the evidence does not point one way (uncertain);
-* indirectness: one level when half or more of that weight is indirect
-  (animal, cell, another dose, agent, population or condition);
-* imprecision: :func:`ldngraph.evidence.imprecision.judge_imprecision` on the participants at the
-  start level, each counted once, in either direction;
-* publication_bias: :func:`ldngraph.evidence.publication_bias.judge_publication_bias`.
+* risk_of_bias: :func:`ldngraph.evidence.risk_of_bias.judge_body`, with whether studies at serious
+  and at low risk give different results;
+* inconsistency: :func:`ldngraph.evidence.inconsistency.judge_inconsistency` (I^2, tau^2,
+  prediction interval, overlap, point estimates on both sides of the MID);
+* indirectness: :func:`ldngraph.evidence.indirectness.judge_indirectness`;
+* imprecision: :func:`ldngraph.evidence.imprecision.judge_imprecision` on the CI of the estimate
+  used and the participants *in that estimate* (the sample-size rule on the body's participants
+  for a synthesis without meta-analysis);
+* publication_bias: :func:`ldngraph.evidence.publication_bias.judge_publication_bias`, with
+  missing results and registry evidence.
 
-No upgrades: GRADE's upgrade criteria for observational evidence are not implemented.
-Citation status is never a downgrade (it is a data-quality flag on the body).
+A body resting only on preclinical, mechanistic or hypothesis evidence is not rated for clinical
+benefit: its conclusion is ``no_human_evidence`` (certainty very low, codes ``preclinical_only``
+or ``theoretical_only``). No upgrades: GRADE's criteria for upgrading observational evidence are
+not implemented. Citation status is never a downgrade (it is a data-quality flag on the body).
 """
 
 from __future__ import annotations
@@ -33,19 +34,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ldngraph.evidence.imprecision import get_body_effect, judge_imprecision
+from ldngraph.evidence.imprecision import judge_imprecision
+from ldngraph.evidence.inconsistency import judge_inconsistency
+from ldngraph.evidence.indirectness import judge_indirectness
 from ldngraph.evidence.profile import Certainty, Profile
-from ldngraph.evidence.publication_bias import judge_publication_bias
+from ldngraph.evidence.publication_bias import RegistryEntry, judge_publication_bias
 from ldngraph.evidence.risk_of_bias import judge_body
+from ldngraph.evidence.synthesis import CONCLUSIONS, Synthesis
 from ldngraph.evidence.units import BodyUnit, Downgrade
-from ldngraph.evidence.weights import combine, quantise
 from ldngraph.model import Study
 
 if TYPE_CHECKING:
     from ldngraph.evidence.reviews import ReviewRole
 
-#: Conclusions a body can reach.
-CONCLUSIONS = ("benefit", "little_or_no_effect", "harm", "uncertain")
+DOMAIN_ORDER = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 
 
 @dataclass(frozen=True)
@@ -53,145 +55,191 @@ class Verdict:
     conclusion: str
     certainty: Certainty
     start: Certainty
-    disagreement: float
     participants: int | None
     judgements: tuple[Downgrade, ...]
     notes: tuple[str, ...]
     trace: tuple[str, ...]
 
 
-def get_disagreement(a: float, b: float) -> float:
-    """2 min(a, b) / (a + b): 0 when one side is empty, 1 when both sides weigh the same."""
-    total = a + b
-    return 0.0 if total <= 0 else 2.0 * min(a, b) / total
+def _not_rated(why: str) -> tuple[Downgrade, ...]:
+    return tuple(Downgrade(domain=d, levels=0, code=d, explanation=why) for d in DOMAIN_ORDER)
 
 
-def conclude(mass: Mapping[str, float], profile: Profile, *, any_units: bool) -> tuple[str, float]:
-    """(conclusion, disagreement) from the masses of the benefit, null and harm sides."""
-    against = combine([mass["null"], mass["harm"]])
-    disagreement = quantise(get_disagreement(mass["benefit"], against))
-    if not any_units:
-        return "uncertain", disagreement
-    if disagreement >= profile.certainty.uncertain_at:
-        return "uncertain", disagreement
-    if mass["benefit"] > against:
-        return "benefit", disagreement
-    return ("harm" if mass["harm"] > mass["null"] else "little_or_no_effect"), disagreement
+def _unit_of(units: Sequence[BodyUnit], sid: str) -> BodyUnit | None:
+    found = [u for u in units if u.studies == (sid,)]
+    return max(found, key=lambda u: u.weight) if found else None
 
 
-def _sides(conclusion: str) -> set[str]:
-    return {
-        "benefit": {"benefit"},
-        "little_or_no_effect": {"null"},
-        "harm": {"harm"},
-    }.get(conclusion, {"benefit", "null", "harm"})
+def _risk_comparison(
+    syn: Synthesis, units: Sequence[BodyUnit], profile: Profile, outcome: str | None
+) -> str | None:
+    """Do studies at serious and at low risk give different results? (Core GRADE 4)"""
+    from ldngraph.evidence.effects import pool
+    from ldngraph.evidence.synthesis import classify_effect
+
+    risky = {u.studies[0] for u in units if u.role == "study" and u.risk.serious}
+    if syn.basis == "estimate" and syn.effect.pooled is not None and syn.effect.pooled.k >= 2:
+        effects = [e.model_copy(update={"weight": None}) for e in syn.effect.studies]
+        high = [e for e in effects if e.study in risky]
+        low = [e for e in effects if e.study not in risky]
+        if not high or not low:
+            return None
+        parts = []
+        for name, group in (("serious", high), ("low", low)):
+            pooled, _ = pool(group)
+            what, _, _, _ = classify_effect(pooled, profile, outcome)
+            parts.append(
+                f"at {name} risk {pooled.value:.3g} ({pooled.ci_lower:.3g} to {pooled.ci_upper:.3g}): {what}"
+            )
+        same = parts[0].rsplit(": ", 1)[1] == parts[1].rsplit(": ", 1)[1]
+        return "studies " + "; ".join(parts) + ("" if same else " (they differ)")
+    if syn.basis == "swim" and syn.sign_test is not None:
+        t = syn.sign_test
+        groups = []
+        for name, keep in (("serious", True), ("low", False)):
+            ids = [s for s in (*t.favours_ldn, *t.favours_comparator) if (s in risky) is keep]
+            if not ids:
+                return None
+            pro = sum(1 for s in ids if s in t.favours_ldn)
+            groups.append(f"at {name} risk {pro} of {len(ids)} favour LDN")
+        return "studies " + "; ".join(groups)
+    return None
 
 
 def judge(
     units: Sequence[BodyUnit],
-    reviews: Sequence[ReviewRole],
-    mass: Mapping[str, float],
+    roles: Sequence[ReviewRole],
+    syn: Synthesis,
     studies: Mapping[str, Study],
     question: str,
     profile: Profile,
     *,
-    excluded: bool,
+    notes: Sequence[str] = (),
     outcome: str | None = None,
+    registry: Sequence[RegistryEntry] = (),
 ) -> Verdict:
-    """Conclusion, start, the five domain judgements and the certainty of one body."""
-    rules = profile.certainty
-    notes: list[str] = ["retracted"] if excluded else []
-    trace: list[str] = []
-    conclusion, disagreement = conclude(mass, profile, any_units=bool(units))
-    if not units:
-        notes.append("no_evidence")
-        trace.append("no unit counts: conclusion uncertain, certainty very_low")
-        empty = tuple(
-            Downgrade(domain=d, levels=0, code=d, explanation="no evidence to judge")
-            for d in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-        )
+    """Start, the five domain judgements and the certainty of one body's conclusion."""
+    noted = list(notes)
+    trace = [f"synthesis ({syn.basis}): {syn.note}"]
+    if syn.minority:
+        trace.append(f"minority: {syn.minority}")
+    human = [u for u in units if u.role == "study" and u.tier == "clinical"]
+    if syn.conclusion == "no_human_evidence" or (not human and syn.basis == "none"):
+        tiers = {u.tier for u in units}
+        conclusion = syn.conclusion
+        if syn.conclusion != "no_human_evidence":
+            noted.append("no_evidence")
+            why = "no study counts" + (
+                "; the reviews that inform it report no usable pooled result" if roles else ""
+            )
+        elif tiers <= {"theoretical"}:
+            noted.append("theoretical_only")
+            why = "commentary or hypothesis only: nobody was studied"
+        elif "preclinical" in tiers:
+            noted.append("preclinical_only")
+            why = "animal or cell evidence only (mechanistic)"
+        else:
+            noted.append("no_human_evidence")
+            why = "expert opinion only (narrative reviews)"
+        trace.append(f"{conclusion}: {why}; certainty very_low (not rated for clinical benefit)")
         return Verdict(
-            "uncertain",
+            conclusion,
             Certainty.very_low,
             Certainty.very_low,
-            disagreement,
             None,
-            empty,
-            tuple(notes),
+            _not_rated(f"not rated: {why}"),
+            tuple(dict.fromkeys(noted)),
             tuple(trace),
         )
-    # The certainty in a conclusion rests on the evidence for it: start from the best design among
-    # the units behind the conclusion (uncertain: every unit); evidence against it is inconsistency.
-    behind = [u for u in units if u.side in _sides(conclusion)] or list(units)
-    start = max((u.start for u in behind), key=lambda c: c.rank)
-    core = [u for u in units if u.start is start]
-    trace.append(
-        f"conclusion {conclusion} (disagreement {disagreement:.6f}); start {start.value}: best design "
-        f"{', '.join(sorted({u.design.value for u in behind if u.start is start}))} behind the conclusion"
-    )
 
-    # Risk of bias and indirectness are judged on the evidence the certainty starts from (GRADE
-    # rates randomised and observational evidence apart): weaker designs behind the conclusion
-    # neither dilute nor add to the judgement.
-    rated = [u for u in behind if u.start is start]
+    # the information behind the conclusion, and where the certainty starts
+    participants = sum(u.participants or 0 for u in human) if human else None
+    info: list[tuple[str, float, BodyUnit]] = []
+    basis = "participants"
+    if syn.basis == "estimate":
+        for e in syn.effect.studies:
+            unit = _unit_of(human, e.study)
+            if unit is not None:
+                info.append((e.study, e.weight if e.weight is not None else 100.0, unit))
+        basis = "pool's weight"
+        start = max((u.start for _, _, u in info), key=lambda c: c.rank, default=Certainty.low)
+        what = f"the {len(info)} stud{'y' if len(info) == 1 else 'ies'} in the estimate"
+    elif syn.basis == "review":
+        role = next(r for r in roles if r.review == syn.review)
+        for sid in role.covers:
+            unit = _unit_of(human, sid)
+            if unit is not None:
+                info.append((sid, float(unit.participants or 0), unit))
+        start = role.start
+        what = f"the designs {role.review} includes"
+        basis = "participants the review may hold"
+    else:
+        start = max((u.start for u in human), key=lambda c: c.rank, default=Certainty.very_low)
+        for u in human:
+            if u.start is start and u.studies[0] not in {s for s, _, _ in info}:
+                info.append((u.studies[0], float(u.participants or 0), u))
+        what = "the human primary studies counted (weaker designs neither dilute nor add)"
+    trace.append(f"start {start.value}: best design among {what}")
+
     judgements: list[Downgrade] = []
-    levels, text = judge_body([(u.studies[0], u.weight, u.risk) for u in rated], profile)
+    comparison = _risk_comparison(syn, units, profile, outcome)
+    if info:
+        levels, text = judge_body(
+            [(s, w, u.risk) for s, w, u in info], profile, basis=basis, comparison=comparison
+        )
+    else:
+        levels, text = 0, "not judged: none of the review's included studies is in the graph"
     judgements.append(Downgrade(domain="risk_of_bias", levels=levels, code="risk_of_bias", explanation=text))
 
-    i2 = [r.pooled.i2 for r in reviews if r.pooled is not None and r.pooled.i2 is not None]
-    if conclusion == "uncertain":
-        levels, text = (
-            2,
-            f"the evidence does not point one way (disagreement {disagreement:.2f} >= {rules.uncertain_at})",
-        )
-    elif disagreement >= rules.inconsistency_at:
-        levels, text = 1, f"units disagree: disagreement {disagreement:.2f} >= {rules.inconsistency_at}"
-    elif i2 and max(i2) >= rules.inconsistency_i2:
-        levels, text = 1, f"a review reports I^2 {max(i2):g}% >= {rules.inconsistency_i2:g}%"
-    else:
-        shown = f"; pooled I^2 {max(i2):g}%" if i2 else ""
-        levels, text = 0, f"consistent: disagreement {disagreement:.2f} < {rules.inconsistency_at}{shown}"
+    levels, text = judge_inconsistency(syn, profile)
     judgements.append(
         Downgrade(domain="inconsistency", levels=levels, code="inconsistency", explanation=text)
     )
 
-    tiers = {u.tier for u in units}
-    total = sum(u.weight for u in rated)
-    share = (
-        sum(u.weight for u in rated if u.indirect) / total
-        if total > 0
-        else sum(1 for u in rated if u.indirect) / len(rated)
+    review = None
+    if syn.basis == "review":
+        role = next(r for r in roles if r.review == syn.review)
+        review = (role.review, role.indirect)
+    levels, text = judge_indirectness(
+        [(s, w, u.indirect) for s, w, u in info], profile, outcome=outcome, basis=basis, review=review
     )
-    kinds = sorted({k for u in rated for k in u.indirect})
-    if tiers <= {"theoretical"}:
-        code, levels, text = "theoretical_only", 1, "commentary or hypothesis only: nobody was studied"
-    elif tiers <= {"preclinical", "theoretical"}:
-        code, levels, text = "preclinical_only", 1, "animal or cell evidence only"
-    elif share >= rules.share_threshold:
-        code, levels, text = "indirectness", 1, f"{share:.2f} of the weight is indirect ({', '.join(kinds)})"
-    else:
-        code, levels, text = (
-            "indirectness",
-            0,
-            f"{share:.2f} of the weight is indirect" + (f" ({', '.join(kinds)})" if kinds else ""),
-        )
-    if code != "indirectness":
-        notes.append(code)
-    judgements.append(Downgrade(domain="indirectness", levels=levels, code=code, explanation=text))
+    judgements.append(Downgrade(domain="indirectness", levels=levels, code="indirectness", explanation=text))
 
-    sized = [u for u in core if u.participants is not None]
-    participants = sum(u.participants or 0 for u in sized) if sized else None
-    # issue 13: the body's effect and 95% CI (pooled where several studies report one) decide,
-    # the sample-size rule is the fallback (ldngraph/evidence/imprecision.py)
-    effect = get_body_effect({s: studies[s] for u in units for s in u.studies}.values(), outcome)
-    levels, text = judge_imprecision(
-        participants, profile, conclusion=conclusion, pooled=effect, outcome=outcome
+    interval = syn.interval
+    rated_n = sum(w for _, w, _ in info) if syn.basis == "swim" else participants
+    n_used = (
+        syn.estimate_participants
+        if interval is not None
+        else (round(rated_n) if rated_n is not None else None)
     )
+    levels, text = judge_imprecision(n_used, profile, pooled=interval, outcome=outcome)
+    if syn.basis == "swim":
+        text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"
+    if syn.conclusion == "uncertain":
+        # GRADE guidance 34 (J Clin Epidemiol 2022;150:216-224, doi:10.1016/j.jclinepi.2022.07.014): two
+        # or three levels when the CI appreciably crosses the thresholds; three for extremely serious
+        # imprecision, when the evidence cannot tell an important benefit from harm or no effect
+        why = "the CI allows opposite answers" if interval is not None else "the direction is not established"
+        levels, text = 3, f"{text}; extremely serious: the conclusion is uncertain ({why})"
     judgements.append(Downgrade(domain="imprecision", levels=levels, code="imprecision", explanation=text))
 
-    positive = [studies[u.studies[0]] for u in units if u.role == "study" and u.side == "benefit"]
-    negative = [studies[u.studies[0]] for u in units if u.role == "study" and u.side != "benefit"]
-    levels, text = judge_publication_bias(positive, negative, profile, conclusion=conclusion)
+    positive = [studies[u.studies[0]] for u in human if u.side == "benefit"]
+    negative = [studies[u.studies[0]] for u in human if u.side != "benefit"]
+    missing = None
+    if syn.basis == "estimate" and syn.estimate_participants is not None:
+        # results missing from the estimate, among studies of its design level or better
+        level = {u.studies[0]: u for u in human if u.start.rank >= start.rank}
+        total = sum(u.participants or 0 for u in level.values())
+        share = syn.estimate_participants / total if total else 1.0
+        if share < profile.certainty.share_threshold:
+            left = [sid for sid in level if sid not in {e.study for e in syn.effect.studies}]
+            missing = (
+                f"the estimate holds {syn.estimate_participants} of the {total} participants of the body's "
+                f"studies at its design level ({share:.0%}); no usable estimate from {', '.join(left)}"
+            )
+    levels, text = judge_publication_bias(
+        positive, negative, profile, conclusion=syn.conclusion, registry=registry, missing=missing
+    )
     judgements.append(
         Downgrade(domain="publication_bias", levels=levels, code="publication_bias", explanation=text)
     )
@@ -200,17 +248,18 @@ def judge(
     certainty = Certainty.from_rank(start.rank - drop)
     for d in judgements:
         trace.append(f"{d.domain} -{d.levels} ({d.code}): {d.explanation}")
-    trace.append(f"certainty {certainty.value} in '{conclusion}' ({start.value} - {drop}, floor very_low)")
+    trace.append(
+        f"certainty {certainty.value} in '{syn.conclusion}' ({start.value} - {drop}, floor very_low)"
+    )
     return Verdict(
-        conclusion,
+        syn.conclusion,
         certainty,
         start,
-        disagreement,
         participants,
         tuple(judgements),
-        tuple(notes),
+        tuple(dict.fromkeys(noted)),
         tuple(trace),
     )
 
 
-__all__ = ["CONCLUSIONS", "Verdict", "conclude", "get_disagreement", "judge"]
+__all__ = ["CONCLUSIONS", "DOMAIN_ORDER", "Verdict", "judge"]

@@ -9,7 +9,10 @@ counts on top of the trials it includes here either.
 * strength = support x (1 - refute) (the number researchers rank paths by);
 * certainty = the body's certainty in its conclusion; ``holds`` says whether that conclusion is
   the claim (a body concluding "little or no effect" does not hold an improvement claim, whatever
-  its certainty).
+  its certainty; a tolerability claim holds when the body finds no more harm than the comparator
+  or less; a body with no human evidence never makes a claim hold);
+* the body's effect (estimate, 95% CI, how it was reached) and the outcome's label travel with
+  the claim into every output (paths, RDF, KGX, GraphML, viz, report).
 
 Path edges (:func:`get_edge_claims`): one claim per (subject, object) pair. Into a condition
 with a declared critical outcome, the edge is that outcome's claim (never the best of several
@@ -19,13 +22,14 @@ outcomes); elsewhere, the strongest claim.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
 from ldngraph.evidence.bodies import Downgrade, OutcomeBody, build_bodies, get_claim_bodies
-from ldngraph.evidence.certainty import get_disagreement
+from ldngraph.evidence.effects import MEASURE_LABELS
 from ldngraph.evidence.profile import Certainty, Profile
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.evidence.weights import TIERS, ItemScore, combine, quantise
 from ldngraph.model import Claim, Direction, KnowledgeBase, Predicate
 from ldngraph.model.terms import _Frozen
@@ -39,12 +43,41 @@ REASON_CODES = (
     "publication_bias",
     "preclinical_only",
     "theoretical_only",
+    "no_human_evidence",
+    "no_evidence",
     "retracted",
+    "excluded",
     "no_supporting_evidence",
 )
 
-#: Conclusion of a body that makes each kind of claim hold.
-HOLDS_IF = {"effect": "benefit", "tolerability": "little_or_no_effect"}
+#: Conclusions of a body that make each kind of claim hold.
+HOLDS_IF: dict[str, frozenset[str]] = {
+    "effect": frozenset({"benefit"}),
+    "tolerability": frozenset({"little_or_no_effect", "benefit"}),
+}
+
+
+def get_disagreement(a: float, b: float) -> float:
+    """2 min(a, b) / (a + b) of a claim's support and refutation: 0 when one side is empty, 1 when
+    both weigh the same (a descriptive number; v3 conclusions never read it)."""
+    total = a + b
+    return 0.0 if total <= 0 else 2.0 * min(a, b) / total
+
+
+def get_effect_text(body: OutcomeBody) -> str | None:
+    """The body's effect in one line, e.g. 'MD -0.34 (95% CI -0.95 to 0.27), 1 study', or how a
+    synthesis without meta-analysis came out; None when there is neither."""
+    syn = body.synthesis
+    p = syn.effect.pooled
+    if p is not None:
+        where = {"review": f"pooled by {syn.review}", "estimate": f"{p.k} stud{'y' if p.k == 1 else 'ies'}"}
+        return (
+            f"{MEASURE_LABELS[p.measure]} {p.value:.3g} (95% CI {p.ci_lower:.3g} to {p.ci_upper:.3g}), "
+            f"{where.get(syn.basis, syn.basis)}"
+        )
+    if syn.sign_test is not None:
+        return f"no estimate; synthesis without meta-analysis: {syn.sign_test.text}"
+    return None
 
 
 class EvidenceUnit(_Frozen):
@@ -71,6 +104,15 @@ class ClaimScore(_Frozen):
     )
     certainty: Certainty = Field(description="Certainty in the body's conclusion")
     holds: bool = Field(description="True when the body's conclusion is what the claim states")
+    basis: str = Field(default="none", description="How the body concluded: estimate / review / swim / none")
+    magnitude: str | None = Field(default=None, description="important / small / trivial / unknown")
+    outcome: str | None = Field(default=None, description="Outcome CURIE of the claim")
+    outcome_label: str | None = Field(default=None, description="Its label")
+    effect: str | None = Field(default=None, description="The body's effect in words (estimate, 95% CI)")
+    effect_measure: str | None = Field(default=None, description="md / smd / rr ... of the estimate used")
+    effect_value: float | None = None
+    effect_ci_lower: float | None = None
+    effect_ci_upper: float | None = None
     start: Certainty = Field(description="Level before downgrades (best design behind the conclusion)")
     reasons: tuple[str, ...] = Field(description="Reason codes: downgrades and notes")
     downgrades: tuple[Downgrade, ...]
@@ -111,7 +153,17 @@ def _claim_side(claim: Claim) -> tuple[set[str], set[str]]:
     return {"benefit"}, {"null", "harm"}
 
 
-def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
+def _mass(units: Sequence[EvidenceUnit], body: OutcomeBody, direction: Direction) -> float:
+    """Noisy-or of one side's units, where expert opinion (narrative reviews) counts only as far as
+    the studies do not already carry more: max(studies, opinion), so opinion never adds on top of
+    studies and adding a study never lowers the mass."""
+    opinion = {u.studies for u in body.units if u.role == "opinion"}
+    side = [u for u in units if u.direction is direction]
+    studies = combine([u.weight for u in side if u.studies not in opinion])
+    return max(studies, combine([u.weight for u in side if u.studies in opinion]))
+
+
+def score_from_body(claim: Claim, body: OutcomeBody, outcome_label: str | None = None) -> ClaimScore:
     """The score of ``claim`` read from its body."""
     pro, _ = _claim_side(claim)
     units = [
@@ -123,8 +175,8 @@ def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
         )
         for u in body.units
     ]
-    support = combine([u.weight for u in units if u.direction is Direction.supports])
-    refute = combine([u.weight for u in units if u.direction is Direction.refutes])
+    support = _mass(units, body, Direction.supports)
+    refute = _mass(units, body, Direction.refutes)
     strength = quantise(support * (1.0 - refute))
     disagreement = quantise(get_disagreement(support, refute))
     support, refute = quantise(support), quantise(refute)
@@ -133,7 +185,7 @@ def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
     reasons += [n for n in body.notes if n in REASON_CODES and n not in reasons]
     if support == 0:
         reasons.append("no_supporting_evidence")
-    holds = body.conclusion == HOLDS_IF[body.question]
+    holds = body.conclusion in HOLDS_IF[body.question]
     trace = [
         f"profile {body.profile_version}+{body.profile_hash}",
         *body.trace,
@@ -143,6 +195,7 @@ def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
         f"{'holds' if holds else 'does not hold'}",
     ]
     counted = [i for i in items if i.excluded is None and i.weight > 0]
+    used = body.synthesis.effect.pooled
     return ClaimScore(
         claim_id=claim.id,
         content_hash=claim.content_hash,
@@ -154,6 +207,15 @@ def score_from_body(claim: Claim, body: OutcomeBody) -> ClaimScore:
         conclusion=body.conclusion,
         certainty=body.certainty,
         holds=holds,
+        basis=body.synthesis.basis,
+        magnitude=body.synthesis.magnitude,
+        outcome=claim.qualifiers.outcome,
+        outcome_label=outcome_label,
+        effect=get_effect_text(body),
+        effect_measure=used.measure.value if used else None,
+        effect_value=used.value if used else None,
+        effect_ci_lower=used.ci_lower if used else None,
+        effect_ci_upper=used.ci_upper if used else None,
         start=body.start,
         reasons=tuple(dict.fromkeys(reasons)),
         downgrades=body.downgrades,
@@ -201,11 +263,19 @@ def get_edge_claims(kb: KnowledgeBase, scores: Mapping[str, ClaimScore]) -> dict
     return edges
 
 
-def score_knowledge_base(kb: KnowledgeBase, profile: Profile) -> ScoreReport:
-    """Build every body of ``kb`` and score every claim from its body."""
-    bodies = build_bodies(kb, profile)
+def _label(kb: KnowledgeBase, curie: str | None) -> str | None:
+    ent = kb.entity_index.get(curie or "")
+    return ent.label if ent is not None else curie
+
+
+def score_knowledge_base(
+    kb: KnowledgeBase, profile: Profile, *, registry: Sequence[RegistryEntry] = ()
+) -> ScoreReport:
+    """Build every body of ``kb`` and score every claim from its body (``registry``: registered
+    trials without a journal report, for publication bias)."""
+    bodies = build_bodies(kb, profile, registry=registry)
     by_claim = get_claim_bodies(bodies)
-    claims = {c.id: score_from_body(c, by_claim[c.id]) for c in kb.claims}
+    claims = {c.id: score_from_body(c, by_claim[c.id], _label(kb, c.qualifiers.outcome)) for c in kb.claims}
     return ScoreReport(
         profile_version=profile.version,
         profile_hash=profile.content_hash,
@@ -222,7 +292,8 @@ def score_claim(claim: Claim, kb: KnowledgeBase, profile: Profile) -> ClaimScore
     from ldngraph.evidence.bodies import body_key, build_body
 
     key = body_key(claim)
-    return score_from_body(claim, build_body(key, [c for c in kb.claims if body_key(c) == key], kb, profile))
+    body = build_body(key, [c for c in kb.claims if body_key(c) == key], kb, profile)
+    return score_from_body(claim, body, _label(kb, claim.qualifiers.outcome))
 
 
 __all__ = [
@@ -231,7 +302,9 @@ __all__ = [
     "ClaimScore",
     "EvidenceUnit",
     "ScoreReport",
+    "get_disagreement",
     "get_edge_claims",
+    "get_effect_text",
     "score_claim",
     "score_from_body",
     "score_knowledge_base",

@@ -24,6 +24,10 @@ Kind = Literal[
     "body_certainty",
     "body_reasons",
     "body_studies",
+    "body_participants",
+    "body_estimate",
+    "body_start",
+    "body_domain",
     "claim_added",
     "claim_removed",
     "conclusion",
@@ -41,12 +45,20 @@ Kind = Literal[
 CATEGORIES: dict[str, frozenset[str]] = {
     "claims": frozenset({"claim_added", "claim_removed", "body_added", "body_removed"}),
     "conclusion": frozenset({"conclusion", "body_conclusion"}),
-    "certainty": frozenset({"certainty", "body_certainty"}),
+    "certainty": frozenset({"certainty", "body_certainty", "body_start", "body_domain"}),
     "reasons": frozenset({"reasons", "body_reasons"}),
     "strength": frozenset({"strength"}),
     "evidence": frozenset(
-        {"evidence_added", "evidence_removed", "evidence_excluded", "evidence_counted", "body_studies"}
+        {
+            "evidence_added",
+            "evidence_removed",
+            "evidence_excluded",
+            "evidence_counted",
+            "body_studies",
+            "body_participants",
+        }
     ),
+    "estimate": frozenset({"body_estimate"}),
     "paths": frozenset({"path_new", "path_lost"}),
 }
 CATEGORIES["any"] = frozenset().union(*CATEGORIES.values())
@@ -163,9 +175,49 @@ def _body_changes(old: ScoredView, new: ScoredView) -> list[Change]:
             out.append(Change(kind="body_removed", item=bid, label=a.label))
         elif a is not None and b is not None:
             out += _graded_changes(a, b)
-            if a.studies != b.studies:
-                before, after = str(a.studies), str(b.studies)
-                out.append(Change(kind="body_studies", item=bid, label=b.label, before=before, after=after))
+            out += _body_detail_changes(bid, a, b)
+    return out
+
+
+def _text(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _body_detail_changes(bid: str, a: BodyView, b: BodyView) -> list[Change]:
+    """Studies, participants, the estimate (and how it was reached), the start level and each
+    GRADE domain's levels: what a sensitivity analysis moves besides the conclusion."""
+    out: list[Change] = []
+    pairs: list[tuple[Kind, object, object, str]] = [
+        ("body_studies", a.studies, b.studies, ""),
+        ("body_participants", a.participants, b.participants, ""),
+        ("body_estimate", a.estimate, b.estimate, f"basis {_text(a.basis)} -> {_text(b.basis)}"),
+        ("body_start", a.start, b.start, ""),
+    ]
+    for kind, before, after, detail in pairs:
+        if before != after or (kind == "body_estimate" and a.basis != b.basis):
+            out.append(
+                Change(
+                    kind=kind,
+                    item=bid,
+                    label=b.label,
+                    before=_text(before),
+                    after=_text(after),
+                    detail=detail,
+                )
+            )
+    for domain in sorted(a.domains.keys() | b.domains.keys()):
+        x, y = a.domains.get(domain), b.domains.get(domain)
+        if x != y:
+            out.append(
+                Change(
+                    kind="body_domain",
+                    item=bid,
+                    label=b.label,
+                    before=_text(x),
+                    after=_text(y),
+                    detail=domain,
+                )
+            )
     return out
 
 

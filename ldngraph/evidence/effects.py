@@ -19,19 +19,26 @@ is estimated by hand. What this module derives, it derives with a named rule and
 Only comparable estimates are pooled: the same measure and, for mean differences, the same scale;
 within-group changes (``pct_change``, or any estimate against ``baseline``) are never pooled with
 between-group contrasts. No standardised mean difference is computed: the data record no means and
-SDs, so an SMD appears only where a source reported one. A review's own pooled result is shown where
-no primary study of the body has an estimate, never pooled again with the primaries it contains.
+SDs, so an SMD appears only where a source reported one.
+
+**One estimate per study** (:func:`get_study_estimate`): a study that reports an outcome on
+several scales or time points gives the one marked ``primary`` (its pre-specified primary); a pool
+that would take one study twice is refused (:class:`ldngraph.errors.SynthesisError`). A review's
+own pooled result (``review.pooled``) is never pooled again, with studies or with other reviews:
+:mod:`ldngraph.evidence.synthesis` shows it beside the body's estimate, with its overlap, and a
+profile rule decides when the conclusion rests on it instead.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.errors import NumberError
+from ldngraph.errors import NumberError, SynthesisError
 from ldngraph.model import KnowledgeBase, Study
 from ldngraph.model.appraisal import EffectEstimate
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
@@ -43,13 +50,17 @@ __all__ = [
     "describe_effect",
     "get_effect_studies",
     "get_study_effects",
+    "get_study_estimate",
     "pool",
     "summarise_body",
     "summarise_effects",
+    "summarise_studies",
     "to_study_effect",
     "why_not_pooled",
 ]
 
+#: A parenthesised remark in a scale's text (not part of what the scale measures).
+_REMARK = re.compile(r"\([^()]*\)")
 #: Two-sided 95% normal quantile (the z of every 95% CI shown).
 Z95 = 1.959963984540054
 MEASURE_LABELS = {
@@ -62,7 +73,7 @@ MEASURE_LABELS = {
     EffectMeasure.pct_change: "% change from baseline",
 }
 VarianceFrom = Literal["ci", "se", "p_value"]
-Status = Literal["pooled", "single", "review", "not_poolable", "none"]
+Status = Literal["pooled", "single", "review", "not_poolable", "none", "swim"]
 METHOD = "inverse variance, random effects (Paule-Mandel tau^2), 95% CI normal-based"
 
 
@@ -103,9 +114,12 @@ class StudyEffect(_Frozen):
 
     @property
     def pool_key(self) -> tuple[str, str]:
-        """Estimates pool only when these agree: the measure and, for an MD, the scale."""
-        scale = " ".join(self.scale.casefold().split()) if self.measure is EffectMeasure.md else ""
-        return (self.measure.value, scale)
+        """Estimates pool only when these agree: the measure and, for an MD, the scale (its text
+        without parenthesised remarks such as "(adjusted between-group difference)", case and
+        spacing ignored: an adjusted and an unadjusted MD on one scale are comparable)."""
+        if self.measure is not EffectMeasure.md:
+            return (self.measure.value, "")
+        return (self.measure.value, " ".join(_REMARK.sub(" ", self.scale).casefold().split()))
 
 
 class PooledEffect(_Frozen):
@@ -234,23 +248,48 @@ def to_study_effect(
     )
 
 
-def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[StudyEffect], list[StudyEffect]]:
-    """(primary-study estimates, reviews' pooled results) recorded for ``outcome``.
+def get_study_estimate(study: Study, outcome: str) -> EffectEstimate | None:
+    """The one estimate ``study`` gives for ``outcome`` in a pool (None: it reports none).
 
-    A study that records the outcome more than once (e.g. physical and mental quality of life)
-    gives one estimate per record that has one."""
+    A study that reports the outcome on several scales or time points gives the one marked
+    ``primary`` (the trial's pre-specified primary); several without exactly one primary is a
+    data error (:class:`ldngraph.errors.SynthesisError`; the loader refuses such a record first).
+    Issue 22 extends this with estimates computed from arm-level data."""
+    found = [o.estimate for o in study.outcomes if o.outcome == outcome and o.reported and o.estimate]
+    if len(found) <= 1:
+        return found[0] if found else None
+    primary = [e for e in found if e.primary]
+    if len(primary) != 1:
+        scales = "; ".join(e.scale for e in found)
+        raise SynthesisError(
+            f"study '{study.id}': {len(found)} estimates for {outcome} ({scales}) and {len(primary)} "
+            "marked primary; a pool takes each study once: mark the pre-specified primary with primary: true"
+        )
+    return primary[0]
+
+
+def get_review_effects(study: Study, outcome: str) -> list[StudyEffect]:
+    """A review's own pooled results for ``outcome`` (shown beside a body, never pooled again)."""
+    if study.review is None:
+        return []
+    return [
+        to_study_effect(
+            study, outcome, res.estimate, from_review=True, k=res.k, n=res.n or study.review.included_n
+        )
+        for res in study.review.pooled
+        if res.outcome == outcome
+    ]
+
+
+def get_study_effects(studies: Iterable[Study], outcome: str) -> tuple[list[StudyEffect], list[StudyEffect]]:
+    """(primary-study estimates, one per study; reviews' pooled results) recorded for ``outcome``."""
     primary: list[StudyEffect] = []
     reviews: list[StudyEffect] = []
     for study in studies:
-        for out in study.outcomes:
-            if out.outcome == outcome and out.reported and out.estimate is not None:
-                primary.append(to_study_effect(study, outcome, out.estimate))
-        if study.review is not None:
-            for res in study.review.pooled:
-                if res.outcome == outcome:
-                    reviews.append(
-                        to_study_effect(study, outcome, res.estimate, from_review=True, k=res.k, n=res.n)
-                    )
+        est = get_study_estimate(study, outcome)
+        if est is not None and study.review is None:
+            primary.append(to_study_effect(study, outcome, est))
+        reviews += get_review_effects(study, outcome)
     return primary, reviews
 
 
@@ -268,11 +307,12 @@ def get_effect_studies(kb: KnowledgeBase, study_ids: Iterable[str]) -> list[Stud
 def describe_effect(study: Study, outcome: str | None) -> str | None:
     """One line for an evidence card: the study's estimate for ``outcome`` with its 95% CI, e.g.
     'MD -0.34 (95% CI -0.95 to 0.27; pain NRS 0-10; 12 weeks)'; None when none is recorded."""
+    if outcome is None:
+        return None
+    found = [o.estimate for o in study.outcomes if o.outcome == outcome and o.reported and o.estimate]
     parts = []
-    for out in study.outcomes:
-        if out.outcome != outcome or out.estimate is None or not out.reported:
-            continue
-        e = to_study_effect(study, out.outcome, out.estimate)
+    for est in found:
+        e = to_study_effect(study, outcome, est)
         text = f"{MEASURE_LABELS[e.measure]} {e.value:g}"
         details = []
         if e.ci_lower is not None and e.ci_upper is not None:
@@ -280,38 +320,50 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
             derived = "" if origin == "ci" else f", from the {origin}"
             details.append(f"95% CI {e.ci_lower:.3g} to {e.ci_upper:.3g}{derived}")
         details += [e.scale] + ([e.time_point] if e.time_point else [])
+        if len(found) > 1 and est.primary:
+            details.append("primary")
         parts.append(f"{text} ({'; '.join(details)})")
     return " | ".join(parts) or None
+
+
+class _Synthesised(Protocol):
+    @property
+    def effect(self) -> EffectSummary: ...
 
 
 class BodyKey(Protocol):
     """What :func:`summarise_body` reads of an outcome body (``evidence.bodies.OutcomeBody``)."""
 
     @property
-    def outcome(self) -> str | None: ...
-    @property
-    def qualifier(self) -> str | None: ...
-    @property
-    def studies(self) -> tuple[str, ...]: ...
+    def synthesis(self) -> _Synthesised: ...
 
 
 def summarise_body(kb: KnowledgeBase, body: BodyKey) -> EffectSummary:
-    """The effect of an outcome body: its studies' estimates (and those of reviews including them).
+    """The effect of an outcome body: the estimate its conclusion rests on (its own pool, one
+    study's estimate, or a review's pooled result), with the body's other estimates beside it.
+
+    Computed once, when the body is built (:mod:`ldngraph.evidence.synthesis`); ``kb`` is kept
+    for callers of the v2 signature."""
+    del kb
+    return body.synthesis.effect
+
+
+def summarise_studies(studies: Iterable[Study], outcome: str, qualifier: str | None = None) -> EffectSummary:
+    """The body's own effect from its primary ``studies`` (none for a qualified body).
 
     A body qualified by an aspect or context (e.g. physical quality of life) gets none: estimates
     are recorded per outcome, not per aspect, so one could not tell which aspect a number is for."""
-    outcome = body.outcome or ""
-    if body.qualifier:
+    if qualifier:
         return EffectSummary(
             outcome=outcome,
             status="none",
             pooled=None,
             studies=(),
             others=(),
-            note=f"estimates are recorded per outcome, not per {body.qualifier.split('=')[0]}; none is shown "
-            f"for this qualified body ({body.qualifier})",
+            note=f"estimates are recorded per outcome, not per {qualifier.split('=')[0]}; none is shown "
+            f"for this qualified body ({qualifier})",
         )
-    return summarise_effects(get_effect_studies(kb, body.studies), outcome)
+    return summarise_effects(studies, outcome)
 
 
 # -- pooling -------------------------------------------------------------------------------------
@@ -352,6 +404,14 @@ def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffec
     gives back its own estimate and 95% CI unchanged (nothing to pool)."""
     if not effects:
         raise ValueError("nothing to pool")
+    seen: dict[str, StudyEffect] = {}
+    for e in effects:
+        if e.study in seen:
+            raise SynthesisError(
+                f"pool: study '{e.study}' would enter twice ({seen[e.study].scale}; {e.scale}); a pool takes "
+                "each study once: keep its pre-specified primary estimate (primary: true)"
+            )
+        seen[e.study] = e
     first = effects[0]
     if any(e.pool_key != first.pool_key for e in effects) or any(e.se is None for e in effects):
         raise ValueError("pool() takes comparable estimates that all have a standard error")
@@ -421,7 +481,8 @@ def _best_group(groups: dict[tuple[str, str], list[StudyEffect]]) -> list[StudyE
 
 
 def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
-    """The effect of LDN on ``outcome`` across ``studies`` (a GRADE outcome body)."""
+    """The effect of LDN on ``outcome`` pooled from the primary ``studies`` (a GRADE outcome body),
+    one estimate per study; reviews' pooled results are listed in ``others``, never pooled."""
     primary, reviews = get_study_effects(studies, outcome)
     usable = [e for e in primary if e.se is not None and not e.within_group]
     unusable = [e for e in primary if e not in usable]
@@ -447,23 +508,11 @@ def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
             others=others,
             note=note,
         )
-    usable_reviews = [r for r in reviews if r.se is not None]
-    if usable_reviews:
-        best = max(usable_reviews, key=lambda r: (r.k or 0, r.n or 0))
-        pooled = _shown_as_is(best, k=best.k or 1, n=best.n, method=f"as reported by the review {best.label}")
-        return EffectSummary(
-            outcome=outcome,
-            status="review",
-            pooled=pooled,
-            studies=(best,),
-            others=tuple(unusable),
-            note=f"no primary study estimate; the pooled result reported by {best.label} is shown",
-        )
-    if primary or reviews:
+    if primary:
         why = (
             "within-group changes only"
-            if all(e.within_group for e in primary) and primary
-            else ("no CI, standard error or exact p-value to weight them by")
+            if all(e.within_group for e in primary)
+            else "no CI, standard error or exact p-value to weight them by"
         )
         return EffectSummary(
             outcome=outcome,
@@ -478,6 +527,7 @@ def summarise_effects(studies: Iterable[Study], outcome: str) -> EffectSummary:
         status="none",
         pooled=None,
         studies=(),
-        others=(),
-        note="no study of this outcome records an effect estimate with its interval",
+        others=tuple(reviews),
+        note="no primary study of this outcome records an effect estimate with its interval"
+        + ("; reviews' own pooled results are shown beside the body" if reviews else ""),
     )

@@ -91,7 +91,8 @@ def add_effects(
                 node = local("effect", f"{study.id}/pooled/{j}")
                 reported = e.variance_from == "ci" and res.estimate.ci_level == 0.95
                 _effect_node(graph, node, e, reported_ci=reported)
-                graph.add((node, LDN.reportedPooledK, Literal(res.k)))
+                if res.k is not None:
+                    graph.add((node, LDN.reportedPooledK, Literal(res.k)))
                 nodes[(study.id, res.outcome, e.value)] = node
     entities = kb.entity_index
     bodies = build_bodies(kb, profile) if bodies is None else bodies

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import QueryError
 from ldngraph.evidence.score import TIERS, Built, Certainty, OutcomeBody
+from ldngraph.evidence.summary import CONCLUSION_LABELS
 from ldngraph.model import Claim, EntityKind, Predicate
 from ldngraph.model.names import match_name
 
@@ -58,7 +59,15 @@ class PathResult(BaseModel):
     edge_certainties: tuple[Certainty, ...] = Field(description="Certainty that each edge's claim holds")
     edge_conclusions: tuple[str, ...] = Field(
         default=(),
-        description="Each edge's body conclusion (benefit / little_or_no_effect / harm / uncertain)",
+        description="Each edge's body conclusion (benefit / little_or_no_effect / harm / uncertain / "
+        "no_human_evidence)",
+    )
+    edge_holds: tuple[bool, ...] = Field(default=(), description="Whether each edge's claim holds")
+    edge_outcomes: tuple[str | None, ...] = Field(
+        default=(), description="Outcome label of each edge's claim"
+    )
+    edge_effects: tuple[str | None, ...] = Field(
+        default=(), description="Each edge's effect (estimate and 95% CI, or how it was reached)"
     )
     hops: int
     strength: float = Field(description="prod(edge strengths) x hop_penalty ** (hops - 1)")
@@ -74,17 +83,33 @@ class PathResult(BaseModel):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "strength",
         "certainty",
+        "conclusion",
         "path",
         "weakest link",
         "reasons",
         "citations",
     )
 
+    @property
+    def conclusion(self) -> str:
+        """Each edge's outcome, conclusion and whether its claim holds, in path order: a claim that
+        does not hold never reads as support."""
+        parts = []
+        for i, conclusion in enumerate(self.edge_conclusions):
+            outcome = self.edge_outcomes[i] if i < len(self.edge_outcomes) else None
+            holds = self.edge_holds[i] if i < len(self.edge_holds) else False
+            text = CONCLUSION_LABELS.get(conclusion, conclusion.replace("_", " "))
+            if conclusion == "no_human_evidence":
+                text = "mechanistic support only, no human evidence"
+            parts.append(f"{outcome + ': ' if outcome else ''}{text}{'' if holds else ' (does not hold)'}")
+        return " > ".join(parts)
+
     def to_row(self) -> list[Any]:
         """The path as one table row (see :attr:`COLUMNS`)."""
         return [
             self.strength,
             self.certainty.value,
+            self.conclusion,
             " > ".join(self.labels),
             self.weakest_link,
             " ".join(self.reasons),
@@ -142,6 +167,10 @@ def to_networkx(built: Built, *, predicates: Collection[Predicate] = PATH_PREDIC
             strength=score.strength,
             certainty=score.path_certainty,
             conclusion=score.conclusion,
+            holds=score.holds,
+            outcome=score.outcome_label,
+            effect=score.effect,
+            body_certainty=score.certainty,
             reasons=score.reasons,
             tier=score.tier,
             citations=tuple(dict.fromkeys(cites)),
@@ -180,6 +209,9 @@ def _to_result(graph: nx.DiGraph, nodes: list[str], penalty: float) -> PathResul
         edge_strengths=tuple(e["strength"] for e in edges),
         edge_certainties=tuple(e["certainty"] for e in edges),
         edge_conclusions=tuple(e["conclusion"] for e in edges),
+        edge_holds=tuple(e["holds"] for e in edges),
+        edge_outcomes=tuple(e["outcome"] for e in edges),
+        edge_effects=tuple(e["effect"] for e in edges),
         hops=len(edges),
         strength=strength,
         weakest_link=edges[weakest_i]["claim"],
@@ -308,6 +340,9 @@ def get_paths_report(
     return {
         "profile_version": built.scores.profile_version,
         "profile_hash": built.scores.profile_hash,
-        "outcome_bodies": [to_row(b) for b in get_bodies(graph, source, target)],
-        "paths": [p.model_dump(mode="json") for p in found],
+        "outcome_bodies": [
+            to_row(b, graph.nodes[b.outcome]["label"] if b.outcome in graph else None)
+            for b in get_bodies(graph, source, target)
+        ],
+        "paths": [{**p.model_dump(mode="json"), "conclusion": p.conclusion} for p in found],
     }

@@ -11,19 +11,24 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ldngraph.errors import ProfileError
 from ldngraph.ingest.curated import parse_yaml
 from ldngraph.limits import LimitError, read_input_bytes
-from ldngraph.model import CitationStatus, Design, Judgement
+from ldngraph.model import CitationStatus, Design, Judgement, OutcomeKind
 from ldngraph.model.terms import EffectMeasure
+
+#: The evidence model these rules belong to. It is part of every profile's content hash, so the
+#: same profile file scored by another model (v2's vote of weights, v3's estimates) never shares
+#: an identity with it (issue 21: the hash changes with any rule change).
+EVIDENCE_MODEL = "v3"
 
 
 class Certainty(StrEnum):
@@ -102,6 +107,10 @@ class Indirectness(_Frozen):
     different_population: float
     different_condition: float
     different_agent: float
+    #: a comparator other than the question's (an active drug instead of placebo or no LDN)
+    active_comparator: float = 0.7
+    #: a surrogate or proxy outcome (profile ``surrogate_outcomes``), e.g. dispensed medication
+    surrogate_outcome: float = 0.8
 
     @model_validator(mode="after")
     def _units(self) -> Indirectness:
@@ -119,17 +128,31 @@ class Reviews(_Frozen):
     )
 
 
+#: RoB 2 / ROBINS-I domains whose "some concerns" can bias an outcome of each kind (see
+#: :class:`RiskOfBiasWeights.serious_some_concerns`).
+_SERIOUS_SOME_CONCERNS: dict[OutcomeKind, tuple[str, ...]] = {
+    OutcomeKind.subjective: ("deviations", "measurement", "period_carryover"),
+    OutcomeKind.objective: ("period_carryover",),
+}
+
+
 class RiskOfBiasWeights(_Frozen):
-    """Weight multiplier by a study's overall RoB 2 / ROBINS-I judgement (curated domains)."""
+    """Weight multiplier by a study's overall RoB 2 / ROBINS-I judgement (curated domains), and
+    which "some concerns" count as serious for an outcome (docs/evidence-model.md, rule 5)."""
 
     low: float = 1.0
     some_concerns: float = 0.75
     high: float = 0.5
+    serious_some_concerns: dict[OutcomeKind, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_SERIOUS_SOME_CONCERNS),
+        description="Outcome kind -> domains whose 'some concerns' can bias such an outcome; a study "
+        "whose concerns lie only in other domains is not at serious risk for it",
+    )
 
     @model_validator(mode="after")
     def _units(self) -> RiskOfBiasWeights:
-        for key, value in self.model_dump().items():
-            _unit(value, key)
+        for key in ("low", "some_concerns", "high"):
+            _unit(getattr(self, key), key)
         return self
 
     def get(self, judgement: Judgement) -> float | None:
@@ -168,18 +191,31 @@ class Imprecision(_Frozen):
     very_serious_below_n: int = Field(ge=0)
 
 
+class InconsistencyRules(_Frozen):
+    """Inconsistency from the body's own estimates (ldngraph/evidence/inconsistency.py)."""
+
+    serious_i2: float = Field(
+        default=50.0, ge=0, le=100, description="I^2 (percent) at or above which heterogeneity is substantial"
+    )
+    very_serious_i2: float = Field(
+        default=75.0, ge=0, le=100, description="I^2 (percent) at or above which it is considerable"
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> InconsistencyRules:
+        if self.very_serious_i2 < self.serious_i2:
+            raise ValueError("very_serious_i2 must be at least serious_i2")
+        return self
+
+
 class CertaintyRules(_Frozen):
     start: dict[Design, Certainty]
     imprecision: Imprecision
-    share_threshold: float
-    inconsistency_at: float
-    uncertain_at: float = Field(
-        default=0.8,
-        description="Disagreement between the sides at or above which a body's conclusion is 'uncertain'",
+    share_threshold: float = Field(
+        description="Share of the body's information from studies at serious risk of bias (or indirect) "
+        "at or above which the domain costs a level"
     )
-    inconsistency_i2: float = Field(
-        default=75.0, ge=0, le=100, description="A pooled I^2 (percent) at or above this: inconsistency"
-    )
+    inconsistency: InconsistencyRules = Field(default_factory=InconsistencyRules)
 
     @model_validator(mode="after")
     def _complete(self) -> CertaintyRules:
@@ -187,8 +223,28 @@ class CertaintyRules(_Frozen):
         if missing:
             raise ValueError(f"start: no start level for design(s) {', '.join(missing)}")
         _unit(self.share_threshold, "share_threshold")
-        _unit(self.inconsistency_at, "inconsistency_at")
-        _unit(self.uncertain_at, "uncertain_at")
+        return self
+
+
+class Synthesis(_Frozen):
+    """Which estimate a body's conclusion rests on, and the fallback without one
+    (ldngraph/evidence/synthesis.py)."""
+
+    minority_rule: Literal["review", "body"] = Field(
+        default="body",
+        description="When the body's own estimate holds fewer than minority_share of the participants a "
+        "review pooled: rest the conclusion on that review's pooled result (review) or on the body's "
+        "own estimate all the same (body)",
+    )
+    minority_share: float = Field(default=0.5, description="See minority_rule")
+    sign_test_alpha: float = Field(
+        default=0.05, description="Two-sided level of the sign test of a synthesis without meta-analysis"
+    )
+
+    @model_validator(mode="after")
+    def _units(self) -> Synthesis:
+        _unit(self.minority_share, "minority_share")
+        _unit(self.sign_test_alpha, "sign_test_alpha")
         return self
 
 
@@ -231,7 +287,19 @@ class Profile(_Frozen):
     paths: PathSettings
     certainty: CertaintyRules
     mid: dict[str, MinimalImportantDifference] = Field(
-        default_factory=dict, description="Outcome CURIE -> minimal important difference (imprecision)"
+        default_factory=dict,
+        description="Outcome CURIE -> minimal important difference (conclusion, imprecision)",
+    )
+    synthesis: Synthesis = Field(default_factory=Synthesis)
+    surrogate_outcomes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Outcome CURIE -> why it is a surrogate or proxy for what patients care about "
+        "(indirectness)",
+    )
+    exclude: tuple[str, ...] = Field(
+        default=(),
+        description="Studies left out everywhere (sensitivity analysis): study ids, rob=high, design=D, "
+        "comparator=C (ldngraph/evidence/exclusions.py)",
     )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Profile:
@@ -248,13 +316,31 @@ class Profile(_Frozen):
         Part of the profile's identity: two profiles with the same ``version`` but a different
         number get different hashes, so their scores never share an IRI (issue 12).
         """
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = {"evidence_model": EVIDENCE_MODEL, **self.model_dump(mode="json")}
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
     @property
     def identity(self) -> str:
         """'VERSION+HASH': what every score output names its profile by."""
         return f"{self.version}+{self.content_hash}"
+
+    @field_validator("exclude")
+    @classmethod
+    def _rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from ldngraph.evidence.exclude_rules import parse_rules
+
+        return tuple(rule.text for rule in parse_rules(value))
+
+    def with_exclusions(self, rules: Sequence[str]) -> Profile:
+        """A copy that also leaves out ``rules`` (``--exclude``); its content hash differs."""
+        if not rules:
+            return self
+        try:
+            merged = self._rules((*self.exclude, *rules))
+        except ValueError as exc:
+            raise ProfileError(f"--exclude: {str(exc).removeprefix('exclude: ')}") from None
+        return self.model_copy(update={"exclude": merged})
 
     @field_validator("version", mode="before")
     @classmethod

@@ -1,5 +1,11 @@
 """Scores materialised into the graph: the profile node, outcome bodies, claim scores, item weights.
 
+Every outcome body and every claim carries its conclusion, how it was reached (``ldn:basis``:
+estimate, review, swim, none), the estimate it rests on (``ldn:effectMeasure``,
+``ldn:effectValue``, ``ldn:effectCiLower``, ``ldn:effectCiUpper``) where there is one, and a body
+each GRADE domain's levels (``ldn:riskOfBiasLevels`` ...), so a graph read back from a file or a
+store shows the same answer as the scorer (``ldngraph diff`` reads them).
+
 The profile's IRI is ``ldnr:profile/VERSION/HASH``: a copy of the profile with the same version
 but another number has another content hash, hence another IRI. Path edges carry
 ``ldn:edgeStrength`` (only the claim standing for each subject -> object edge, see
@@ -12,6 +18,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.evidence.claims import ScoreReport
 from ldngraph.model import KnowledgeBase
 from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri, local, to_iri
@@ -19,6 +26,34 @@ from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri, local, to_iri
 
 def _double(value: float) -> Literal:
     return Literal(float(value), datatype=XSD.double)
+
+
+#: GRADE domain -> the property holding its levels on an outcome body.
+DOMAIN_PROPERTIES = {
+    "risk_of_bias": LDN.riskOfBiasLevels,
+    "inconsistency": LDN.inconsistencyLevels,
+    "indirectness": LDN.indirectnessLevels,
+    "imprecision": LDN.imprecisionLevels,
+    "publication_bias": LDN.publicationBiasLevels,
+}
+
+
+def _add_effect(graph: Graph, node: URIRef, body: OutcomeBody) -> None:
+    syn = body.synthesis
+    graph.add((node, LDN.basis, Literal(syn.basis)))
+    if syn.magnitude is not None:
+        graph.add((node, LDN.magnitude, Literal(syn.magnitude)))
+    pooled = syn.effect.pooled
+    if pooled is not None:
+        graph.add((node, LDN.effectMeasure, Literal(pooled.measure.value)))
+        for prop, value in (
+            (LDN.effectValue, pooled.value),
+            (LDN.effectCiLower, pooled.ci_lower),
+            (LDN.effectCiUpper, pooled.ci_upper),
+        ):
+            graph.add((node, prop, Literal(float(f"{round(value, 6):.7g}"), datatype=XSD.double)))
+    if syn.review is not None:
+        graph.add((node, LDN.restsOnReview, local("study", syn.review)))
 
 
 def profile_iri(version: str, content_hash: str | None = None) -> URIRef:
@@ -56,6 +91,12 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
         graph.add((node, LDN.studyCount, Literal(len(body.studies))))
         if body.participants is not None:
             graph.add((node, LDN.participants, Literal(body.participants)))
+        if body.synthesis.estimate_participants is not None:
+            graph.add((node, LDN.estimateParticipants, Literal(body.synthesis.estimate_participants)))
+        _add_effect(graph, node, body)
+        for d in body.judgements:
+            if d.domain in DOMAIN_PROPERTIES:
+                graph.add((node, DOMAIN_PROPERTIES[d.domain], Literal(d.levels)))
         for d in body.downgrades:
             graph.add((node, LDN.reason, Literal(d.code)))
         for flag in body.citation_flags:
@@ -75,6 +116,9 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
         graph.add((node, LDN.disagreement, _double(score.disagreement)))
         graph.add((node, LDN.conclusion, Literal(score.conclusion)))
         graph.add((node, LDN.holds, Literal(score.holds)))
+        _add_effect(graph, node, report.bodies[score.body])
+        if score.effect:
+            graph.add((node, LDN.effectText, Literal(score.effect)))
         graph.add((node, LDN.certainty, Literal(score.certainty.value)))
         graph.add((node, LDN.certaintyRank, Literal(score.certainty.rank)))
         graph.add((node, LDN.evidenceTier, Literal(score.tier)))
@@ -93,4 +137,4 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
     return graph
 
 
-__all__ = ["body_iri", "materialise", "profile_iri"]
+__all__ = ["DOMAIN_PROPERTIES", "body_iri", "materialise", "profile_iri"]

@@ -1,22 +1,25 @@
-"""Reviews as direction-neutral containers of the studies they include.
+"""Reviews inform a body of evidence; they are never studies of it (evidence model v3).
 
 A systematic review or meta-analysis is not a design level of its own (GRADE): its body is the
-studies it includes. In one outcome body (:mod:`ldngraph.evidence.bodies`):
+studies it includes. In one outcome body (:mod:`ldngraph.evidence.bodies`) a review:
 
-* **covers**: the body's primary studies the review includes: those it lists (``summarises``),
-  plus, when its inclusion list is partial or unknown, every body primary it *could* include.
-  A study published after the review's search date (else its publication year) or outside its
-  ``dose_range_mg`` cannot be included. Covered primaries count for themselves, in their own
-  direction; the review never adds weight on top of them, in either direction.
-* **stands in** only for included studies absent from the graph: ``review.includes_other`` of
-  them (else ``included_total`` minus the covered primaries). Its stand-in weight is the noisy-or
-  of that many studies of its best included design and average size (``included_n /
-  included_total``), never more than the review's own item weight: a review never weighs more
-  than a body of its stated size and designs. When the count is unknown, the review's weight
-  minus what the covered primaries already carry (in noisy-or terms) is the most it can add.
-* **starts** at the best design it includes (``included_designs``, else its listed primaries'
-  designs, else ``reviews.unknown_designs_start``); a review that reports no search methods is
-  a narrative review and starts, and weighs, as one.
+* **adds nothing**: no participants, no studies and no weight, in either direction. The studies
+  it includes count for themselves where the graph holds them; the ones it includes but the graph
+  does not name are not imputed (v2's "stand-ins" are gone: they gave participants no study
+  reports, and removing a biased pilot could raise a body's certainty);
+* **informs**: its own pooled result for the body's outcome is shown beside the body's estimate
+  (SoF, forest plot, ``explain``), never pooled again with studies or other reviews, with its
+  **overlap**: the body's primary studies it lists (``summarises``) or, when its inclusion list is
+  partial or unknown, may include (published by its search date, else its year; within its
+  ``dose_range_mg``; randomised where it includes only randomised trials), and their participants
+  against the participants it pooled;
+* is **flagged** when it lists a retracted trial or a study excluded from the analysis: its pooled
+  result still contains that trial, so it is shown but never used; a review that only *may*
+  include one is noted;
+* **starts** (when the conclusion rests on its pooled result, :mod:`ldngraph.evidence.synthesis`)
+  at the best design it includes (``included_designs``, else its listed primaries' designs, else
+  ``reviews.unknown_designs_start``); a review that reports no search methods is a narrative
+  review: it pools nothing and is expert opinion.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import Field
 
 from ldngraph.evidence.profile import Certainty, Profile
-from ldngraph.model import Design, InclusionList, PooledResult, Study
+from ldngraph.model import RANDOMISED_DESIGNS, Design, InclusionList, PooledResult, Study
 from ldngraph.model.terms import _Frozen
 
 
@@ -43,19 +46,39 @@ def is_narrative(study: Study) -> bool:
 
 
 class ReviewRole(_Frozen):
-    """What one review does in one outcome body."""
+    """What one review does in one outcome body: it informs, with its overlap and flags."""
 
     review: str = Field(description="Study id of the review")
+    label: str = Field(default="", description="Its label")
     inclusion: str = Field(description="listed / partial / unknown (none: no review block)")
+    side: str | None = Field(
+        default=None, description="Side of its evidence item (benefit/null/harm), if any"
+    )
     covers: tuple[str, ...] = Field(description="Body primaries it includes or may include")
     cannot_cover: tuple[str, ...] = Field(description="'study: why' for body primaries it cannot include")
-    stands_in_for: int | None = Field(description="Included studies absent from the graph (None: unknown)")
-    weight: float = Field(description="Stand-in weight (0: it only informs the body)")
-    participants: int | None = Field(description="Participants of the studies it stands in for, if known")
+    covered_n: int = Field(default=0, description="Participants of the body primaries it covers")
+    pooled: PooledResult | None = Field(default=None, description="Its pooled result for this outcome")
+    pooled_n: int | None = Field(default=None, description="Participants it pooled (or included), as stated")
     start: Certainty = Field(description="Start level from the designs it includes")
     design: Design | None = Field(description="Best included design (None: unknown)")
-    pooled: PooledResult | None = Field(default=None, description="Its pooled result for this outcome")
-    note: str = Field(description="One line: how it entered the body")
+    indirect: tuple[str, ...] = Field(default=(), description="Indirectness of its evidence item")
+    flag: str | None = Field(
+        default=None, description="Why its pooled result is not used (it lists a retracted or excluded study)"
+    )
+    may_include: tuple[str, ...] = Field(
+        default=(), description="Retracted or excluded studies its unknown list may include (noted)"
+    )
+    note: str = Field(description="One line: how it informs the body")
+
+    @property
+    def usable(self) -> bool:
+        """Its pooled result may be shown as an estimate the conclusion can rest on."""
+        return self.pooled is not None and self.flag is None
+
+    @property
+    def weight(self) -> float:
+        """Weight it adds to the body: always 0 (v2 callers read it)."""
+        return 0.0
 
 
 def _year(text: str | None) -> int | None:
@@ -72,6 +95,9 @@ def _cannot_include(review: Study, primary: Study) -> str | None:
         lo, hi = info.dose_range_mg
         if not lo <= primary.dose_mg <= hi:
             return f"{primary.id}: {primary.dose_mg:g} mg outside the review's {lo:g}-{hi:g} mg"
+    randomised_only = info and info.included_designs and set(info.included_designs) <= RANDOMISED_DESIGNS
+    if randomised_only and primary.design not in RANDOMISED_DESIGNS:
+        return f"{primary.id}: a {primary.design.value}, and the review includes randomised trials only"
     return None
 
 
@@ -93,22 +119,20 @@ def get_start(
 
 def plan_review(
     review: Study,
-    review_weight: float,
-    factor: float,
     primaries: Sequence[Study],
-    primary_mass: Mapping[str, float],
     studies: Mapping[str, Study],
     profile: Profile,
     outcome: str | None,
+    *,
+    gone: Mapping[str, str] | None = None,
+    side: str | None = None,
+    indirect: Sequence[str] = (),
 ) -> ReviewRole:
-    """The role of ``review`` (item weight ``review_weight``) in a body with ``primaries``.
+    """The role of ``review`` in a body whose counted primary studies are ``primaries``.
 
-    ``factor``: the review item's multipliers other than design and size (indirectness, citation
-    status), applied to the stand-in's virtual studies too. ``primary_mass``: each primary's
-    weight as if not retracted (a retracted trial still was in the review; it only stops counting).
-    """
-    from ldngraph.evidence.weights import combine, quantise
-
+    ``gone``: study id -> why it does not count (retracted, or excluded by the profile); such a
+    study is taken out of the review's coverage, and a review that lists it is flagged."""
+    gone = gone or {}
     info = review.review
     inclusion = info.inclusion_list.value if info else "none"
     listed = set(review.summarises)
@@ -127,87 +151,48 @@ def plan_review(
             covers.append(p.id)
     start, design = get_start(review, studies, profile)
     pooled = next((r for r in info.pooled if r.outcome == outcome), None) if info else None
-
-    count: int | None = None
-    if info is not None and info.includes_other is not None and inclusion != "unknown":
-        count = info.includes_other
-    elif info is not None and info.included_total is not None:
-        count = max(0, info.included_total - len(set(covers) | {s for s in listed if s in studies}))
-    elif info is not None and info.inclusion_list is InclusionList.listed:
-        count = 0
-
-    per_n: float | None = None
-    if info is not None and info.included_n and info.included_total:
-        per_n = info.included_n / info.included_total
-    elif info is not None and review.n and info.included_total:
-        per_n = review.n / info.included_total
-
-    if count is not None:
-        if count == 0:
-            return ReviewRole(
-                review=review.id,
-                inclusion=inclusion,
-                covers=tuple(covers),
-                cannot_cover=tuple(cannot),
-                stands_in_for=0,
-                weight=0.0,
-                participants=0,
-                start=start,
-                design=design,
-                pooled=pooled,
-                note="every included study it has is counted on its own: the review informs the body only",
-            )
-        if design is not None and not is_narrative(review):
-            size = profile.sample_size
-            size_f = size.get_factor(round(per_n)) if per_n else size.missing_n
-            virtual = profile.base_weights[design] * size_f * factor
-            cap = combine([virtual] * count)
-            weight = quantise(min(review_weight, cap))
-            size_text = f"n~{per_n:g}" if per_n else "unknown n"
-            note = (
-                f"stands in for {count} included stud{'y' if count == 1 else 'ies'} absent from the graph: "
-                f"min(review {review_weight:.6f}, {count} x {design.value} of {size_text} = {cap:.6f})"
-            )
-        else:
-            weight = review_weight
-            note = f"stands in for {count} absent stud{'y' if count == 1 else 'ies'} of unknown design"
-        participants = round(per_n * count) if per_n else None
-        return ReviewRole(
-            review=review.id,
-            inclusion=inclusion,
-            covers=tuple(covers),
-            cannot_cover=tuple(cannot),
-            stands_in_for=count,
-            weight=weight,
-            participants=participants,
-            start=start,
-            design=design,
-            pooled=pooled,
-            note=note,
+    pooled_n = (pooled.n if pooled and pooled.n else None) or (info.included_n if info else None)
+    flagged = sorted(s for s in listed if s in gone)
+    flag = None
+    if flagged:
+        flag = "lists " + ", ".join(f"{s} ({gone[s]})" for s in flagged) + ": its pooled result contains it"
+    may: tuple[str, ...] = ()
+    if info is not None and info.inclusion_list is not InclusionList.listed:
+        may = tuple(
+            s
+            for s in sorted(gone)
+            if s in studies
+            and not is_review(studies[s])
+            and s not in listed
+            and _cannot_include(review, studies[s]) is None
         )
-
-    # Unknown count: the review adds at most what its covered primaries do not already carry.
-    covered = combine([primary_mass.get(c, 0.0) for c in covers])
     covered_n = sum(studies[c].n or 0 for c in covers)
-    rest_n = max(0, review.n - covered_n) if review.n is not None else None
-    residual = 0.0 if review_weight <= covered else 1.0 - (1.0 - review_weight) / (1.0 - covered)
-    weight = quantise(max(0.0, residual))
-    note = (
-        f"inclusion list {inclusion}, count unknown: review {review_weight:.6f} less what the "
-        f"{len(covers)} primaries it may include carry ({covered:.6f}) = {weight:.6f}"
-    )
+    parts = [f"informs the body (inclusion list {inclusion}); it adds no participants, studies or weight"]
+    if covers:
+        what = "lists" if inclusion == "listed" else "includes or may include"
+        parts.append(f"{what} {len(covers)} of the body's studies ({covered_n} participants)")
+    if pooled is not None:
+        parts.append(f"pooled {pooled_n if pooled_n else 'an unstated number of'} participants")
+    if flag:
+        parts.append(f"pooled result not used: {flag}")
+    if may:
+        parts.append(f"may include {', '.join(may)}, which no longer count here")
     return ReviewRole(
         review=review.id,
+        label=review.label,
         inclusion=inclusion,
+        side=side,
         covers=tuple(covers),
         cannot_cover=tuple(cannot),
-        stands_in_for=None,
-        weight=weight,
-        participants=rest_n if weight > 0 else 0,
+        covered_n=covered_n,
+        pooled=pooled,
+        pooled_n=pooled_n,
         start=start,
         design=design,
-        pooled=pooled,
-        note=note,
+        indirect=tuple(indirect),
+        flag=flag,
+        may_include=may,
+        note="; ".join(parts),
     )
 
 

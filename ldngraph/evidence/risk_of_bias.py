@@ -1,15 +1,24 @@
-"""Risk of bias: per study (RoB 2 / ROBINS-I overall judgement, else yes/no flags) and per body.
+"""Risk of bias: per study and outcome (RoB 2 / ROBINS-I, else yes/no flags) and per body (Core GRADE 4).
 
-Per study (:func:`judge_study`): a study with curated domain judgements
+Per study (:func:`judge_study`, :func:`judge_item_risk`): a study with curated domain judgements
 (:class:`ldngraph.model.RiskOfBias`) is judged by its overall judgement, the worst assessed domain
 (RoB 2's rule), and its weight is multiplied by the profile's ``risk_of_bias`` factor for that
 level. Where no domains were curated (or none was assessed), the fallback is the v1 yes/no flags:
 an open-label study with a patient-reported outcome, no control or no randomisation is at high
-risk; blinding not reported with a patient-reported outcome is "some concerns".
+risk; blinding not reported with a patient-reported outcome is "some concerns". Whatever the
+curation says, a comparison without a concurrent control (a before/after study, a case series, a
+register before/after study, an evidence item resting on a within-group change) is at **high**
+risk: time trends, regression to the mean and placebo response are confounded with LDN.
 
-Per body (:func:`judge_body`): the units behind the conclusion, weighted by their weight, with high
-risk counting 1 and some concerns 1/2; a share at or above ``certainty.share_threshold`` costs one
-level.
+Serious for this outcome (:attr:`RiskJudgement.serious`): high risk, or "some concerns" in a
+domain that can bias an outcome of this kind (profile ``risk_of_bias.serious_some_concerns``:
+knowing the allocation biases patient-reported outcomes, carry-over any crossover outcome);
+concerns that only say a method was not described are shown but are not serious on their own.
+
+Per body (:func:`judge_body`): the share of the body's *information* (pool weights, or
+participants) from studies at serious risk; a share at or above ``certainty.share_threshold``
+costs one level. The explanation says whether studies at serious and at low risk give different
+results (Core GRADE 4), from the caller's comparison.
 """
 
 from __future__ import annotations
@@ -19,11 +28,21 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from ldngraph.evidence.profile import Profile
-from ldngraph.model import Design, Judgement, OutcomeKind, Study
+from ldngraph.model import (
+    PRECLINICAL_DESIGNS,
+    SECONDARY_DESIGNS,
+    Comparison,
+    Design,
+    EvidenceItem,
+    Judgement,
+    OutcomeKind,
+    Population,
+    Study,
+)
 from ldngraph.model.terms import _Frozen
 
-#: Contribution of each level to the weighted risk share of a body.
-RISK_SHARE = {"low": 0.0, "some_concerns": 0.5, "high": 1.0}
+#: Designs without a concurrent comparison group, whatever the study's flags say.
+UNCONTROLLED_DESIGNS = frozenset({Design.pre_post, Design.case_series, Design.case_report})
 
 
 class RiskJudgement(_Frozen):
@@ -38,6 +57,11 @@ class RiskJudgement(_Frozen):
     multipliers: tuple[tuple[str, float, str], ...] = Field(
         default=(), description="(name, factor, detail) applied to the item's weight"
     )
+    serious: bool = Field(
+        default=False,
+        description="Serious for this outcome: high, or some concerns in a domain that can bias it",
+    )
+    rated: bool = Field(default=True, description="False for evidence no clinical rating applies to")
 
 
 def _from_flags(
@@ -102,21 +126,95 @@ def judge_study(
     return _from_flags(study, design, outcome_kind, profile)
 
 
-def judge_body(weighted: Sequence[tuple[str, float, RiskJudgement]], profile: Profile) -> tuple[int, str]:
-    """(levels, explanation) for the units behind a conclusion: (study, weight, risk) triples."""
-    if not weighted:
-        return 0, "no units to judge"
-    total = sum(w for _, w, _ in weighted)
+def is_uncontrolled(study: Study, design: Design, item: EvidenceItem | None = None) -> bool:
+    """No concurrent comparison: a before/after or single-arm design, a study without a control,
+    or an item resting on a within-group change."""
+    if item is not None and item.comparison is Comparison.within_group:
+        return True
+    return design in UNCONTROLLED_DESIGNS or study.controlled is False
+
+
+def judge_item_risk(
+    study: Study,
+    design: Design,
+    outcome_kind: OutcomeKind | None,
+    item: EvidenceItem | None,
+    profile: Profile,
+) -> RiskJudgement:
+    """Risk of bias of ``study`` for one evidence item (see the module doc): the weight
+    multipliers of :func:`judge_study`, the level raised to high for an uncontrolled comparison,
+    and whether it is serious for an outcome of ``outcome_kind``."""
+    base = judge_study(study, design, outcome_kind, profile)
+    if (
+        study.population is not Population.human
+        or design in PRECLINICAL_DESIGNS
+        or design in SECONDARY_DESIGNS
+        or design is Design.commentary
+    ):
+        return base.model_copy(update={"rated": False, "serious": False})
+    if is_uncontrolled(study, design, item):
+        detail = (
+            "no concurrent comparison (before/after or single arm): time trends, regression to the mean "
+            "and placebo response are confounded with LDN"
+        )
+        if base.detail and not base.detail.startswith("no risk-of-bias flag"):
+            detail += f"; {base.detail}"
+        return base.model_copy(update={"level": "high", "detail": detail, "serious": True})
+    if base.level == "high":
+        return base.model_copy(update={"serious": True})
+    if base.level == "some_concerns":
+        relevant = profile.risk_of_bias.serious_some_concerns.get(outcome_kind or OutcomeKind.subjective, ())
+        if base.basis == "flags":  # the flags' only "some concerns" is blinding not reported
+            serious = "measurement" in relevant
+        else:
+            serious = any(
+                name in relevant and j == Judgement.some_concerns.value for name, j, _ in base.domains
+            )
+        if not serious:
+            kind = (outcome_kind or OutcomeKind.subjective).value
+            return base.model_copy(
+                update={"detail": f"{base.detail}: not serious for a {kind} outcome", "serious": False}
+            )
+        return base.model_copy(update={"serious": True})
+    return base
+
+
+def judge_body(
+    weighted: Sequence[tuple[str, float, RiskJudgement]],
+    profile: Profile,
+    *,
+    basis: str = "information",
+    comparison: str | None = None,
+) -> tuple[int, str]:
+    """(levels, explanation) from ``(study, information, risk)`` of the studies behind the body's
+    estimate or synthesis; ``comparison``: whether studies at serious and low risk differ."""
+    rated = [(sid, w, r) for sid, w, r in weighted if r.rated]
+    if not rated:
+        return 0, "no human study to judge"
+    total = sum(w for _, w, _ in rated)
     if total > 0:
-        share = sum(w * RISK_SHARE[r.level] for _, w, r in weighted) / total
+        share = sum(w for _, w, r in rated if r.serious) / total
     else:
-        share = sum(RISK_SHARE[r.level] for _, _, r in weighted) / len(weighted)
-    risky = [f"{sid}: {r.detail}" for sid, _, r in weighted if r.level != "low"]
-    shown = "; ".join(risky) or "every unit at low risk"
+        share = sum(1 for _, _, r in rated if r.serious) / len(rated)
+    serious = [f"{sid}: {r.detail}" for sid, _, r in rated if r.serious]
+    minor = [f"{sid}: {r.detail}" for sid, _, r in rated if not r.serious and r.level != "low"]
+    shown = "; ".join(serious) or "no study at serious risk"
+    if minor:
+        shown += f" (not serious here: {'; '.join(minor)})"
+    if comparison:
+        shown += f"; {comparison}"
     threshold = profile.certainty.share_threshold
     if share >= threshold:
-        return 1, f"weighted risk share {share:.2f} >= {threshold}: {shown}"
-    return 0, f"weighted risk share {share:.2f} < {threshold}: {shown}"
+        return 1, f"{share:.0%} of the {basis} from studies at serious risk >= {threshold:.0%}: {shown}"
+    return 0, f"{share:.0%} of the {basis} from studies at serious risk < {threshold:.0%}: {shown}"
 
 
-__all__ = ["RISK_SHARE", "Judgement", "RiskJudgement", "judge_body", "judge_study"]
+__all__ = [
+    "UNCONTROLLED_DESIGNS",
+    "Judgement",
+    "RiskJudgement",
+    "is_uncontrolled",
+    "judge_body",
+    "judge_item_risk",
+    "judge_study",
+]

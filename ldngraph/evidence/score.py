@@ -14,18 +14,19 @@ from typing import Any
 from rdflib import Graph
 
 from ldngraph.evidence.bodies import BodyUnit, Downgrade, OutcomeBody, build_bodies
-from ldngraph.evidence.certainty import CONCLUSIONS, get_disagreement
 from ldngraph.evidence.claims import (
     REASON_CODES,
     ClaimScore,
     EvidenceUnit,
     ScoreReport,
+    get_disagreement,
     get_edge_claims,
     score_claim,
     score_knowledge_base,
 )
 from ldngraph.evidence.profile import Certainty, Profile, read_profile
 from ldngraph.evidence.rdf import body_iri, materialise, profile_iri
+from ldngraph.evidence.synthesis import CONCLUSIONS
 from ldngraph.evidence.weights import DIGITS, TIERS, Adjustment, ItemScore, combine, quantise, score_item
 from ldngraph.model import KnowledgeBase
 

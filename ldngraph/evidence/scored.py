@@ -74,6 +74,10 @@ class BodyView(_Frozen):
     reasons: tuple[str, ...] = ()
     studies: int | None = None
     participants: int | None = None
+    start: str | None = Field(default=None, description="GRADE start level")
+    basis: str | None = Field(default=None, description="estimate / review / swim / none")
+    estimate: str | None = Field(default=None, description="'md -0.34 (-0.95 to 0.27)' or None")
+    domains: Mapping[str, int] = Field(default_factory=dict, description="Levels lost per GRADE domain")
 
 
 class PathView(_Frozen):
@@ -138,9 +142,18 @@ WHERE {
 _BODIES = (
     _PREFIXES
     + """SELECT ?b ?intervention ?condition ?outcome ?question ?critical ?conclusion ?certainty ?studies
-       ?participants WHERE {
+       ?participants ?start ?basis ?measure ?value ?lower ?upper ?rob ?inc ?ind ?imp ?pub WHERE {
   ?b a ldn:OutcomeBody ; ldn:intervention ?intervention ; ldn:condition ?condition ;
      ldn:conclusion ?conclusion .
+  OPTIONAL { ?b ldn:startCertainty ?start }
+  OPTIONAL { ?b ldn:basis ?basis }
+  OPTIONAL { ?b ldn:effectMeasure ?measure ; ldn:effectValue ?value ; ldn:effectCiLower ?lower ;
+                ldn:effectCiUpper ?upper }
+  OPTIONAL { ?b ldn:riskOfBiasLevels ?rob }
+  OPTIONAL { ?b ldn:inconsistencyLevels ?inc }
+  OPTIONAL { ?b ldn:indirectnessLevels ?ind }
+  OPTIONAL { ?b ldn:imprecisionLevels ?imp }
+  OPTIONAL { ?b ldn:publicationBiasLevels ?pub }
   OPTIONAL { ?b ldn:outcome ?outcome }
   OPTIONAL { ?b ldn:question ?question }
   OPTIONAL { ?b ldn:critical ?critical }
@@ -265,6 +278,20 @@ def _get_bodies(store: GraphStore, labels: Mapping[str, str]) -> dict[str, BodyV
         names = [labels.get(c, c) for c in (_curie(r["intervention"]), _curie(r["condition"]))]
         what = labels.get(_curie(r["outcome"]), _curie(r["outcome"])) if r["outcome"] is not None else None
         question = str(r["question"]) if r["question"] is not None else None
+        estimate = None
+        if r["measure"] is not None:
+            estimate = f"{r['measure']} {r['value']:.3g} ({r['lower']:.3g} to {r['upper']:.3g})"
+        domains = {
+            name: int(r[key])
+            for name, key in (
+                ("risk_of_bias", "rob"),
+                ("inconsistency", "inc"),
+                ("indirectness", "ind"),
+                ("imprecision", "imp"),
+                ("publication_bias", "pub"),
+            )
+            if r[key] is not None
+        }
         body = BodyView(
             id=node.rsplit("/", 1)[-1],
             label=f"{names[0]} -> {names[1]}: {what or question or 'claimed effect'}",
@@ -275,6 +302,10 @@ def _get_bodies(store: GraphStore, labels: Mapping[str, str]) -> dict[str, BodyV
             reasons=tuple(sorted(reasons.get(node, ()))),
             studies=r["studies"],
             participants=r["participants"],
+            start=str(r["start"]) if r["start"] is not None else None,
+            basis=str(r["basis"]) if r["basis"] is not None else None,
+            estimate=estimate,
+            domains=domains,
         )
         bodies[body.id] = body
     return bodies

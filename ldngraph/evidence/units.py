@@ -23,20 +23,23 @@ class Downgrade(_Frozen):
     domain: str = Field(
         description="risk_of_bias / inconsistency / indirectness / imprecision / publication_bias"
     )
-    levels: int = Field(ge=0, le=2, description="Levels lost (0: not serious)")
+    levels: int = Field(
+        ge=0, le=3, description="Levels lost (0: not serious; 3 only for extremely serious imprecision)"
+    )
     code: str = Field(description="Reason code (the domain, or e.g. preclinical_only)")
     explanation: str = Field(description="One line: why")
 
 
 class BodyUnit(_Frozen):
-    """An independent unit of a body: a primary study, or a review standing in for absent studies."""
+    """An independent unit of a body: a primary study, or a piece of expert opinion (evidence model v3:
+    a systematic review or meta-analysis is never a unit; it informs the body)."""
 
-    studies: tuple[str, ...] = Field(description="The study (or the review standing in)")
-    role: str = Field(description="study / stand_in")
+    studies: tuple[str, ...] = Field(description="The study (or the piece of expert opinion)")
+    role: str = Field(description="study (a primary study) / opinion (a narrative review)")
     side: str = Field(description="benefit / null / harm")
     weight: float
     participants: int | None = Field(description="n of a human study (0: not reported; None: not human)")
-    design: Design = Field(description="Weighed design (a stand-in: the best design it includes)")
+    design: Design = Field(description="Weighed design (pre_post for a within-group comparison)")
     start: Certainty = Field(description="GRADE start level of this unit")
     risk: RiskJudgement
     indirect: tuple[str, ...]

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from pydantic import Field
 
 from ldngraph.evidence.profile import Profile
-from ldngraph.evidence.risk_of_bias import RiskJudgement, judge_study
+from ldngraph.evidence.risk_of_bias import RiskJudgement, judge_item_risk
 from ldngraph.model import (
     PRECLINICAL_DESIGNS,
     CitationStatus,
     Claim,
+    ComparatorKind,
     Comparison,
     Design,
     Direction,
@@ -87,7 +88,9 @@ class ItemScore(_Frozen):
     indirect: tuple[str, ...] = Field(description="Kinds of indirectness (animal, cell, different_dose ...)")
     citation: CitationStatus = Field(description="Best status of the study's live publications")
     tier: str = Field(description="clinical / review / preclinical / theoretical")
-    excluded: str | None = Field(default=None, description="Why the item does not count (retracted)")
+    excluded: str | None = Field(
+        default=None, description="Why the item does not count: retracted, or excluded (RULE) by the profile"
+    )
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -125,6 +128,18 @@ def weighed_design(study: Study, item: EvidenceItem) -> Design:
     return study.design
 
 
+def get_item_comparators(study: Study, item: EvidenceItem) -> tuple[ComparatorKind, ...]:
+    """What an item's result compares LDN with: the item's own comparators (a review that mixes
+    them), else the study's curated comparator, else ``none`` for an uncontrolled study."""
+    if item.comparator:
+        return item.comparator
+    if study.comparator is not None:
+        return (study.comparator.kind,)
+    if study.controlled is False or item.comparison is Comparison.within_group:
+        return (ComparatorKind.none,)
+    return ()
+
+
 def best_citation(study: Study, publications: Mapping[str, Publication]) -> tuple[CitationStatus, bool]:
     """(best status among the study's live publications, True if every publication is retracted)."""
     pubs = [publications[p] for p in study.publications if p in publications]
@@ -142,8 +157,11 @@ def score_item(
     publications: Mapping[str, Publication],
     outcome_kind: OutcomeKind | None,
     profile: Profile,
+    *,
+    exclusion: str | None = None,
 ) -> ItemScore:
-    """Weight of one evidence item, with every adjustment recorded."""
+    """Weight of one evidence item, with every adjustment recorded; ``exclusion``: the profile
+    rule that leaves its study out (a sensitivity analysis), if any."""
     design = weighed_design(study, item)
     adj: list[Adjustment] = []
     citation, retracted = best_citation(study, publications)
@@ -159,7 +177,7 @@ def score_item(
             detail = f"n={study.n}: {size.floor} + (1 - {size.floor}) * {study.n}/({study.n} + {size.half_n})"
             adj.append(Adjustment.model_construct(name="sample_size", factor=factor, detail=detail))
 
-    risk = judge_study(study, design, outcome_kind, profile)
+    risk = judge_item_risk(study, design, outcome_kind, item, profile)
     for name, factor, detail in risk.multipliers:
         adj.append(Adjustment.model_construct(name=name, factor=factor, detail=detail))
 
@@ -170,6 +188,10 @@ def score_item(
     for ind in (*study.indirectness, *item.indirectness):
         if ind.value not in kinds:
             kinds.append(ind.value)
+    if ComparatorKind.active in get_item_comparators(study, item):
+        kinds.append("active_comparator")  # the question is LDN against placebo or no LDN
+    if item.outcome is not None and item.outcome in profile.surrogate_outcomes:
+        kinds.append("surrogate_outcome")
     for kind in kinds:
         adj.append(
             Adjustment.model_construct(name=kind, factor=indirect[kind], detail=f"indirect evidence: {kind}")
@@ -190,7 +212,7 @@ def score_item(
     weight = base
     for a in adj:
         weight *= a.factor
-    excluded = "retracted" if retracted else None
+    excluded = "retracted" if retracted else (f"excluded ({exclusion})" if exclusion else None)
     weight = 0.0 if excluded else quantise(min(1.0, max(0.0, weight)))
     # model_construct: every field comes from validated records (10^5 items at bench scale)
     return ItemScore.model_construct(
@@ -224,6 +246,7 @@ __all__ = [
     "ItemScore",
     "best_citation",
     "combine",
+    "get_item_comparators",
     "get_tier",
     "quantise",
     "score_item",

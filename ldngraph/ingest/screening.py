@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -125,7 +125,14 @@ class Record(_Frozen):
     ongoing: StrictBool = Field(
         default=False, description="A registered trial with no results yet (protocol or registry entry)"
     )
-    condition: str | None = Field(default=None, description="Condition CURIE an ongoing trial addresses")
+    condition: str | None = Field(
+        default=None, description="Condition CURIE an ongoing, withdrawn or unpublished trial addresses"
+    )
+    registry_status: Literal["withdrawn", "terminated", "completed"] | None = Field(
+        default=None,
+        description="A registered trial that is not ongoing and has no journal report: withdrawn (never "
+        "enrolled), terminated or completed (results unpublished); publication bias reads it",
+    )
     title: str | None = Field(default=None, description="Title as the source gives it (watch candidates)")
     added: str | None = Field(default=None, description="Day `ldngraph watch` logged it, YYYY-MM-DD")
 
@@ -168,6 +175,12 @@ class Record(_Frozen):
             raise ValueError(f"note: say in one line why the record is {self.decision.value}")
         if self.ongoing and self.condition is None:
             raise ValueError("condition: an ongoing trial names the condition it addresses (a CURIE)")
+        if self.registry_status is not None and self.condition is None:
+            raise ValueError(
+                "condition: a trial with a registry_status names the condition it addresses (a CURIE)"
+            )
+        if self.registry_status is not None and self.ongoing:
+            raise ValueError("registry_status: an ongoing trial has none; remove one of the two")
         if self.decision is not Decision.not_retrieved and not self.sources:
             raise ValueError("sources: give the URL(s) where the record was seen")
         return self
@@ -266,6 +279,11 @@ class PrismaCounts(_Frozen):
             f"Reports not retrieved: {self.not_retrieved}",
             f"Newly included: {self.included} records, {self.included_studies} studies",
         ] + ([f"Awaiting screening: {self.awaiting}"] if self.awaiting else [])
+
+
+def get_registry_trials(log: ScreeningLog) -> list[Record]:
+    """Registered trials that are not ongoing and have no journal report (``registry_status``)."""
+    return [r for r in log.records if r.registry_status is not None]
 
 
 def get_ongoing(log: ScreeningLog) -> list[Record]:

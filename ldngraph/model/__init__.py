@@ -10,6 +10,7 @@ record types so ``from ldngraph.model import Study`` keeps working.
 from __future__ import annotations
 
 from ldngraph.model.appraisal import (
+    Comparator,
     DomainJudgement,
     EffectEstimate,
     PooledResult,
@@ -54,6 +55,7 @@ from ldngraph.model.terms import (
     SECONDARY_DESIGNS,
     SLUG_RE,
     CitationStatus,
+    ComparatorKind,
     Comparison,
     Design,
     Direction,
@@ -91,6 +93,8 @@ __all__ = [
     "SLUG_RE",
     "CitationStatus",
     "Claim",
+    "Comparator",
+    "ComparatorKind",
     "Comparison",
     "Design",
     "Direction",

@@ -18,6 +18,7 @@ from ldngraph.model.terms import (
     PARTIAL_DATE_RE,
     RATIO_MEASURES,
     ROB_DOMAINS,
+    ComparatorKind,
     Design,
     EffectMeasure,
     InclusionList,
@@ -30,6 +31,7 @@ from ldngraph.model.terms import (
 __all__ = [
     "CI_LEVEL_RANGE",
     "CROSSOVER_DOMAIN",
+    "Comparator",
     "DomainJudgement",
     "EffectEstimate",
     "PooledResult",
@@ -72,6 +74,11 @@ class EffectEstimate(_Frozen):
     n_control: StrictInt | None = Field(default=None, ge=1, description="Participants in the comparator arm")
     source: str = Field(description="URL of the public source where these numbers were seen")
     note: str | None = Field(default=None, description="Where in the source, caveats")
+    primary: StrictBool = Field(
+        default=False,
+        description="The trial's pre-specified primary scale or time point: chooses among several estimates "
+        "of one study for one outcome (a pool takes each study once)",
+    )
 
     @field_validator("source")
     @classmethod
@@ -180,6 +187,28 @@ class EffectEstimate(_Frozen):
         return "ldn" if below == self.lower_is_better else "comparator"
 
 
+class Comparator(_Frozen):
+    """What a controlled study compared LDN with, as a seen source states it."""
+
+    kind: ComparatorKind = Field(description="placebo / active / usual_care / none")
+    name: str | None = Field(default=None, description="The active drug (required for kind active)")
+    source: str = Field(description="URL where the comparator was seen")
+    note: str | None = Field(
+        default=None, description="E.g. crossover, fixed order, add-on to usual treatment"
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _source_url(cls, value: str) -> str:
+        return _check_urls((value,))[0]
+
+    @model_validator(mode="after")
+    def _named(self) -> Comparator:
+        if self.kind is ComparatorKind.active and not self.name:
+            raise ValueError("name: an active comparator needs the drug's name (e.g. amitriptyline)")
+        return self
+
+
 class DomainJudgement(_Frozen):
     """One risk-of-bias domain: the judgement and a one-line support from the source."""
 
@@ -231,7 +260,7 @@ class PooledResult(_Frozen):
     """A pooled result as a review reports it, for one outcome."""
 
     outcome: str = Field(description="Outcome entity CURIE")
-    k: StrictInt = Field(ge=1, description="Studies pooled")
+    k: StrictInt | None = Field(default=None, ge=1, description="Studies pooled (None: not stated)")
     n: StrictInt | None = Field(default=None, ge=1, description="Participants pooled")
     i2: float | None = Field(default=None, ge=0, le=100, description="I^2 in percent, as reported")
     estimate: EffectEstimate = Field(description="The pooled estimate and its interval")

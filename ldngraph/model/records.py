@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from ldngraph.model.appraisal import EffectEstimate, ReviewInfo, RiskOfBias
+from ldngraph.model.appraisal import Comparator, EffectEstimate, ReviewInfo, RiskOfBias
 from ldngraph.model.terms import (
     BIOLINK_CLASS_RE,
     CROSSOVER_DOMAIN,
@@ -30,6 +30,7 @@ from ldngraph.model.terms import (
     REF_RE,
     SECONDARY_DESIGNS,
     CitationStatus,
+    ComparatorKind,
     Comparison,
     Design,
     Direction,
@@ -297,6 +298,9 @@ class Study(_Frozen):
     research_group: str | None = Field(
         default=None, description="Slug of the lead investigator or research group (publication bias checks)"
     )
+    comparator: Comparator | None = Field(
+        default=None, description="What LDN was compared with (controlled studies; reviews: if one kind)"
+    )
     notes: str | None = Field(default=None, description="Mislabels, n discrepancies, caveats")
 
     @field_validator("research_group")
@@ -311,6 +315,7 @@ class Study(_Frozen):
                 f"review: only a review (meta_analysis, systematic_review, narrative_review) has a review "
                 f"block; this study is a {self.design.value}"
             )
+        _check_estimates(self)
         rob = self.risk_of_bias
         if (
             rob is not None
@@ -359,6 +364,31 @@ class Study(_Frozen):
         return self.design in SECONDARY_DESIGNS
 
 
+def _check_estimates(study: Study) -> None:
+    """A review's pooled result is not a study estimate; a study gives one estimate per outcome
+    (issue 21: a pool takes each study once)."""
+    by_outcome: dict[str, list[int]] = {}
+    for i, out in enumerate(study.outcomes):
+        if out.estimate is None:
+            continue
+        if study.design in SECONDARY_DESIGNS:
+            raise ValueError(
+                f"outcomes[{i}].estimate: a {study.design.value}'s pooled result belongs in review.pooled "
+                "(with k, n and I^2), never in outcomes[].estimate, where it would be pooled again; move it"
+            )
+        by_outcome.setdefault(out.outcome, []).append(i)
+    for outcome, rows in by_outcome.items():
+        estimates = [e for i in rows if (e := study.outcomes[i].estimate) is not None]
+        primary = [e for e in estimates if e.primary]
+        if len(estimates) > 1 and len(primary) != 1:
+            scales = "; ".join(e.scale for e in estimates)
+            raise ValueError(
+                f"outcomes[{rows[-1]}].estimate: {len(estimates)} estimates for {outcome} ({scales}) and "
+                f"{len(primary)} marked primary; a pool takes each study once, so mark the trial's "
+                "pre-specified primary one with primary: true"
+            )
+
+
 class EvidenceItem(_Frozen):
     """One study bearing on one claim, with the direction of its result."""
 
@@ -375,6 +405,11 @@ class EvidenceItem(_Frozen):
         default=None,
         description="between_groups (default) or within_group: a before/after change on LDN, "
         "scored as pre_post",
+    )
+    comparator: tuple[ComparatorKind, ...] = Field(
+        default=(),
+        description="What this item's result compares LDN with, where it differs from the study's "
+        "comparator (a review pooling placebo and active comparators: [placebo, active])",
     )
     note: str | None = Field(default=None, description="What the study showed for this claim")
 

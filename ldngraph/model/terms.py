@@ -167,6 +167,15 @@ class EffectMeasure(StrEnum):
 RATIO_MEASURES = frozenset({EffectMeasure.rr, EffectMeasure.or_, EffectMeasure.hr})
 
 
+class ComparatorKind(StrEnum):
+    """What LDN was compared with (indirectness: the question is LDN against placebo or no LDN)."""
+
+    placebo = "placebo"  # an inactive placebo (also an add-on placebo on unchanged treatment)
+    active = "active"  # another drug (its name in Comparator.name): answers another question
+    usual_care = "usual_care"  # concurrent patients not given LDN (usual care)
+    none = "none"  # no concurrent comparison (before/after, single arm): always at high risk of bias
+
+
 class Comparison(StrEnum):
     """What contrast an evidence item rests on."""
 

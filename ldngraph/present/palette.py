@@ -12,6 +12,7 @@ against green. ``tests/test_palette.py`` checks that no colour is given two mean
 | evidence against it (refutes; little or no effect) | vermillion #D55E00 |
 | harm | reddish purple #CC79A7 |
 | mixed direction, uncertain or conflicting | dark grey #6E6E6E |
+| mechanistic support only: no human evidence (evidence model v3) | orange #E69F00 |
 | certainty high / moderate / low / very low | purples, dark to pale |
 | risk of bias low / some concerns (moderate) / high (serious) | pale yellow, orange, brown (+ symbols) |
 | entity kinds (+ shapes): intervention, mechanism, outcome, condition | black, teal, sky blue, yellow |
@@ -35,6 +36,7 @@ VERDICT: dict[str, str] = {
     "refutes": "#D55E00",
     "harm": "#CC79A7",
     "mixed": "#6E6E6E",
+    "mechanistic": "#E69F00",
 }
 #: The viz's edge statuses map onto the verdict colours ("conflicting" is the mixed colour).
 STATUS: dict[str, str] = {
@@ -42,6 +44,7 @@ STATUS: dict[str, str] = {
     "refutes": VERDICT["refutes"],
     "harm": VERDICT["harm"],
     "conflicting": VERDICT["mixed"],
+    "mechanistic": VERDICT["mechanistic"],
 }
 
 #: GRADE certainty, a sequential ramp (darker = more certain); unscored is white with an outline.

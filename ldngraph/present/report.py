@@ -193,8 +193,12 @@ class _Writer:
                 f"{_rec(conclusion_label(score.conclusion or 'uncertain'))}",
                 _pubs(rows),
             )
-        for row in rows:
-            self.add("item", self._row_text(row), row.publications)
+        excluded = dict(score.excluded)
+        for i, row in enumerate(rows):
+            text = self._row_text(row)
+            if i in excluded:  # retracted, or left out by --exclude: shown, never counted
+                text += f" (not counted: {_rec(excluded[i])})"
+            self.add("item", text, row.publications)
         self.certainty(score, rows)
         if sup and ref:
             self.conflict(sup, ref)
@@ -225,6 +229,8 @@ class _Writer:
             return
         # The certainty is the certainty in the body's conclusion (GRADE), not in the claim.
         conclusion = _rec(conclusion_label(score.conclusion)) if score.conclusion else "not recorded"
+        if score.effect:
+            conclusion += f" ({_rec(score.effect)})"
         text = (
             f"The body of evidence concludes {conclusion}; certainty {_rec(certainty_label(score.certainty))}"
         )

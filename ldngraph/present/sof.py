@@ -32,10 +32,10 @@ from ldngraph.evidence.effects import (
     EffectSummary,
     get_effect_studies,
     summarise_body,
-    summarise_effects,
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.summary import statement as evidence_statement
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
@@ -143,7 +143,8 @@ def effect_text(
     label = MEASURE_LABELS[pooled.measure]
     source = f"{pooled.k} studies pooled" if pooled.k > 1 and summary.status == "pooled" else ""
     if summary.status == "review":
-        source = f"as reported by a review of {pooled.k} studies"
+        review = summary.studies[0].label if summary.studies else "a review"
+        source = f"as reported by {review} (its own pooled result, never pooled again)"
     elif pooled.k == 1:
         source = "1 study"
     if body_size is not None and summary.status != "review" and body_size > pooled.k:
@@ -178,22 +179,62 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
     return not (entity is not None and entity.higher_is_better)
 
 
-def statement(conclusion: str, certainty: str, outcome_label: str, *, lower_is_better: bool) -> str:
-    """GRADE's plain-language statement (Santesso 2020) for a conclusion at a certainty."""
-    y = outcome_label.lower() if not outcome_label.isupper() else outcome_label
-    if certainty == "very_low":
-        return f"The evidence is very uncertain about the effect of LDN on {y}."
-    hedge = {"high": "", "moderate": "probably ", "low": "may "}[certainty]
-    if conclusion == "uncertain":
-        return f"The studies disagree about the effect of LDN on {y}; it is not known which way it goes."
-    if conclusion == "little_or_no_effect":
-        verb = {"high": "results", "moderate": "probably results", "low": "may result"}[certainty]
-        return f"LDN {verb} in little to no difference in {y}."
-    good, bad = ("reduce", "increase") if lower_is_better else ("improve", "worsen")
-    verb = good if conclusion == "benefit" else bad
-    if certainty in ("high", "moderate"):
-        verb += "s"
-    return f"LDN {hedge}{verb} {y}."
+def statement(
+    conclusion: str,
+    certainty: str,
+    outcome_label: str,
+    *,
+    lower_is_better: bool,
+    magnitude: str | None = None,
+    basis: str | None = None,
+    notes: tuple[str, ...] = (),
+) -> str:
+    """GRADE's plain-language statement (Santesso 2020) for a conclusion at a certainty, with the
+    size of the effect (:func:`ldngraph.evidence.summary.statement`)."""
+    return evidence_statement(
+        conclusion,
+        certainty,
+        outcome_label,
+        lower_is_better=lower_is_better,
+        magnitude=magnitude,
+        basis=basis,
+        notes=notes,
+    )
+
+
+def _beside_notes(body: OutcomeBody) -> list[str]:
+    """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
+    syn = body.synthesis
+    notes: list[str] = []
+    if syn.basis == "swim" and syn.sign_test is not None:
+        notes.append(
+            "Synthesis without meta-analysis (no estimate): vote counting by direction of effect, "
+            f"{syn.sign_test.text}; it says nothing about the size of the effect"
+        )
+    if syn.minority:
+        notes.append(f"Which estimate: {syn.minority}")
+    for est in syn.reviews:
+        e = est.effect
+        shown = f"{MEASURE_LABELS[e.measure]} {_num(e.value)}"
+        if e.ci_lower is not None and e.ci_upper is not None:
+            shown += f" (95% CI {_num(e.ci_lower)} to {_num(e.ci_upper)})"
+        use = (
+            "the conclusion rests on it"
+            if est.used
+            else (f"not used: {est.flag}" if est.flag else "shown beside")
+        )
+        alone = est.conclusion.replace("_", " ")
+        if est.magnitude == "unknown":
+            alone += " (size not judged: no MID for its measure and scale)"
+        elif est.magnitude:
+            alone += f" ({est.magnitude.replace('_', ' ')})"
+        notes.append(
+            f"Pooled by {est.label} (a review's own result, never pooled again): {shown} on {e.scale}; "
+            f"alone it would conclude {alone}; {est.overlap}; {use}"
+        )
+    for why in body.exclusions:
+        notes.append(f"Not counted: {why}")
+    return notes
 
 
 def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
@@ -257,10 +298,13 @@ def get_sof_table(
             footnotes.append(f"Not pooled: {other.label}, {shown} on {other.scale}: {why_not_pooled(other)}")
             notes.append(len(footnotes))
         pooled = summary.pooled
-        if pooled is not None and pooled.k > 1 and pooled.i2 is not None:
+        if pooled is not None and pooled.k > 1 and pooled.i2 is not None and summary.status == "pooled":
             text = f"Pooled: {pooled.method}; I² = {pooled.i2:.0f}%, tau² = {pooled.tau2 or 0:.3g}"
             if pooled.pi_lower is not None and pooled.pi_upper is not None:
                 text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
+            footnotes.append(text)
+            notes.append(len(footnotes))
+        for text in _beside_notes(body):
             footnotes.append(text)
             notes.append(len(footnotes))
         label = entities[outcome].label + (
@@ -287,6 +331,9 @@ def get_sof_table(
                     body.certainty.value,
                     label,
                     lower_is_better=_lower_is_better(kb, outcome, summary),
+                    magnitude=body.synthesis.magnitude,
+                    basis=body.synthesis.basis,
+                    notes=body.notes,
                 ),
             )
         )
@@ -319,6 +366,7 @@ def to_records(table: SofTable) -> list[dict[str, Any]]:
                 "participants": row.participants,
                 "relative_effect": row.relative,
                 "effect": row.effect,
+                "conclusion": row.conclusion,
                 "certainty": row.certainty,
                 "certainty_symbols": SYMBOLS[row.certainty],
                 "statement": row.statement,
@@ -431,8 +479,11 @@ SOF_CSS = (
 # -- entry points ----------------------------------------------------------------------------------
 
 
-def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tuple[KnowledgeBase, Profile]:
-    """The validated knowledge base (PubMed checks applied) and the evidence profile."""
+def read_inputs(
+    data_dir: Path | str | None, profile: Path | str | None, *, exclude: Sequence[str] = ()
+) -> tuple[KnowledgeBase, Profile]:
+    """The validated knowledge base (PubMed checks applied) and the evidence profile (with the
+    ``exclude`` rules of ``--exclude`` added)."""
     from ldngraph.evidence.profile import read_profile
     from ldngraph.ingest.citations import apply_cached_pubmed
     from ldngraph.ingest.curated import read_knowledge_base
@@ -441,7 +492,7 @@ def read_inputs(data_dir: Path | str | None, profile: Path | str | None) -> tupl
 
     directory = Path(data_dir) if data_dir is not None else get_data_dir()
     prof = read_profile(Path(profile) if profile is not None else get_profile_path(directory))
-    return apply_cached_pubmed(read_knowledge_base(directory), directory), prof
+    return apply_cached_pubmed(read_knowledge_base(directory), directory), prof.with_exclusions(exclude)
 
 
 def get_condition(kb: KnowledgeBase, name: str) -> str:
@@ -507,7 +558,15 @@ def get_forest_inputs(
     """(effect summary, plot title, MID or None) for one outcome body of a condition."""
     bodies, outcome_id, outcome_label = get_outcome_bodies(kb, profile, condition, outcome_name)
     studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
-    summary = summarise_effects(studies, outcome_id)
+    body = next((b for b in bodies if b.critical), bodies[0])
+    syn = body.synthesis
+    # the body's own pool (or the review's result its conclusion rests on), with every review's own
+    # pooled result beside it as an unpooled row (evidence model v3: never pooled again)
+    base = syn.own if syn.own.pooled is not None else syn.effect
+    beside = tuple(r.effect for r in syn.reviews if all(r.effect is not e for e in base.studies))
+    order = {s.id: i for i, s in enumerate(studies)}  # forest rows by year, then id
+    rows = tuple(sorted(base.studies, key=lambda e: (order.get(e.study, len(order)), e.study)))
+    summary = base.model_copy(update={"studies": rows, "others": (*base.others, *beside)})
     mid = None
     if summary.pooled is not None:
         from ldngraph.evidence.imprecision import get_body_effect, get_mid

@@ -65,9 +65,10 @@ KIND_STYLE: dict[EntityKind, tuple[str, str]] = {
 STATUS_COLOUR: dict[str, str] = dict(palette.STATUS)
 STATUS_TEXT: dict[str, str] = {
     "supports": "supported (the claim holds)",
-    "refutes": "refuted: little or no effect",
+    "refutes": "refuted: little or no important difference",
     "harm": "refuted: harm",
-    "conflicting": "uncertain or conflicting",
+    "conflicting": "uncertain (does not hold)",
+    "mechanistic": "mechanistic support only, no human evidence (does not hold)",
 }
 #: Certainty as line style (vis 'dashes'): solid for high and moderate, dashed low, dotted very low.
 CERTAINTY_DASHES: dict[str, bool | list[int]] = {
@@ -121,7 +122,14 @@ def get_edge_status(conclusion: str | None, holds: bool | None, fallback: str) -
         return fallback
     if holds:
         return "supports"
-    return {"little_or_no_effect": "refutes", "harm": "harm"}.get(conclusion, "conflicting")
+    return {"little_or_no_effect": "refutes", "harm": "harm", "no_human_evidence": "mechanistic"}.get(
+        conclusion, "conflicting"
+    )
+
+
+def _label_of(kb: KnowledgeBase, curie: str | None) -> str | None:
+    entity = kb.entity_index.get(curie or "")
+    return entity.label if entity is not None else None
 
 
 def body_node(claim_id: str) -> str:
@@ -348,6 +356,9 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
             if score.profile_hash
             else score.profile_version,
             "conclusion": conclusion_label(score.conclusion) if score.conclusion else None,
+            "holds": score.holds,
+            "effect": score.effect,
+            "outcome": _label_of(kb, claim.qualifiers.outcome),
             "data_quality": list(score.data_quality),
             "studies": [
                 {
@@ -359,6 +370,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                     "outcome_kind": row.outcome_kind,
                     "direction": row.item.direction.value,
                     "note": row.item.note,
+                    "excluded": dict(score.excluded).get(i),
                     "effect": describe_effect(row.study, row.item.outcome),
                     "publications": [
                         {
@@ -375,7 +387,7 @@ def _page_data(built: Built, view: nx.MultiDiGraph) -> _Page:
                         for p in row.publications
                     ],
                 }
-                for row in rows
+                for i, row in enumerate(rows)
             ],
         }
     entities = kb.entity_index

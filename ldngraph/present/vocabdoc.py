@@ -62,8 +62,24 @@ PROPERTIES: dict[str, str] = {
     "ldn:disagreement": "Claim -> how much support and refutation conflict, in [0, 1].",
     "ldn:certainty": "Claim or body -> certainty in the conclusion: high | moderate | low | very_low.",
     "ldn:body": "Claim -> its outcome body.",
-    "ldn:conclusion": "Body or claim -> benefit | little_or_no_effect | harm | uncertain.",
+    "ldn:conclusion": "Body or claim -> benefit | little_or_no_effect | harm | uncertain | "
+    "no_human_evidence (evidence model v3: from the estimate against the null and the MID).",
     "ldn:holds": "Claim -> true when its body's conclusion is what the claim states.",
+    "ldn:basis": "Body or claim -> how the conclusion was reached: estimate (the body's own pool), "
+    "review (a review's pooled result), swim (sign test by direction of effect), none.",
+    "ldn:magnitude": "Body or claim -> important | small_benefit | small_harm | trivial | unknown.",
+    "ldn:effectMeasure": "Body or claim -> measure of the estimate the conclusion rests on (md, rr ...).",
+    "ldn:effectValue": "Body or claim -> that estimate's point value (natural scale).",
+    "ldn:effectCiLower": "Body or claim -> lower bound of its 95% CI.",
+    "ldn:effectCiUpper": "Body or claim -> upper bound of its 95% CI.",
+    "ldn:effectText": "Claim -> its body's effect in words (estimate and CI, or the sign test).",
+    "ldn:restsOnReview": "Body or claim -> the review whose own pooled result the conclusion rests on.",
+    "ldn:estimateParticipants": "Body -> participants in the estimate the conclusion rests on.",
+    "ldn:riskOfBiasLevels": "Body -> levels lost for risk of bias (0-2).",
+    "ldn:inconsistencyLevels": "Body -> levels lost for inconsistency (0-2).",
+    "ldn:indirectnessLevels": "Body -> levels lost for indirectness (0-2).",
+    "ldn:imprecisionLevels": "Body -> levels lost for imprecision (0-2).",
+    "ldn:publicationBiasLevels": "Body -> levels lost for publication bias and missing results (0-2).",
     "ldn:edgeStrength": "Claim -> strength of the path edge it stands for (read by paths_to_condition.rq).",
     "ldn:dataQualityFlag": "Claim or body -> a data-quality flag beside the grade (unverified_citation).",
     "ldn:startCertainty": "Body -> certainty before downgrades (best design in the body).",
@@ -72,7 +88,8 @@ PROPERTIES: dict[str, str] = {
     "ldn:question": "Body -> effect, or tolerability (adverse events).",
     "ldn:critical": "Body -> true for the condition's declared critical outcome.",
     "ldn:studyCount": "Body -> number of studies counted (each once).",
-    "ldn:participants": "Body -> participants counted, each once.",
+    "ldn:participants": "Body -> participants of its identified primary studies, each once (reviews "
+    "are not studies); estimate or pooled effect -> participants in it.",
     "ldn:profileHash": "Claim, body or profile -> content hash of the evidence profile used.",
     "ldn:certaintyRank": "Claim -> certainty as a number: 3 high ... 0 very_low (for sorting).",
     "ldn:reason": "Claim -> a reason code for a downgrade or exclusion (one triple per reason).",
@@ -102,7 +119,7 @@ PROPERTIES: dict[str, str] = {
     "ldn:indirectness": "Evidence item or study -> why it is indirect (different_condition, animal ...).",
     "ldn:weight": "Evidence item -> its weight in [0, 1] after every adjustment (0 when excluded); "
     "pooled-effect member -> its random-effects weight in percent.",
-    "ldn:excluded": "Evidence item -> why it does not count (retracted).",
+    "ldn:excluded": "Evidence item -> why it does not count (retracted, or excluded (RULE) by the profile).",
     # studies
     "ldn:studyId": "Study -> its local id (e.g. younger2013).",
     "ldn:design": "Study -> design: rct, crossover_rct, cohort, animal, in_vitro, meta_analysis ...",
@@ -135,7 +152,7 @@ PROPERTIES: dict[str, str] = {
     "ldn:comparator": "Effect estimate -> placebo, baseline or an active comparator.",
     "ldn:timePoint": "Effect estimate -> when it was measured, e.g. 12 weeks.",
     "ldn:reportedPooledK": "A review's reported pooled estimate -> the number of studies it pooled.",
-    "ldn:status": "Pooled effect -> pooled | single | review.",
+    "ldn:status": "Pooled effect -> pooled | single | review (a review's own result it rests on).",
     "ldn:k": "Pooled effect -> the number of estimates (or, for a review's result, studies) behind it.",
     "ldn:tauSquared": "Pooled effect -> between-study variance tau^2 (Paule-Mandel; analysis scale).",
     "ldn:iSquared": "Pooled effect -> I^2 in percent.",
@@ -266,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     from ldngraph.atomic import write_text_atomic
 
     args = sys.argv[1:] if argv is None else argv
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the checkout: ldngraph/present/ is two levels down
     target = Path(args[0]) if args else root / "docs" / "vocabulary.md"
     write_text_atomic(target, to_markdown(get_example_graphs(root)))
 

@@ -178,6 +178,18 @@ def write_rdf(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
 KNOWLEDGE_SOURCE = "infores:ldngraph"
 #: Score properties copied onto KGX/GraphML edges when the graph has been scored.
 SCORE_PROPERTIES: tuple[str, ...] = ("support", "refute", "strength", "disagreement", "certainty")
+#: What a claim's body concludes, copied onto every KGX/GraphML claim edge (evidence model v3:
+#: the answer travels with the edge, so a claim that does not hold never reads as support).
+ANSWER_PROPERTIES: dict[str, URIRef] = {
+    "ldn_conclusion": LDN.conclusion,
+    "ldn_holds": LDN.holds,
+    "ldn_basis": LDN.basis,
+    "ldn_magnitude": LDN.magnitude,
+    "ldn_effect_measure": LDN.effectMeasure,
+    "ldn_effect_value": LDN.effectValue,
+    "ldn_effect_ci_lower": LDN.effectCiLower,
+    "ldn_effect_ci_upper": LDN.effectCiUpper,
+}
 #: The export's own properties: everything on a KGX edge that is not a Biolink slot.
 PROJECT_EDGE_PROPERTIES: tuple[str, ...] = (
     "ldn_claim_id",
@@ -185,6 +197,9 @@ PROJECT_EDGE_PROPERTIES: tuple[str, ...] = (
     "ldn_other_publications",
     "ldn_aspect",
     "ldn_outcome",
+    "ldn_outcome_label",
+    "ldn_effect",
+    *ANSWER_PROPERTIES,
     *SCORE_PROPERTIES,
 )
 #: The same for KGX nodes.
@@ -289,8 +304,12 @@ def _kgx_edge(graph: Graph, claim: Node, categories: dict[str, str]) -> Record:
     outcome = graph.value(claim, LDN.outcome)
     if outcome is not None:
         record["ldn_outcome"] = _curie(outcome)
+        record["ldn_outcome_label"] = _literal(graph, outcome, RDFS.label)
     for name in SCORE_PROPERTIES:
         record[name] = _literal(graph, claim, LDN[name])
+    for name, prop in ANSWER_PROPERTIES.items():
+        record[name] = _literal(graph, claim, prop)
+    record["ldn_effect"] = _literal(graph, claim, LDN.effectText)
     return {k: v for k, v in record.items() if v is not None}
 
 

@@ -25,7 +25,7 @@ from ldngraph.model import (
     Study,
     get_outcome_kind,
 )
-from ldngraph.rdf.vocab import LDN, claim_iri
+from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri
 
 #: Certainty labels, best first (GRADE-like; see architecture.md section 3).
 CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")
@@ -82,8 +82,12 @@ class ClaimScoreView:
     reasons: tuple[str, ...] = ()
     profile_version: str | None = None
     profile_hash: str | None = None
-    conclusion: str | None = None  # the outcome body's: benefit / little_or_no_effect / harm / uncertain
+    conclusion: str | None = None  # the body's: benefit / little_or_no_effect / harm / uncertain /
+    # no_human_evidence (evidence model v3)
     holds: bool | None = None  # the body's conclusion is what the claim states
+    effect: str | None = None  # the body's effect in words (estimate and CI, or the sign test)
+    basis: str | None = None  # estimate / review / swim / none
+    excluded: tuple[tuple[int, str], ...] = ()  # (evidence index, why it does not count)
     data_quality: tuple[str, ...] = ()
     tier: str | None = None  # clinical / review / preclinical / theoretical
 
@@ -124,6 +128,13 @@ def get_claim_scores(kb: KnowledgeBase, graph: Graph) -> dict[str, ClaimScoreVie
             profile_hash=_text(graph, node, LDN.profileHash),
             conclusion=_text(graph, node, LDN.conclusion),
             holds=None if _text(graph, node, LDN.holds) is None else _text(graph, node, LDN.holds) == "true",
+            effect=_text(graph, node, LDN.effectText),
+            basis=_text(graph, node, LDN.basis),
+            excluded=tuple(
+                (i, str(why))
+                for i, item in enumerate(claim.evidence)
+                if (why := graph.value(evidence_iri(claim, i, item), LDN.excluded)) is not None
+            ),
             data_quality=tuple(sorted(str(f) for f in graph.objects(node, LDN.dataQualityFlag))),
             tier=_text(graph, node, LDN.evidenceTier),
         )
@@ -185,9 +196,10 @@ def conclusion_label(conclusion: str | None) -> str:
     """Readable conclusion of a body."""
     return {
         "benefit": "benefit",
-        "little_or_no_effect": "little or no effect",
+        "little_or_no_effect": "little or no important difference",
         "harm": "harm",
-        "uncertain": "uncertain (the evidence does not point one way)",
+        "uncertain": "uncertain (the evidence does not tell which way)",
+        "no_human_evidence": "no human evidence (mechanistic or hypothesis only)",
     }.get(conclusion or "", UNSCORED)
 
 
