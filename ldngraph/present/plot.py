@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ldngraph.pipeline import Built
 
 #: Longest condition label or headline drawn on the evidence map (LDNGRAPH_MAX_LABEL_CHARS caps it).
-LABEL_LIMIT = 60
+LABEL_LIMIT = 100
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 #: Colours from the one palette (ldngraph.present.palette): direction and certainty never share one.
 DIRECTION_COLOUR = {k: palette.VERDICT[k] for k in ("supports", "refutes", "mixed")}
