@@ -85,6 +85,14 @@ def test_unreported_outcome_cannot_back_evidence(edit: Edit) -> None:
     assert "evidence[0].direction: study 'trial-a' does not report outcome LDNO:pain" in line
 
 
+#: trial-b's own risk-of-bias line in the mini fixture, which these tests replace
+MINI_ROB_B = next(
+    line
+    for line in (Path(__file__).parent / "resources" / "mini" / "studies.yaml")
+    .read_text("utf-8")
+    .splitlines(True)
+    if "example.org/doi2, domains" in line
+)
 ROB = """    risk_of_bias:
       tool: rob2
       source: https://example.org/trial-b
@@ -98,21 +106,21 @@ ROB = """    risk_of_bias:
 
 
 def test_crossover_needs_period_domain(edit: Edit) -> None:
-    data = edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + ROB)
+    data = edit("studies.yaml", MINI_ROB_B, ROB)
     (line,) = _problems(data)
     assert "study 'trial-b': risk_of_bias: a crossover trial also needs the 'period_carryover' domain" in line
 
 
 def test_risk_of_bias_overall_is_worst_assessed_domain(edit: Edit) -> None:
     full = ROB + "        period_carryover: {judgement: high, support: no washout}\n"
-    kb = read_knowledge_base(edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + full))
+    kb = read_knowledge_base(edit("studies.yaml", MINI_ROB_B, full))
     rob = kb.study_index["trial-b"].risk_of_bias
     assert isinstance(rob, RiskOfBias) and rob.overall is Judgement.high
 
 
 def test_unknown_domain_refused(edit: Edit) -> None:
     bad = ROB.replace("randomisation:", "randomization:")
-    (line,) = _problems(edit("studies.yaml", "    crossover: true\n", "    crossover: true\n" + bad))
+    (line,) = _problems(edit("studies.yaml", MINI_ROB_B, bad))
     assert "unknown rob2 domain 'randomization'" in line
 
 

@@ -206,6 +206,12 @@ def _profile(old: str, new: str, *command: str, encoding: str = "utf-8") -> Call
 
 #: trial-a's pain outcome in the mini fixture, which the effect-estimate cases give an estimate.
 EFFECT_LINE = "        effect: improved\n"
+#: trial-a's risk-of-bias line in the mini fixture
+MINI_ROB_A = next(
+    line
+    for line in (MINI / "studies.yaml").read_text("utf-8").splitlines(True)
+    if "example.org/111, dom" in line
+)
 ESTIMATE = {
     "measure": "md",
     "value": "-1.0",
@@ -456,7 +462,7 @@ CASES: list[Case] = [
             f"      x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
             for i in range(1, 12)
         ),
-        ":29: YAML aliases (*name) are not allowed",
+        ":33: YAML aliases (*name) are not allowed",
     ),
     Case(
         "non-utf8",
@@ -595,6 +601,54 @@ CASES: list[Case] = [
         )[1],
         ("config.toml: [entrez] emial: unknown setting; did you mean 'email'?",),
         environ=lambda env: {"LDNGRAPH_CONFIG": str(env.tmp / "config.toml")},
+    ),
+    # -- silent data errors found by a new user (issue 22): each must be one line -----------------
+    data_case(
+        "rob-missing",
+        "studies.yaml",
+        MINI_ROB_A,
+        "",
+        ":2: study 'trial-a': risk_of_bias: a controlled human study needs a risk_of_bias block",
+        "judge every RoB 2 or ROBINS-I domain",
+    ),
+    Case(
+        "evidence-outcome-not-recorded",
+        lambda env: (
+            env.edit(
+                "entities.yaml",
+                "entities:\n",
+                "entities:\n  - {id: LDNO:fatigue, label: fatigue, kind: outcome, outcome_kind: subjective}"
+                "\n",
+            ),
+            env.edit(
+                "claims.yaml",
+                "direction: refutes\n        outcome: LDNO:pain",
+                "direction: refutes\n        outcome: LDNO:fatigue",
+            ),
+            _build(env),
+        )[2],
+        (
+            "claims.yaml:12: claim 'ldn-pain': evidence[1].outcome:",
+            "study 'trial-b' records no outcome LDNO:fatigue",
+        ),
+    ),
+    data_case(
+        "claim-outcome-not-recorded",
+        "claims.yaml",
+        "      - study: trial-b\n        direction: refutes\n        outcome: LDNO:pain\n",
+        "      - study: cells-c\n        direction: refutes\n",
+        ":12: claim 'ldn-pain': evidence[1].outcome:",
+        "study 'cells-c' is cited for LDNO:pain (the claim's outcome) but records no such outcome",
+    ),
+    data_case(
+        "arm-sizes-not-n",
+        "studies.yaml",
+        EFFECT_LINE,
+        EFFECT_LINE + "        estimate: {measure: md, value: -1.0, ci_lower: -1.8, ci_upper: -0.2, "
+        "scale: pain NRS 0-10, lower_is_better: true, source: 'https://example.org/111', "
+        "n_intervention: 25, n_control: 25}\n",
+        ":13: study 'trial-a': outcomes[0].estimate:",
+        "arm sizes 25 + 25 = 50 do not add up to the study's n (40)",
     ),
     # -- effect estimates (schema v2, issue 13) ------------------------------------------------------
     estimate_case(
@@ -1044,7 +1098,7 @@ CASES: list[Case] = [
         lambda env: (env.edit("studies.yaml", "studies:\n", "studies:\n" + "#" * 30000 + "\n"), _build(env))[
             1
         ],
-        ("studies.yaml: 30622 bytes is more than the limit LDNGRAPH_MAX_INPUT_BYTES=25000",),
+        ("studies.yaml: 31331 bytes is more than the limit LDNGRAPH_MAX_INPUT_BYTES=25000",),
         environ=lambda env: {"LDNGRAPH_MAX_INPUT_BYTES": "25000"},
     ),
     Case(

@@ -40,6 +40,9 @@ TRIAL_D = """  - id: trial-d
       - outcome: LDNO:pain
         kind: subjective
         effect: improved
+    risk_of_bias: {tool: rob2, source: https://example.org/111, domains: {randomisation: {judgement: low,
+      support: x}, deviations: {judgement: low, support: x}, missing_data: {judgement: low, support: x},
+      measurement: {judgement: low, support: x}, reporting: {judgement: low, support: x}}}
 """
 
 

@@ -71,16 +71,17 @@ def test_forest_svg_has_headers_one_row_per_study_and_rob_columns(tmp_path: Path
         assert sum(t in palette.ROB_SYMBOL.values() for t in row) == 6
 
 
-def test_forest_fixture_rows_and_no_rob_columns(tmp_path: Path) -> None:
+def test_forest_fixture_rows_and_rob_columns(tmp_path: Path) -> None:
     out = tmp_path / "f.svg"
     base = ["plot", "forest", "--data", str(EFFECTS), "--condition", "fibromyalgia", "--outcome", "pain"]
     run([*base, "-o", str(out)])
     texts = svg_texts(out)
     words = [t for t, _, _ in texts]
     assert [w for w in words if w.startswith("Trial ")] == ["Trial A <i>x</i>", "Trial B", "Trial C"]
-    # only Trial A has risk-of-bias judgements (RoB 2: five domains and overall)
+    # every controlled trial has risk-of-bias judgements (a loader rule since issue 22): RoB 2's five
+    # domains and overall, and the crossover Trial B its period/carry-over domain as well
     assert words.count("Overall") == 1
-    for label, symbols in (("Trial A <i>x</i>", 6), ("Trial B", 0), ("Trial C", 0)):
+    for label, symbols in (("Trial A <i>x</i>", 6), ("Trial B", 7), ("Trial C", 6)):
         [y] = [yy for t, _, yy in texts if t == label]
         row = [t for t, _, yy in texts if abs(yy - y) < 4]
         assert sum(t in palette.ROB_SYMBOL.values() for t in row) == symbols, label

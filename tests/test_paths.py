@@ -95,10 +95,12 @@ def test_mechanistic_chain_never_raises_the_direct_grade(mini_copy: Path) -> Non
     data = mini_copy
     studies = (data / "studies.yaml").read_text(encoding="utf-8")
     claims = (data / "claims.yaml").read_text(encoding="utf-8")
+    rob = next(line for line in studies.splitlines(True) if "org/111, dom" in line)
     for i in range(6):
         studies += (
             f"  - id: big-{i}\n    label: Big {i}\n    design: rct\n    population: human\n    n: 900\n"
             "    randomised: true\n    controlled: true\n    blinded: true\n    publications: [PMID:111]\n"
+            + rob  # a controlled human study needs its risk-of-bias block (issue 22)
         )
     bigs = "".join(f"      - study: big-{i}\n        direction: supports\n" for i in range(6))
     claims = claims.replace("      - study: cells-c\n        direction: supports\n", bigs)  # LDN -> microglia

@@ -39,6 +39,15 @@ NEW_STUDY = """  - id: curators-test-trial
       - outcome: HP:0012531
         kind: subjective
         effect: improved
+    risk_of_bias:
+      tool: rob2
+      source: https://meddatax.com/clinical-trials/NCT00568555/results
+      domains:
+        randomisation: {judgement: not_assessed, support: a curator's test entry}
+        deviations: {judgement: not_assessed, support: a curator's test entry}
+        missing_data: {judgement: not_assessed, support: a curator's test entry}
+        measurement: {judgement: not_assessed, support: a curator's test entry}
+        reporting: {judgement: not_assessed, support: a curator's test entry}
 """
 NEW_ITEM = """      - study: curators-test-trial
         direction: supports

@@ -18,8 +18,9 @@ is estimated by hand. What this module derives, it derives with a named rule and
 
 Only comparable estimates are pooled: the same measure and, for mean differences, the same scale;
 within-group changes (``pct_change``, or any estimate against ``baseline``) are never pooled with
-between-group contrasts. No standardised mean difference is computed: the data record no means and
-SDs, so an SMD appears only where a source reported one.
+between-group contrasts. Where a row records arm-level data (events/total, or mean/SD/n per arm),
+its estimate is computed from them with statsmodels (:mod:`ldngraph.evidence.arms`, issue 22);
+every other estimate is taken as reported.
 
 **One estimate per study** (:func:`get_study_estimate`): a study that reports an outcome on
 several scales or time points gives the one marked ``primary`` (its pre-specified primary); a pool
@@ -39,7 +40,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import NumberError, SynthesisError
-from ldngraph.model import KnowledgeBase, Study
+from ldngraph.evidence.arms import compute_estimate
+from ldngraph.model import KnowledgeBase, Study, StudyOutcome
 from ldngraph.model.appraisal import EffectEstimate
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 
@@ -49,6 +51,7 @@ __all__ = [
     "StudyEffect",
     "describe_effect",
     "get_effect_studies",
+    "get_row_estimate",
     "get_study_effects",
     "get_study_estimate",
     "pool",
@@ -248,14 +251,31 @@ def to_study_effect(
     )
 
 
+def get_row_estimate(row: StudyOutcome) -> EffectEstimate | None:
+    """The estimate one study outcome row gives: computed from its arm-level data where it has
+    some (issue 22: statsmodels, :func:`ldngraph.evidence.arms.compute_estimate`), else the one a
+    source reported. A row with both keeps the reported one for comparison (tests/test_arms.py
+    checks that the two agree)."""
+    if row.arms is not None:
+        computed = compute_estimate(row)
+        if computed is not None:
+            return computed
+    return row.estimate
+
+
+def _row_estimates(study: Study, outcome: str) -> list[EffectEstimate]:
+    rows = [o for o in study.outcomes if o.outcome == outcome and o.reported]
+    return [est for o in rows if (est := get_row_estimate(o)) is not None]
+
+
 def get_study_estimate(study: Study, outcome: str) -> EffectEstimate | None:
     """The one estimate ``study`` gives for ``outcome`` in a pool (None: it reports none).
 
     A study that reports the outcome on several scales or time points gives the one marked
     ``primary`` (the trial's pre-specified primary); several without exactly one primary is a
     data error (:class:`ldngraph.errors.SynthesisError`; the loader refuses such a record first).
-    Issue 22 extends this with estimates computed from arm-level data."""
-    found = [o.estimate for o in study.outcomes if o.outcome == outcome and o.reported and o.estimate]
+    A row with arm-level data gives the estimate computed from them (:func:`get_row_estimate`)."""
+    found = _row_estimates(study, outcome)
     if len(found) <= 1:
         return found[0] if found else None
     primary = [e for e in found if e.primary]
@@ -309,7 +329,7 @@ def describe_effect(study: Study, outcome: str | None) -> str | None:
     'MD -0.34 (95% CI -0.95 to 0.27; pain NRS 0-10; 12 weeks)'; None when none is recorded."""
     if outcome is None:
         return None
-    found = [o.estimate for o in study.outcomes if o.outcome == outcome and o.reported and o.estimate]
+    found = _row_estimates(study, outcome)
     parts = []
     for est in found:
         e = to_study_effect(study, outcome, est)

@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
-from ldngraph.evidence.effects import StudyEffect, summarise_body, to_study_effect
+from ldngraph.evidence.effects import StudyEffect, get_row_estimate, summarise_body, to_study_effect
 from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.rdf.vocab import LDN, local, study_iri, to_iri, url_iri
@@ -77,12 +77,14 @@ def add_effects(
     nodes: dict[tuple[str, str, float], URIRef] = {}
     for study in kb.studies:
         for i, out in enumerate(study.outcomes):
-            if out.estimate is None or not out.reported:
+            est = get_row_estimate(out) if out.reported else None
+            if est is None:
                 continue
-            e = to_study_effect(study, out.outcome, out.estimate)
+            e = to_study_effect(study, out.outcome, est)
             node = effect_iri(study.id, i + 1)
             graph.add((local("study", f"{study.id}/outcome/{i + 1}"), LDN.hasEstimate, node))
-            reported = e.variance_from == "ci" and out.estimate.ci_level == 0.95
+            # a CI computed here from arm-level data is not a reported one
+            reported = est is out.estimate and e.variance_from == "ci" and est.ci_level == 0.95
             _effect_node(graph, node, e, reported_ci=reported)
             nodes[(study.id, out.outcome, e.value)] = node
         if study.review is not None:

@@ -10,6 +10,8 @@ record types so ``from ldngraph.model import Study`` keeps working.
 from __future__ import annotations
 
 from ldngraph.model.appraisal import (
+    Arm,
+    ArmData,
     Comparator,
     DomainJudgement,
     EffectEstimate,
@@ -54,6 +56,7 @@ from ldngraph.model.terms import (
     ROB_DOMAINS,
     SECONDARY_DESIGNS,
     SLUG_RE,
+    ArmRole,
     CitationStatus,
     ComparatorKind,
     Comparison,
@@ -91,6 +94,9 @@ __all__ = [
     "ROB_DOMAINS",
     "SECONDARY_DESIGNS",
     "SLUG_RE",
+    "Arm",
+    "ArmData",
+    "ArmRole",
     "CitationStatus",
     "Claim",
     "Comparator",

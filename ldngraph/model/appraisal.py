@@ -14,10 +14,13 @@ from statistics import NormalDist
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from ldngraph.model.terms import (
+    COUNT_MEASURES,
     CROSSOVER_DOMAIN,
+    MEAN_MEASURES,
     PARTIAL_DATE_RE,
     RATIO_MEASURES,
     ROB_DOMAINS,
+    ArmRole,
     ComparatorKind,
     Design,
     EffectMeasure,
@@ -31,6 +34,8 @@ from ldngraph.model.terms import (
 __all__ = [
     "CI_LEVEL_RANGE",
     "CROSSOVER_DOMAIN",
+    "Arm",
+    "ArmData",
     "Comparator",
     "DomainJudgement",
     "EffectEstimate",
@@ -207,6 +212,118 @@ class Comparator(_Frozen):
         if self.kind is ComparatorKind.active and not self.name:
             raise ValueError("name: an active comparator needs the drug's name (e.g. amitriptyline)")
         return self
+
+
+class Arm(_Frozen):
+    """One arm of a two-arm comparison, as a public source reports it: events/total for a
+    dichotomous outcome, or mean/SD/n for a continuous one (``change: true`` when the mean is a
+    change from baseline)."""
+
+    label: str = Field(min_length=1, description="What the arm received, e.g. 'LDN 4.5 mg', 'placebo'")
+    role: ArmRole = Field(description="intervention (LDN) or comparator")
+    events: StrictInt | None = Field(default=None, ge=0, description="Participants with the event")
+    total: StrictInt | None = Field(default=None, ge=1, description="Participants analysed (dichotomous)")
+    mean: float | None = Field(default=None, description="Mean (or mean change, with change: true)")
+    sd: float | None = Field(default=None, gt=0, description="Standard deviation of that mean's data")
+    n: StrictInt | None = Field(default=None, ge=1, description="Participants analysed (continuous)")
+    change: StrictBool = Field(default=False, description="The mean is a change from baseline")
+    randomised: StrictInt | None = Field(
+        default=None, ge=1, description="Participants randomised to the arm, where more than were analysed"
+    )
+    time_point: str = Field(min_length=1, description="When measured, e.g. '12 weeks'")
+    source: str = Field(description="URL of the public source where these numbers were seen")
+
+    @field_validator("source")
+    @classmethod
+    def _source_url(cls, value: str) -> str:
+        return _check_urls((value,))[0]
+
+    @field_validator("mean", "sd")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Arm:
+        counts = (self.events, self.total)
+        means = (self.mean, self.sd, self.n)
+        has_counts = any(v is not None for v in counts)
+        has_means = any(v is not None for v in means)
+        if has_counts == has_means:
+            raise ValueError(
+                "events: give events and total (a dichotomous outcome) or mean, sd and n (a continuous "
+                "one), not both and not neither"
+            )
+        if has_counts and None in counts:
+            raise ValueError("events: give both events and total")
+        if has_means and None in means:
+            missing = next(k for k, v in zip(("mean", "sd", "n"), means, strict=True) if v is None)
+            raise ValueError(f"{missing}: a continuous arm needs mean, sd and n (sd > 0)")
+        if self.events is not None and self.total is not None and self.events > self.total:
+            raise ValueError(f"events: {self.events} events in {self.total} participants; events <= total")
+        if self.randomised is not None and self.randomised < self.size:
+            raise ValueError(
+                f"randomised: {self.randomised} randomised but {self.size} analysed; analysed <= randomised"
+            )
+        return self
+
+    @property
+    def size(self) -> int:
+        """Participants analysed in this arm."""
+        return self.total if self.total is not None else (self.n or 0)
+
+    @property
+    def dichotomous(self) -> bool:
+        return self.total is not None
+
+
+class ArmData(_Frozen):
+    """Arm-level data of one outcome row: the effect and its 95% CI are computed from them with
+    statsmodels (:func:`ldngraph.evidence.arms.compute_estimate`), never written by hand."""
+
+    measure: EffectMeasure = Field(
+        description="What to compute: rr / or / rd from counts, md / smd (Hedges' g) from means"
+    )
+    scale: str = Field(
+        min_length=1, description="The event or scale, e.g. 'clinical remission (CDAI <= 150)'"
+    )
+    lower_is_better: StrictBool = Field(description="True when fewer events / a lower value is the better")
+    groups: tuple[Arm, ...] = Field(description="Exactly two arms: one intervention, one comparator")
+    note: str | None = Field(default=None, description="Where in the source, caveats")
+
+    @model_validator(mode="after")
+    def _two_arms(self) -> ArmData:
+        roles = sorted(a.role.value for a in self.groups)
+        if roles != ["comparator", "intervention"]:
+            raise ValueError(
+                f"groups: give exactly two arms, one intervention and one comparator (got {roles or 'none'})"
+            )
+        kinds = {a.dichotomous for a in self.groups}
+        if len(kinds) > 1:
+            raise ValueError("groups: both arms need the same kind of data (events/total, or mean/sd/n)")
+        dichotomous = kinds.pop()
+        if dichotomous and self.measure not in COUNT_MEASURES:
+            raise ValueError(f"measure: counts give rr, or or rd, not {self.measure.value}")
+        if not dichotomous and self.measure not in MEAN_MEASURES:
+            raise ValueError(f"measure: means give md or smd, not {self.measure.value}")
+        if len({a.time_point for a in self.groups}) > 1:
+            raise ValueError("groups: the arms have different time points; give one time point")
+        if not dichotomous and len({a.change for a in self.groups}) > 1:
+            raise ValueError("groups: one arm gives change scores and the other final values; use one kind")
+        return self
+
+    def arm(self, role: ArmRole) -> Arm:
+        return next(a for a in self.groups if a.role is role)
+
+    @property
+    def intervention(self) -> Arm:
+        return self.arm(ArmRole.intervention)
+
+    @property
+    def comparator(self) -> Arm:
+        return self.arm(ArmRole.comparator)
 
 
 class DomainJudgement(_Frozen):

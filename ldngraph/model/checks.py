@@ -1,12 +1,21 @@
 """Cross-record checks of a knowledge base: dangling references, duplicate ids, and evidence
 directions that contradict what the cited study recorded. :func:`find_problems` lists them all, as
 (kind, record id, field, message), for the curated-data loader to report at once.
+
+Issue 22 turned three silent data errors into problems here: a controlled human study without a
+risk-of-bias block (it counted as low risk), an evidence item on an outcome its study never
+recorded (it still counted for the study's other outcomes; the same for a study cited for a
+claim's outcome), and arm sizes that do not add up to the study's ``n``.
 """
 
 from __future__ import annotations
 
-from ldngraph.model.records import Claim, EvidenceItem, KnowledgeBase, Study
-from ldngraph.model.terms import Direction, Effect, EntityKind, Predicate
+from ldngraph.model.records import Claim, EvidenceItem, KnowledgeBase, Study, StudyOutcome
+from ldngraph.model.terms import Design, Direction, Effect, EntityKind, Predicate
+
+#: Designs that report no results of their own, so they record no outcomes: they may back a claim
+#: about an outcome without recording it (their evidence is rationale, not a measured result).
+NO_OUTCOME_DESIGNS = frozenset({Design.narrative_review, Design.commentary})
 
 
 def expected_direction(claim: Claim, effect: Effect) -> Direction:
@@ -43,6 +52,101 @@ def direction_problem(claim: Claim, item: EvidenceItem, study: Study) -> str | N
     return (
         f"direction '{item.direction.value}' contradicts study '{study.id}', which recorded effect "
         f"'{effects}' for {item.outcome} (expected '{want.value}'); fix the direction or the study's effect"
+    )
+
+
+def risk_of_bias_problem(study: Study) -> str | None:
+    """Why ``study`` needs a risk-of-bias block it lacks (None if it has one or needs none)."""
+    if study.controlled is True and study.is_human and not study.is_secondary and study.risk_of_bias is None:
+        return (
+            "a controlled human study needs a risk_of_bias block (it would count as low risk); "
+            "judge every RoB 2 or ROBINS-I domain, not_assessed where the source is silent"
+        )
+    return None
+
+
+def _arm_sizes(row: StudyOutcome) -> tuple[str, tuple[int, ...], tuple[int, ...] | None] | None:
+    """(field, analysed arm sizes, randomised arm sizes or None) that a row records."""
+    if row.arms is not None:
+        arms = row.arms.groups
+        randomised = tuple(a.randomised for a in arms if a.randomised is not None)
+        return "arms", tuple(a.size for a in arms), randomised if len(randomised) == len(arms) else None
+    est = row.estimate
+    if est is not None and est.n_intervention is not None and est.n_control is not None:
+        return "estimate", (est.n_intervention, est.n_control), None
+    return None
+
+
+def arm_size_problems(study: Study) -> list[tuple[str, str]]:
+    """(field, message) for every outcome row whose arm sizes do not fit the study's ``n``: in a
+    parallel-group trial the arms add up to ``n`` (or, where fewer were analysed than randomised,
+    the arms' ``randomised`` counts do); in a crossover trial no arm is larger than ``n``."""
+    if study.n is None or study.is_secondary:
+        return []
+    found = []
+    for i, row in enumerate(study.outcomes):
+        sizes = _arm_sizes(row)
+        if sizes is None:
+            continue
+        field, analysed, randomised = sizes
+        where = f"outcomes[{i}].{field}"
+        if study.crossover:
+            if max(analysed) > study.n:
+                found.append(
+                    (
+                        where,
+                        f"an arm of {max(analysed)} in a crossover trial of n = {study.n}; fix the arm or n",
+                    )
+                )
+            continue
+        shown = " + ".join(str(s) for s in analysed)
+        if sum(analysed) == study.n or (randomised is not None and sum(randomised) == study.n):
+            continue
+        if randomised is not None:
+            found.append(
+                (
+                    where,
+                    f"arms randomised {' + '.join(str(s) for s in randomised)} = {sum(randomised)} "
+                    f"do not add up to the study's n ({study.n}); fix the arms or n",
+                )
+            )
+            continue
+        hint = (
+            "give each arm's randomised count when fewer were analysed"
+            if field == "arms"
+            else "record arm-level data with each arm's randomised count when fewer were analysed"
+        )
+        found.append(
+            (
+                where,
+                f"arm sizes {shown} = {sum(analysed)} do not add up to the study's n ({study.n}); "
+                f"fix the arm sizes or n, or {hint}",
+            )
+        )
+    return found
+
+
+def outcome_record_problem(claim: Claim, item: EvidenceItem, study: Study) -> str | None:
+    """Why ``item`` rests on an outcome ``study`` never recorded (None if it recorded it).
+
+    The outcome is the item's own, else the claim's; a study records it as an outcome row or, for
+    a review, as a pooled result. Narrative reviews and commentaries record none (exempt)."""
+    outcome = item.outcome or claim.qualifiers.outcome
+    if outcome is None or study.design in NO_OUTCOME_DESIGNS:
+        return None
+    recorded = {o.outcome for o in study.outcomes}
+    if study.review is not None:
+        recorded |= {p.outcome for p in study.review.pooled}
+    if outcome in recorded:
+        return None
+    if item.outcome is not None:
+        return (
+            f"study '{study.id}' records no outcome {outcome}, so it cannot back this item; add the outcome "
+            "to the study (with what it found) or cite the study for an outcome it records"
+        )
+    return (
+        f"study '{study.id}' is cited for {outcome} (the claim's outcome) but records no such outcome; "
+        "add it to the study's outcomes, or give the item the outcome the study did record"
     )
 
 
@@ -101,6 +205,10 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                 need_entity(
                     "study", study.id, f"review.pooled[{j}].outcome", pooled.outcome, EntityKind.outcome
                 )
+        if (why := risk_of_bias_problem(study)) is not None:
+            problems.append(("study", study.id, "risk_of_bias", why))
+        for field, message in arm_size_problems(study):
+            problems.append(("study", study.id, field, message))
         for ref in study.summarises:
             if ref not in studies:
                 problems.append(("study", study.id, "summarises", f"unknown study '{ref}'"))
@@ -125,7 +233,10 @@ def find_problems(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                 )
             need_entity("claim", claim.id, f"evidence[{i}].outcome", item.outcome, EntityKind.outcome)
             study_rec = studies.get(item.study)
-            if study_rec is not None and item.outcome is not None:
+            missing = outcome_record_problem(claim, item, study_rec) if study_rec is not None else None
+            if missing is not None:
+                problems.append(("claim", claim.id, f"evidence[{i}].outcome", missing))
+            elif study_rec is not None and item.outcome is not None:
                 problem = direction_problem(claim, item, study_rec)
                 if problem:
                     problems.append(("claim", claim.id, f"evidence[{i}].direction", problem))

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from ldngraph.model.appraisal import Comparator, EffectEstimate, ReviewInfo, RiskOfBias
+from ldngraph.model.appraisal import ArmData, Comparator, EffectEstimate, ReviewInfo, RiskOfBias
 from ldngraph.model.terms import (
     BIOLINK_CLASS_RE,
     CROSSOVER_DOMAIN,
@@ -239,6 +239,10 @@ class StudyOutcome(_Frozen):
         "it cannot back an evidence item)",
     )
     estimate: EffectEstimate | None = Field(default=None, description="The effect as a source reports it")
+    arms: ArmData | None = Field(
+        default=None,
+        description="Arm-level data (events/total or mean/SD/n per arm); the effect is computed from them",
+    )
 
     @model_validator(mode="after")
     def _sign_matches_effect(self) -> StudyOutcome:

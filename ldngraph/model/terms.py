@@ -165,6 +165,16 @@ class EffectMeasure(StrEnum):
 
 #: Measures on a ratio scale: the null is 1 and values must be > 0.
 RATIO_MEASURES = frozenset({EffectMeasure.rr, EffectMeasure.or_, EffectMeasure.hr})
+#: Measures computed from arm-level counts (events/total) and from means, SDs and n.
+COUNT_MEASURES = frozenset({EffectMeasure.rr, EffectMeasure.or_, EffectMeasure.rd})
+MEAN_MEASURES = frozenset({EffectMeasure.md, EffectMeasure.smd})
+
+
+class ArmRole(StrEnum):
+    """The part an arm plays in a two-arm comparison."""
+
+    intervention = "intervention"  # LDN
+    comparator = "comparator"  # placebo, an active drug, usual care
 
 
 class ComparatorKind(StrEnum):

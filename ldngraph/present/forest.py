@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ldngraph.errors import ExportError
-from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, StudyEffect
+from ldngraph.evidence.effects import MEASURE_LABELS, EffectSummary, StudyEffect, get_row_estimate
 from ldngraph.model import KnowledgeBase
 from ldngraph.model.terms import RATIO_MEASURES
 from ldngraph.present import palette
@@ -72,8 +72,8 @@ def get_forest_extras(kb: KnowledgeBase, summary: EffectSummary) -> ForestExtras
     arms: dict[tuple[str, float], tuple[int | None, int | None]] = {}
     for sid in ids:
         for out in kb.study_index[sid].outcomes:
-            est = out.estimate
-            if out.outcome == summary.outcome and est is not None:
+            est = get_row_estimate(out) if out.outcome == summary.outcome else None
+            if est is not None:
                 arms[(sid, est.value)] = (est.n_intervention, est.n_control)
     panels = get_rob_panels(kb.study_index[s] for s in ids)
     overall = {r.study: r.overall for p in panels for r in p.rows}

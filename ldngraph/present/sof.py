@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import UnknownEntityError
+from ldngraph.evidence.arms import control_risk
 from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import (
     MEASURE_LABELS,
@@ -249,6 +250,23 @@ def _designs(kb: KnowledgeBase, body: OutcomeBody) -> str:
 # -- building ------------------------------------------------------------------------------------
 
 
+def get_control_risk(kb: KnowledgeBase, summary: EffectSummary) -> tuple[int, int] | None:
+    """(events, participants) in the comparator arms of the studies behind a ratio headline, from
+    their arm-level counts (issue 22): the assumed risk of a Cochrane SoF ("study population"),
+    None unless every one of those studies records its comparator arm's counts."""
+    pooled = summary.pooled
+    if pooled is None or pooled.measure not in RATIO_MEASURES or summary.status == "review":
+        return None
+    events = total = 0
+    for effect in summary.studies:
+        rows = [o for o in kb.study_index[effect.study].outcomes if o.outcome == summary.outcome]
+        found = next((c for o in rows if o.reported and (c := control_risk(o)) is not None), None)
+        if found is None:
+            return None
+        events, total = events + found[0], total + found[1]
+    return (events, total) if total else None
+
+
 def get_condition_bodies(
     kb: KnowledgeBase, bodies: dict[str, OutcomeBody], condition: str
 ) -> list[OutcomeBody]:
@@ -284,8 +302,17 @@ def get_sof_table(
     for body in chosen:
         outcome = body.outcome or ""
         summary = summarise_body(kb, body)
-        relative, effect = effect_text(summary, body_size=len(body.studies))
+        risk = get_control_risk(kb, summary)
+        baseline = risk[0] / risk[1] if risk is not None else None
+        relative, effect = effect_text(summary, baseline, body_size=len(body.studies))
         notes: list[int] = []
+        if risk is not None:
+            footnotes.append(
+                f"Absolute effects per 1,000 at the comparator arms' risk: {risk[0]} of {risk[1]} "
+                f"({round(1000 * risk[0] / risk[1])} per 1,000), "
+                "from the trials' arm-level counts"
+            )
+            notes.append(len(footnotes))
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
         for domain, levels, why in downgrades:
             plural = "s" if levels > 1 else ""
