@@ -36,7 +36,7 @@ from ldngraph.evidence.effects import (
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
-from ldngraph.evidence.summary import statement as evidence_statement
+from ldngraph.evidence.summary import statement  # the SoF says what the model says
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
@@ -178,29 +178,6 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
         return summary.pooled.lower_is_better
     entity = kb.entity_index.get(row_outcome)
     return not (entity is not None and entity.higher_is_better)
-
-
-def statement(
-    conclusion: str,
-    certainty: str,
-    outcome_label: str,
-    *,
-    lower_is_better: bool,
-    magnitude: str | None = None,
-    basis: str | None = None,
-    notes: tuple[str, ...] = (),
-) -> str:
-    """GRADE's plain-language statement (Santesso 2020) for a conclusion at a certainty, with the
-    size of the effect (:func:`ldngraph.evidence.summary.statement`)."""
-    return evidence_statement(
-        conclusion,
-        certainty,
-        outcome_label,
-        lower_is_better=lower_is_better,
-        magnitude=magnitude,
-        basis=basis,
-        notes=notes,
-    )
 
 
 def _beside_notes(body: OutcomeBody) -> list[str]:
