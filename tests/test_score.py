@@ -436,12 +436,18 @@ def test_no_supporting_evidence_has_a_reason() -> None:
 def test_shipped_claims_without_support_carry_the_reason() -> None:
     from ldngraph.pipeline import load
 
-    scores = load().scores.claims
+    built = load()
+    scores = built.scores.claims
     assert "no_supporting_evidence" in scores["ldn-improves-fatigue-fibromyalgia"].reasons  # audit case
     for cid, claim_score in scores.items():
+        # v3: support is what counted units carry; a review with an unknown inclusion list only
+        # informs (issue 21), so a claim backed by such reviews alone has no supporting evidence.
         counted = [i for i in claim_score.items if i.excluded is None]
-        unsupported = not any(i.direction.value == "supports" for i in counted)
+        unsupported = claim_score.support == 0
         assert ("no_supporting_evidence" in claim_score.reasons) == unsupported, cid
+        if any(i.direction.value == "supports" for i in counted) and unsupported:
+            backing = {i.study for i in counted if i.direction.value == "supports"}
+            assert all(built.kb.study_index[s].review is not None for s in backing), cid
         assert set(claim_score.reasons) <= set(REASON_CODES), cid
 
 
