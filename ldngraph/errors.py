@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-#: C0 and C1 control characters (newline, ESC, NUL ...) and DEL: never printed raw on a terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters (newline, ESC, CSI, NUL ...), DEL, Unicode bidirectional controls
+#: (they reorder what a terminal shows, "Trojan Source") and the line/paragraph separators: never
+#: printed raw on a terminal (issue 27 F16).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``): one line, and
-    no terminal escape sequence from record text reaches the user's terminal."""
+    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``, ``\\u202e``): one
+    line, and no terminal escape sequence or bidi override from record text reaches the terminal."""
     if not _CONTROL.search(text):
         return text
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
@@ -68,6 +70,10 @@ class PubMedError(LdnGraphError):
 
 class StoreError(LdnGraphError):
     """A graph store (Oxigraph, SPARQL endpoint) failed or is misconfigured."""
+
+
+class NumberError(LdnGraphError):
+    """A number is not finite, or a computation on it would leave the range of a float."""
 
 
 class ValidationFailed(LdnGraphError):

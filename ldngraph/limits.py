@@ -6,10 +6,13 @@ an input past a limit ends in one error line that names the limit and its variab
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ldngraph.errors import LdnGraphError
 
@@ -30,8 +33,8 @@ class Limit:
             value = float(raw)
         except ValueError:
             raise LdnGraphError(f"{self.env}={raw!r}: give a number ({self.what})") from None
-        if not value > 0:
-            raise LdnGraphError(f"{self.env}={raw!r}: give a positive number ({self.what})")
+        if not value > 0 or not math.isfinite(value):  # inf and 1e400 once crashed int() (F19)
+            raise LdnGraphError(f"{self.env}={raw!r}: give a positive finite number ({self.what})")
         return value
 
     def as_int(self) -> int:
@@ -62,24 +65,61 @@ HTTP_BYTES = Limit("LDNGRAPH_HTTP_MAX_BYTES", 512 * MIB, "bytes of one HTTP repl
 SWAP_SECONDS = Limit("LDNGRAPH_SWAP_TIMEOUT", 600, "seconds for the swap step of a push")
 #: Seconds of one SPARQL query on any store.
 QUERY_SECONDS = Limit("LDNGRAPH_QUERY_TIMEOUT", 120, "seconds per SPARQL query")
+#: Bytes of one PubMed record: its XML or MEDLINE text, or its cached JSON file.
+RECORD_BYTES = Limit("LDNGRAPH_MAX_RECORD_BYTES", 16 * MIB, "bytes of one PubMed record")
+#: XML elements or MEDLINE lines of one PubMed record (a record of 3,000 authors has ~30,000).
+RECORD_ELEMENTS = Limit("LDNGRAPH_MAX_RECORD_ELEMENTS", 100_000, "elements or lines of one PubMed record")
+#: Records in one PubMed XML or MEDLINE file, or one E-utilities reply (baseline files hold 30,000).
+RECORDS = Limit("LDNGRAPH_MAX_RECORDS", 50_000, "records in one PubMed file or reply")
+#: Characters of one label (study, condition, outcome, scale) drawn in a figure; longer ones are cut.
+LABEL_CHARS = Limit("LDNGRAPH_MAX_LABEL_CHARS", 100, "characters of one label in a figure")
+#: Pixels of one figure at its resolution (150 dpi; SVG and PDF measured the same way).
+FIGURE_PIXELS = Limit("LDNGRAPH_MAX_FIGURE_PIXELS", 40_000_000, "pixels of one figure")
 
 
 class LimitError(LdnGraphError):
     """An input went past a resource limit."""
 
 
+NOT_REGULAR = "not a regular file (a FIFO, device or socket)"
+
+
+def open_regular(path: Path, shown: str | None = None, *, fix: str = "give a file") -> BinaryIO:
+    """``path`` opened for reading if it is a regular file (a symlink to one is fine); a FIFO,
+    device or socket is refused before anything is read from it (reading one could block forever
+    or never end). The check is made on the open descriptor (``O_NONBLOCK``, so opening a FIFO
+    does not wait for a writer), so the file cannot be swapped in between. Raises
+    :class:`LimitError` or ``OSError``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # as open() says of a directory
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise LimitError(f"{shown or path}: {NOT_REGULAR}; {fix}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_capped(path: Path, limit: Limit, shown: str | None = None, *, fix: str = "give a file") -> bytes:
+    """The bytes of the regular file ``path`` (see :func:`open_regular`), at most ``limit``."""
+    shown = shown or str(path)
+    cap = limit.as_int()
+    with open_regular(path, shown, fix=fix) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > cap:
+            raise LimitError(f"{shown}: {size} bytes is more than the {limit.hint()}")
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise LimitError(f"{shown}: more than the {limit.hint()}")
+    return data
+
+
 def read_input_bytes(path: Path, shown: str | None = None) -> bytes:
     """The bytes of a regular file of at most :data:`INPUT_BYTES` (a FIFO or device is refused:
     reading one could block forever or never end). Raises :class:`LimitError` or ``OSError``."""
-    shown = shown or str(path)
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise LimitError(f"{shown}: not a regular file (a FIFO, device or socket); give a file")
-    cap = INPUT_BYTES.as_int()
-    if st.st_size > cap:
-        raise LimitError(f"{shown}: {st.st_size} bytes is more than the {INPUT_BYTES.hint()}")
-    with path.open("rb") as handle:
-        data = handle.read(cap + 1)
-    if len(data) > cap:
-        raise LimitError(f"{shown}: more than the {INPUT_BYTES.hint()}")
-    return data
+    return read_capped(path, INPUT_BYTES, shown)

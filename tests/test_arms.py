@@ -162,7 +162,7 @@ def test_control_risk_is_the_comparator_arm() -> None:
         (_counts(12, 10, 3, 10), "events: 12 events in 10 participants"),
         (_counts(-1, 10, 3, 10), "greater than or equal to 0"),
         (_means(1.0, 0.0, 10, 1.0, 1.0, 10, "md"), "greater than 0"),
-        (_means(float("nan"), 1.0, 10, 1.0, 1.0, 10, "md"), "not a finite number"),
+        (_means(float("nan"), 1.0, 10, 1.0, 1.0, 10, "md"), "finite number"),  # schema: no NaN (issue 27 F3)
         (_means(1.0, 1.0, 0, 1.0, 1.0, 10, "md"), "greater than or equal to 1"),
         (_counts(1, 10, 3, 10, "md"), "counts give rr, or or rd"),
         (_means(1.0, 1.0, 10, 1.0, 1.0, 10, "rr"), "means give md or smd"),

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("stores",),
     ("rdf",),
     ("model",),
-    ("errors", "limits", "atomic", "web", "locations", "markup", "resources"),
+    ("errors", "limits", "atomic", "web", "locations", "markup", "safetext", "resources"),
 )
 MAX_LINES = 600
 

@@ -436,17 +436,18 @@ def test_no_supporting_evidence_has_a_reason() -> None:
 def test_shipped_claims_without_support_carry_the_reason() -> None:
     from ldngraph.pipeline import load
 
-    scored = load().scores
-    scores = scored.claims
+    built = load()
+    scores = built.scores.claims
     assert "no_supporting_evidence" in scores["ldn-improves-fatigue-fibromyalgia"].reasons  # audit case
     for cid, claim_score in scores.items():
-        # an item counts when it is not excluded and its study is a unit of the body: a review of
-        # unknown inclusion list only informs (v3), so its supporting item carries no support
-        # (ldn-headache-fibromyalgia: two such reviews support, the one trial refutes)
-        units = {s for u in scored.bodies[claim_score.body].units for s in u.studies}
-        counted = [i for i in claim_score.items if i.excluded is None and i.study in units]
-        unsupported = not any(i.direction.value == "supports" for i in counted)
+        # v3: support is what counted units carry; a review with an unknown inclusion list only
+        # informs (issue 21), so a claim backed by such reviews alone has no supporting evidence.
+        counted = [i for i in claim_score.items if i.excluded is None]
+        unsupported = claim_score.support == 0
         assert ("no_supporting_evidence" in claim_score.reasons) == unsupported, cid
+        if any(i.direction.value == "supports" for i in counted) and unsupported:
+            backing = {i.study for i in counted if i.direction.value == "supports"}
+            assert all(built.kb.study_index[s].review is not None for s in backing), cid
         assert set(claim_score.reasons) <= set(REASON_CODES), cid
 
 

@@ -17,6 +17,7 @@ import sys
 
 import click
 
+from ldngraph.atomic import use_checked_stdout
 from ldngraph.cli import build, present, pubmed, query, watch
 from ldngraph.errors import DataError, LdnGraphError, printable
 
@@ -53,8 +54,10 @@ for _command in (
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning library errors into one line and exit status 1."""
+    use_checked_stdout()  # a full disk under stdout is an error, not a short output (F15)
     try:
         cli.main(args=argv, prog_name="ldngraph", standalone_mode=False)
+        sys.stdout.flush()
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from ldngraph.cli.options import (
     profile_option,
 )
 from ldngraph.errors import printable
+from ldngraph.safetext import to_json
 
 
 @click.command()
@@ -55,7 +55,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
         click.echo(f"wrote {output} (the graph's {len(built.graph)} triples plus dataset metadata)", err=True)
     summary = get_summary(built)
     if fmt == "json":
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(to_json(summary, indent=2))
     else:
         echo_table(summary)
 
@@ -78,9 +78,18 @@ def export(
     """Export the evidence graph as RDF, KGX JSON Lines or GraphML (scored with --profile; every claim
     edge carries its conclusion, holds, certainty, effect and outcome)."""
     from ldngraph.pipeline import load
-    from ldngraph.rdf.export import guess_export_format, kgx_meta_path, write_graphml, write_kgx, write_rdf
+    from ldngraph.rdf.export import (
+        guess_export_format,
+        kgx_meta_path,
+        kgx_paths,
+        write_graphml,
+        write_kgx,
+        write_rdf,
+    )
 
     fmt = fmt or guess_export_format(output)
+    if fmt == "kgx":
+        kgx_paths(output)  # '-' is refused before any work
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile, exclude=exclude)
     if fmt == "kgx":
@@ -115,7 +124,7 @@ def validate_cmd(file: Path | None, data_dir: Path | None, kgx_prefix: Path | No
 
         problems = check_kgx_files(kgx_prefix)
         if fmt == "json" or problems:
-            click.echo(json.dumps(problems, indent=2) if fmt == "json" else "\n".join(problems))
+            click.echo(to_json(problems, indent=2) if fmt == "json" else "\n".join(problems))
         if problems:
             raise ValidationFailed(f"{kgx_prefix}: {len(problems)} Biolink/KGX error(s)")
         click.echo(f"{kgx_prefix}: KGX export conforms to Biolink (kgx validator, Biolink model)", err=True)

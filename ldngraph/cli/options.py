@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ldngraph.errors import printable
+from ldngraph.safetext import cell_text, to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +56,7 @@ def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
 def guard_output(output: Path | None, data_dir: Path | None, profile: Path | None) -> None:
     """Before any work: refuse an output path that is an input of this run (curated YAML, profile,
     queries, PubMed cache) or a directory; see :mod:`ldngraph.atomic` for ``-``, links and FIFOs."""
-    from ldngraph.atomic import check_output, protect_inputs
+    from ldngraph.atomic import check_output, protect_input_dirs, protect_inputs
     from ldngraph.ingest.cache import get_cache_dir, get_cache_path
     from ldngraph.locations import get_data_dir, get_queries_dir
     from ldngraph.pipeline import get_profile_path
@@ -64,12 +64,14 @@ def guard_output(output: Path | None, data_dir: Path | None, profile: Path | Non
     if output is None:
         return
     directory = data_dir if data_dir is not None else get_data_dir()
+    queries, legacy = get_queries_dir(), get_cache_dir(directory)
     protect_inputs(
-        directory,
-        profile or get_profile_path(directory),
-        get_queries_dir(),
-        get_cache_path(directory),
-        get_cache_dir(directory),
+        directory, profile or get_profile_path(directory), queries, get_cache_path(directory), legacy
+    )
+    protect_input_dirs(  # a new file there would be read by the next run (F21)
+        (directory, (".yaml", ".yml", ".sqlite"), "the curated data"),
+        (queries, (".rq",), "the named queries"),
+        (legacy, (".json",), "the PubMed cache directory that the database migrates"),
     )
     check_output(output)
 
@@ -123,13 +125,13 @@ def cell(value: Any) -> str:
 def echo_rows(columns: list[str] | tuple[str, ...], rows: list[list[Any]], fmt: str) -> None:
     """Rows as an aligned table, JSON records or CSV, on stdout."""
     if fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
+        click.echo(to_json([dict(zip(columns, r, strict=True)) for r in rows], indent=2))
     elif fmt == "csv":
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in r] for r in rows)
+        writer.writerow([cell_text(c) for c in columns])
+        writer.writerows([cell_text(v) for v in r] for r in rows)
     else:
         shown = [
             ["" if v is None else f"{v:.6g}" if isinstance(v, float) else printable(str(v)) for v in r]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from ldngraph.cli.options import (
     output_option,
     profile_option,
 )
+from ldngraph.safetext import cell_text, to_json
 
 
 @click.command()
@@ -69,7 +69,7 @@ def evidence_map(data_dir: Path | None, profile: Path | None, output: Path, fmt:
     if str(output) == "-":
         pass  # stdout holds the image
     elif fmt == "json":
-        click.echo(json.dumps(to_records(emap), indent=2))
+        click.echo(to_json(to_records(emap), indent=2))
     else:
         for line in describe(emap):
             click.echo(line)
@@ -106,9 +106,8 @@ def forest(
     save_all(to_forest_figure(summary, title=title, mid=mid, extras=extras), targets)
     if str(output) != "-":
         for e in summary.studies:
-            click.echo(
-                f"{e.label}\t{e.value:g}\t[{e.ci_lower:.3g}, {e.ci_upper:.3g}]\tweight {e.weight:.1f}%"
-            )
+            ci = f"[{e.ci_lower:.3g}, {e.ci_upper:.3g}]"
+            click.echo(f"{cell_text(e.label)}\t{e.value:g}\t{ci}\tweight {e.weight:.1f}%")
     click.echo(f"{summary.note}", err=True)
 
 

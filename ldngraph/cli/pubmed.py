@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from ldngraph.cli.options import (
     echo_table,
     format_option,
 )
+from ldngraph.safetext import cell_text, terminal_text, to_json
 
 
 def eutils_options(func: F) -> F:
@@ -72,7 +72,7 @@ def fetch(
     else:
         report = fetch_pmids(client, cache, ids, progress=True)
     out = report.model_dump(mode="json", exclude={"search": {"pmids"}}) | {"cache": str(cache.path)}
-    click.echo(json.dumps(out, indent=2)) if fmt == "json" else echo_table(out)
+    click.echo(to_json(out, indent=2)) if fmt == "json" else echo_table(out)
 
 
 @click.command("import-pubmed")
@@ -91,10 +91,10 @@ def import_pubmed(files: tuple[Path, ...], data_dir: Path | None, cache_file: Pa
     if fmt == "json":
         rows = [{"file": name, "records": count} for name, count in counts.items()]
         out = {"files": rows, "cache": str(cache.path), "cached": len(cache)}
-        click.echo(json.dumps(out, indent=2))
+        click.echo(to_json(out, indent=2))
     else:
         for name, count in counts.items():
-            click.echo(f"{name}\t{count} records")
+            click.echo(f"{cell_text(name)}\t{count} records")
     click.echo(f"cache {cache.path} now holds {len(cache)} records", err=True)
 
 
@@ -119,9 +119,9 @@ def verify_citations_command(
         click.echo("\n".join(citations.missing_pmids(checks)))
     elif fmt == "json":
         rows = [c.model_dump(mode="json") for c in checks]
-        click.echo(json.dumps({"summary": summary, "publications": rows}, indent=2))
+        click.echo(to_json({"summary": summary, "publications": rows}, indent=2))
     else:
-        click.echo("\n".join(citations.format_checks(checks)))
+        click.echo("\n".join(terminal_text(line) for line in citations.format_checks(checks)))
         echo_table(summary)
     if not cache.pmids():
         click.echo(
@@ -158,7 +158,7 @@ def triage_command(
     report = fetch_query(client, cache, query, max_results=max_results, progress=True)
     items = triage(kb, cache, report.search.pmids if report.search else ())
     if fmt == "json":
-        click.echo(json.dumps([i.model_dump(mode="json") for i in items], indent=2))
+        click.echo(to_json([i.model_dump(mode="json") for i in items], indent=2))
     else:
-        click.echo("\n".join(format_triage(items)))
+        click.echo("\n".join(terminal_text(line) for line in format_triage(items)))
     click.echo(f"{len(items)} of {report.requested} hits are not cited in data/", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ldngraph.cli.options import (
     profile_option,
     store_options,
 )
+from ldngraph.safetext import terminal_lines, terminal_text, to_json
 
 
 @click.command()
@@ -31,6 +31,12 @@ from ldngraph.cli.options import (
     show_default=True,
     help="Add a <column>_label column after each column of entity CURIEs.",
 )
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Run a federated query (SPARQL SERVICE): it sends requests to the servers it names. "
+    "Refused without this flag.",
+)
 def query(
     data_dir: Path | None,
     profile: Path | None,
@@ -40,11 +46,13 @@ def query(
     graph_iri: str | None,
     fmt: str,
     labels: bool,
+    allow_service: bool,
 ) -> None:
     """Run a named query (see queries/) or a .rq file, with bound parameters.
 
     A query file opens with '# Purpose:' and '# Columns:' comment lines (see the README,
-    "Writing your own query"); docs/vocabulary.md lists the terms of the graph.
+    "Writing your own query"); docs/vocabulary.md lists the terms of the graph. NAME is looked up
+    in $LDNGRAPH_QUERIES, else ./queries (so a checkout's own queries win), else the shipped ones.
     """
     from ldngraph.pipeline import load
     from ldngraph.rdf.export import GRAPH_NAME
@@ -62,10 +70,10 @@ def query(
     graph = graph_iri or str(GRAPH_NAME)
     store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
-        result = run_query(store.graph, name, bound)
+        result = run_query(store.graph, name, bound, allow_service=allow_service)
         result = add_labels(result, get_labels(store.graph)) if labels and fmt != "sparql-json" else result
     else:
-        result = run_query_on_store(store, name, bound)
+        result = run_query_on_store(store, name, bound, allow_service=allow_service)
         result = add_labels(result, get_store_labels(store)) if labels and fmt != "sparql-json" else result
         store.close()
     if fmt == "sparql-json":  # W3C SPARQL 1.1 Query Results JSON: full IRIs, typed literals
@@ -110,7 +118,7 @@ def paths(
     built = load(data_dir, profile, exclude=exclude)
     out = get_paths_report(built, source, target, max_hops=max_hops, top_k=top_k)
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2))
+        click.echo(to_json(out, indent=2))
         return
     bodies, found = out["outcome_bodies"], out["paths"]
     click.echo(f"profile {out['profile_version']}+{out['profile_hash']}; outcome bodies (critical first):")
@@ -137,15 +145,16 @@ def explain(
     built = load(data_dir, profile, exclude=exclude)
     score = built.scores.claims[get_claim(built.kb, claim).id]
     if fmt == "json":
-        click.echo(json.dumps(score.model_dump(mode="json"), indent=2))
+        click.echo(to_json(score.model_dump(mode="json"), indent=2))
         return
     from ldngraph.evidence.summary import explain_lines
 
-    click.echo(f"{score.claim_id} ({score.content_hash}): {built.kb.claim_index[score.claim_id].statement}")
+    statement = built.kb.claim_index[score.claim_id].statement
+    click.echo(terminal_text(f"{score.claim_id} ({score.content_hash}): {statement}"))
     body = built.scores.bodies[score.body]
     for line in [*explain_lines(body, score.outcome_label), "trace:", *score.trace]:
-        click.echo(f"  {line}")
-    click.echo(f"  reasons: {', '.join(score.reasons) or 'none'}")
+        click.echo(terminal_text(f"  {line}"))
+    click.echo(terminal_text(f"  reasons: {', '.join(score.reasons) or 'none'}"))
 
 
 @click.command()
@@ -198,7 +207,8 @@ def diff(
         read_view(new, data_dir=data_dir, profile=profile, exclude=exclude),
         min_change=min_change,
     )
-    click.echo(render(result, fmt), nl=False)
+    text = render(result, fmt)
+    click.echo(text if fmt == "json" else terminal_lines(text), nl=False)
     failed = get_failed(result, fail_on)
     if failed:
         click.echo(f"changes in: {', '.join(failed)}", err=True)

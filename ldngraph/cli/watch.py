@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +10,14 @@ import click
 from ldngraph.cli.options import cache_option, data_option, format_option
 from ldngraph.cli.pubmed import _entrez_client, _pubmed_cache
 from ldngraph.errors import printable
+from ldngraph.safetext import to_json
 
 
 def _report_json(report: Any) -> str:
     out = report.model_dump(mode="json")
     for cand in out["candidates"]:
         cand["score"] = sum(h["points"] for h in cand["hits"])
-    return json.dumps(out, indent=2)
+    return to_json(out, indent=2)
 
 
 @click.group(invoke_without_command=True)
@@ -99,7 +99,7 @@ def status(ctx: click.Context) -> None:
             "candidates": [i.model_dump(mode="json") for i in items],
             "registry_changes": [c.model_dump(mode="json") for c in changes],
         }
-        click.echo(json.dumps(out, indent=2))
+        click.echo(to_json(out, indent=2))
         return
     for item in items:
         click.echo(printable(f"{item.id} [{item.score:+d}] added {item.added or '?'}: {item.title or ''}"))

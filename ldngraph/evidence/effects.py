@@ -39,7 +39,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldngraph.errors import SynthesisError
+from ldngraph.errors import NumberError, SynthesisError
 from ldngraph.evidence.arms import compute_estimate, control_risk
 from ldngraph.model import KnowledgeBase, Study, StudyOutcome
 from ldngraph.model.appraisal import EffectEstimate
@@ -82,7 +82,7 @@ METHOD = "inverse variance, random effects (Paule-Mandel tau^2), 95% CI normal-b
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class StudyEffect(_Frozen):
@@ -174,8 +174,21 @@ def _to_analysis(measure: EffectMeasure, value: float) -> float:
     return math.log(value) if measure in RATIO_MEASURES else value
 
 
+def _finite(value: float, what: str) -> float:
+    """``value`` if it is a finite float, else :class:`NumberError` (issue 27 F2/F3). The schema
+    bounds every estimate so that this never fires; it keeps an overflow or a NaN from reaching
+    any output if those bounds are ever loosened."""
+    if not math.isfinite(value):
+        raise NumberError(f"{what} is {value}, not a finite number; check the estimates behind it")
+    return value
+
+
 def _to_natural(measure: EffectMeasure, value: float) -> float:
-    return math.exp(value) if measure in RATIO_MEASURES else value
+    if measure not in RATIO_MEASURES:
+        return _finite(value, "an effect")
+    if not -700.0 < _finite(value, "a log ratio") < 700.0:  # math.exp overflows past ~709.78
+        raise NumberError(f"a log ratio of {value:g} has no finite ratio; check the estimates behind it")
+    return math.exp(value)
 
 
 def _derive_se(est: EffectEstimate) -> tuple[float | None, VarianceFrom | None]:
@@ -211,7 +224,11 @@ def to_study_effect(
     # a 95% CI from the SE or p-value (recorded as such), or from a CI at another level
     if se is not None and (origin != "ci" or est.ci_level != 0.95):
         centre = _to_analysis(est.measure, est.value)
-        lo, hi = _to_natural(est.measure, centre - Z95 * se), _to_natural(est.measure, centre + Z95 * se)
+        try:
+            se = _finite(se, "the standard error")
+            lo, hi = _to_natural(est.measure, centre - Z95 * se), _to_natural(est.measure, centre + Z95 * se)
+        except NumberError as exc:
+            raise NumberError(f"study '{study.id}': outcome {outcome}: estimate ({origin}): {exc}") from None
     arms = (est.n_intervention, est.n_control)
     total = n if n is not None else (sum(a for a in arms if a) if any(arms) else None)
     return StudyEffect(
@@ -435,7 +452,9 @@ def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffec
     from statsmodels.stats.meta_analysis import combine_effects
 
     y = np.array([_to_analysis(e.measure, e.value) for e in effects])
-    var = np.array([float(e.se) ** 2 for e in effects if e.se is not None])
+    ses = [float(e.se) for e in effects if e.se is not None]
+    # s * s, not s ** 2 (which raises OverflowError); a variance of 0 (an SE below 1e-162) pools to NaN
+    var = np.array([_finite(s * s if s * s > 0 else math.nan, "a variance") for s in ses])
     res = combine_effects(y, var, method_re="pm", use_t=False)
     mean = float(res.mean_effect_re)
     lo, hi = (float(v) for v in res.conf_int(use_t=False)[1])
@@ -445,6 +464,9 @@ def pool(effects: Sequence[StudyEffect]) -> tuple[PooledEffect, tuple[StudyEffec
         half = float(t_dist.ppf(0.975, len(effects) - 2)) * math.sqrt(tau2 + float(res.sd_eff_w_re) ** 2)
         pi_lo, pi_hi = _to_natural(first.measure, mean - half), _to_natural(first.measure, mean + half)
     weights = [float(w) * 100.0 for w in res.weights_rel_re]
+    where = f"the pooled effect on {first.outcome} ({', '.join(e.study for e in effects)})"
+    for v in (mean, lo, hi, tau2, float(res.q), *weights):
+        _finite(v, where)
     pooled = PooledEffect(
         **common,
         value=_to_natural(first.measure, mean),

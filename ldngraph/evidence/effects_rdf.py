@@ -27,7 +27,7 @@ from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.effects import StudyEffect, get_row_estimate, summarise_body, to_study_effect
 from ldngraph.evidence.profile import Profile
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.rdf.vocab import LDN, local, study_iri, to_iri
+from ldngraph.rdf.vocab import LDN, local, study_iri, to_iri, url_iri
 
 DIGITS = 6
 
@@ -67,7 +67,7 @@ def _effect_node(graph: Graph, node: URIRef, e: StudyEffect, *, reported_ci: boo
         graph.add((node, LDN.timePoint, Literal(e.time_point)))
     if e.n is not None:
         graph.add((node, LDN.participants, Literal(e.n)))
-    graph.add((node, PROV.wasDerivedFrom, URIRef(e.source)))
+    graph.add((node, PROV.wasDerivedFrom, url_iri(e.source)))
 
 
 def add_effects(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import stat
 import tempfile
@@ -28,6 +29,7 @@ from ldngraph.errors import PubMedError
 from ldngraph.ingest.database import open_database, sqlite_errors, transaction
 from ldngraph.ingest.medline import iter_pubmed_file
 from ldngraph.ingest.pubmed import PubMedRecord
+from ldngraph.limits import RECORD_BYTES
 from ldngraph.locations import get_data_dir, get_user_cache_dir, is_packaged_data_dir
 from ldngraph.model import PMID_RE
 
@@ -39,8 +41,6 @@ CACHE_FORMAT = 1
 CACHE_FILE = "pubmed.sqlite"
 #: Records per transaction when importing files.
 BATCH = 2000
-#: Characters of one stored record's JSON (a record of 3,000 authors is well under 1 MB).
-MAX_RECORD_CHARS = 16 * 1024 * 1024
 #: Nesting of one stored record's JSON (a PubMedRecord is 4 levels deep).
 MAX_DEPTH = 20
 
@@ -78,6 +78,9 @@ def check_pmid(pmid: str) -> str:
     return pmid
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _depth(value: object, limit: int) -> bool:
     """True if ``value`` nests no deeper than ``limit`` (iterative: no recursion on hostile input)."""
     stack = [(value, 1)]
@@ -94,15 +97,17 @@ def _depth(value: object, limit: int) -> bool:
 
 def decode_record(text: str) -> PubMedRecord:
     """A stored record's JSON back to a :class:`PubMedRecord`; raise ``ValueError`` saying what is wrong."""
-    if len(text) > MAX_RECORD_CHARS:
-        raise ValueError(f"{len(text)} characters, more than {MAX_RECORD_CHARS}")
+    cap = RECORD_BYTES.as_int()  # a record of 3,000 authors is well under 1 MB
+    if len(text) > cap:
+        raise ValueError(f"{len(text)} characters, more than the {RECORD_BYTES.hint()}")
     try:
         payload = json.loads(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply to read") from None
     if not _depth(payload, MAX_DEPTH):
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels")
-    if "\\ud" in text.lower():  # a lone surrogate can only arrive as a JSON escape (issue 27 F8)
+    # a lone surrogate arrives as a JSON escape, or already decoded when a legacy file is moved in
+    if "\\ud" in text.lower() or _SURROGATE.search(text):  # (issue 27 F8)
         for item in _strings(payload):
             if any("\ud800" <= c <= "\udfff" for c in item):
                 raise ValueError("a lone surrogate (\\ud800-\\udfff), which is not text")
@@ -321,10 +326,10 @@ def _read_legacy_file(path: Path) -> PubMedRecord | None:
         if not stat.S_ISREG(st.st_mode):
             problem = "not a regular file (a FIFO, device or socket)"
             raw = b""
-        elif st.st_size > MAX_RECORD_CHARS:
-            problem, raw = f"{st.st_size} bytes, more than {MAX_RECORD_CHARS}", b""
+        elif st.st_size > RECORD_BYTES.as_int():
+            problem, raw = f"{st.st_size} bytes, more than the {RECORD_BYTES.hint()}", b""
         else:
-            problem, raw = "", handle.read(MAX_RECORD_CHARS + 1)
+            problem, raw = "", handle.read(RECORD_BYTES.as_int() + 1)
     if not problem:
         try:
             text = raw.decode("utf-8")

@@ -7,6 +7,7 @@ Every problem is reported with file, line, record and field, all in one pass:
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,15 +95,43 @@ def _read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
 
 #: YAML's tag of whole numbers; a longer one is refused (Python refuses past 4,300 digits anyway).
 _INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+#: A plain scalar that starts like a number: checked for overflow (``1e400`` becomes infinity).
+_NUMBER_START = re.compile(r"^[-+]?\.?[0-9]")
 _MAX_INT_DIGITS = 18
 #: Control characters other than tab and line ends: a YAML escape such as "\e" or "\0" could put
 #: a terminal escape sequence in a label, or a character XML (GraphML) cannot hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def _number_problem(node: yaml.Node) -> str | None:
+    """A plain number YAML 1.1 reads in a way nobody meant (issue 27 F20): base 60
+    (``n: 190:20:30`` is 685,230), infinity or NaN (``.inf``, ``.nan``) or a float past the range
+    of a double (``1e400`` becomes infinity); else None."""
+    value = node.value
+    if not isinstance(value, str) or getattr(node, "style", None) not in (None, ""):
+        return None  # quoted or block strings are strings (a plain scalar's style: None, or "" in libyaml)
+    if node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in value:
+        return (
+            f"'{value}' is a YAML 1.1 base-60 number; quote it if it is text, or write the number in base 10"
+        )
+    if node.tag == _FLOAT_TAG and value.lstrip("+-").lower() in (".inf", ".nan"):
+        return f"'{value}' is not a finite number; give a number"
+    if node.tag != _INT_TAG and _NUMBER_START.match(value):  # long whole numbers: see below
+        try:
+            number = float(value.replace("_", ""))
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return f"'{value}' is too large for a number (it would be infinity); give a number"
+    return None
+
+
 def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
-    """An alias (``*name``: a YAML bomb multiplies a value by reference), nesting deeper than
-    :data:`ldngraph.limits.DEPTH` or a whole number too long to be a count or a year; else None."""
+    """An alias (``*name``: a YAML bomb multiplies a value by reference), a merge key (``<<``),
+    nesting deeper than :data:`ldngraph.limits.DEPTH`, a whole number too long to be a count or a
+    year, or a number YAML 1.1 reads wrongly (:func:`_number_problem`); else None."""
     depth_cap = DEPTH.as_int()
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(root, 1)] if root is not None else []
@@ -115,9 +144,13 @@ def _shape_problem(root: yaml.Node | None) -> tuple[yaml.Node, str] | None:
             return node, f"nested more than {depth_cap} levels deep ({DEPTH.hint()})"
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if key.tag == _MERGE_TAG:
+                    return key, "YAML merge keys (<<) are not allowed in ldngraph files; write the fields out"
                 stack.extend([(key, depth + 1), (value, depth + 1)])
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in node.value)
+        elif (number := _number_problem(node)) is not None:
+            return node, number
         elif isinstance(node.value, str) and (bad := _CONTROL.search(node.value)):
             code = ord(bad.group())
             return node, f"control character U+{code:04X} (a YAML escape) not allowed in a value; remove it"

@@ -22,7 +22,7 @@ from ldngraph.ingest.pubmed import (
     _open_bytes,
     iter_pubmed_xml,
 )
-from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, LimitError
+from ldngraph.limits import LINE_BYTES, PUBMED_BYTES, RECORD_BYTES, RECORD_ELEMENTS, RECORDS, LimitError
 from ldngraph.model import PMID_RE
 
 _MEDLINE_REF_TAGS = {"RIN": "RetractionIn", "ROF": "RetractionOf", "EIN": "ErratumIn"}
@@ -99,9 +99,14 @@ _MEDLINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
-    """The lines of ``handle``, each at most :data:`LINE_BYTES` long and all together at most
-    :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported)."""
+    """The lines of ``handle``, each at most :data:`LINE_BYTES` long, each record (lines up to a
+    blank one) at most :data:`RECORD_ELEMENTS` lines and :data:`RECORD_BYTES` characters, and all
+    together at most :data:`PUBMED_BYTES` (a 400 MB title line once took 1.8 GB and was imported;
+    a record of 4 M ``MH`` lines, 47 KB gzipped, a MemoryError at 4 GB: Bio.Medline holds a
+    record whole)."""
     cap, total_cap, total = LINE_BYTES.as_int(), PUBMED_BYTES.as_int(), 0
+    line_cap, byte_cap = RECORD_ELEMENTS.as_int(), RECORD_BYTES.as_int()
+    record, lines, size = 0, 0, 0
     for number in itertools.count(1):
         line = handle.readline(cap + 1)
         if not line:
@@ -111,6 +116,17 @@ def _bounded_lines(handle: IO[str], label: str) -> Iterator[str]:
         total += len(line)
         if total > total_cap:
             raise LimitError(f"{label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
+        if not line.strip():
+            lines = size = 0
+        else:
+            record += lines == 0
+            lines, size = lines + 1, size + len(line)
+            if lines > line_cap:
+                raise LimitError(
+                    f"{label}: record {record}: more than the {RECORD_ELEMENTS.hint()} (MEDLINE lines)"
+                )
+            if size > byte_cap:
+                raise LimitError(f"{label}: record {record}: more than the {RECORD_BYTES.hint()}")
         yield _MEDLINE_CONTROL.sub(" ", line)  # no ESC or NUL from a title reaches a terminal or GraphML
 
 
@@ -126,10 +142,12 @@ def iter_medline(path: Path | str) -> Iterator[PubMedRecord]:
     # utf-8-sig drops a byte-order mark (as sniff_format does); left in, it hides the first 'PMID-'
     # tag from Bio.Medline and record 1 would be reported as having no PMID.
     with io.TextIOWrapper(raw, encoding="utf-8-sig") as handle:
-        last = None
+        last, most = None, RECORDS.as_int()
         try:
             for index, rec in enumerate(Medline.parse(_bounded_lines(handle, str(path)))):  # type: ignore[no-untyped-call]
                 after = f" (after PMID {last})" if last else ""
+                if index >= most:
+                    raise LimitError(f"{path}: more than the {RECORDS.hint()} (records in one file or reply)")
                 record = _record_from_medline(rec, f"{path}: record {index + 1}{after}")
                 last = record.pmid
                 yield record

@@ -25,7 +25,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ldngraph.errors import PubMedError
-from ldngraph.limits import PUBMED_BYTES, LimitError
+from ldngraph.limits import PUBMED_BYTES, RECORD_BYTES, RECORD_ELEMENTS, RECORDS, LimitError, open_regular
 from ldngraph.model import PMID_RE
 
 #: MeSH UI of the publication type "Retracted Publication".
@@ -126,6 +126,16 @@ class _EofTracker(io.RawIOBase):
         self.label = label
         #: Called before each read: the parser has handed every finished element over by then.
         self.before_read: Callable[[], None] | None = None
+        # Bytes and start tags read since the last record ended (:meth:`mark`): lxml builds a
+        # record whole before handing it over, so its size is bounded here, as it is read (F6).
+        self.record_cap, self.element_cap = RECORD_BYTES.as_int(), RECORD_ELEMENTS.as_int()
+        self.record_bytes = self.record_tags = 0
+        #: Names the record being read (file, number, PMID before it), for messages.
+        self.where: Callable[[], str] = lambda: label
+
+    def mark(self) -> None:
+        """A record ended: count the next one from here."""
+        self.record_bytes = self.record_tags = 0
 
     def readable(self) -> bool:
         return True
@@ -137,6 +147,12 @@ class _EofTracker(io.RawIOBase):
         self.total += len(data)
         if self.total > self.cap:
             raise LimitError(f"{self.label}: more than the {PUBMED_BYTES.hint()} (decompressed)")
+        self.record_bytes += len(data)
+        self.record_tags += data.count(b"<") - data.count(b"</")  # start tags, about one per element
+        if self.record_bytes > self.record_cap:
+            raise LimitError(f"{self.where()}: more than the {RECORD_BYTES.hint()}")
+        if self.record_tags > self.element_cap:
+            raise LimitError(f"{self.where()}: more than the {RECORD_ELEMENTS.hint()} (XML elements)")
         if not data:
             self.at_eof = True
         elif self._count:
@@ -307,7 +323,7 @@ def _author_name(last: str | None, initials: str | None, collective: str | None)
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
-    handle: IO[bytes] = path.open("rb")
+    handle: IO[bytes] = open_regular(path)  # a FIFO once hung import-pubmed (F17)
     if handle.read(2) == b"\x1f\x8b":
         handle.close()  # GzipFile(fileobj=...) would leave it open after the GzipFile is closed
         return gzip.open(path, "rb")  # type: ignore[return-value]
@@ -384,6 +400,9 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
         after = f" (after PMID {last_pmid})" if last_pmid else ""
         return f"{label}: record {index + 1}{after}"
 
+    stream.where = where
+    most = RECORDS.as_int()
+
     try:
         for event, elem in context:
             if elem.tag == "PubmedArticleSet":
@@ -402,8 +421,13 @@ def _iterparse(stream: _EofTracker, label: str, ends: Callable[[], int | None]) 
                     raise PubMedError(f"{where()}: {exc}") from None
                 last_pmid = record.pmid
                 index += 1
+                if index > most:  # 522 KB of gzip once wrote 200,000 cache files (F6)
+                    raise LimitError(
+                        f"{label}: more than the {RECORDS.hint()} (records in one file or reply)"
+                    )
                 yield record
             # Free the record and the already-processed siblings: flat memory on baseline files.
+            stream.mark()
             elem.clear(keep_tail=False)
             parent = elem.getparent()
             if parent is not None:

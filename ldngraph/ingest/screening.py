@@ -41,12 +41,14 @@ from pydantic import (
 
 from ldngraph.errors import DataError
 from ldngraph.ingest.curated import parse_yaml
+from ldngraph.limits import read_input_bytes
 
 SCREENING_FILE = "screening.yaml"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-_URL_RE = re.compile(r"^https?://\S+$")
-_CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+$")
+# \Z, not $: "$" also matches before a final newline, so "2026-11-29\n" passed (issue 27 F18).
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
+_URL_RE = re.compile(r"^https?://\S+\Z")
+_CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+\Z")
 
 
 class Decision(StrEnum):
@@ -380,7 +382,7 @@ def read_screening_log(path: Path | str) -> ScreeningLog:
     shown = str(path)
     problems: list[str] = []
     try:
-        raw = path.read_bytes()
+        raw = read_input_bytes(path, shown)  # a regular file of at most LDNGRAPH_MAX_INPUT_BYTES (F18)
     except OSError as exc:
         raise DataError([f"{shown}: cannot read ({exc.strerror})"]) from None
     data, node = parse_yaml(raw, shown, problems)

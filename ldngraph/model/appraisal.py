@@ -9,6 +9,7 @@ can be treated as a container of the studies it includes.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
@@ -31,6 +32,7 @@ from ldngraph.model.terms import (
 )
 
 __all__ = [
+    "CI_LEVEL_RANGE",
     "CROSSOVER_DOMAIN",
     "Arm",
     "ArmData",
@@ -42,6 +44,20 @@ __all__ = [
     "RiskOfBias",
 ]
 
+#: Bounds that keep every number derived from an estimate finite (issue 27 F2/F3: an RR with
+#: ``se: 1000`` overflowed ``math.exp``, an SE of 1e-200 squared to 0 and pooled to NaN). They are
+#: far outside anything a trial reports; a number beyond them is a typing or unit error.
+MAX_ABS = 1e9  #: |value| and |CI bound| on a difference scale (md, smd, rd, pct_change)
+RATIO_RANGE = (1e-6, 1e6)  #: a ratio (rr, or, hr) and its CI bounds
+SE_RANGE = (1e-9, 1e9)  #: the analysis-scale standard error, reported or derived (CI, p-value)
+LOG_SE_MAX = 10.0  #: the SE of a log ratio (a 95% CI wider than a factor of e^39 is no estimate)
+CI_LEVEL_RANGE = (0.5, 0.9999)  #: confidence level of a reported interval
+P_MIN = 1e-50  #: smallest exact p-value (below it the normal quantile cannot be told from infinity)
+
+
+def _analysis(measure: EffectMeasure, value: float) -> float:
+    return math.log(value) if measure in RATIO_MEASURES else value
+
 
 class EffectEstimate(_Frozen):
     """An effect estimate exactly as a public source reports it (never computed by hand)."""
@@ -52,7 +68,7 @@ class EffectEstimate(_Frozen):
     )
     ci_lower: float | None = Field(default=None, description="Lower bound of the confidence interval")
     ci_upper: float | None = Field(default=None, description="Upper bound of the confidence interval")
-    ci_level: float = Field(default=0.95, gt=0, lt=1, description="Confidence level of the interval")
+    ci_level: float = Field(default=0.95, description="Confidence level of the interval, 0.5 to 0.9999")
     se: float | None = Field(default=None, gt=0, description="Standard error, where reported instead of a CI")
     p_value: float | None = Field(default=None, gt=0, le=1, description="Exact p-value, where that is all")
     scale: str = Field(min_length=1, description="Measure and scale, e.g. 'pain NRS 0-10'")
@@ -81,6 +97,67 @@ class EffectEstimate(_Frozen):
             raise ValueError(f"{value} is not a finite number")
         return value
 
+    @field_validator("ci_level")
+    @classmethod
+    def _level(cls, value: float) -> float:
+        lo, hi = CI_LEVEL_RANGE
+        if not lo <= value <= hi:
+            raise ValueError(f"{value:g} is not a confidence level between {lo} and {hi} (e.g. 0.95)")
+        return value
+
+    @field_validator("p_value")
+    @classmethod
+    def _p_floor(cls, value: float | None) -> float | None:
+        if value is not None and value < P_MIN:
+            raise ValueError(
+                f"an exact p-value of {value:g} (below {P_MIN:g}) cannot weigh an estimate; "
+                "give the CI or standard error instead"
+            )
+        return value
+
+    def _check_ranges(self) -> None:
+        """Every number within the bounds above, and the standard error pooling would derive from
+        them within :data:`SE_RANGE` (issue 27 F2/F3)."""
+        fields = {"value": self.value, "ci_lower": self.ci_lower, "ci_upper": self.ci_upper}
+        ratio = self.measure in RATIO_MEASURES
+        for name, v in fields.items():
+            if v is None:
+                continue
+            if ratio and not RATIO_RANGE[0] <= v <= RATIO_RANGE[1]:
+                raise ValueError(
+                    f"{name}: a {self.measure.value} of {v:g} is outside [{RATIO_RANGE[0]:g}, "
+                    f"{RATIO_RANGE[1]:g}]; check the number (ratios on their natural scale)"
+                )
+            if not ratio and abs(v) > MAX_ABS:
+                raise ValueError(
+                    f"{name}: {v:g} is outside [-{MAX_ABS:g}, {MAX_ABS:g}]; check the number and unit"
+                )
+        se_max = LOG_SE_MAX if ratio else SE_RANGE[1]
+        lo, hi = self.ci_lower, self.ci_upper
+        derived: tuple[str, float] | None = None
+        if lo is not None and hi is not None and hi > lo:
+            z = NormalDist().inv_cdf(0.5 + self.ci_level / 2.0)
+            derived = ("ci_lower", (_analysis(self.measure, hi) - _analysis(self.measure, lo)) / (2.0 * z))
+        elif self.se is not None:
+            derived = ("se", self.se)
+        elif self.p_value is not None and self.p_value < 1.0:
+            centre = abs(_analysis(self.measure, self.value))
+            if centre > 0:
+                derived = ("p_value", centre / -NormalDist().inv_cdf(self.p_value / 2.0))
+        if derived is None:
+            return
+        name, se = derived
+        what = f"a standard error of {se:g} for the {'log ratio' if ratio else 'estimate'}"
+        what = what if name == "se" else f"gives {what}"
+        if se > se_max:
+            fix = "it must be the SE of the log ratio" if name == "se" and ratio else "check the numbers"
+            raise ValueError(f"{name}: {what} is more than {se_max:g}; {fix}")
+        if se < SE_RANGE[0]:
+            raise ValueError(
+                f"{name}: {what} is less than {SE_RANGE[0]:g}: too precise to weigh against other "
+                "studies; check the numbers"
+            )
+
     @model_validator(mode="after")
     def _consistent(self) -> EffectEstimate:
         lo, hi = self.ci_lower, self.ci_upper
@@ -98,6 +175,7 @@ class EffectEstimate(_Frozen):
                     f"value: a {self.measure.value} is a ratio and must be > 0 (got {bad[0]}); "
                     "record ratios on their natural scale, not as logs"
                 )
+        self._check_ranges()
         return self
 
     @property

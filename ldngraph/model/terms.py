@@ -230,6 +230,10 @@ NCT_RE = re.compile(r"^NCT[0-9]{8}\Z")
 BIOLINK_CLASS_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}\Z")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
 _URL_RE = re.compile(r"^https?://\S+\Z")
+#: Characters no IRI may hold (RFC 3987: space, controls, < > " { } | ^ ` and backslash). In a URL
+#: that becomes an IRI they end it early in Turtle, N-Triples and SPARQL, or (through a JSON-LD
+#: ``@id`` read back as Turtle) inject a triple (issue 27 F9).
+NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
 
 
 def check_curie(value: str, *, prefixes: frozenset[str] = KNOWN_PREFIXES) -> str:
@@ -250,12 +254,24 @@ def _check_slug(value: str) -> str:
     return value
 
 
+def check_url(url: str) -> str:
+    """``url`` if it is an http(s) URL that is also a valid IRI, else ``ValueError`` (the rule of
+    every URL field of the model, and of :func:`ldngraph.rdf.vocab.url_iri`)."""
+    bad = NOT_IN_IRI.search(url)
+    if not _URL_RE.match(url) and not (bad and url.startswith(("http://", "https://"))):
+        raise ValueError(f"'{url}' is not an http(s) URL")
+    if bad:
+        code = "".join(f"%{b:02X}" for b in bad.group().encode("utf-8"))
+        raise ValueError(f"'{url}' holds {bad.group()!r}, which no IRI may hold; percent-encode it ({code})")
+    return url
+
+
 def _check_urls(values: tuple[str, ...]) -> tuple[str, ...]:
     for url in values:
-        if not _URL_RE.match(url):
-            raise ValueError(f"'{url}' is not an http(s) URL")
+        check_url(url)
     return values
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    # allow_inf_nan=False: no float field of a record may hold NaN or infinity (issue 27 F3)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, allow_inf_nan=False)

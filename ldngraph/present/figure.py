@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ldngraph.atomic import write_with_atomic
-from ldngraph.errors import ExportError
+from ldngraph.errors import ExportError, printable
+from ldngraph.limits import FIGURE_PIXELS, LABEL_CHARS, LimitError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,12 +55,31 @@ def get_paths(path: Path | str, formats: Iterable[str] | None = None) -> list[tu
 
 
 def safe_text(text: str, limit: int = LABEL_MAX) -> str:
-    """Figure text: one line, cut at ``limit`` characters, ``$`` escaped so matplotlib never reads
-    record text as mathtext."""
-    one = " ".join(str(text).split())
+    """Figure text: one line, control characters shown as escapes, cut at ``limit`` characters
+    (and never longer than ``LDNGRAPH_MAX_LABEL_CHARS``), ``$`` escaped so matplotlib never reads
+    record text as mathtext (issue 27 F4, F13: two ``$`` crashed every figure, a 120 KB label asked
+    for a multi-GB raster)."""
+    one = printable(" ".join(str(text).split()))
+    limit = min(limit, LABEL_CHARS.as_int())
     if len(one) > limit:
-        one = one[: limit - 1].rstrip() + "…"
+        one = one[: max(limit - 1, 0)].rstrip() + "…"
     return one.replace("$", r"\$")
+
+
+def check_canvas(fig: Figure, shown: str, *, tight: bool = False) -> None:
+    """Refuse a figure whose canvas (its tight bounding box, if ``tight``) is larger than
+    ``LDNGRAPH_MAX_FIGURE_PIXELS`` at :data:`DPI` (issue 27 F13): labels are cut, but a figure of
+    thousands of rows still grows. ``shown`` names the output. Called before anything is written."""
+    if tight:
+        box = fig.get_tightbbox()
+        width, height = box.width * DPI, box.height * DPI
+    else:
+        width, height = (float(v) * DPI for v in fig.get_size_inches())
+    if width * height > FIGURE_PIXELS.get():
+        raise LimitError(
+            f"{shown}: the figure would be {width:.0f} x {height:.0f} pixels, more than the "
+            f"{FIGURE_PIXELS.hint()}"
+        )
 
 
 def use_agg() -> None:
@@ -85,7 +105,9 @@ def _saver(fig: Figure, fmt: str, dpi: int = DPI) -> Any:
 
 def save_figure(fig: Figure, path: Path | str, fmt: str | None = None) -> Path:
     """Write ``fig`` to ``path`` atomically (format from ``fmt`` or the suffix; ``-``: stdout)."""
-    return write_with_atomic(path, _saver(fig, get_format(path, fmt)))
+    fmt = get_format(path, fmt)
+    check_canvas(fig, str(path))
+    return write_with_atomic(path, _saver(fig, fmt))
 
 
 def write_figure(fig: Figure, path: Path | str, formats: Iterable[str] | None = None) -> list[Path]:
@@ -95,6 +117,7 @@ def write_figure(fig: Figure, path: Path | str, formats: Iterable[str] | None = 
 
 def to_bytes(fig: Figure, fmt: str = "png", *, dpi: int = DPI) -> bytes:
     """The figure as bytes (for embedding as a data: URI)."""
+    check_canvas(fig, "an embedded figure")
     buffer = io.BytesIO()
     _saver(fig, fmt, dpi)(buffer)
     return buffer.getvalue()
@@ -127,6 +150,7 @@ __all__ = [
     "DPI",
     "FORMATS",
     "LABEL_MAX",
+    "check_canvas",
     "get_format",
     "get_overflow",
     "get_paths",

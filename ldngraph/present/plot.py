@@ -24,7 +24,8 @@ from ldngraph.atomic import write_with_atomic
 from ldngraph.errors import ExportError
 from ldngraph.model import Design, Direction, EntityKind, Indirectness, KnowledgeBase
 from ldngraph.present import palette
-from ldngraph.present.figure import DPI
+from ldngraph.present.figure import DPI, check_canvas, safe_text
+from ldngraph.safetext import cell_text
 from ldngraph.stores.view import (
     CERTAINTIES,
     UNSCORED,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
     from ldngraph.pipeline import Built
 
+#: Longest condition label or headline drawn on the evidence map (LDNGRAPH_MAX_LABEL_CHARS caps it).
+LABEL_LIMIT = 100
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 #: Colours from the one palette (ldngraph.present.palette): direction and certainty never share one.
 DIRECTION_COLOUR = {k: palette.VERDICT[k] for k in ("supports", "refutes", "mixed")}
@@ -173,9 +176,13 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
             text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top", fontsize=7
         )
     ax.set_xticks(range(len(cols)), [design_label(d) for d in emap.designs], rotation=35, ha="right")
-    ax.set_yticks(
+    ax.set_yticks(  # record text through safe_text: never mathtext, cut to a length (F4, F13)
         range(len(rows)),
-        [f"{label}\n{emap.headlines[c]}" if c in emap.headlines else label for c, label in emap.conditions],
+        [
+            safe_text(label, LABEL_LIMIT)
+            + (f"\n{safe_text(emap.headlines[c], LABEL_LIMIT)}" if c in emap.headlines else "")
+            for c, label in emap.conditions
+        ],
     )
     ax.set_xlim(-0.6, len(cols) - 0.4)
     ax.set_ylim(len(rows) - 0.2, -0.7)
@@ -254,7 +261,7 @@ def to_figure(emap: EvidenceMap, *, title: str = "Evidence map: low-dose naltrex
         ncol=3,
         frameon=False,
     )
-    fig.suptitle(title, fontsize=13)
+    fig.suptitle(safe_text(title, LABEL_LIMIT), fontsize=13)
     return fig
 
 
@@ -278,16 +285,17 @@ def write_evidence_map(built: Built, path: Path | str, **kwargs: Any) -> Path:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ldngraph"}):
             fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight")
 
+    check_canvas(fig, str(path), tight=True)  # before the output is opened (F13)
     return write_with_atomic(path, save)
 
 
 def describe(emap: EvidenceMap) -> Sequence[str]:
     """One line per cell, for the CLI's stdout (and for readers without an image viewer)."""
     labels = dict(emap.conditions)
-    return [
-        f"{labels[c.condition]}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
+    return [  # record text through cell_text: no formula, no forged column or row (F5, F16)
+        f"{cell_text(labels[c.condition])}\t{design_label(c.design)}\tstudies={len(c.studies)}\t"
         f"participants={c.participants}\t{c.direction}"
-        + (f"\tother_condition={','.join(c.other_condition)}" if c.other_condition else "")
+        + (f"\tother_condition={cell_text(','.join(c.other_condition))}" if c.other_condition else "")
         for c in emap.cells
     ]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,10 +36,11 @@ from ldngraph.evidence.effects import (
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
-from ldngraph.evidence.summary import statement as evidence_statement
+from ldngraph.evidence.summary import statement  # the SoF says what the model says
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.safetext import cell_text, to_json
 from ldngraph.stores.view import design_label
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
@@ -178,29 +178,6 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
         return summary.pooled.lower_is_better
     entity = kb.entity_index.get(row_outcome)
     return not (entity is not None and entity.higher_is_better)
-
-
-def statement(
-    conclusion: str,
-    certainty: str,
-    outcome_label: str,
-    *,
-    lower_is_better: bool,
-    magnitude: str | None = None,
-    basis: str | None = None,
-    notes: tuple[str, ...] = (),
-) -> str:
-    """GRADE's plain-language statement (Santesso 2020) for a conclusion at a certainty, with the
-    size of the effect (:func:`ldngraph.evidence.summary.statement`)."""
-    return evidence_statement(
-        conclusion,
-        certainty,
-        outcome_label,
-        lower_is_better=lower_is_better,
-        magnitude=magnitude,
-        basis=basis,
-        notes=notes,
-    )
 
 
 def _beside_notes(body: OutcomeBody) -> list[str]:
@@ -393,14 +370,10 @@ def to_csv(table: SofTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     keys = [k for k in to_records(table)[0] if k != "pooled"] if table.rows else ["condition"]
-    writer.writerow(keys)
+    writer.writerow([cell_text(k) for k in keys])
     for rec in to_records(table):
         writer.writerow(
-            [
-                "; ".join(v) if isinstance(v, list) else "" if v is None else v
-                for k, v in rec.items()
-                if k != "pooled"
-            ]
+            [cell_text("; ".join(v) if isinstance(v, list) else v) for k, v in rec.items() if k != "pooled"]
         )
     return buffer.getvalue()
 
@@ -525,7 +498,7 @@ def render(table: SofTable, fmt: str) -> str:
         return to_html_page(table)
     if fmt == "json":
         return (
-            json.dumps(
+            to_json(
                 {
                     "condition": table.condition,
                     "profile": table.profile,

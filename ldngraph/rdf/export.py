@@ -5,7 +5,6 @@ RDF formats round-trip isomorphically (``rdflib.compare.isomorphic``); the tests
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from ldngraph.atomic import atomic_paths, write_text_atomic
 from ldngraph.errors import ExportError
 from ldngraph.rdf.biolink import QUALIFIED_PREDICATES, get_aspect, get_association
 from ldngraph.rdf.vocab import BIOLINK, CITO, LDN, LDNR, from_iri, get_prefix_map
+from ldngraph.safetext import to_json
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -337,7 +337,7 @@ def to_kgx(graph: Graph) -> tuple[list[Record], list[Record]]:
 
 def to_jsonl(records: Iterable[Record]) -> str:
     """One JSON object a line (KGX JSON Lines)."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    return "".join(to_json(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
 
 
 #: Licence of the dataset: data/ ships inside the MIT-licensed package (pyproject.toml).
@@ -376,16 +376,25 @@ def get_dataset_metadata(graph: Graph) -> Record:
     }
 
 
+def _kgx_prefix(prefix: Path | str) -> Path:
+    if str(prefix) == "-":  # it once wrote -_nodes.jsonl, -_edges.jsonl and -_meta.json (F21)
+        raise ExportError(
+            "-: KGX is three files (PREFIX_nodes.jsonl, PREFIX_edges.jsonl, PREFIX_meta.json); "
+            "give a file name prefix, not '-'"
+        )
+    return Path(prefix)
+
+
 def kgx_paths(prefix: Path | str) -> tuple[Path, Path]:
     """``PREFIX_nodes.jsonl`` and ``PREFIX_edges.jsonl`` (KGX's own naming for JSON Lines)."""
-    base = Path(prefix)
+    base = _kgx_prefix(prefix)
     stem = base.name.removesuffix(".jsonl")
     return base.with_name(f"{stem}_nodes.jsonl"), base.with_name(f"{stem}_edges.jsonl")
 
 
 def kgx_meta_path(prefix: Path | str) -> Path:
     """``PREFIX_meta.json``: the dataset metadata and CURIE map beside the KGX files."""
-    base = Path(prefix)
+    base = _kgx_prefix(prefix)
     return base.with_name(f"{base.name.removesuffix('.jsonl')}_meta.json")
 
 
@@ -396,7 +405,7 @@ def write_kgx(graph: Graph, prefix: Path | str) -> tuple[Path, Path]:
     """
     nodes, edges = to_kgx(graph)
     nodes_path, edges_path = kgx_paths(prefix)
-    meta = json.dumps(get_dataset_metadata(graph), indent=2, ensure_ascii=False) + "\n"
+    meta = to_json(get_dataset_metadata(graph), indent=2, ensure_ascii=False) + "\n"
     with atomic_paths(nodes_path, edges_path, kgx_meta_path(prefix)) as (tmp_nodes, tmp_edges, tmp_meta):
         tmp_nodes.write_text(to_jsonl(nodes), encoding="utf-8")
         tmp_edges.write_text(to_jsonl(edges), encoding="utf-8")

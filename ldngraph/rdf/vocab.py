@@ -17,6 +17,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from ldngraph.model import Claim, Design, EvidenceItem, Predicate, evidence_id
+from ldngraph.model.terms import check_url
 
 #: Prefix -> IRI prefix for every identifier scheme the graph uses. The spelling of each prefix is
 #: Biolink's (biolink_model/prefixmaps/biolink_model_prefix_map.json, Biolink 4.4.6), which
@@ -166,6 +167,14 @@ def encode_iri_part(text: str) -> str:
 def decode_iri_part(text: str) -> str:
     """Inverse of :func:`encode_iri_part`."""
     return unquote(text, errors="surrogatepass") if "%" in text else text
+
+
+def url_iri(url: str) -> URIRef:
+    """The one constructor of an IRI made from a URL in the data (an estimate's source ...): an
+    http(s) URL with no character an IRI may not hold (``ldngraph.model.terms.check_url``), else
+    ``ValueError``. Identifiers go through :func:`expand` and :func:`local_iri` instead, which
+    percent-encode them (issue 27 F9)."""
+    return URIRef(check_url(url))
 
 
 @lru_cache(maxsize=200_000)

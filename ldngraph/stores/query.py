@@ -39,6 +39,7 @@ from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.locations import get_queries_dir
 from ldngraph.model.names import match_name
 from ldngraph.rdf.vocab import LDN, NAMESPACES, from_iri
+from ldngraph.stores.protocol import QueryRows, within_time_limit
 
 if TYPE_CHECKING:
     from ldngraph.stores.store import GraphStore
@@ -329,10 +330,46 @@ def check_select(query: NamedQuery) -> None:
         )
 
 
-def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run a named query or query file on ``graph`` with bound parameters."""
+def check_service(query: NamedQuery, *, allow_service: bool = False) -> None:
+    """Refuse a federated query (``SERVICE``) unless the caller allows it: it would send requests,
+    with the current bindings, to any host, past every HTTP limit (a 700 MB reply was read whole),
+    and a cloned repository's ./queries can hold one under a shipped query's name (issue 27 F12).
+    Found in rdflib's parse tree, so a string or a comment that says SERVICE does not count."""
+    if allow_service or "service" not in query.text.lower():
+        return
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(query.text)
+    except Exception:  # a syntax error: the engine reports it where the query is prepared or run
+        return
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            raise QueryError(
+                f"{query.path}: a federated query (SERVICE) sends requests to other servers; "
+                "ldngraph refuses it unless you pass --allow-service"
+            )
+        if isinstance(node, ParseResults | list | tuple):  # before Mapping: pyparsing registers it as one
+            stack.extend(node)
+        elif isinstance(node, Mapping):
+            stack.extend(node.values())
+
+
+def run_query(
+    graph: Graph,
+    name_or_path: str | Path,
+    params: Mapping[str, str] | None = None,
+    *,
+    allow_service: bool = False,
+) -> QueryResult:
+    """Run a named query or query file on ``graph`` with bound parameters, within
+    :data:`ldngraph.limits.QUERY_SECONDS` (issue 27 F10: the memory store had no limit)."""
     query = get_query(name_or_path)
     check_select(query)
+    check_service(query, allow_service=allow_service)
     declared = {p.name: p for p in query.parameters}
     given = _check_params(query, dict(params or {}))
     bindings: dict[str, Identifier] = {k: to_term(graph, declared[k], v) for k, v in given.items()}
@@ -340,15 +377,22 @@ def run_query(graph: Graph, name_or_path: str | Path, params: Mapping[str, str] 
         prepared = prepareQuery(query.text, initNs=dict(NAMESPACES))
     except Exception as exc:  # pyparsing raises several kinds; name the file, keep one line
         raise QueryError(f"{query.path}: SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
-    try:
-        result: Result = graph.query(prepared, initBindings=bindings)
-        if result.type != "SELECT":  # check_select found the form already; this is a backstop
-            raise QueryError(f"only SELECT queries return rows (got {result.type})")
-        columns = tuple(str(v) for v in result.vars or ())
-        rows = [tuple(row[i] for i in range(len(columns))) for row in result]  # type: ignore[index]
-    except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
-        raise QueryError(f"{query.path}: query failed: {str(exc).splitlines()[0]}") from exc
-    return _to_result(query, columns, rows)
+
+    def evaluate() -> QueryRows:
+        try:
+            result: Result = graph.query(prepared, initBindings=bindings)
+            if result.type != "SELECT":  # check_select found the form already; this is a backstop
+                raise QueryError(f"only SELECT queries return rows (got {result.type})")
+            columns = tuple(str(v) for v in result.vars or ())
+            rows = tuple(tuple(row[i] for i in range(len(columns))) for row in result)  # type: ignore[index]
+        except QueryError:
+            raise
+        except Exception as exc:  # the engine's errors (unbound values, type errors) in one line
+            raise QueryError(f"{query.path}: query failed: {str(exc).splitlines()[0]}") from exc
+        return QueryRows(columns, rows)  # type: ignore[arg-type]
+
+    found = within_time_limit(evaluate, str(query.path))
+    return _to_result(query, found.columns, found.rows)
 
 
 def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -402,11 +446,16 @@ def get_prologue() -> str:
 
 
 def run_query_on_store(
-    store: GraphStore, name_or_path: str | Path, params: Mapping[str, str] | None = None
+    store: GraphStore,
+    name_or_path: str | Path,
+    params: Mapping[str, str] | None = None,
+    *,
+    allow_service: bool = False,
 ) -> QueryResult:
     """:func:`run_query` on any :mod:`ldngraph.stores.store` backend: same checks, same rows."""
     query = get_query(name_or_path)
     check_select(query)
+    check_service(query, allow_service=allow_service)
     given = _check_params(query, dict(params or {}))
     declared = {p.name: p for p in query.parameters}
     bindings = {k: to_store_term(store, declared[k], v) for k, v in given.items()}
