@@ -12,22 +12,22 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph
-
+from ldngraph import buildcache
 from ldngraph.errors import LdnGraphError
-from ldngraph.evidence.effects_rdf import add_effects
-from ldngraph.evidence.profile import Profile
-from ldngraph.evidence.publication_bias import RegistryEntry
-from ldngraph.evidence.score import Built as Built  # re-exported: the pipeline's result type
-from ldngraph.evidence.score import ScoreReport, materialise, read_profile, score_knowledge_base
-from ldngraph.ingest.citations import apply_cached_pubmed
-from ldngraph.ingest.curated import read_knowledge_base
+from ldngraph.evidence.built import Built as Built  # re-exported: the pipeline's result type
 from ldngraph.locations import get_data_dir, get_shipped_data_dir
-from ldngraph.model import KnowledgeBase
-from ldngraph.rdf.build import Triple, from_rdflib_term, iter_triples, to_graph
 
+# rdflib, the scorer (statsmodels) and the YAML reader are imported where they are used: a command
+# answered from the build cache needs none of them (issue 24).
 if TYPE_CHECKING:
+    from rdflib import Graph
+
     from ldngraph.evidence import scored
+    from ldngraph.evidence.claims import ScoreReport
+    from ldngraph.evidence.profile import Profile
+    from ldngraph.evidence.publication_bias import RegistryEntry
+    from ldngraph.model import KnowledgeBase
+    from ldngraph.rdf.build import Triple
     from ldngraph.stores.protocol import ReplaceReport
     from ldngraph.stores.store import GraphStore
 
@@ -50,14 +50,34 @@ def read_scored(
     """Read and validate ``data_dir`` (default: the shipped data) and score it; no graph yet.
 
     ``profile`` defaults to ``data_dir/evidence-profile.yaml``, else the shipped profile;
-    ``exclude``: rules (``--exclude``) added to the profile's own ``exclude`` list.
+    ``exclude``: rules (``--exclude``) added to the profile's own ``exclude`` list. The result comes
+    from the build cache (:mod:`ldngraph.buildcache`) when nothing it depends on has changed.
     """
-    directory, _ = get_inputs(data_dir, profile)
+    kb, scores, _ = _read_scored(data_dir, profile, exclude)
+    return kb, scores
+
+
+def _read_scored(
+    data_dir: Path | str | None, profile: Path | str | None, exclude: Sequence[str]
+) -> tuple[KnowledgeBase, ScoreReport, buildcache.Entry | str | None]:
+    """The scored knowledge base, and the cache entry it came from, or the key to store it under
+    (None: the cache is off)."""
+    directory, profile_path = get_inputs(data_dir, profile)
+    key = None
+    if buildcache.is_enabled() and directory.is_dir() and profile_path.is_file():
+        key = buildcache.get_key(directory, profile_path, exclude)
+        entry = buildcache.load(key)
+        if entry is not None:
+            return entry.kb, entry.scores, entry
+    from ldngraph.evidence.claims import score_knowledge_base
+    from ldngraph.ingest.citations import apply_cached_pubmed
+    from ldngraph.ingest.curated import read_knowledge_base
+
     prof = get_profile(data_dir, profile, exclude=exclude)
     logger.info("scoring with profile %s", prof.identity)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
-    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory))
+    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory)), key
 
 
 def read_registry(directory: Path) -> tuple[RegistryEntry, ...]:
@@ -68,6 +88,8 @@ def read_registry(directory: Path) -> tuple[RegistryEntry, ...]:
     path = directory / SCREENING_FILE
     if not path.is_file():
         return ()
+    from ldngraph.evidence.publication_bias import RegistryEntry
+
     return tuple(
         RegistryEntry(
             id=r.id,
@@ -90,13 +112,52 @@ def load(
     data_dir: Path | str | None = None, profile: Path | str | None = None, *, exclude: Sequence[str] = ()
 ) -> Built:
     """Read and validate ``data_dir`` (default: ./data or the shipped data), build and score its
-    graph (``exclude``: studies left out everywhere, a sensitivity analysis)."""
-    kb, scores = read_scored(data_dir, profile, exclude=exclude)
+    graph (``exclude``: studies left out everywhere, a sensitivity analysis).
+
+    The knowledge base and its scores come from the build cache (:mod:`ldngraph.buildcache`) when
+    nothing they depend on has changed; the graph is then built only when a command reads it.
+    """
+    kb, scores, cached = _read_scored(data_dir, profile, exclude)
     directory, profile_path = get_inputs(data_dir, profile)
-    graph = materialise(to_graph(kb), kb, scores)
-    # estimates and pooled results
-    add_effects(graph, kb, get_profile(data_dir, profile, exclude=exclude), bodies=scores.bodies)
-    return Built(kb=kb, graph=graph, scores=scores, data_dir=directory, profile_path=profile_path)
+
+    def make_graph() -> Graph:
+        from ldngraph.evidence.effects_rdf import add_effects
+        from ldngraph.evidence.rdf import materialise
+        from ldngraph.rdf.build import to_graph
+
+        graph = materialise(to_graph(kb), kb, scores)
+        # estimates and pooled results
+        add_effects(graph, kb, get_profile(data_dir, profile, exclude=exclude), bodies=scores.bodies)
+        return graph
+
+    if isinstance(cached, buildcache.Entry):
+        ntriples = cached.ntriples
+        if ntriples is None:  # written by read_scored: no graph yet
+            return Built(
+                kb, scores, None, directory, profile_path, make_graph=make_graph, cache_key=cached.key
+            )
+
+        def read_graph() -> Graph:  # the cached triples: no statsmodels, no re-derivation
+            from rdflib import Graph
+
+            from ldngraph.rdf.vocab import bind_namespaces
+
+            return bind_namespaces(Graph()).parse(data=ntriples, format="nt")
+
+        return Built(
+            kb,
+            scores,
+            None,
+            directory,
+            profile_path,
+            make_graph=read_graph,
+            ntriples=ntriples,
+            cache_key=cached.key,
+        )
+    graph = make_graph()
+    if cached is not None:
+        buildcache.store(cached, kb, scores, graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+    return Built(kb, scores, graph, directory, profile_path, make_graph=None, cache_key=cached)
 
 
 def get_profile(
@@ -104,6 +165,8 @@ def get_profile(
 ) -> Profile:
     """The evidence profile ``load`` uses for ``data_dir`` (``profile`` if given), with ``exclude``
     rules added (its content hash then differs)."""
+    from ldngraph.evidence.profile import read_profile
+
     return read_profile(get_inputs(data_dir, profile)[1]).with_exclusions(exclude)
 
 
@@ -122,6 +185,10 @@ def push(
     (:meth:`ldngraph.stores.store.GraphStore.replace`), whose report (the triples the store holds,
     and what happened on the way) is returned.
     """
+    from rdflib import Graph
+
+    from ldngraph.evidence.effects_rdf import add_effects
+    from ldngraph.rdf.build import from_rdflib_term
 
     kb, scores = read_scored(data_dir, profile)
     effects = [
@@ -140,6 +207,11 @@ def iter_scored_chunks(
     triples (a few per claim) from :func:`ldngraph.evidence.score.materialise` on an empty rdflib
     graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
     """
+    from rdflib import Graph
+
+    from ldngraph.evidence.rdf import materialise
+    from ldngraph.rdf.build import from_rdflib_term, iter_triples
+
     chunk: list[Triple] = []
     for triple in iter_triples(kb):
         chunk.append(triple)
@@ -157,7 +229,7 @@ def get_summary(built: Built) -> dict[str, Any]:
     nodes = Counter(e.kind.value for e in kb.entities)
     nodes.update({"study": len(kb.studies), "publication": len(kb.publications)})
     return {
-        "triples": len(built.graph),
+        "triples": built.triples,
         "nodes": dict(sorted(nodes.items())),
         "claims": len(kb.claims),
         "evidence_items": sum(len(c.evidence) for c in kb.claims),

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ldngraph"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("present",),
-    ("pipeline",),
+    ("pipeline", "buildcache"),
     ("evidence",),
     ("ingest",),
     ("stores",),

@@ -38,6 +38,7 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     For a big corpus (10^4 studies and more) build straight into a persistent Oxigraph store
     instead: `ldngraph push --store oxigraph:PATH` (the fast path, no rdflib graph).
     """
+    from ldngraph import buildcache
     from ldngraph.pipeline import get_summary, load
     from ldngraph.rdf.export import guess_format, write_rdf
 
@@ -45,10 +46,12 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
         guess_format(output)  # fail before any work on a bad suffix
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)
-    if validate:
+    if validate and not (built.cache_key and buildcache.is_validated(built.cache_key)):
         from ldngraph.rdf.validate import check_graph
 
         check_graph(built.graph)  # the build checks its own output before writing it
+        if built.cache_key:  # the same graph (same data, shapes and code) needs no second check
+            buildcache.set_validated(built.cache_key)
     if output is not None:
         write_rdf(built.graph, output)
         # the file also carries dataset metadata and Biolink/SEPIO typing (export.with_interop)

@@ -136,11 +136,15 @@ def sof(
     import shutil
     import sys
 
-    from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
+    from ldngraph.pipeline import get_profile, load
+    from ldngraph.present.sof import get_condition, get_sof_table, render
     from ldngraph.present.sof_text import to_text
 
-    kb, prof = read_inputs(data_dir, profile, exclude=exclude)
-    table = get_sof_table(kb, prof, get_condition(kb, condition))
+    # the bodies the scores were computed from (registry included), from the build cache if current
+    built = load(data_dir, profile, exclude=exclude)
+    prof = get_profile(data_dir, profile, exclude=exclude)
+    bodies = dict(built.scores.bodies)
+    table = get_sof_table(built.kb, prof, get_condition(built.kb, condition), bodies=bodies)
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
     if chosen == "text":
         click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)

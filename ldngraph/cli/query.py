@@ -64,11 +64,17 @@ def query(
         run_query,
         run_query_on_store,
     )
-    from ldngraph.stores.store import MemoryStore, open_query_store
+    from ldngraph.stores.store import MemoryStore, is_persistent, open_query_store
 
     bound = parse_params(params)
     graph = graph_iri or str(GRAPH_NAME)
-    store = open_query_store(spec, lambda: load(data_dir, profile).graph, graph=graph)
+    built = load(data_dir, profile) if not is_persistent(spec) else None
+    store = open_query_store(
+        spec,
+        lambda: load(data_dir, profile).graph if built is None else built.graph,
+        graph=graph,
+        ntriples=built.ntriples if built is not None else None,
+    )
     if isinstance(store, MemoryStore):  # rdflib: prepared query, initBindings
         result = run_query(store.graph, name, bound, allow_service=allow_service)
         result = add_labels(result, get_labels(store.graph)) if labels and fmt != "sparql-json" else result

@@ -11,7 +11,8 @@ them into an :class:`~ldngraph.model.EffectEstimate` with a 95% CI:
 - Hedges' g from ``effectsize_smd`` (bias-corrected SMD and its variance);
 - the mean difference with its standard error from the arms' SDs, sqrt(sd1^2/n1 + sd2^2/n2)
   (metafor's ``escalc(measure="MD")`` variance);
-- the 95% CI as estimate +/- z * SE, z from ``scipy.stats.norm``, back-transformed for ratios.
+- the 95% CI as estimate +/- z * SE, z from the standard library's ``statistics.NormalDist``,
+  back-transformed for ratios.
 
 statsmodels and scipy are imported inside the function: cold start of the CLI matters.
 """
@@ -74,9 +75,9 @@ def compute_estimate(row: StudyOutcome) -> EffectEstimate | None:
     if found is None:
         return None
     effect, variance = found
-    from scipy.stats import norm
+    from statistics import NormalDist
 
-    z = float(norm.ppf(0.975))
+    z = NormalDist().inv_cdf(0.975)  # scipy.stats.norm.ppf(0.975), without importing scipy
     se = math.sqrt(variance)
     lo, hi = effect - z * se, effect + z * se
     if data.measure in RATIO_MEASURES:

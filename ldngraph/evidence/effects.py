@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from statistics import NormalDist
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -165,9 +166,9 @@ class EffectSummary(_Frozen):
 
 
 def _z(level: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + level / 2.0))
+    # the standard library's normal quantile: the same number as scipy.stats.norm.ppf, without
+    # importing scipy (a second and a half of a cold command; issue 24)
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
 def _to_analysis(measure: EffectMeasure, value: float) -> float:
@@ -200,10 +201,8 @@ def _derive_se(est: EffectEstimate) -> tuple[float | None, VarianceFrom | None]:
     if est.se is not None:
         return est.se, "se"
     if est.p_value is not None and est.p_value < 1.0:
-        from scipy.stats import norm
-
         centre = abs(_to_analysis(est.measure, est.value))
-        z = float(norm.isf(est.p_value / 2.0))
+        z = -NormalDist().inv_cdf(est.p_value / 2.0)  # scipy's norm.isf(p / 2)
         if centre > 0 and z > 0:
             return centre / z, "p_value"
     return None, None

@@ -33,8 +33,11 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldngraph.errors import QueryError
-from ldngraph.evidence.score import TIERS, Built, Certainty, OutcomeBody
+from ldngraph.evidence.bodies import OutcomeBody
+from ldngraph.evidence.built import Built
+from ldngraph.evidence.profile import Certainty
 from ldngraph.evidence.summary import CONCLUSION_LABELS
+from ldngraph.evidence.weights import TIERS
 from ldngraph.model import Claim, EntityKind, Predicate
 from ldngraph.model.names import match_name
 

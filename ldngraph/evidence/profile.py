@@ -20,7 +20,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ldngraph.errors import ProfileError
-from ldngraph.ingest.curated import parse_yaml
 from ldngraph.limits import LimitError, read_input_bytes
 from ldngraph.model import CitationStatus, Design, Judgement, OutcomeKind
 from ldngraph.model.terms import EffectMeasure
@@ -392,6 +391,8 @@ def read_profile(path: Path | str) -> Profile:
     # The curated-data parser: it also refuses a non-UTF-8 file and a repeated key (plain PyYAML
     # keeps the last value of a repeated key without a word).
     problems: list[str] = []
+    from ldngraph.ingest.curated import parse_yaml  # PyYAML only when a profile is read
+
     data, node = parse_yaml(raw, str(path), problems)
     if problems:
         raise ProfileError(problems[0])

@@ -7,13 +7,10 @@ a worked example. This module keeps the names other modules and notebooks import
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
-
 from ldngraph.evidence.bodies import BodyUnit, Downgrade, OutcomeBody, build_bodies
+from ldngraph.evidence.built import Built
 from ldngraph.evidence.claims import (
     REASON_CODES,
     ClaimScore,
@@ -28,7 +25,6 @@ from ldngraph.evidence.profile import Certainty, Profile, read_profile
 from ldngraph.evidence.rdf import body_iri, materialise, profile_iri
 from ldngraph.evidence.synthesis import CONCLUSIONS
 from ldngraph.evidence.weights import DIGITS, TIERS, Adjustment, ItemScore, combine, quantise, score_item
-from ldngraph.model import KnowledgeBase
 
 __all__ = [
     "CONCLUSIONS",
@@ -60,17 +56,6 @@ __all__ = [
     "score_knowledge_base",
     "to_dict",
 ]
-
-
-@dataclass(frozen=True)
-class Built:
-    """A validated knowledge base, its scores, and its RDF graph (scores materialised)."""
-
-    kb: KnowledgeBase
-    graph: Graph
-    scores: ScoreReport
-    data_dir: Path | None = None
-    profile_path: Path | None = None
 
 
 def to_dict(score: ClaimScore) -> dict[str, Any]:

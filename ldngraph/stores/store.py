@@ -205,6 +205,15 @@ class OxigraphStore:
     def add_ntriples(self, data: str) -> None:
         self.add_triples(parse_ntriples(data, self.spec))
 
+    def load_ntriples(self, data: str) -> None:
+        """Load N-Triples written by ldngraph itself (the build cache) with Oxigraph's own parser."""
+        import pyoxigraph as ox
+
+        try:
+            self.store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"{self.spec}: could not load the triples ({first_line(exc)})") from None
+
     def query(self, text: str, bindings: Bindings | None = None) -> QueryRows:
         return within_time_limit(lambda: self._query(text, bindings), self.spec)
 
@@ -374,10 +383,20 @@ def open_query_store(
     graph: str | None = None,
     timeout: float = 60.0,
     threshold: int | None = None,
+    ntriples: str | None = None,
 ) -> GraphStore:
     """A store ready to query: ``memory`` and ``oxigraph`` are filled with ``load_graph()``;
     ``auto`` is one of the two by size (:func:`resolve_auto`); ``oxigraph:PATH`` and endpoints are
-    queried as they are (fill them with ``ldngraph push``)."""
+    queried as they are (fill them with ``ldngraph push``).
+
+    ``ntriples``: the same graph as N-Triples, when the build cache has it; ``auto`` and ``oxigraph``
+    then load it into an in-memory Oxigraph store (milliseconds, where building and copying the
+    rdflib graph takes about a second), whatever its size.
+    """
+    if ntriples is not None and spec.strip() in {"auto", "oxigraph"}:
+        oxi = OxigraphStore()
+        oxi.load_ntriples(ntriples)
+        return oxi
     if spec.strip() == "auto":
         built = load_graph()
         if resolve_auto(len(built), threshold) == "memory":
