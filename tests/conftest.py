@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,10 @@ import pytest
 RESOURCES = Path(__file__).parent / "resources"
 MINI = RESOURCES / "mini"
 REPO = Path(__file__).resolve().parent.parent
+
+# The build cache stays off in the suite (tests edit data and patch the engine between commands);
+# tests/test_buildcache.py turns it on, in a temporary XDG_CACHE_HOME. Subprocesses inherit this.
+os.environ.setdefault("LDNGRAPH_NO_CACHE", "1")
 
 
 @pytest.fixture
