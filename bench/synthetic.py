@@ -26,8 +26,12 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
+from ldngraph.model.appraisal import DomainJudgement, RiskOfBias
+from ldngraph.model.terms import CROSSOVER_DOMAIN, Judgement, RobTool
 from ldngraph.model import (
+    ROB_DOMAINS,
     CitationStatus,
     Claim,
     Design,
@@ -213,6 +217,19 @@ def generate(n_studies: int, *, seed: int = 7, shape: CorpusShape | None = None)
         human = population is Population.human
         randomised = design in {Design.rct, Design.crossover_rct, Design.meta_analysis}
         controlled = randomised or design in {Design.controlled_trial, Design.animal}
+        rob = None
+        if human and controlled and design not in {Design.meta_analysis, Design.systematic_review}:
+            # every controlled human study carries a risk-of-bias block (curation v3 requires one)
+            tool = RobTool.rob2 if randomised else RobTool.robins_i
+            names = (*ROB_DOMAINS[tool], *((CROSSOVER_DOMAIN,) if design is Design.crossover_rct else ()))
+            rob = RiskOfBias.model_construct(
+                tool=tool,
+                domains={
+                    d: DomainJudgement.model_construct(judgement=rng.choice(JUDGEMENTS), support="synthetic")
+                    for d in names
+                },
+                source=SOURCE_URL,
+            )
         studies.append(
             Study.model_construct(
                 id=sid,
@@ -237,6 +254,7 @@ def generate(n_studies: int, *, seed: int = 7, shape: CorpusShape | None = None)
                 outcomes=tuple(outcomes),
                 indirectness=(),
                 summarises=summarises,
+                risk_of_bias=rob,
                 notes=None,
             )
         )
@@ -290,6 +308,27 @@ def generate(n_studies: int, *, seed: int = 7, shape: CorpusShape | None = None)
         claims=tuple(claims),
         sources=(source,),
     )
+
+
+#: Risk-of-bias judgements drawn for synthetic studies (mostly low, as in a curated corpus).
+JUDGEMENTS = (Judgement.low, Judgement.low, Judgement.low, Judgement.some_concerns, Judgement.high)
+
+#: data/ files and the knowledge-base field each holds.
+FILES = ("entities", "publications", "studies", "claims", "sources")
+
+
+def write_yaml(kb: KnowledgeBase, directory: Path) -> Path:
+    """Write ``kb`` as a data directory (entities.yaml ... sources.yaml, the curated format that
+    ``ldngraph build --data`` reads), defaults left out as a curator would; returns ``directory``."""
+    import yaml
+
+    directory.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for name in FILES:
+        items = [record.model_dump(mode="json", exclude_defaults=True) for record in getattr(kb, name)]
+        with (directory / f"{name}.yaml").open("w", encoding="utf-8") as handle:
+            yaml.dump({name: items}, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+    return directory
 
 
 def validate(kb: KnowledgeBase) -> KnowledgeBase:

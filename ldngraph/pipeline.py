@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -218,8 +219,9 @@ def iter_scored_chunks(
         if len(chunk) >= size:
             yield chunk
             chunk = []
+    convert = lru_cache(maxsize=1 << 16)(from_rdflib_term)  # predicates and values repeat: convert once
     for s, p, o in materialise(Graph(), kb, scores):
-        chunk.append((from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o)))  # type: ignore[arg-type]
+        chunk.append((convert(s), convert(p), convert(o)))  # type: ignore[arg-type]
     yield chunk
 
 

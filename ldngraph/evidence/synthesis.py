@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -247,19 +248,27 @@ def sign_test(directions: Mapping[str, str]) -> SignTest:
             proportion=None,
             ci_lower=None,
         )
-    from scipy.stats import binomtest
-
-    res = binomtest(len(pro), n, 0.5, alternative="two-sided")
-    ci = res.proportion_ci(confidence_level=0.95, method="exact")
+    p_value, low, high = _binomial_test(len(pro), n)
     return SignTest(
         favours_ldn=pro,
         favours_comparator=con,
         unclear=unclear,
-        p_value=float(res.pvalue),
+        p_value=p_value,
         proportion=len(pro) / n,
-        ci_lower=float(ci.low),
-        ci_upper=float(ci.high),
+        ci_lower=low,
+        ci_upper=high,
     )
+
+
+@lru_cache(maxsize=4096)
+def _binomial_test(successes: int, trials: int) -> tuple[float, float, float]:
+    """scipy's exact two-sided binomial test at 0.5 and Clopper-Pearson 95% CI, once per (k, n): a
+    large corpus has thousands of bodies but few distinct counts, and each call costs milliseconds."""
+    from scipy.stats import binomtest
+
+    res = binomtest(successes, trials, 0.5, alternative="two-sided")
+    ci = res.proportion_ci(confidence_level=0.95, method="exact")
+    return float(res.pvalue), float(ci.low), float(ci.high)
 
 
 # -- choosing the estimate ------------------------------------------------------------------------
