@@ -208,9 +208,7 @@ def iter_scored_chunks(
     triples (a few per claim) from :func:`ldngraph.evidence.score.materialise` on an empty rdflib
     graph. A triple may appear twice (the same citation from two evidence items): stores keep one.
     """
-    from rdflib import Graph
-
-    from ldngraph.evidence.rdf import materialise
+    from ldngraph.evidence.rdf import TripleList, materialise
     from ldngraph.rdf.build import from_rdflib_term, iter_triples
 
     chunk: list[Triple] = []
@@ -220,7 +218,7 @@ def iter_scored_chunks(
             yield chunk
             chunk = []
     convert = lru_cache(maxsize=1 << 16)(from_rdflib_term)  # predicates and values repeat: convert once
-    for s, p, o in materialise(Graph(), kb, scores):
+    for s, p, o in materialise(TripleList(), kb, scores):  # no rdflib graph (and its indexes) in between
         chunk.append((convert(s), convert(p), convert(o)))  # type: ignore[arg-type]
     yield chunk
 

@@ -15,7 +15,9 @@ SPARQL and networkx pick the same claim per edge.
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
+from typing import Any, Protocol, TypeVar
+
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from ldngraph.evidence.bodies import OutcomeBody
@@ -38,7 +40,24 @@ DOMAIN_PROPERTIES = {
 }
 
 
-def _add_effect(graph: Graph, node: URIRef, body: OutcomeBody) -> None:
+class TripleSink(Protocol):
+    """What :func:`materialise` needs of a graph: ``add((s, p, o))`` (an rdflib ``Graph``, or a
+    plain list-like collector when the triples go straight to a store)."""
+
+    def add(self, triple: tuple[Any, Any, Any], /) -> Any: ...
+
+
+G = TypeVar("G", bound=TripleSink)
+
+
+class TripleList(list[tuple[Any, Any, Any]]):
+    """A list that takes ``add``: :func:`materialise` into it without rdflib's indexes."""
+
+    def add(self, triple: tuple[Any, Any, Any], /) -> None:
+        self.append(triple)
+
+
+def _add_effect(graph: TripleSink, node: URIRef, body: OutcomeBody) -> None:
     syn = body.synthesis
     graph.add((node, LDN.basis, Literal(syn.basis)))
     if syn.magnitude is not None:
@@ -65,7 +84,7 @@ def body_iri(body_id: str) -> URIRef:
     return local("body", body_id)
 
 
-def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
+def materialise(graph: G, kb: KnowledgeBase, report: ScoreReport) -> G:
     """Add scores to ``graph`` (in place; returns it): profile, bodies, claim scores, item weights."""
     prof = profile_iri(report.profile_version, report.profile_hash)
     graph.add((prof, RDF.type, LDN.EvidenceProfile))
@@ -137,4 +156,4 @@ def materialise(graph: Graph, kb: KnowledgeBase, report: ScoreReport) -> Graph:
     return graph
 
 
-__all__ = ["DOMAIN_PROPERTIES", "body_iri", "materialise", "profile_iri"]
+__all__ = ["DOMAIN_PROPERTIES", "TripleList", "TripleSink", "body_iri", "materialise", "profile_iri"]
