@@ -241,3 +241,70 @@ def read_view(
         f"'{spec}': not a data directory, profile (.yaml), RDF file or store; give one of "
         "DIR, PROFILE.yaml, GRAPH.ttl|.nt|.jsonld|.trig, oxigraph:PATH or http(s)://ENDPOINT"
     )
+
+
+# -- living evidence (issue 25): what would change a conclusion, what changed since a ref --------
+
+
+def read_impact(
+    condition: str,
+    data_dir: Path | str | None = None,
+    profile: Path | str | None = None,
+    *,
+    outcome: str | None = None,
+    cap: int | None = None,
+    cache: Path | None = None,
+) -> list[Any]:
+    """:func:`ldngraph.evidence.impact.get_impact` on ``data_dir`` for ``condition`` (a CURIE,
+    label or synonym; ``outcome`` likewise), with the registered trials of its screening log as
+    candidates (enrolment from the log, else from the registry record ``watch`` cached in
+    ``cache``, default the data directory's database; nothing is fetched)."""
+    from ldngraph.evidence.impact import DEFAULT_CAP, get_impact
+    from ldngraph.ingest.cache import get_cache_path
+    from ldngraph.ingest.screening import SCREENING_FILE, read_screening_log
+    from ldngraph.model.names import get_entity
+
+    directory, _ = get_inputs(data_dir, profile)
+    kb, scores = read_scored(data_dir, profile)
+    curie = _get_condition(kb, condition)
+    outcome_id = get_entity(kb, outcome).id if outcome else None
+    candidates: list[Any] = []
+    if (directory / SCREENING_FILE).is_file():
+        log = read_screening_log(directory / SCREENING_FILE)
+        candidates = _read_candidates(log, kb, cache or get_cache_path(directory))
+    return get_impact(
+        kb,
+        scores.bodies,
+        get_profile(data_dir, profile),
+        curie,
+        outcome=outcome_id,
+        registry=read_registry(directory),
+        candidates=candidates,
+        cap=cap or DEFAULT_CAP,
+    )
+
+
+def _get_condition(kb: KnowledgeBase, name: str) -> str:
+    from ldngraph.errors import UnknownEntityError
+    from ldngraph.model import EntityKind
+    from ldngraph.model.names import get_entity
+
+    entity = get_entity(kb, name)
+    if entity.kind is not EntityKind.condition:
+        raise UnknownEntityError(f"'{name}' is not a condition (it is an entity of kind {entity.kind.value})")
+    return entity.id
+
+
+def _read_candidates(log: Any, kb: KnowledgeBase, path: Path) -> list[Any]:
+    """Registered trials of ``log`` with their enrolment, looked up in the registry records that
+    ``watch`` stored in the database at ``path`` (if there is one; it is only read)."""
+    from ldngraph.evidence.impact import get_candidates
+    from ldngraph.ingest.registry import get_registry_record, open_registry
+
+    conn = open_registry(path, write=False) if path.is_file() else None
+    if conn is None:
+        return get_candidates(log, kb)
+    try:
+        return get_candidates(log, kb, lambda nct: get_registry_record(conn, path, nct))
+    finally:
+        conn.close()
