@@ -10,9 +10,11 @@ as new and the certainty moving from high to moderate, with the diff's reasons.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -156,3 +158,77 @@ def test_report_since_bad_ref_is_one_line(
     assert exit_info.value.code == 1
     assert err.startswith("Error: ") and message in err and err.count("\n") == 1
     assert not (tmp_path / "b.md").exists()
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def _check_atom(text: str) -> list[dict[str, str]]:
+    """Parse an Atom feed and check what RFC 4287 requires; returns each entry's fields."""
+    root = ElementTree.fromstring(text.encode("utf-8"))
+    assert root.tag == f"{ATOM}feed"
+    for tag in ("id", "title", "updated"):
+        assert len(root.findall(f"{ATOM}{tag}")) == 1, tag
+    assert RFC3339.match(root.findtext(f"{ATOM}updated") or "")
+    assert (root.findtext(f"{ATOM}id") or "").startswith("urn:uuid:")
+    assert root.find(f"{ATOM}author/{ATOM}name") is not None
+    entries = []
+    for entry in root.findall(f"{ATOM}entry"):
+        fields = {tag: entry.findtext(f"{ATOM}{tag}") or "" for tag in ("id", "title", "updated", "content")}
+        assert all(fields.values()), fields
+        assert fields["id"].startswith("urn:uuid:") and RFC3339.match(fields["updated"])
+        assert entry.find(f"{ATOM}content").get("type") == "text"  # type: ignore[union-attr]
+        entries.append(fields)
+    assert len({e["id"] for e in entries}) == len(entries)
+    return entries
+
+
+def test_feed_of_changes_is_valid_atom_with_deterministic_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    data = _fixture(repo / "data")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "data")
+    _git(repo, "commit", "-q", "-m", "the fixture")
+    _add_null_trial(data)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1765065600")
+    texts = []
+    for name in ("a.atom", "b.atom"):
+        code, _, err = _run("feed", "--data", str(data), "--since", "HEAD", "-o", str(tmp_path / name))
+        assert code == 0, err
+        assert "2 entries" in err
+        texts.append((tmp_path / name).read_text(encoding="utf-8"))
+    assert texts[0] == texts[1]  # the same changes, the same feed: ids and all
+    entries = _check_atom(texts[0])
+    assert [e["title"] for e in entries] == [
+        f"New study: {HYPOTHETICAL_ID}",
+        "low-dose naltrexone -> fibromyalgia: pain: certainty high -> moderate",
+    ]
+    assert "inconsistency levels 0 -> 1" in entries[1]["content"]
+    assert entries[0]["updated"] == "2025-12-07T00:00:00Z"
+
+
+def test_feed_escapes_record_text() -> None:
+    from datetime import UTC, datetime
+
+    from ldngraph.evidence.changes import BodyMove, Changes
+    from ldngraph.present.feed import to_atom
+
+    label = 'LDN -> <b>"fibro" & pain</b>\x07'
+    changes = Changes(
+        since="v1 & <v2>",
+        old="old",
+        new="new",
+        old_profile=None,
+        new_profile="p",
+        new_studies=("a&b",),
+        removed_studies=(),
+        moves=(BodyMove(body="x", label=label, kind="conclusion", before="uncertain", after="benefit"),),
+    )
+    text = to_atom(changes, updated=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert "<b>" not in text and "&amp;" in text
+    entries = _check_atom(text)
+    assert entries[1]["title"] == 'LDN -> <b>"fibro" & pain</b>: conclusion uncertain -> benefit'
+    assert entries[0]["title"] == "New study: a&b"

@@ -6,7 +6,7 @@ stderr and exit status 1. Results go to stdout, progress and logs to stderr.
 One module per command group: :mod:`~ldngraph.cli.build` (build, export, validate, push),
 :mod:`~ldngraph.cli.query` (query, paths, explain, diff), :mod:`~ldngraph.cli.present` (viz, plot, sof,
 report) and :mod:`~ldngraph.cli.pubmed` (fetch, import-pubmed, verify-citations, triage) and
-:mod:`~ldngraph.cli.watch` (watch, watch status) and :mod:`~ldngraph.cli.living` (impact), over the
+:mod:`~ldngraph.cli.watch` (watch, watch status) and :mod:`~ldngraph.cli.living` (impact, feed), over the
 shared options of :mod:`~ldngraph.cli.options`.
 """
 
@@ -49,6 +49,7 @@ for _command in (
     present.report,
     watch.watch,
     living.impact,
+    living.feed,
 ):
     cli.add_command(_command)
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from ldngraph.cli.options import cache_option, data_option, format_option, profile_option
+from ldngraph.cli.options import (
+    cache_option,
+    data_option,
+    format_option,
+    guard_output,
+    output_option,
+    profile_option,
+)
 from ldngraph.errors import printable
 from ldngraph.safetext import to_json
 
@@ -51,3 +58,31 @@ def impact(
             click.echo(printable(line))
     if not found:
         click.echo(f"no critical outcome with an effect body for {condition}", err=True)
+
+
+@click.command()
+@data_option
+@profile_option
+@click.option(
+    "--since",
+    required=True,
+    metavar="REF",
+    help="What the feed compares with: a git ref (data/ at that commit), or a data directory, "
+    "profile, graph file or store as diff takes it.",
+)
+@output_option("Atom file to write (-: stdout).")
+@click.option("--title", default=None, help="Feed title (default: 'ldngraph: what changed ... since REF').")
+def feed(data_dir: Path | None, profile: Path | None, since: str, output: Path, title: str | None) -> None:
+    """Write an Atom 1.0 feed of what changed since REF: new studies, and outcome bodies whose
+    conclusion or certainty moved, with the reasons diff gives; deterministic entry ids, so a feed
+    reader shows each change once (docs/living.md)."""
+    from ldngraph.atomic import write_text_atomic
+    from ldngraph.pipeline import read_changes
+    from ldngraph.present.feed import to_atom
+    from ldngraph.present.report_sof import get_build_time
+
+    guard_output(output, data_dir, profile)
+    changes = read_changes(since, data_dir, profile)
+    write_text_atomic(output, to_atom(changes, updated=get_build_time(), title=title))
+    shown = len(changes.new_studies) + len(changes.removed_studies) + len(changes.moves)
+    click.echo(f"wrote {output}: {shown} entries", err=True)
