@@ -234,3 +234,14 @@ def test_bad_outcome_is_one_line(
     err = capsys.readouterr().err
     assert exit_info.value.code == 1
     assert err.startswith("Error: ") and message in err and err.count("\n") == 1
+
+
+def test_studies_without_a_year_give_a_trial_without_one(tmp_path: Path) -> None:
+    src = _fixture("estimate-small", tmp_path / "src")
+    studies = src / "studies.yaml"
+    studies.write_text(studies.read_text(encoding="utf-8").replace("    year: 2020\n", ""), encoding="utf-8")
+    kb, body, profile = _pain(src)
+    trial = get_trial(kb, body, profile, "null")
+    assert not isinstance(trial, str)
+    assert "year" not in get_records(kb, body, trial, 10).study
+    assert smallest_change(kb, body, profile, trial, cap=2000).n_per_arm is not None

@@ -18,8 +18,9 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from ldngraph.errors import LdnGraphError
 from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.evidence.effects import Z95, get_control_risk, get_study_estimate
 from ldngraph.evidence.profile import Profile
@@ -33,6 +34,10 @@ HYPOTHETICAL_PUB = "REF:hypothetical-impact-trial"
 HYPOTHETICAL_URL = "https://example.org/ldngraph/hypothetical-trial"
 RESULTS = ("null", "mid")
 Result = Literal["null", "mid"]
+
+
+class ImpactError(LdnGraphError):
+    """An impact question that cannot be asked (an unknown outcome, a bad cap, an invalid trial)."""
 
 
 class Trial(_Frozen):
@@ -120,7 +125,7 @@ def get_trial(kb: KnowledgeBase, body: OutcomeBody, profile: Profile, result: Re
 
 
 def trial_records(
-    trial: Trial, n_per_arm: int, *, outcome: str, kind: str, year: int, lower_is_better: bool
+    trial: Trial, n_per_arm: int, *, outcome: str, kind: str, year: int | None, lower_is_better: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(study, publication) of the hypothetical trial with ``n_per_arm`` per arm, as curated YAML
     records (the same dicts a test writes into a copy of data/)."""
@@ -171,7 +176,7 @@ def trial_records(
         "randomised": True,
         "controlled": True,
         "blinded": True,
-        "year": year,
+        **({"year": year} if year is not None else {}),
         "publications": [HYPOTHETICAL_PUB],
         "comparator": {"kind": "placebo", "source": HYPOTHETICAL_URL},
         "risk_of_bias": {
@@ -212,10 +217,16 @@ def with_trial(
     pub: Mapping[str, Any],
     item: Mapping[str, Any],
 ) -> KnowledgeBase:
-    """``kb`` with the hypothetical records added (validated by the same models the loader uses)."""
-    s = Study.model_validate(study)
-    p = Publication.model_validate(pub)
-    e = EvidenceItem.model_validate(item)
+    """``kb`` with the hypothetical records added (validated by the same models the loader uses;
+    a record they refuse, such as a CI past the schema's bounds, is an :class:`ImpactError`)."""
+    try:
+        s = Study.model_validate(study)
+        p = Publication.model_validate(pub)
+        e = EvidenceItem.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ImpactError(f"the hypothetical trial is not a valid record: {where}: {first['msg']}") from None
     claims = tuple(
         c.model_copy(update={"evidence": (*c.evidence, e)}) if c.id == claim_id else c for c in kb.claims
     )
@@ -229,6 +240,7 @@ __all__ = [
     "HYPOTHETICAL_PUB",
     "HYPOTHETICAL_URL",
     "RESULTS",
+    "ImpactError",
     "Result",
     "Trial",
     "evidence_record",

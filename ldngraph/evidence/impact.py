@@ -59,6 +59,7 @@ from ldngraph.evidence.bodies import (
 )
 from ldngraph.evidence.hypothetical import (
     RESULTS,
+    ImpactError,
     Result,
     Trial,
     evidence_record,
@@ -73,10 +74,6 @@ from ldngraph.model.terms import _Frozen
 
 #: Default upper bound of the search, participants per arm.
 DEFAULT_CAP = 10_000
-
-
-class ImpactError(LdnGraphError):
-    """An impact question that cannot be asked (an unknown outcome, a bad cap)."""
 
 
 class State(_Frozen):
@@ -225,7 +222,7 @@ def get_records(kb: KnowledgeBase, body: OutcomeBody, trial: Trial, n_per_arm: i
         n_per_arm,
         outcome=body.outcome,
         kind=rows[0].kind.value if rows else "subjective",
-        year=min(2100, max((s.year or 0 for s in kb.studies), default=2025) + 1),
+        year=min(2100, max(years) + 1) if (years := [s.year for s in kb.studies if s.year]) else None,
         lower_is_better=body.lower_is_better,
     )
     item = evidence_record(trial, body.outcome, body.question)
@@ -388,6 +385,8 @@ def get_impact(
 ) -> list[OutcomeImpact]:
     """What would change each body of :func:`get_impact_bodies`: the smallest trial for a null and
     an MID result, and each candidate of the condition at its enrolment."""
+    if cap < 2:
+        raise ImpactError(f"cap {cap}: the search needs at least 2 participants per arm")
     out = []
     for body in get_impact_bodies(kb, bodies, condition, outcome):
         searches: list[Search] = []
@@ -400,7 +399,11 @@ def get_impact(
                 continue
             if progress is not None:
                 progress(f"{body.label}: {result} result")
-            searches.append(smallest_change(kb, body, profile, trial, registry=registry, cap=cap))
+            try:  # one body's failure (e.g. a CI past the schema's bounds) is reported, not fatal
+                searches.append(smallest_change(kb, body, profile, trial, registry=registry, cap=cap))
+            except LdnGraphError as exc:
+                skipped.append(f"{result} result: {exc}")
+                continue
             for cand in candidates:
                 if cand.condition != condition:
                     continue
@@ -408,7 +411,10 @@ def get_impact(
                     if result == RESULTS[0]:
                         skipped.append(f"{cand.registry} ({cand.record}): no enrolment recorded")
                     continue
-                runs.append(run_candidate(kb, body, profile, trial, cand, registry=registry))
+                try:
+                    runs.append(run_candidate(kb, body, profile, trial, cand, registry=registry))
+                except LdnGraphError as exc:
+                    skipped.append(f"{cand.registry}, {result} result: {exc}")
         out.append(
             OutcomeImpact(
                 body=body.id,
