@@ -164,7 +164,7 @@ class OutcomeImpact(_Frozen):
             if s.n_per_arm is None:
                 lines.append(f"  {result}: no trial up to {s.cap:,} per arm changes it")
                 continue
-            flag = "" if s.monotone else f" (not monotone: changed at {_points(s.checked)})"
+            flag = "" if s.monotone else f" (not monotone at the checked points: {_points(s.checked)})"
             below = f"n - 1 = {s.n_per_arm - 1} per arm" if s.n_per_arm > 1 else "no trial"
             lines.append(
                 f"  {result}: a trial of {s.n_per_arm} per arm ({2 * s.n_per_arm} participants) "
