@@ -101,6 +101,9 @@ def test_shipped_fibromyalgia_pain_the_trial_named_changes_sof_at_n_and_not_at_n
         assert below == before
     # the text names the size and the change, in one line per result
     code, text, _ = _run("impact", "--condition", "fibromyalgia", "--data", str(data))
+    # docs/living.md quotes this output: it must be the real one
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "living.md").read_text(encoding="utf-8")
+    assert text.strip() in doc
     null = pain["searches"][0]
     assert f"a null result: a trial of {null['n_per_arm']} per arm" in text
     assert null["changes"] in text

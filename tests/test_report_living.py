@@ -232,3 +232,18 @@ def test_feed_escapes_record_text() -> None:
     entries = _check_atom(text)
     assert entries[1]["title"] == 'LDN -> <b>"fibro" & pain</b>: conclusion uncertain -> benefit'
     assert entries[0]["title"] == "New study: a&b"
+
+
+def test_living_doc_has_a_valid_example_workflow() -> None:
+    """docs/living.md's scheduled job is valid YAML: weekly, runs watch, drafts, diff and opens a PR
+    (an example in the doc; the repository has no such active workflow)."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "living.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+    job = yaml.safe_load(block)
+    assert job[True]["schedule"][0]["cron"].endswith("* * 1")  # YAML 1.1 reads the key `on` as True
+    steps = job["jobs"]["watch"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    for command in ("ldngraph watch", "ldngraph draft", "ldngraph diff", "ldngraph feed --since"):
+        assert command in runs
+    assert any("create-pull-request" in step.get("uses", "") for step in steps)
+    assert not (Path(__file__).resolve().parents[1] / ".github" / "workflows" / "living.yml").exists()
