@@ -78,7 +78,8 @@ def test_the_brief_says_what_would_change_each_condition(tmp_path: Path) -> None
     code, out, err = _run("impact", "--condition", "fibromyalgia", "--format", "json", "--data", str(data))
     assert code == 0, err
     (pain,) = json.loads(out)
-    null, mid = pain["searches"]
+    null, null_conclusion, mid, _ = pain["searches"]
+    assert null_conclusion["target"] == "conclusion" and null_conclusion["n_per_arm"] is None
     for suffix in (".md", ".html"):
         brief = tmp_path / f"brief{suffix}"
         code, _, err = _run("report", "--data", str(data), "-o", str(brief))
@@ -88,6 +89,7 @@ def test_the_brief_says_what_would_change_each_condition(tmp_path: Path) -> None
         assert "What would change this (pain, now little or no effect, high)" in plain
         assert f"a trial of {null['n_per_arm']} per arm with a null result: {null['changes']}" in plain
         assert f"a trial of {mid['n_per_arm']} per arm with a result at the MID (MD -1)" in plain
+        assert "no trial up to 10,000 per arm with a null result changes the conclusion" in plain
         assert "What changed since" not in text  # only with --since
 
 

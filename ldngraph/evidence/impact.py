@@ -44,7 +44,7 @@ guessed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -90,6 +90,9 @@ class Search(_Frozen):
     """The smallest trial, per arm, that changes the body (module doc: bisection, monotonicity)."""
 
     trial: Trial
+    target: Literal["any", "conclusion"] = Field(
+        default="any", description="any: the conclusion or the certainty; conclusion: the conclusion only"
+    )
     n_per_arm: int | None = Field(description="Smallest n per arm that changes it; None: none up to cap")
     cap: int
     before: State
@@ -161,8 +164,11 @@ class OutcomeImpact(_Frozen):
         lines = [f"{what}: now {self.before}"]
         for s in self.searches:
             result = _describe_result(s.trial)
+            if s.target == "conclusion":
+                result += ", for the conclusion"
             if s.n_per_arm is None:
-                lines.append(f"  {result}: no trial up to {s.cap:,} per arm changes it")
+                it = "the conclusion" if s.target == "conclusion" else "it"
+                lines.append(f"  {result}: no trial up to {s.cap:,} per arm changes {it}")
                 continue
             flag = "" if s.monotone else f" (not monotone at the checked points: {_points(s.checked)})"
             below = f"n - 1 = {s.n_per_arm - 1} per arm" if s.n_per_arm > 1 else "no trial"
@@ -171,15 +177,15 @@ class OutcomeImpact(_Frozen):
                 f"changes it: {s.changes} ({below}: {s.below}){flag}"
             )
         for c in self.candidates:
+            reports = "a null result" if c.result == "null" else "a result at the MID"
             if c.changed:
                 lines.append(
-                    f"  if {c.registry} reports a {c.result} result with n = {c.enrolment}, "
+                    f"  if {c.registry} reports {reports} with n = {c.enrolment}, "
                     f"{what} goes from {c.before} to {c.after}"
                 )
             else:
                 lines.append(
-                    f"  if {c.registry} reports a {c.result} result with n = {c.enrolment}, "
-                    f"{what} stays {c.before}"
+                    f"  if {c.registry} reports {reports} with n = {c.enrolment}, {what} stays {c.before}"
                 )
         lines += [f"  not run: {why}" for why in self.skipped]
         return lines
@@ -268,20 +274,24 @@ def smallest_change(
     *,
     registry: Sequence[RegistryEntry] = (),
     cap: int = DEFAULT_CAP,
+    target: Literal["any", "conclusion"] = "any",
 ) -> Search:
-    """The smallest n per arm whose hypothetical ``trial`` changes ``body`` (module doc)."""
+    """The smallest n per arm whose hypothetical ``trial`` changes ``body``'s conclusion or
+    certainty (``target`` any), or its conclusion (``target`` conclusion); module doc."""
     if cap < 2:
         raise ImpactError(f"cap {cap}: the search needs at least 2 participants per arm")
     run = _Runner(kb, body, profile, registry, trial)
     before = _state(body)
 
     def changed(n: int) -> bool:
-        return run.state(n) != before
+        now = run.state(n)
+        return now.conclusion != before.conclusion if target == "conclusion" else now != before
 
     if not changed(cap):
         checked = tuple((n, changed(n)) for n in sorted({1, max(1, cap // 10), cap // 2}))
         return Search(
             trial=trial,
+            target=target,
             n_per_arm=None,
             cap=cap,
             before=before,
@@ -303,6 +313,7 @@ def smallest_change(
     monotone = all(c == (p >= hi) for p, c in checked)
     return Search(
         trial=trial,
+        target=target,
         n_per_arm=hi,
         cap=cap,
         before=before,
@@ -400,7 +411,15 @@ def get_impact(
             if progress is not None:
                 progress(f"{body.label}: {result} result")
             try:  # one body's failure (e.g. a CI past the schema's bounds) is reported, not fatal
-                searches.append(smallest_change(kb, body, profile, trial, registry=registry, cap=cap))
+                first = smallest_change(kb, body, profile, trial, registry=registry, cap=cap)
+                searches.append(first)
+                if first.after is not None and first.after.conclusion == first.before.conclusion:
+                    # the certainty moves first: how large a trial would move the conclusion itself?
+                    searches.append(
+                        smallest_change(
+                            kb, body, profile, trial, registry=registry, cap=cap, target="conclusion"
+                        )
+                    )
             except LdnGraphError as exc:
                 skipped.append(f"{result} result: {exc}")
                 continue

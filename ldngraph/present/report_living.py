@@ -35,7 +35,8 @@ def _search_phrase(s: Search) -> str:
         else f"a result at the MID ({s.trial.measure.upper()} {s.trial.value:g})"
     )
     if s.n_per_arm is None:
-        return f"no trial up to {s.cap:,} per arm with {what} changes it"
+        it = "the conclusion" if s.target == "conclusion" else "it"
+        return f"no trial up to {s.cap:,} per arm with {what} changes {it}"
     return f"a trial of {s.n_per_arm} per arm with {what}: {s.changes}"
 
 
@@ -46,8 +47,8 @@ def would_change_lines(impacts: Sequence[OutcomeImpact]) -> list[str]:
     for imp in impacts:
         parts = [_search_phrase(s) for s in imp.searches]
         parts += [
-            f"if {c.registry} reports a {c.result} result with n = {c.enrolment}: "
-            + (f"{c.before} -> {c.after}" if c.changed else f"stays {c.before}")
+            f"if {c.registry} reports {'a null result' if c.result == 'null' else 'a result at the MID'} "
+            f"with n = {c.enrolment}: " + (f"{c.before} -> {c.after}" if c.changed else f"stays {c.before}")
             for c in imp.candidates
         ]
         if not parts:  # the same reason for both results: say it once
