@@ -33,7 +33,8 @@ does not change it and an upper end that does, and ends with ``n - 1`` (unchange
 (changed) both run through the engine. The assumption is then **checked** at a few more points
 (``n / 4``, ``n / 2`` below; ``2n``, the cap above); a point that contradicts it is reported
 (``monotone: false``, with the points) rather than hidden. When even a trial of ``cap`` per arm
-changes nothing, the answer is "no trial up to cap per arm changes it".
+changes nothing, the answer is "no trial up to cap per arm changes it". When the first change
+is the certainty alone, a second search (``target="conclusion"``) asks the same for the conclusion.
 
 A **candidate** (a registered trial in the screening log with an enrolment, issue 25 point 5) is
 run at its own size: enrolment split equally between two arms (floor), for the null and the MID
