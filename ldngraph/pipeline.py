@@ -313,3 +313,145 @@ def read_view(
         f"'{spec}': not a data directory, profile (.yaml), RDF file or store; give one of "
         "DIR, PROFILE.yaml, GRAPH.ttl|.nt|.jsonld|.trig, oxigraph:PATH or http(s)://ENDPOINT"
     )
+
+
+# -- living evidence (issue 25): what would change a conclusion, what changed since a ref --------
+
+
+def read_impact(
+    condition: str,
+    data_dir: Path | str | None = None,
+    profile: Path | str | None = None,
+    *,
+    outcome: str | None = None,
+    cap: int | None = None,
+    cache: Path | None = None,
+) -> list[Any]:
+    """:func:`ldngraph.evidence.impact.get_impact` on ``data_dir`` for ``condition`` (a CURIE,
+    label or synonym; ``outcome`` likewise), with the registered trials of its screening log as
+    candidates (enrolment from the log, else from the registry record ``watch`` cached in
+    ``cache``, default the data directory's database; nothing is fetched)."""
+    from ldngraph.model.names import get_entity
+
+    kb, scores = read_scored(data_dir, profile)
+    curie = _get_condition(kb, condition)
+    outcome_id = get_entity(kb, outcome).id if outcome else None
+    found = get_impacts(
+        kb,
+        scores.bodies,
+        get_inputs(data_dir, profile)[0],
+        get_profile(data_dir, profile),
+        conditions=[curie],
+        outcome=outcome_id,
+        cap=cap,
+        cache=cache,
+    )
+    return found[curie]
+
+
+def get_impacts(
+    kb: KnowledgeBase,
+    bodies: Any,
+    directory: Path,
+    profile: Profile,
+    *,
+    conditions: Sequence[str] | None = None,
+    outcome: str | None = None,
+    cap: int | None = None,
+    cache: Path | None = None,
+) -> dict[str, list[Any]]:
+    """Condition CURIE -> its :class:`ldngraph.evidence.impact.OutcomeImpact` s (every condition
+    with a declared critical outcome when ``conditions`` is None), on ``kb`` scored as ``bodies``
+    from ``directory`` (its screening log gives the candidates)."""
+    from ldngraph.evidence.impact import DEFAULT_CAP, get_impact
+    from ldngraph.ingest.cache import get_cache_path
+    from ldngraph.ingest.screening import SCREENING_FILE, read_screening_log
+    from ldngraph.model import EntityKind
+
+    candidates: list[Any] = []
+    if (directory / SCREENING_FILE).is_file():
+        log = read_screening_log(directory / SCREENING_FILE)
+        candidates = _read_candidates(log, kb, cache or get_cache_path(directory))
+    wanted = conditions or [
+        e.id for e in kb.entities if e.kind is EntityKind.condition and e.critical_outcome
+    ]
+    registry = read_registry(directory)
+    return {
+        c: get_impact(
+            kb,
+            bodies,
+            profile,
+            c,
+            outcome=outcome,
+            registry=registry,
+            candidates=candidates,
+            cap=cap or DEFAULT_CAP,
+        )
+        for c in wanted
+    }
+
+
+def _get_condition(kb: KnowledgeBase, name: str) -> str:
+    from ldngraph.errors import UnknownEntityError
+    from ldngraph.model import EntityKind
+    from ldngraph.model.names import get_entity
+
+    entity = get_entity(kb, name)
+    if entity.kind is not EntityKind.condition:
+        raise UnknownEntityError(f"'{name}' is not a condition (it is an entity of kind {entity.kind.value})")
+    return entity.id
+
+
+def _read_candidates(log: Any, kb: KnowledgeBase, path: Path) -> list[Any]:
+    """Registered trials of ``log`` with their enrolment, looked up in the registry records that
+    ``watch`` stored in the database at ``path`` (if there is one; it is only read)."""
+    from ldngraph.evidence.impact import get_candidates
+    from ldngraph.ingest.registry import get_registry_record, open_registry
+
+    conn = open_registry(path, write=False) if path.is_file() else None
+    if conn is None:
+        return get_candidates(log, kb)
+    try:
+        return get_candidates(log, kb, lambda nct: get_registry_record(conn, path, nct))
+    finally:
+        conn.close()
+
+
+def read_changes(
+    since: str,
+    data_dir: Path | str | None = None,
+    profile: Path | str | None = None,
+    *,
+    built: Built | None = None,
+) -> Any:
+    """What changed from ``since`` to ``data_dir`` (:class:`ldngraph.evidence.changes.Changes`).
+
+    ``since``: a data directory, profile, graph file or store as ``diff`` takes it (scored with its
+    own profile), else a git ref: ``data_dir`` as it was at that commit (``git archive``), scored
+    with the profile it had then. ``built``: the new side, when the caller has already loaded it."""
+    import tempfile
+
+    from ldngraph.evidence import scored
+    from ldngraph.evidence.changes import summarise
+    from ldngraph.evidence.diff import compare
+    from ldngraph.ingest.gitref import export_data_at
+
+    directory, _ = get_inputs(data_dir, profile)
+    built = built or load(data_dir, profile)
+    new = scored.from_graph(built.graph, f"data {directory}")
+    if is_store_spec(since) or Path(since).exists():
+        old = read_view(since, data_dir=directory)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ldngraph-since-") as tmp:
+            old_dir = export_data_at(since, directory, tmp)
+            cache = directory / "pubmed.sqlite"
+            if cache.is_file():  # the same PubMed checks on both sides (the database is not in git)
+                import shutil
+
+                shutil.copy2(cache, old_dir / cache.name)
+            try:
+                old = scored.from_graph(load(old_dir).graph, f"data {directory} at {since}")
+            except LdnGraphError as exc:
+                shown = str(exc).replace(str(old_dir), f"{directory} at {since}")
+                raise LdnGraphError(f"--since {since}: the data at that ref do not load: {shown}") from None
+    return summarise(compare(old, new), old, new, since)

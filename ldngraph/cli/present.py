@@ -157,18 +157,34 @@ def sof(
 @profile_option
 @output_option("Brief to write: .md (Markdown) or .html.")
 @exclude_option
-def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: tuple[str, ...]) -> None:
+@click.option(
+    "--since",
+    default=None,
+    metavar="REF",
+    help="Add 'What changed since REF': a git ref (data/ at that commit), or a data directory, "
+    "profile, graph file or store as diff takes it.",
+)
+def report(
+    data_dir: Path | None, profile: Path | None, output: Path, exclude: tuple[str, ...], since: str | None
+) -> None:
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
-    each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
+    each condition opens with its summary-of-findings table, forest plots and a "What would change
+    this" line (ldngraph impact); PRISMA counts close it; --since REF adds what changed since REF."""
     from ldngraph.locations import get_data_dir
-    from ldngraph.pipeline import get_profile, load
+    from ldngraph.pipeline import get_impacts, get_profile, load, read_changes
     from ldngraph.present.prisma import get_prisma_section
     from ldngraph.present.report import write_report
+    from ldngraph.present.report_living import Living
 
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile, exclude=exclude)
+    directory = data_dir if data_dir is not None else get_data_dir()
     labels = {e.id: e.label for e in built.kb.entities}
-    prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
+    prisma = get_prisma_section(directory, labels)
     prof = get_profile(data_dir, profile, exclude=exclude)
-    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma)
+    living = Living(
+        impacts=get_impacts(built.kb, built.scores.bodies, Path(directory), prof),
+        changes=read_changes(since, data_dir, profile, built=built) if since else None,
+    )
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, living=living)
     click.echo(f"wrote {output}", err=True)

@@ -43,7 +43,9 @@ from ldngraph.model import (
     SourceDocument,
 )
 from ldngraph.present import prisma as prisma_section
+from ldngraph.present import report_living
 from ldngraph.present.blocks import Block, Kind, to_html, to_markdown
+from ldngraph.present.report_living import Living
 from ldngraph.stores.view import (
     BodyView,
     ClaimScoreView,
@@ -561,24 +563,26 @@ def write_report(
     *,
     profile: Profile | None = None,
     prisma: prisma_section.PrismaSection | None = None,
+    living: Living | None = None,
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
     With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
     table and forest plots (:mod:`ldngraph.present.report_sof`) head the brief's sections; ``prisma``: the
-    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`)."""
+    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`);
+    ``living``: "What would change this" per condition, "What changed since" (:mod:`.report_living`)."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
     blocks = get_blocks(kb, graph)
     as_html = suffix != ".md"
-    appendix = ""
+    appendix = report_living.appendix(living, as_html=as_html)
     if prisma is not None:
-        appendix = prisma_section.to_html(prisma) if as_html else prisma_section.to_markdown(prisma)
+        appendix += prisma_section.to_html(prisma) if as_html else prisma_section.to_markdown(prisma)
     if profile is None:
         text = to_html(blocks, appendix=appendix) if as_html else to_markdown(blocks) + appendix
     else:
         from ldngraph.present.report_sof import render_with_findings
 
-        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix)
+        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix, living=living)
     return write_text_atomic(path, text)

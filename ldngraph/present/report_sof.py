@@ -26,6 +26,7 @@ from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.terms import RATIO_MEASURES
 from ldngraph.present.blocks import Block, to_html, to_markdown
 from ldngraph.present.forest import to_png_bytes
+from ldngraph.present.report_living import Living, condition_text
 from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
 from ldngraph.present.sof import to_html as sof_html
 from ldngraph.present.sof import to_markdown as sof_markdown
@@ -89,7 +90,13 @@ def _figures(table: SofTable, profile: Profile, *, as_html: bool) -> list[str]:
 
 
 def render_with_findings(
-    kb: KnowledgeBase, profile: Profile, blocks: Sequence[Block], *, as_html: bool, appendix: str = ""
+    kb: KnowledgeBase,
+    profile: Profile,
+    blocks: Sequence[Block],
+    *,
+    as_html: bool,
+    appendix: str = "",
+    living: Living | None = None,
 ) -> str:
     """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots."""
     bodies = build_bodies(kb, profile)
@@ -112,6 +119,8 @@ def render_with_findings(
             before[i] = f'<a id="{anchor}"></a>'
             parts = [sof_html(table, heading="h4") if as_html else sof_markdown(table, heading="####")]
             parts += _figures(table, profile, as_html=as_html)
+            would = condition_text(living, conditions[b.text].id, as_html=as_html)
+            parts += [would] if would else []
             after[i] = "\n".join(parts) if as_html else "\n\n".join(parts)
     built = get_build_time().strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Built {built}; evidence profile {profile.version} (content hash {profile.content_hash})."
