@@ -6,7 +6,8 @@ stderr and exit status 1. Results go to stdout, progress and logs to stderr.
 One module per command group: :mod:`~ldngraph.cli.build` (build, export, validate, push),
 :mod:`~ldngraph.cli.query` (query, paths, explain, diff), :mod:`~ldngraph.cli.present` (viz, plot, sof,
 report) and :mod:`~ldngraph.cli.pubmed` (fetch, import-pubmed, verify-citations, triage) and
-:mod:`~ldngraph.cli.watch` (watch, watch status), over the
+:mod:`~ldngraph.cli.watch` (watch, watch status) and :mod:`~ldngraph.cli.draft` (draft, draft list,
+draft accept), over the
 shared options of :mod:`~ldngraph.cli.options`.
 """
 
@@ -18,7 +19,7 @@ import sys
 import click
 
 from ldngraph.atomic import use_checked_stdout
-from ldngraph.cli import build, present, pubmed, query, watch
+from ldngraph.cli import build, draft, present, pubmed, query, watch
 from ldngraph.errors import DataError, LdnGraphError, printable
 
 
@@ -48,6 +49,7 @@ for _command in (
     present.sof,
     present.report,
     watch.watch,
+    draft.draft,
 ):
     cli.add_command(_command)
 

@@ -54,7 +54,7 @@ def watch(
     from ldngraph.locations import get_data_dir
 
     directory = data_dir or get_data_dir()
-    kb = read_knowledge_base(directory)
+    kb = read_knowledge_base(directory, drafts=False)  # the curation loop works while drafts wait
     cache = _pubmed_cache(directory, cache_file)
     registry = RegistryClient(registry_url, timeout=timeout or 30.0)
     report = run_watch(directory, kb, cache, entrez=_entrez_client(base_url, timeout), registry=registry)
@@ -90,7 +90,7 @@ def status(ctx: click.Context) -> None:
 
     opts = ctx.obj or {}
     directory = opts.get("data_dir") or get_data_dir()
-    kb = read_knowledge_base(directory)
+    kb = read_knowledge_base(directory, drafts=False)  # the curation loop works while drafts wait
     cache = _pubmed_cache(directory, opts.get("cache_file"))
     items = get_status(read_screening_log(Path(directory) / SCREENING_FILE), kb, cache)
     changes = recent_changes(cache)
