@@ -153,7 +153,7 @@ def test_draft_of_a_record_already_in_data_is_refused(
     cache = PubMedCache(tmp_path / "c.sqlite")
     cache.put_many(read_pubmed_xml(PUBMED / "smith2011.xml"), source="file:smith2011.xml")
     cache.close()
-    code, out, err = run_main(
+    code, _, err = run_main(
         ["draft", "21380937", "--data", str(data), "--cache", str(tmp_path / "c.sqlite")], capsys
     )
     assert code == 1
@@ -164,7 +164,7 @@ def test_draft_of_a_record_already_in_data_is_refused(
 
 
 def _draft(ws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    code, out, err = run_main(
+    code, _, err = run_main(
         ["draft", "PMID:21380937", "--data", str(ws["data"]), "--cache", str(ws["cache"])], capsys
     )
     assert code == 0, err
@@ -227,15 +227,15 @@ def test_every_reading_command_refuses_a_draft(
     argv = [a.format(tmp=data.parent, before=workspace["before"], data=data) for a in command]
     if command[0] != "diff":
         argv += ["--data", str(data)]
-    code, out, err = run_main(argv, capsys)
+    code, _, err = run_main(argv, capsys)
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
     assert lines[0] == (
         f"Error: {data}/drafts/{DRAFT}.yaml: draft of PMID:21380937: empty required fields study.n, "
         "study.outcomes, study.risk_of_bias; needs_review study.design, study.randomised, study.controlled, "
-        f"study.population; fill them from the full text, clear needs_review, then run 'ldngraph draft accept {DRAFT}' "
-        "(or delete the draft)"
+        "study.population; fill them from the full text, clear needs_review, then run "
+        f"'ldngraph draft accept {DRAFT}' (or delete the draft)"
     )
     assert not (data.parent / "g.ttl").exists()
 
