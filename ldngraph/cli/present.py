@@ -136,11 +136,14 @@ def sof(
     import shutil
     import sys
 
+    from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import read_registry
     from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
     from ldngraph.present.sof_text import to_text
 
     kb, prof = read_inputs(data_dir, profile, exclude=exclude)
-    table = get_sof_table(kb, prof, get_condition(kb, condition))
+    registry = read_registry(data_dir or get_data_dir(), kb)  # registered trials: publication bias
+    table = get_sof_table(kb, prof, get_condition(kb, condition), registry=registry)
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
     if chosen == "text":
         click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)
@@ -157,7 +160,7 @@ def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: t
     """Write the evidence brief: per condition and mechanism, every sentence cited, gaps listed;
     each condition opens with its summary-of-findings table and forest plots; PRISMA counts close it."""
     from ldngraph.locations import get_data_dir
-    from ldngraph.pipeline import get_profile, load
+    from ldngraph.pipeline import get_profile, load, read_registry
     from ldngraph.present.prisma import get_prisma_section
     from ldngraph.present.report import write_report
 
@@ -166,5 +169,6 @@ def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: t
     labels = {e.id: e.label for e in built.kb.entities}
     prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
     prof = get_profile(data_dir, profile, exclude=exclude)
-    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma)
+    registry = read_registry(built.data_dir or get_data_dir(), built.kb)  # publication bias in the SoF
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, registry=registry)
     click.echo(f"wrote {output}", err=True)

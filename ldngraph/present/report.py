@@ -25,6 +25,7 @@ from rdflib import Graph
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.markup import mark_record as _rec
 from ldngraph.markup import unmark as _unmark
 from ldngraph.model import (
@@ -561,6 +562,7 @@ def write_report(
     *,
     profile: Profile | None = None,
     prisma: prisma_section.PrismaSection | None = None,
+    registry: Sequence[RegistryEntry] = (),
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
@@ -580,5 +582,7 @@ def write_report(
     else:
         from ldngraph.present.report_sof import render_with_findings
 
-        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix)
+        text = render_with_findings(
+            kb, profile, blocks, as_html=as_html, appendix=appendix, registry=registry
+        )
     return write_text_atomic(path, text)
