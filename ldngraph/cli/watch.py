@@ -82,11 +82,13 @@ def watch(
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """List the candidates that need a human, most likely to matter first, and recent registry changes."""
+    from ldngraph.evidence.publication_bias import get_overdue
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.ingest.rules import format_hits
     from ldngraph.ingest.screening import SCREENING_FILE, read_screening_log
     from ldngraph.ingest.watch import get_status, recent_changes
     from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import get_profile, read_registry
 
     opts = ctx.obj or {}
     directory = opts.get("data_dir") or get_data_dir()
@@ -94,10 +96,13 @@ def status(ctx: click.Context) -> None:
     cache = _pubmed_cache(directory, opts.get("cache_file"))
     items = get_status(read_screening_log(Path(directory) / SCREENING_FILE), kb, cache)
     changes = recent_changes(cache)
+    months = get_profile(directory).publication_bias.registry_overdue_months
+    overdue = get_overdue(read_registry(Path(directory), kb), months)
     if opts.get("fmt") == "json":
         out = {
             "candidates": [i.model_dump(mode="json") for i in items],
             "registry_changes": [c.model_dump(mode="json") for c in changes],
+            "overdue_registrations": [r.model_dump(mode="json") for r in overdue],
         }
         click.echo(to_json(out, indent=2))
         return
@@ -106,4 +111,10 @@ def status(ctx: click.Context) -> None:
         click.echo(printable(f"    {format_hits(item.hits)}"))
     for change in changes:
         click.echo(printable(f"CHANGED {change.to_line()}"))
-    click.echo(f"{len(items)} candidates await screening", err=True)
+    for reg in overdue:
+        click.echo(printable(f"OVERDUE {reg.id}: {reg.describe('overdue')}; no study in data/"))
+    click.echo(
+        f"{len(items)} candidates await screening; {len(overdue)} registered trials have results "
+        f"overdue (completed more than {months} months before they were checked)",
+        err=True,
+    )

@@ -285,7 +285,7 @@ def get_sof_table(
             plural = "s" if levels > 1 else ""
             footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
             notes.append(len(footnotes))
-        for d in body.downgrades:  # overdue registered trials are listed even when they cost nothing
+        for d in body.judgements:  # overdue registered trials are listed even when they cost nothing
             if d.domain == "publication_bias" and d.levels == 0 and OVERDUE_TEXT in d.explanation:
                 footnotes.append(f"{DOMAIN_LABELS[d.domain]}: not downgraded: {d.explanation}")
                 notes.append(len(footnotes))
