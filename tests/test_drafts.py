@@ -78,6 +78,18 @@ def remove_study(data: Path, sid: str) -> dict[str, Any]:
     for source in sources["sources"]:
         source["cites"] = [c for c in source.get("cites", []) if c not in gone]
     dump("sources.yaml", sources)
+    regs = load("registrations.yaml")
+    for reg in regs["registrations"]:
+        if reg.get("study") == sid:
+            del reg["study"]
+            reg["condition"] = "MESH:D003424"  # an unlinked registration names its condition
+    dump("registrations.yaml", regs)
+    log = load("screening.yaml")
+    for record in log["records"]:
+        if record.get("study") == sid:  # as `watch` would have logged it: a candidate
+            del record["study"]
+            record.update({"decision": "candidate", "identifiers": sorted(gone)})
+    dump("screening.yaml", log)
     return {"study": study, "evidence": evidence}
 
 
@@ -272,7 +284,13 @@ def test_draft_fill_accept_build_diff(workspace: dict[str, Any], capsys: pytest.
     assert code == 0, err
     report = json.loads(out)
     assert report["studies"] == ["smith2011"] and report["publications"] == ["PMID:21380937"]
-    assert sorted(report["files"]) == ["claims.yaml", "publications.yaml", "studies.yaml"]
+    assert sorted(report["files"]) == [
+        "claims.yaml",
+        "publications.yaml",
+        "registrations.yaml",
+        "screening.yaml",
+        "studies.yaml",
+    ]
     assert not (data / "drafts" / f"{DRAFT}.yaml").exists()
     # the study is back in data/, as curated, and its evidence items on their claims
     studies = {s["id"]: s for s in yaml.safe_load((data / "studies.yaml").read_text())["studies"]}
@@ -281,6 +299,13 @@ def test_draft_fill_accept_build_diff(workspace: dict[str, Any], capsys: pytest.
     claims = yaml.safe_load((data / "claims.yaml").read_text())["claims"]
     back = [(c["id"], e["direction"]) for c in claims for e in c["evidence"] if e["study"] == "smith2011"]
     assert back == [(e["claim"], e["direction"]) for e in workspace["evidence"]]
+    # the candidate it came from is now included, and the trial's registration links it
+    [record] = [
+        r for r in yaml.safe_load((data / "screening.yaml").read_text())["records"] if r["id"] == "smith2011"
+    ]
+    assert (record["decision"], record["study"]) == ("included", "smith2011")
+    regs = {r["id"]: r for r in yaml.safe_load((data / "registrations.yaml").read_text())["registrations"]}
+    assert regs["NCT00663117"]["study"] == "smith2011"
 
     result = CliRunner().invoke(cli, ["build", "--data", str(data), "-o", str(data.parent / "g.ttl")])
     assert result.exit_code == 0, result.output

@@ -15,8 +15,11 @@ every command that reads data/ refuses while a draft is there
 (:func:`ldngraph.ingest.curated.find_draft_problems`). Drafts enter the graph **only** through
 ``ldngraph draft accept ID`` (:func:`accept_draft`): it checks that nothing required is empty and
 nothing is left to review, refuses ids already in data/, validates data/ with the draft merged in
-using the loader's own validators, then replaces publications.yaml, studies.yaml and claims.yaml
-together (all or none, :func:`ldngraph.atomic.atomic_paths`) and removes the draft.
+using the loaders' own validators, then replaces publications.yaml, studies.yaml and claims.yaml
+together (all or none, :func:`ldngraph.atomic.atomic_paths`) and removes the draft. In the same
+write, the screening log's ``candidate`` record of the draft's PMID, DOI or NCT number becomes
+``included`` with the study id, and the trial's registration in data/registrations.yaml (if it has
+no study yet) is linked to it (:func:`linked_texts`).
 """
 
 from __future__ import annotations
@@ -367,6 +370,88 @@ def merged_texts(data_dir: Path, draft: Mapping[str, Any]) -> dict[str, str]:
     return texts
 
 
+def _set_fields(raw: str, item: yaml.Node, fields: Mapping[str, str]) -> list[tuple[int, int, str]]:
+    """Edits of ``raw`` that set plain scalar ``fields`` in the mapping ``item`` (replaced in place,
+    or added after its first line), keeping everything else as written."""
+    assert isinstance(item, yaml.MappingNode) and item.value
+    keys = {k.value: v for k, v in item.value}
+    first = item.value[0][0]
+    edits = []
+    for key, value in fields.items():
+        if key in keys:
+            edits.append((keys[key].start_mark.index, keys[key].end_mark.index, value))
+        else:
+            at = raw.find("\n", first.start_mark.index) + 1
+            edits.append((at, at, f"{' ' * first.start_mark.column}{key}: {value}\n"))
+    return edits
+
+
+def _apply(raw: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        raw = raw[:start] + text + raw[end:]
+    return raw
+
+
+def _items(raw: str, key: str) -> list[yaml.Node]:
+    node = yaml.compose(raw, Loader=yaml.SafeLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    seq = next((v for k, v in node.value if k.value == key), None)
+    return list(seq.value) if isinstance(seq, yaml.SequenceNode) else []
+
+
+def _field(item: yaml.Node, key: str) -> Any:
+    if not isinstance(item, yaml.MappingNode):
+        return None
+    node = next((v for k, v in item.value if k.value == key), None)
+    if isinstance(node, yaml.SequenceNode):
+        return [n.value for n in node.value if isinstance(n, yaml.ScalarNode)]
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def linked_texts(data_dir: Path, draft: Mapping[str, Any]) -> dict[str, str]:
+    """The screening log and registrations with the accepted study linked: a ``candidate`` record of
+    the draft's record (PMID, DOI or NCT number) becomes ``included`` with the study id; a
+    registration of the study's registry id with no study gets it."""
+    from ldngraph.ingest.registrations import REGISTRATIONS_FILE
+    from ldngraph.ingest.screening import SCREENING_FILE
+
+    studies = draft.get("studies") or []
+    if not studies:
+        return {}
+    sid, registry = str(studies[0]["id"]), studies[0].get("registry")
+    idents = {str(draft["draft"].get("record", "")).upper()}
+    for pub in draft.get("publications") or []:
+        idents |= {str(pub.get("id", "")).upper(), f"DOI:{pub.get('doi', '')}".upper()}
+    if registry:
+        idents.add(str(registry).upper())
+    texts: dict[str, str] = {}
+    path = Path(data_dir) / SCREENING_FILE
+    if path.is_file():
+        raw = path.read_text(encoding="utf-8")
+        edits = [
+            e
+            for item in _items(raw, "records")
+            if _field(item, "decision") == "candidate"
+            and idents & {str(i).upper() for i in _field(item, "identifiers") or []}
+            for e in _set_fields(raw, item, {"decision": "included", "study": sid})
+        ]
+        if edits:
+            texts[SCREENING_FILE] = _apply(raw, edits)
+    path = Path(data_dir) / REGISTRATIONS_FILE
+    if registry and path.is_file():
+        raw = path.read_text(encoding="utf-8")
+        edits = [
+            e
+            for item in _items(raw, "registrations")
+            if _field(item, "id") == registry and _field(item, "study") in (None, "null", "")
+            for e in _set_fields(raw, item, {"study": sid})
+        ]
+        if edits:
+            texts[REGISTRATIONS_FILE] = _apply(raw, edits)
+    return texts
+
+
 def accept_draft(data_dir: Path, draft_id: str) -> dict[str, Any]:
     """Validate the draft ``draft_id`` and move it into data/ (module docstring); returns what was added."""
     data_dir = Path(data_dir)
@@ -394,7 +479,7 @@ def accept_draft(data_dir: Path, draft_id: str) -> dict[str, Any]:
                 f"{path}: study id '{study['id']}' is already in data/studies.yaml; rename it in the "
                 "draft (studies and evidence) or delete the draft"
             )
-    texts = merged_texts(data_dir, draft)
+    texts = {**merged_texts(data_dir, draft), **linked_texts(data_dir, draft)}
     _validate(data_dir, texts, path)
     targets = [data_dir / name for name in texts]
     with atomic_paths(*targets) as temps:
@@ -412,16 +497,31 @@ def accept_draft(data_dir: Path, draft_id: str) -> dict[str, Any]:
 
 
 def _validate(data_dir: Path, texts: Mapping[str, str], draft: Path) -> None:
-    """Read data/ with the new texts through the loader's validators, in a scratch copy."""
+    """Read data/ with the new texts through the loaders' validators, in a scratch copy."""
+    from ldngraph.ingest.registrations import (
+        REGISTRATIONS_FILE,
+        check_against_knowledge_base,
+        read_registrations,
+    )
+    from ldngraph.ingest.screening import SCREENING_FILE, check_against_studies, read_screening_log
+
     with tempfile.TemporaryDirectory(prefix="ldngraph-draft-") as scratch:
         tmp = Path(scratch)
-        for name in FILES:
+        for name in (*FILES, SCREENING_FILE, REGISTRATIONS_FILE, "evidence-profile.yaml"):
             if (data_dir / name).is_file():
                 shutil.copyfile(data_dir / name, tmp / name)
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8")
         try:
-            read_knowledge_base(tmp, drafts=False)
+            kb = read_knowledge_base(tmp, drafts=False)
+            if (tmp / SCREENING_FILE).is_file():
+                log = read_screening_log(tmp / SCREENING_FILE)
+                if problems := check_against_studies(log, (s.id for s in kb.studies)):
+                    raise DataError(problems)
+            if (tmp / REGISTRATIONS_FILE).is_file():
+                regs = read_registrations(tmp / REGISTRATIONS_FILE)
+                if problems := check_against_knowledge_base(regs, kb, str(tmp / REGISTRATIONS_FILE)):
+                    raise DataError(problems)
         except DataError as exc:
             first = exc.problems[0].replace(f"{tmp}/", f"{data_dir}/") if exc.problems else "invalid"
             more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
