@@ -213,3 +213,35 @@ def test_a_linked_study_must_exist(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         read_scored(where)
     assert "registration 'NCT99999941': study: 'no-such-trial' is not in data/studies.yaml" in str(err.value)
+
+
+def test_watch_status_says_where_the_registry_now_says_more(tmp_path: Path) -> None:
+    """A registry record stored by `watch` that differs from data/registrations.yaml is reported,
+    field by field, for a curator to copy (data/ is never edited behind their back)."""
+    from fake_ctgov import fake_study
+
+    from ldngraph.ingest.cache import PubMedCache
+    from ldngraph.ingest.registry import parse_study, store_registry
+
+    where = fixture_dir(tmp_path, [{**OVERDUE, "completion_date": None, "results_posted": None}])
+    study = fake_study(
+        "NCT99999941",
+        title="Fixture unpublished trial",
+        status="TERMINATED",
+        completion="2023-01-20",
+        results_posted="2024-02-01",
+        last_update="2024-02-01",
+    )
+    cache = PubMedCache(tmp_path / "db.sqlite")
+    store_registry(cache.writer(), cache.path, [parse_study(study)])
+    cache.close()
+    args = ["watch", "--data", str(where), "--cache", str(tmp_path / "db.sqlite")]
+    result = CliRunner().invoke(cli, [*args, "status"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "UPDATE NCT99999941: status completed -> terminated; completion_date null -> 2023-01-20; "
+        "results_posted null -> true (registry record updated 2024-02-01); edit registrations.yaml"
+    ) in result.stdout.splitlines()
+    result = CliRunner().invoke(cli, [*args, "--format", "json", "status"])
+    [update] = json.loads(result.stdout)["registration_updates"]
+    assert update["id"] == "NCT99999941" and len(update["changes"]) == 3

@@ -98,11 +98,13 @@ def status(ctx: click.Context) -> None:
     changes = recent_changes(cache)
     months = get_profile(directory).publication_bias.registry_overdue_months
     overdue = get_overdue(read_registry(Path(directory), kb), months)
+    updates = _registration_updates(Path(directory), cache)
     if opts.get("fmt") == "json":
         out = {
             "candidates": [i.model_dump(mode="json") for i in items],
             "registry_changes": [c.model_dump(mode="json") for c in changes],
             "overdue_registrations": [r.model_dump(mode="json") for r in overdue],
+            "registration_updates": [u.model_dump(mode="json") for u in updates],
         }
         click.echo(to_json(out, indent=2))
         return
@@ -113,8 +115,28 @@ def status(ctx: click.Context) -> None:
         click.echo(printable(f"CHANGED {change.to_line()}"))
     for reg in overdue:
         click.echo(printable(f"OVERDUE {reg.id}: {reg.describe('overdue')}; no study in data/"))
+    for update in updates:
+        click.echo(printable(f"UPDATE {update.to_line()}"))
     click.echo(
         f"{len(items)} candidates await screening; {len(overdue)} registered trials have results "
         f"overdue (completed more than {months} months before they were checked)",
         err=True,
     )
+
+
+def _registration_updates(directory: Path, cache: Any) -> list[Any]:
+    """Registered trials of data/registrations.yaml whose stored registry record says more."""
+    from ldngraph.ingest.registrations import (
+        REGISTRATIONS_FILE,
+        get_registration_updates,
+        read_registrations,
+    )
+    from ldngraph.ingest.registry import get_registry_record
+
+    path = directory / REGISTRATIONS_FILE
+    conn = cache.reader()
+    if not path.is_file() or conn is None:
+        return []
+    regs = read_registrations(path)
+    stored = {r.id: rec for r in regs if (rec := get_registry_record(conn, cache.path, r.id)) is not None}
+    return get_registration_updates(regs, stored)

@@ -188,3 +188,43 @@ def check_against_knowledge_base(regs: tuple[Registration, ...], kb: KnowledgeBa
                 "link the registration to the study that reports it"
             )
     return problems
+
+
+class RegistrationUpdate(BaseModel):
+    """A registered trial whose stored registry record (``ldngraph watch``) says more than data/."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    changes: tuple[tuple[str, str, str], ...] = Field(description="(field, in data/, in the registry)")
+    seen: str | None = Field(description="lastUpdatePostDate of the registry record")
+
+    def to_line(self) -> str:
+        shown = "; ".join(f"{name} {old} -> {new}" for name, old, new in self.changes)
+        return f"{self.id}: {shown} (registry record updated {self.seen or '?'}); edit {REGISTRATIONS_FILE}"
+
+
+def get_registration_updates(
+    regs: tuple[Registration, ...], records: Mapping[str, Any]
+) -> list[RegistrationUpdate]:
+    """Where the registry records ``watch`` stored (``records``: NCT number -> RegistryRecord)
+    differ from data/registrations.yaml: status, completion date, results posted."""
+    out = []
+    for reg in regs:
+        rec = records.get(reg.id)
+        if rec is None:
+            continue
+        status = (rec.status or "").lower() or None
+        pairs = (
+            ("status", reg.status.value if reg.status else None, status),
+            ("completion_date", reg.completion_date, rec.completion_date),
+            ("results_posted", reg.results_posted, rec.has_results),
+        )
+        changes = tuple(
+            (name, "null" if old is None else str(old).lower(), str(new).lower())
+            for name, old, new in pairs
+            if new is not None and old != new
+        )
+        if changes:
+            out.append(RegistrationUpdate(id=reg.id, changes=changes, seen=rec.last_update))
+    return out
