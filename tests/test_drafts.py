@@ -394,3 +394,24 @@ def test_registry_draft_from_the_stored_record(
     ]  # fmt: skip
     code, _, err = run_main(["build", "--data", str(data), "-o", str(data.parent / "g.ttl")], capsys)
     assert code == 1 and "study.publications" in err and "study.outcomes" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("draft: [\n", "not a readable draft"),
+        ("studies: []\n", "not a readable draft (no draft: header)"),
+    ],
+)
+def test_a_broken_draft_stops_the_build_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.sqlite*", "drafts"))
+    (data / "drafts").mkdir()
+    (data / "drafts" / "pmid-1.yml").write_text(text, encoding="utf-8")
+    code, _, err = run_main(["build", "--data", str(data), "-o", str(tmp_path / "g.ttl")], capsys)
+    assert code == 1 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"Error: {data}/drafts/pmid-1.yml: {message}")
+    code, out, _ = run_main(["draft", "list", "--data", str(data), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)[0]["file"] == f"{data}/drafts/pmid-1.yml"

@@ -68,13 +68,16 @@ def new(record: str, data_dir: Path | None, cache_file: Path | None, fmt: str) -
 
 @draft.command("list")
 @data_option
-def list_cmd(data_dir: Path | None) -> None:
+@format_option("table", "json")
+def list_cmd(data_dir: Path | None, fmt: str) -> None:
     """List the drafts in data/drafts/ and what each still needs."""
     from ldngraph.ingest.drafts import list_drafts
     from ldngraph.locations import get_data_dir
 
     lines = list_drafts(data_dir or get_data_dir())
-    for line in lines:
+    if fmt == "json":
+        click.echo(to_json([{"file": x.split(": ", 1)[0], "status": x.split(": ", 1)[1]} for x in lines]))
+    for line in lines if fmt != "json" else ():
         click.echo(printable(line))
     click.echo(f"{len(lines)} drafts", err=True)
 

@@ -351,7 +351,7 @@ def find_draft_problems(data_dir: Path) -> list[str]:
     if not folder.is_dir():
         return []
     problems: list[str] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         shown = _display(path)
         parse: list[str] = []
         data, _ = _read_yaml(path, parse)
