@@ -415,3 +415,21 @@ def test_a_broken_draft_stops_the_build_in_one_line(
     assert err.startswith(f"Error: {data}/drafts/pmid-1.yml: {message}")
     code, out, _ = run_main(["draft", "list", "--data", str(data), "--format", "json"], capsys)
     assert code == 0 and json.loads(out)[0]["file"] == f"{data}/drafts/pmid-1.yml"
+
+
+def test_medline_si_lines_give_registry_ids(tmp_path: Path) -> None:
+    """MEDLINE text carries the DataBankList as SI lines (NAME/ACCESSION); invented record."""
+    from ldngraph.ingest.medline import iter_medline
+
+    path = tmp_path / "one.medline"
+    path.write_text(
+        "PMID- 333\nTI  - An invented record.\nPT  - Journal Article\n"
+        "SI  - ClinicalTrials.gov/NCT00000333\nSI  - ISRCTN/ISRCTN00000333\nSO  - Fict. 2022.\n",
+        encoding="utf-8",
+    )
+    [rec] = list(iter_medline(path))
+    assert [(b.name, b.accession_numbers) for b in rec.databanks] == [
+        ("ClinicalTrials.gov", ("NCT00000333",)),
+        ("ISRCTN", ("ISRCTN00000333",)),
+    ]
+    assert rec.registry_ids == ("NCT00000333",)
