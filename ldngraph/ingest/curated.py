@@ -318,7 +318,7 @@ def get_empty_required(data: Mapping[str, Any]) -> list[str]:
 
     Beyond the schema's own required fields, a draft of a human primary study needs ``n`` and at
     least one outcome, and a controlled one a risk-of-bias block: ``ldngraph draft`` never fills
-    them, a curator does (docs/living-evidence.md).
+    them, a curator does (README, 'Keeping the evidence current').
     """
     empty: list[str] = []
     pubs = data.get("publications") or []
@@ -386,7 +386,7 @@ def read_knowledge_base(data_dir: Path, *, drafts: bool = True) -> KnowledgeBase
 
     Raises :class:`DataError` listing every problem found. ``drafts`` (default): refuse while
     ``data_dir/drafts/`` holds a draft (:func:`find_draft_problems`); only the commands that make
-    and accept drafts, and ``watch``, read past them.
+    and accept drafts, ``watch`` and ``triage`` read past them.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():

@@ -235,7 +235,7 @@ _HEADER = """\
 # bias, comparator); check each field listed under needs_review and remove it from the list; add
 # evidence items (claim, direction, outcome) for the claims this study bears on. Then run:
 #   ldngraph draft accept {did}
-# Until then every command that reads data/ refuses (docs/living-evidence.md).
+# Until then every command that builds the graph from data/ refuses (data/README.md).
 """
 
 
