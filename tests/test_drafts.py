@@ -263,7 +263,8 @@ def _fill(ws: dict[str, Any], *, keep_review: bool = False) -> Path:
         study[key] = original.get(key)
     if not keep_review:
         draft["draft"]["needs_review"] = []
-    draft["evidence"] = ws["evidence"]
+    # an item without `study` is about the draft's one study
+    draft["evidence"] = [{k: v for k, v in e.items() if k != "study"} for e in ws["evidence"]]
     path.write_text(yaml.safe_dump(draft, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 

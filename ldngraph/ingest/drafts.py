@@ -233,7 +233,8 @@ _HEADER = """\
 # from the {what}; it is NOT in the graph.
 # Fill every empty field from the full text (n, outcomes with their effects and estimates, risk of
 # bias, comparator); check each field listed under needs_review and remove it from the list; add
-# evidence items (claim, direction, outcome) for the claims this study bears on. Then run:
+# evidence items ({{claim: ID, direction: supports|refutes, outcome: CURIE, note: ...}}) for the
+# claims of data/claims.yaml this study bears on. Optional fields may be deleted. Then run:
 #   ldngraph draft accept {did}
 # Until then every command that builds the graph from data/ refuses (data/README.md).
 """
@@ -363,6 +364,8 @@ def merged_texts(data_dir: Path, draft: Mapping[str, Any]) -> dict[str, str]:
                 raise DraftError(f"evidence: claim '{item['claim']}' is not in data/claims.yaml; fix the id")
             seq = next(v for k, v in claim.value if k.value == "evidence")
             entry = {k: v for k, v in _clean(item).items() if k != "claim"}
+            if "study" not in entry and len(draft.get("studies") or []) == 1:
+                entry = {"study": draft["studies"][0].get("id"), **entry}  # the draft's one study
             edits.append(_insert_at_end(raw, seq, [entry]))
         for at, text in sorted(edits, key=lambda e: e[0], reverse=True):
             raw = raw[:at] + text + raw[at:]
