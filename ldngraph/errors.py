@@ -44,6 +44,10 @@ class DataError(LdnGraphError):
         return f"{len(self.problems)} problems in the data:\n" + "\n".join(self.problems)
 
 
+class DraftError(LdnGraphError):
+    """A draft (data/drafts/) is incomplete, collides with data/, or cannot be written or accepted."""
+
+
 class ProfileError(LdnGraphError):
     """The evidence profile is malformed."""
 

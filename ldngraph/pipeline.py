@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ldngraph import buildcache
-from ldngraph.errors import LdnGraphError
+from ldngraph.errors import DataError, LdnGraphError
 from ldngraph.evidence.built import Built as Built  # re-exported: the pipeline's result type
 from ldngraph.locations import get_data_dir, get_shipped_data_dir
 
@@ -78,29 +78,56 @@ def _read_scored(
     logger.info("scoring with profile %s", prof.identity)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
-    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory)), key
+    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory, kb)), key
 
 
-def read_registry(directory: Path) -> tuple[RegistryEntry, ...]:
-    """Registered trials without a journal report, from ``directory``'s screening log (if any):
-    publication bias reads them (issue 21)."""
+def read_registry(directory: Path, kb: KnowledgeBase | None = None) -> tuple[RegistryEntry, ...]:
+    """Registered trials of ``directory``: data/registrations.yaml (issue 25) and, for a trial it
+    does not list, a screening-log record with a ``registry_status`` (issue 21). Publication bias
+    reads them. ``kb``: also check that each linked study exists and names that registration."""
+    from ldngraph.evidence.publication_bias import RegistryEntry
+    from ldngraph.ingest.registrations import (
+        REGISTRATIONS_FILE,
+        check_against_knowledge_base,
+        read_registrations,
+    )
     from ldngraph.ingest.screening import SCREENING_FILE, get_registry_trials, read_screening_log
 
-    path = directory / SCREENING_FILE
-    if not path.is_file():
-        return ()
-    from ldngraph.evidence.publication_bias import RegistryEntry
-
-    return tuple(
-        RegistryEntry(
-            id=r.id,
-            label=r.label,
-            condition=r.condition or "",
-            status=r.registry_status or "",
-            note=r.note,
-        )
-        for r in get_registry_trials(read_screening_log(path))
-    )
+    entries: list[RegistryEntry] = []
+    path = directory / REGISTRATIONS_FILE
+    if path.is_file():
+        regs = read_registrations(path)
+        if kb is not None and (problems := check_against_knowledge_base(regs, kb, str(path))):
+            raise DataError(problems)
+        entries += [
+            RegistryEntry(
+                id=r.id,
+                label=r.label,
+                condition=r.condition or "",
+                status=r.status.value if r.status else "",
+                note=r.note,
+                completion_date=r.completion_date,
+                results_posted=r.results_posted,
+                study=r.study,
+                checked=r.checked,
+            )
+            for r in regs
+        ]
+    listed = {e.id for e in entries}
+    screening = directory / SCREENING_FILE
+    if screening.is_file():
+        entries += [
+            RegistryEntry(
+                id=r.id,
+                label=r.label,
+                condition=r.condition or "",
+                status=r.registry_status or "",
+                note=r.note,
+            )
+            for r in get_registry_trials(read_screening_log(screening))
+            if not listed & {i.upper() for i in r.identifiers}
+        ]
+    return tuple(entries)
 
 
 def get_inputs(data_dir: Path | str | None = None, profile: Path | str | None = None) -> tuple[Path, Path]:

@@ -435,14 +435,22 @@ def test_docs_worked_examples_match_the_code(tmp_path: Path) -> None:
 
 
 def test_rule5_registry_evidence_of_unpublished_or_withdrawn_trials(tmp_path: Path) -> None:
-    """A registered trial of the condition that finished without a journal report is an unpublished
-    result (a level off a benefit); a withdrawn one is shown and costs nothing."""
+    """A registered trial of the condition that finished more than 12 months before its registry
+    record was checked, with no results posted and no journal report, is an unpublished result (a
+    level off a benefit); a withdrawn one is shown and costs nothing. Issue 25: without a completion
+    date (the screening log's registry_status alone) the trial is shown as not judged."""
     from ldngraph.evidence.bodies import build_bodies
     from ldngraph.evidence.publication_bias import RegistryEntry
 
     kb = load("estimate-benefit", tmp_path)
     unpublished = RegistryEntry(
-        id="t1", label="NCT-unpublished", condition="MESH:D005356", status="terminated"
+        id="t1",
+        label="NCT-unpublished",
+        condition="MESH:D005356",
+        status="terminated",
+        completion_date="2022-05",
+        results_posted=False,
+        checked="2024-01-15",
     )
     withdrawn = RegistryEntry(id="t2", label="NCT-withdrawn", condition="MESH:D005356", status="withdrawn")
     elsewhere = RegistryEntry(id="t3", label="NCT-other", condition="MESH:D007333", status="completed")
@@ -453,7 +461,10 @@ def test_rule5_registry_evidence_of_unpublished_or_withdrawn_trials(tmp_path: Pa
 
     judged, body = pub_bias(unpublished, withdrawn, elsewhere)
     assert body.conclusion == "benefit" and judged.levels == 1
-    assert "NCT-unpublished (terminated)" in judged.explanation and "NCT-other" not in judged.explanation
+    assert "NCT-unpublished (terminated 2022-05, no results posted by 2024-01-15)" in judged.explanation
+    assert "NCT-other" not in judged.explanation
+    undated, _ = pub_bias(unpublished.model_copy(update={"completion_date": None}))
+    assert undated.levels == 0 and "not judged: completion date unknown" in undated.explanation
     assert "withdrawn before results (nothing missing): NCT-withdrawn" in judged.explanation
     only_withdrawn, _ = pub_bias(withdrawn)
     assert only_withdrawn.levels == 0 and "NCT-withdrawn" in only_withdrawn.explanation

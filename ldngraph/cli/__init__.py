@@ -6,7 +6,8 @@ stderr and exit status 1. Results go to stdout, progress and logs to stderr.
 One module per command group: :mod:`~ldngraph.cli.build` (build, export, validate, push),
 :mod:`~ldngraph.cli.query` (query, paths, explain, diff), :mod:`~ldngraph.cli.present` (viz, plot, sof,
 report) and :mod:`~ldngraph.cli.pubmed` (fetch, import-pubmed, verify-citations, triage) and
-:mod:`~ldngraph.cli.watch` (watch, watch status) and :mod:`~ldngraph.cli.living` (impact, feed), over the
+:mod:`~ldngraph.cli.watch` (watch, watch status), :mod:`~ldngraph.cli.living` (impact, feed) and
+:mod:`~ldngraph.cli.draft` (draft, draft list, draft accept), over the
 shared options of :mod:`~ldngraph.cli.options`.
 """
 
@@ -20,7 +21,7 @@ import click
 
 from ldngraph import buildcache
 from ldngraph.atomic import use_checked_stdout
-from ldngraph.cli import build, living, present, pubmed, query, watch
+from ldngraph.cli import build, draft, living, present, pubmed, query, watch
 from ldngraph.errors import DataError, LdnGraphError, printable
 
 
@@ -59,6 +60,7 @@ for _command in (
     watch.watch,
     living.impact,
     living.feed,
+    draft.draft,
 ):
     cli.add_command(_command)
 

@@ -136,7 +136,8 @@ def sof(
     import shutil
     import sys
 
-    from ldngraph.pipeline import get_profile, load
+    from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import get_profile, load, read_registry
     from ldngraph.present.sof import get_condition, get_sof_table, render
     from ldngraph.present.sof_text import to_text
 
@@ -144,7 +145,10 @@ def sof(
     built = load(data_dir, profile, exclude=exclude)
     prof = get_profile(data_dir, profile, exclude=exclude)
     bodies = dict(built.scores.bodies)
-    table = get_sof_table(built.kb, prof, get_condition(built.kb, condition), bodies=bodies)
+    registry = read_registry(built.data_dir or get_data_dir(), built.kb)  # registered trials: footnotes
+    table = get_sof_table(
+        built.kb, prof, get_condition(built.kb, condition), bodies=bodies, registry=registry
+    )
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
     if chosen == "text":
         click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)
@@ -171,7 +175,7 @@ def report(
     each condition opens with its summary-of-findings table, forest plots and a "What would change
     this" line (ldngraph impact); PRISMA counts close it; --since REF adds what changed since REF."""
     from ldngraph.locations import get_data_dir
-    from ldngraph.pipeline import get_impacts, get_profile, load, read_changes
+    from ldngraph.pipeline import get_impacts, get_profile, load, read_changes, read_registry
     from ldngraph.present.prisma import get_prisma_section
     from ldngraph.present.report import write_report
     from ldngraph.present.report_living import Living
@@ -186,5 +190,6 @@ def report(
         impacts=get_impacts(built.kb, built.scores.bodies, Path(directory), prof),
         changes=read_changes(since, data_dir, profile, built=built) if since else None,
     )
-    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, living=living)
+    registry = read_registry(built.data_dir or get_data_dir(), built.kb)  # publication bias in the SoF
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, living=living, registry=registry)
     click.echo(f"wrote {output}", err=True)

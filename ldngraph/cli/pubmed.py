@@ -153,7 +153,7 @@ def triage_command(
     from ldngraph.ingest.entrez import fetch_query
     from ldngraph.locations import get_data_dir
 
-    kb = read_knowledge_base(data_dir or get_data_dir())
+    kb = read_knowledge_base(data_dir or get_data_dir(), drafts=False)  # the curation loop: drafts may wait
     client, cache = _entrez_client(base_url, timeout), _pubmed_cache(data_dir, cache_file)
     report = fetch_query(client, cache, query, max_results=max_results, progress=True)
     items = triage(kb, cache, report.search.pmids if report.search else ())

@@ -54,7 +54,7 @@ def watch(
     from ldngraph.locations import get_data_dir
 
     directory = data_dir or get_data_dir()
-    kb = read_knowledge_base(directory)
+    kb = read_knowledge_base(directory, drafts=False)  # the curation loop works while drafts wait
     cache = _pubmed_cache(directory, cache_file)
     registry = RegistryClient(registry_url, timeout=timeout or 30.0)
     report = run_watch(directory, kb, cache, entrez=_entrez_client(base_url, timeout), registry=registry)
@@ -82,22 +82,29 @@ def watch(
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """List the candidates that need a human, most likely to matter first, and recent registry changes."""
+    from ldngraph.evidence.publication_bias import get_overdue
     from ldngraph.ingest.curated import read_knowledge_base
     from ldngraph.ingest.rules import format_hits
     from ldngraph.ingest.screening import SCREENING_FILE, read_screening_log
     from ldngraph.ingest.watch import get_status, recent_changes
     from ldngraph.locations import get_data_dir
+    from ldngraph.pipeline import get_profile, read_registry
 
     opts = ctx.obj or {}
     directory = opts.get("data_dir") or get_data_dir()
-    kb = read_knowledge_base(directory)
+    kb = read_knowledge_base(directory, drafts=False)  # the curation loop works while drafts wait
     cache = _pubmed_cache(directory, opts.get("cache_file"))
     items = get_status(read_screening_log(Path(directory) / SCREENING_FILE), kb, cache)
     changes = recent_changes(cache)
+    months = get_profile(directory).publication_bias.registry_overdue_months
+    overdue = get_overdue(read_registry(Path(directory), kb), months)
+    updates = _registration_updates(Path(directory), cache)
     if opts.get("fmt") == "json":
         out = {
             "candidates": [i.model_dump(mode="json") for i in items],
             "registry_changes": [c.model_dump(mode="json") for c in changes],
+            "overdue_registrations": [r.model_dump(mode="json") for r in overdue],
+            "registration_updates": [u.model_dump(mode="json") for u in updates],
         }
         click.echo(to_json(out, indent=2))
         return
@@ -106,4 +113,30 @@ def status(ctx: click.Context) -> None:
         click.echo(printable(f"    {format_hits(item.hits)}"))
     for change in changes:
         click.echo(printable(f"CHANGED {change.to_line()}"))
-    click.echo(f"{len(items)} candidates await screening", err=True)
+    for reg in overdue:
+        click.echo(printable(f"OVERDUE {reg.id}: {reg.describe('overdue')}; no study in data/"))
+    for update in updates:
+        click.echo(printable(f"UPDATE {update.to_line()}"))
+    click.echo(
+        f"{len(items)} candidates await screening; {len(overdue)} registered trials have results "
+        f"overdue (completed more than {months} months before they were checked)",
+        err=True,
+    )
+
+
+def _registration_updates(directory: Path, cache: Any) -> list[Any]:
+    """Registered trials of data/registrations.yaml whose stored registry record says more."""
+    from ldngraph.ingest.registrations import (
+        REGISTRATIONS_FILE,
+        get_registration_updates,
+        read_registrations,
+    )
+    from ldngraph.ingest.registry import get_registry_record
+
+    path = directory / REGISTRATIONS_FILE
+    conn = cache.reader()
+    if not path.is_file() or conn is None:
+        return []
+    regs = read_registrations(path)
+    stored = {r.id: rec for r in regs if (rec := get_registry_record(conn, cache.path, r.id)) is not None}
+    return get_registration_updates(regs, stored)

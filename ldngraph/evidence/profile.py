@@ -163,6 +163,12 @@ class PublicationBias(_Frozen):
     """Small-study / single-group check (ldngraph/evidence/publication_bias.py)."""
 
     small_n: int = Field(default=100, ge=1, description="A study with fewer participants is 'small'")
+    registry_overdue_months: int = Field(
+        default=12,
+        ge=0,
+        description="A registered trial completed more than this many months before the registry was "
+        "checked, with no results posted and no publication, counts as unpublished",
+    )
 
 
 class PathSettings(_Frozen):

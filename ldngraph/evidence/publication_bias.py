@@ -5,10 +5,13 @@
   positive study comes from one research group (``Study.research_group``) and some null-or-harm
   study comes from another. Costs a level only for a "benefit" conclusion, the one such a pattern
   would inflate.
-* **Registry evidence** (data/screening.yaml, ``registry_status``): a registered trial of the
-  body's condition that was completed or terminated without a journal report is an unpublished
-  result; it costs a level for a "benefit" conclusion. A withdrawn trial (never enrolled, no
-  result to miss) is shown and costs nothing.
+* **Registry evidence** (data/registrations.yaml; ``registry_status`` in data/screening.yaml for
+  older data): a registered trial of the body's condition with no linked study in data/, completed
+  or terminated more than ``publication_bias.registry_overdue_months`` months before the registry
+  was last checked, and with no results posted, is an unpublished result: it costs a level for a
+  "benefit" conclusion, and is listed whatever the conclusion. A trial whose completion date, check
+  date or results are not known is **not judged** (shown, costs nothing); so is a withdrawn trial
+  (never enrolled) and one whose results are posted on the registry (they are not missing).
 * **Missing results**: when the estimate the conclusion rests on holds less than
   ``certainty.share_threshold`` of the body's participants (the other studies report no usable
   estimate), the missing results cost a level whatever the conclusion.
@@ -28,18 +31,70 @@ from ldngraph.model.terms import _Frozen
 
 
 class RegistryEntry(_Frozen):
-    """A registered trial with no journal report, from the screening log."""
+    """A registered trial of a condition (data/registrations.yaml or the screening log)."""
 
     id: str
     label: str
     condition: str = Field(description="Condition CURIE it addresses")
-    status: str = Field(description="withdrawn / terminated / completed")
+    status: str = Field(description="Registry status, lower case: completed, terminated, withdrawn ...")
     note: str | None = None
+    completion_date: str | None = Field(default=None, description="YYYY-MM or YYYY-MM-DD, as registered")
+    results_posted: bool | None = Field(default=None, description="Results on the registry (None: not known)")
+    study: str | None = Field(default=None, description="Its study in data/ (published), if any")
+    checked: str | None = Field(default=None, description="Day the registry record was last seen")
 
     @property
     def unpublished(self) -> bool:
-        """It enrolled participants whose results no journal reports."""
-        return self.status in ("terminated", "completed")
+        """It enrolled participants (completed or terminated) and no study in data/ reports it."""
+        return self.status in ("terminated", "completed") and self.study is None
+
+    def judge(self, months: int) -> str:
+        """``overdue`` (completed or terminated more than ``months`` whole calendar months before
+        ``checked``, no results posted, no study), ``not_judged`` (a date or the results are not
+        known), ``results_posted``, ``withdrawn``, ``published`` or ``open`` (still running)."""
+        if self.study is not None:
+            return "published"
+        if self.status == "withdrawn":
+            return "withdrawn"
+        if not self.unpublished:
+            return "open"
+        if self.results_posted:
+            return "results_posted"
+        if self.results_posted is None or not self.completion_date or not self.checked:
+            return "not_judged"
+        done, seen = _month(self.completion_date), _month(self.checked)
+        return "overdue" if seen - done > months else "open"
+
+    def describe(self, verdict: str) -> str:
+        when = f"completed {self.completion_date}" if self.completion_date else "completion date unknown"
+        if verdict == "overdue":
+            return f"{self.label} ({self.status} {self.completion_date}, no results posted by {self.checked})"
+        if verdict == "not_judged":
+            missing = [
+                name
+                for name, value in (
+                    ("completion date", self.completion_date),
+                    ("check date", self.checked),
+                    ("whether results are posted", self.results_posted),
+                )
+                if value is None or value == ""
+            ]
+            return f"{self.label} ({self.status}; not judged: {', '.join(missing)} unknown)"
+        return f"{self.label} ({self.status}, {when})"
+
+
+#: How the publication-bias text starts the list of overdue registered trials.
+OVERDUE_TEXT = "registered trials completed more than"
+
+
+def _month(day: str) -> int:
+    year, month = day.split("-")[:2]
+    return int(year) * 12 + int(month)
+
+
+def get_overdue(registry: Sequence[RegistryEntry], months: int) -> list[RegistryEntry]:
+    """Registered trials whose results are overdue (:meth:`RegistryEntry.judge`)."""
+    return [r for r in registry if r.judge(months) == "overdue"]
 
 
 def judge_publication_bias(
@@ -74,18 +129,24 @@ def judge_publication_bias(
                     f"every positive study is from research group '{group}' while independent "
                     f"{', '.join(s.id for s in others)} found no benefit"
                 )
-    unpublished = [r for r in registry if r.unpublished]
-    if unpublished:
+    months = profile.publication_bias.registry_overdue_months
+    verdicts = [(r, r.judge(months)) for r in registry]
+    overdue = [r.describe(v) for r, v in verdicts if v == "overdue"]
+    if overdue:
         reasons.append(
-            "registered trials without a journal report: "
-            + ", ".join(f"{r.label} ({r.status})" for r in unpublished)
+            f"{OVERDUE_TEXT} {months} months before the registry was checked, "
+            f"with no results posted and no publication: {', '.join(overdue)}"
         )
-    withdrawn = [r for r in registry if not r.unpublished]
-    shown = (
-        f"; withdrawn before results (nothing missing): {', '.join(r.label for r in withdrawn)}"
-        if withdrawn
-        else ""
-    )
+    shown = ""
+    withdrawn = [r.label for r, v in verdicts if v == "withdrawn"]
+    if withdrawn:
+        shown += f"; withdrawn before results (nothing missing): {', '.join(withdrawn)}"
+    posted = [r.label for r, v in verdicts if v == "results_posted"]
+    if posted:
+        shown += f"; results posted on the registry, no journal report (not missing): {', '.join(posted)}"
+    unjudged = [r.describe(v) for r, v in verdicts if v == "not_judged"]
+    if unjudged:
+        shown += f"; registered trials not judged: {', '.join(unjudged)}"
     if missing:
         return 1, f"missing results: {missing}" + (f"; also {'; '.join(reasons)}" if reasons else "") + shown
     if not reasons:
@@ -96,4 +157,4 @@ def judge_publication_bias(
     return 1, f"suspected: {text}{shown}"
 
 
-__all__ = ["RegistryEntry", "judge_publication_bias"]
+__all__ = ["OVERDUE_TEXT", "RegistryEntry", "get_overdue", "judge_publication_bias"]

@@ -300,14 +300,99 @@ def _records(path: Path, key: str, problems: list[str]) -> list[tuple[dict[str, 
     return out
 
 
-def read_knowledge_base(data_dir: Path) -> KnowledgeBase:
+# -- drafts (issue 25) -----------------------------------------------------------------------------
+
+#: Drafts written by ``ldngraph draft`` live here, under the data directory; the graph never reads them.
+DRAFTS_DIR = "drafts"
+_PRIMARY_HUMAN = frozenset({"rct", "crossover_rct", "controlled_trial", "prospective_cohort", "pre_post",
+                            "retrospective_cohort", "case_series", "case_report"})  # fmt: skip
+_CONTROLLED = frozenset({"rct", "crossover_rct", "controlled_trial"})
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def get_empty_required(data: Mapping[str, Any]) -> list[str]:
+    """The required fields a draft leaves empty (``study.n``, ``publication.title`` ...).
+
+    Beyond the schema's own required fields, a draft of a human primary study needs ``n`` and at
+    least one outcome, and a controlled one a risk-of-bias block: ``ldngraph draft`` never fills
+    them, a curator does (README, 'Keeping the evidence current').
+    """
+    empty: list[str] = []
+    pubs = data.get("publications") or []
+    studies = data.get("studies") or []
+    if not studies:
+        empty.append("studies")
+    for pub in pubs if isinstance(pubs, list) else []:
+        if isinstance(pub, Mapping):
+            empty += [
+                f"publication.{k}" for k in ("id", "title", "year", "status", "sources") if _empty(pub.get(k))
+            ]
+    for study in studies if isinstance(studies, list) else []:
+        if not isinstance(study, Mapping):
+            continue
+        design = study.get("design")
+        needed = ["id", "label", "design", "population", "publications"]
+        if design in _PRIMARY_HUMAN and study.get("population") == "human":
+            needed += ["n", "outcomes"]
+            if design in _CONTROLLED or study.get("controlled") is True:
+                needed += ["risk_of_bias"]
+        empty += [f"study.{k}" for k in needed if _empty(study.get(k))]
+    return empty
+
+
+def find_draft_problems(data_dir: Path) -> list[str]:
+    """One line per draft in ``data_dir/drafts/``: a draft never enters the graph, so every command
+    that reads the data refuses while one is there (empty required fields, fields still to review,
+    or complete and waiting for ``ldngraph draft accept``)."""
+    folder = Path(data_dir) / DRAFTS_DIR
+    if not folder.is_dir():
+        return []
+    problems: list[str] = []
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        shown = _display(path)
+        parse: list[str] = []
+        data, _ = _read_yaml(path, parse)
+        if parse or not isinstance(data, dict) or not isinstance(data.get("draft"), dict):
+            problems.append(
+                f"{shown}: not a readable draft ({'; '.join(parse) or 'no draft: header'}); "
+                "fix it or delete it"
+            )
+            continue
+        head = data["draft"]
+        did, record = head.get("id", path.stem), head.get("record", "?")
+        empty = get_empty_required(data)
+        review = [str(v) for v in head.get("needs_review") or []]
+        if empty or review:
+            parts = ([f"empty required fields {', '.join(empty)}"] if empty else []) + (
+                [f"needs_review {', '.join(review)}"] if review else []
+            )
+            problems.append(
+                f"{shown}: draft of {record}: {'; '.join(parts)}; fill them from the full text, clear "
+                f"needs_review, then run 'ldngraph draft accept {did}' (or delete the draft)"
+            )
+        else:
+            problems.append(
+                f"{shown}: draft of {record} is complete but not in data/ yet; run 'ldngraph draft accept "
+                f"{did}' (or delete the draft)"
+            )
+    return problems
+
+
+def read_knowledge_base(data_dir: Path, *, drafts: bool = True) -> KnowledgeBase:
     """Read every curated file in ``data_dir`` and return a cross-checked :class:`KnowledgeBase`.
 
-    Raises :class:`DataError` listing every problem found.
+    Raises :class:`DataError` listing every problem found. ``drafts`` (default): refuse while
+    ``data_dir/drafts/`` holds a draft (:func:`find_draft_problems`); only the commands that make
+    and accept drafts, ``watch`` and ``triage`` read past them.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError([f"{data_dir}: data directory not found; pass --data DIR or create it"])
+    if drafts and (pending := find_draft_problems(data_dir)):
+        raise DataError(pending)
     logger.info("reading data from %s", data_dir.resolve())
     problems: list[str] = []
     parsed: dict[str, list[Any]] = {key: [] for key, _, _ in FILES.values()}

@@ -16,6 +16,7 @@ from ldngraph.errors import PubMedError
 from ldngraph.ingest.pubmed import (
     YEAR_RE,
     CommentCorrection,
+    DataBank,
     MeshHeading,
     PublicationType,
     PubMedRecord,
@@ -91,7 +92,19 @@ def _record_from_medline(rec: Any, where: str) -> PubMedRecord:
         publication_types=tuple(PublicationType(name=pt) for pt in rec.get("PT", [])),
         mesh_headings=_medline_mesh(rec.get("MH", [])),
         comments_corrections=_medline_comments(rec),
+        databanks=_medline_databanks(rec.get("SI", [])),
     )
+
+
+def _medline_databanks(lines: list[str]) -> tuple[DataBank, ...]:
+    """``SI`` (secondary source id) lines, ``NAME/ACCESSION`` (e.g. ``ClinicalTrials.gov/NCT00568555``),
+    grouped by data bank in order: the MEDLINE form of the XML DataBankList."""
+    banks: dict[str, list[str]] = {}
+    for line in lines:
+        name, _, accession = line.strip().partition("/")
+        if name and accession.strip():
+            banks.setdefault(name.strip(), []).append(accession.strip())
+    return tuple(DataBank(name=n, accession_numbers=tuple(a)) for n, a in banks.items())
 
 
 #: Control characters other than tab and line ends (XML, which PubMed XML is, cannot hold them).

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ldngraph.errors import PubMedError
 from ldngraph.limits import PUBMED_BYTES, RECORD_BYTES, RECORD_ELEMENTS, RECORDS, LimitError, open_regular
-from ldngraph.model import PMID_RE
+from ldngraph.model import NCT_RE, PMID_RE
 
 #: MeSH UI of the publication type "Retracted Publication".
 RETRACTED_PUBLICATION_UI = "D016441"
@@ -64,6 +64,13 @@ class CommentCorrection(_Frozen):
     ref_source: str | None = Field(default=None, description="Citation text of the linked record")
 
 
+class DataBank(_Frozen):
+    """A DataBankList entry: where the study's data or registration is, e.g. ClinicalTrials.gov."""
+
+    name: str = Field(description="DataBankName, e.g. 'ClinicalTrials.gov', 'ISRCTN', 'EudraCT'")
+    accession_numbers: tuple[str, ...] = Field(default=(), description="AccessionNumber values as given")
+
+
 class PubMedRecord(_Frozen):
     """The fields of one PubMed record that ldngraph uses."""
 
@@ -79,6 +86,9 @@ class PubMedRecord(_Frozen):
     mesh_headings: tuple[MeshHeading, ...] = Field(default=(), description="MeSH indexing")
     comments_corrections: tuple[CommentCorrection, ...] = Field(
         default=(), description="RetractionIn / RetractionOf / ErratumIn links"
+    )
+    databanks: tuple[DataBank, ...] = Field(
+        default=(), description="DataBankList: trial registries and data banks with accession numbers"
     )
 
     @field_validator("pmid")
@@ -99,6 +109,17 @@ class PubMedRecord(_Frozen):
     @property
     def publication_type_names(self) -> tuple[str, ...]:
         return tuple(pt.name for pt in self.publication_types)
+
+    @property
+    def registry_ids(self) -> tuple[str, ...]:
+        """ClinicalTrials.gov NCT numbers of the record's DataBankList (issue 25: drafts link them)."""
+        return tuple(
+            acc.strip().upper()
+            for bank in self.databanks
+            if bank.name.strip().lower() == "clinicaltrials.gov"
+            for acc in bank.accession_numbers
+            if NCT_RE.match(acc.strip().upper())
+        )
 
     def links(self, ref_type: str) -> tuple[CommentCorrection, ...]:
         """CommentsCorrections links of one RefType, e.g. 'ErratumIn'."""
@@ -198,6 +219,8 @@ _RECORD_PARTS = (
     "MedlineCitation/Article/AuthorList/Author/CollectiveName",
     "MedlineCitation/Article/PublicationTypeList/PublicationType",
     "MedlineCitation/Article/ArticleDate/Year",
+    "MedlineCitation/Article/DataBankList/DataBank/DataBankName",
+    "MedlineCitation/Article/DataBankList/DataBank/AccessionNumberList/AccessionNumber",
     "MedlineCitation/MedlineJournalInfo/MedlineTA",
     "MedlineCitation/CommentsCorrectionsList/CommentsCorrections",
     "MedlineCitation/MeshHeadingList/MeshHeading/*",
@@ -227,6 +250,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
     mesh: list[dict[str, Any]] = []
     heading: dict[str, Any] | None = None
     links: list[dict[str, Any]] = []
+    banks: list[dict[str, Any]] = []
     for node in nodes[1:]:
         tag = node.tag
         if tag == "QualifierName":  # MeSH: qualifiers of the heading begun by the last descriptor
@@ -285,6 +309,11 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
             valid = node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y"
             if valid and eloc_doi is None and node.text:
                 eloc_doi = node.text.strip()
+        elif tag == "DataBankName":  # per the DTD its AccessionNumbers follow it
+            banks.append({"name": _stripped(node), "accession_numbers": []})
+        elif tag == "AccessionNumber":
+            if banks and _stripped(node):
+                banks[-1]["accession_numbers"].append(_stripped(node))
         elif tag == "CommentsCorrections" and node.get("RefType") in KEPT_REF_TYPES:
             ref_pmid = (node.findtext("PMID") or "").strip() or None
             links.append(
@@ -312,6 +341,7 @@ def _record_from_xml(elem: Any) -> PubMedRecord:
             "publication_types": pub_types,
             "mesh_headings": mesh,
             "comments_corrections": links,
+            "databanks": [b for b in banks if b["name"]],
         }
     )
 

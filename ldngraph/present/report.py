@@ -25,6 +25,7 @@ from rdflib import Graph
 
 from ldngraph.atomic import write_text_atomic
 from ldngraph.errors import ExportError
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.markup import mark_record as _rec
 from ldngraph.markup import unmark as _unmark
 from ldngraph.model import (
@@ -564,6 +565,7 @@ def write_report(
     profile: Profile | None = None,
     prisma: prisma_section.PrismaSection | None = None,
     living: Living | None = None,
+    registry: Sequence[RegistryEntry] = (),
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
@@ -584,5 +586,7 @@ def write_report(
     else:
         from ldngraph.present.report_sof import render_with_findings
 
-        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix, living=living)
+        text = render_with_findings(
+            kb, profile, blocks, as_html=as_html, appendix=appendix, living=living, registry=registry
+        )
     return write_text_atomic(path, text)

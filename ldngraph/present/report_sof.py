@@ -21,6 +21,7 @@ from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.imprecision import PooledEffect as ImprecisionEffect
 from ldngraph.evidence.imprecision import get_mid
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.markup import escape_markdown
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.terms import RATIO_MEASURES
@@ -97,9 +98,11 @@ def render_with_findings(
     as_html: bool,
     appendix: str = "",
     living: Living | None = None,
+    registry: Sequence[RegistryEntry] = (),
 ) -> str:
-    """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots."""
-    bodies = build_bodies(kb, profile)
+    """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots
+    (``registry``: the registered trials publication bias reads)."""
+    bodies = build_bodies(kb, profile, registry=registry)
     conditions = {f"{e.label} ({e.id})": e for e in kb.entities if e.kind is EntityKind.condition}
     before: dict[int, str] = {}
     after: dict[int, str] = {}

@@ -36,6 +36,7 @@ from ldngraph.evidence.effects import (
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.publication_bias import OVERDUE_TEXT, RegistryEntry
 from ldngraph.evidence.summary import statement  # the SoF says what the model says
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
@@ -243,10 +244,16 @@ def get_condition_bodies(
 
 
 def get_sof_table(
-    kb: KnowledgeBase, profile: Profile, condition: str, *, bodies: dict[str, OutcomeBody] | None = None
+    kb: KnowledgeBase,
+    profile: Profile,
+    condition: str,
+    *,
+    bodies: dict[str, OutcomeBody] | None = None,
+    registry: Sequence[RegistryEntry] = (),
 ) -> SofTable:
-    """The summary-of-findings table of ``condition`` (a CURIE)."""
-    bodies = build_bodies(kb, profile) if bodies is None else bodies
+    """The summary-of-findings table of ``condition`` (a CURIE); ``registry``: the registered
+    trials publication bias reads (when ``bodies`` are built here)."""
+    bodies = build_bodies(kb, profile, registry=registry) if bodies is None else bodies
     entities = kb.entity_index
     chosen = get_condition_bodies(kb, bodies, condition)
     chosen.sort(
@@ -278,6 +285,10 @@ def get_sof_table(
             plural = "s" if levels > 1 else ""
             footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
             notes.append(len(footnotes))
+        for d in body.judgements:  # overdue registered trials are listed even when they cost nothing
+            if d.domain == "publication_bias" and d.levels == 0 and OVERDUE_TEXT in d.explanation:
+                footnotes.append(f"{DOMAIN_LABELS[d.domain]}: not downgraded: {d.explanation}")
+                notes.append(len(footnotes))
         for other in summary.others if summary.pooled is not None else ():
             shown = f"{MEASURE_LABELS[other.measure]} {_num(other.value)}"
             if other.ci_lower is not None and other.ci_upper is not None:
