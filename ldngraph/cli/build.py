@@ -40,9 +40,10 @@ def build(data_dir: Path | None, profile: Path | None, output: Path | None, fmt:
     """
     from ldngraph import buildcache
     from ldngraph.pipeline import get_summary, load
-    from ldngraph.rdf.export import guess_format, write_rdf
 
-    if output is not None:
+    if output is not None:  # rdflib only when a file is written (a cached build needs none)
+        from ldngraph.rdf.export import guess_format, write_rdf
+
         guess_format(output)  # fail before any work on a bad suffix
     guard_output(output, data_dir, profile)
     built = load(data_dir, profile)

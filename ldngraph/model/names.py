@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from ldngraph.errors import UnknownEntityError
-from ldngraph.model import Claim, Entity, KnowledgeBase
+from ldngraph.model import Claim, Design, Entity, KnowledgeBase
 
 
 def match_name(name: str, names: Mapping[str, Iterable[str]], what: str = "entity") -> str:
@@ -41,3 +41,17 @@ def get_claim(kb: KnowledgeBase, name: str) -> Claim:
     """The claim named by id or content hash."""
     claim_id = match_name(name, {c.id: (c.content_hash,) for c in kb.claims}, what="claim")
     return kb.claim_index[claim_id]
+
+
+_DESIGN_LABELS: dict[Design, str] = {
+    Design.meta_analysis: "meta-analysis",
+    Design.rct: "RCT",
+    Design.crossover_rct: "crossover RCT",
+    Design.controlled_trial: "non-randomised controlled trial",
+    Design.pre_post: "pre-post study",
+}
+
+
+def design_label(design: Design) -> str:
+    """Readable name of a study design, e.g. 'crossover RCT'."""
+    return _DESIGN_LABELS.get(design, design.value.replace("_", " "))

@@ -39,10 +39,9 @@ from ldngraph.evidence.profile import Profile
 from ldngraph.evidence.publication_bias import OVERDUE_TEXT, RegistryEntry
 from ldngraph.evidence.summary import statement  # the SoF says what the model says
 from ldngraph.model import EntityKind, KnowledgeBase
-from ldngraph.model.names import get_entity
+from ldngraph.model.names import design_label, get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 from ldngraph.safetext import cell_text, to_json
-from ldngraph.stores.view import design_label
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
 WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}

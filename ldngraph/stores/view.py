@@ -15,7 +15,6 @@ from rdflib import Literal as RdfLiteral
 
 from ldngraph.model import (
     Claim,
-    Design,
     Direction,
     Entity,
     EntityKind,
@@ -25,6 +24,7 @@ from ldngraph.model import (
     Study,
     get_outcome_kind,
 )
+from ldngraph.model.names import design_label as design_label  # re-exported (report)
 from ldngraph.rdf.vocab import LDN, claim_iri, evidence_iri
 
 #: Certainty labels, best first (GRADE-like; see architecture.md section 3).
@@ -33,14 +33,6 @@ UNSCORED = "unscored"
 
 #: How a claim's evidence points overall.
 Status = Literal["supports", "refutes", "conflicting"]
-
-_DESIGN_LABELS: dict[Design, str] = {
-    Design.meta_analysis: "meta-analysis",
-    Design.rct: "RCT",
-    Design.crossover_rct: "crossover RCT",
-    Design.controlled_trial: "non-randomised controlled trial",
-    Design.pre_post: "pre-post study",
-}
 
 _REASON_LABELS: dict[str, str] = {
     "risk_of_bias": "risk of bias",
@@ -54,11 +46,6 @@ _REASON_LABELS: dict[str, str] = {
     "retracted": "retracted publication",
     "no_supporting_evidence": "no supporting evidence",
 }
-
-
-def design_label(design: Design) -> str:
-    """Readable name of a study design, e.g. 'crossover RCT'."""
-    return _DESIGN_LABELS.get(design, design.value.replace("_", " "))
 
 
 def reason_label(code: str) -> str:
