@@ -268,7 +268,11 @@ def test_rule5_considerable_unexplained_heterogeneity_costs_levels_with_the_numb
     from ldngraph.present.sof import get_sof_table
 
     table = get_sof_table(kb, P, "MESH:D005356")
-    assert any(f"I^2 {pooled.i2:.0f}%" in note for note in table.footnotes)
+    # the SoF footnote says it in GRADE's words, with the same I^2
+    assert any(
+        note.startswith("Downgraded") and "for inconsistency" in note and f"I² = {pooled.i2:.0f}%" in note
+        for note in table.footnotes
+    )
 
 
 def test_rule5_risk_of_bias_some_concerns_only_where_it_can_bias_the_outcome(tmp_path: Path) -> None:

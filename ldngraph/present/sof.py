@@ -40,6 +40,7 @@ from ldngraph.evidence.summary import statement  # the SoF says what the model s
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.present.sof_notes import domain_note, review_note, sign_test_note
 from ldngraph.safetext import cell_text, to_json
 from ldngraph.stores.view import design_label
 
@@ -180,15 +181,12 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
     return not (entity is not None and entity.higher_is_better)
 
 
-def _beside_notes(body: OutcomeBody) -> list[str]:
+def _beside_notes(kb: KnowledgeBase, body: OutcomeBody) -> list[str]:
     """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
     syn = body.synthesis
     notes: list[str] = []
     if syn.basis == "swim" and syn.sign_test is not None:
-        notes.append(
-            "Synthesis without meta-analysis (no estimate): vote counting by direction of effect, "
-            f"{syn.sign_test.text}; it says nothing about the size of the effect"
-        )
+        notes.append(sign_test_note(syn.sign_test))
     if syn.minority:
         notes.append(f"Which estimate: {syn.minority}")
     for est in syn.reviews:
@@ -196,20 +194,7 @@ def _beside_notes(body: OutcomeBody) -> list[str]:
         shown = f"{MEASURE_LABELS[e.measure]} {_num(e.value)}"
         if e.ci_lower is not None and e.ci_upper is not None:
             shown += f" (95% CI {_num(e.ci_lower)} to {_num(e.ci_upper)})"
-        use = (
-            "the conclusion rests on it"
-            if est.used
-            else (f"not used: {est.flag}" if est.flag else "shown beside")
-        )
-        alone = est.conclusion.replace("_", " ")
-        if est.magnitude == "unknown":
-            alone += " (size not judged: no MID for its measure and scale)"
-        elif est.magnitude:
-            alone += f" ({est.magnitude.replace('_', ' ')})"
-        notes.append(
-            f"Pooled by {est.label} (a review's own result, never pooled again): {shown} on {e.scale}; "
-            f"alone it would conclude {alone}; {est.overlap}; {use}"
-        )
+        notes.append(review_note(kb, body, est, f"{shown} on {e.scale}"))
     for why in body.exclusions:
         notes.append(f"Not counted: {why}")
     return notes
@@ -274,10 +259,11 @@ def get_sof_table(
             )
             notes.append(len(footnotes))
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
-        for domain, levels, why in downgrades:
-            plural = "s" if levels > 1 else ""
-            footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
-            notes.append(len(footnotes))
+        for judged in body.judgements:
+            note = domain_note(kb, body, judged, profile)
+            if note is not None:
+                footnotes.append(note)
+                notes.append(len(footnotes))
         for other in summary.others if summary.pooled is not None else ():
             shown = f"{MEASURE_LABELS[other.measure]} {_num(other.value)}"
             if other.ci_lower is not None and other.ci_upper is not None:
@@ -291,7 +277,7 @@ def get_sof_table(
                 text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
             footnotes.append(text)
             notes.append(len(footnotes))
-        for text in _beside_notes(body):
+        for text in _beside_notes(kb, body):
             footnotes.append(text)
             notes.append(len(footnotes))
         label = entities[outcome].label + (
