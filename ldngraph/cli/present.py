@@ -97,7 +97,8 @@ def forest(
     weight, risk-of-bias traffic lights, the pooled diamond, reviews' own pooled results apart,
     heterogeneity (tau², I²) and the minimal important difference band."""
     from ldngraph.present.forest import get_forest_extras, to_forest_figure
-    from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
+    from ldngraph.present.sof import get_condition, read_inputs
+    from ldngraph.present.sof_inputs import get_forest_inputs
 
     targets = get_targets(output, formats, lambda p: guard_output(p, data_dir, profile))
     kb, prof = read_inputs(data_dir, profile, exclude=exclude)
@@ -136,16 +137,15 @@ def sof(
     import shutil
     import sys
 
-    from ldngraph.present.sof import get_condition, get_sof_table, read_inputs, render
-    from ldngraph.present.sof_text import to_text
+    from ldngraph.present.sof import get_condition, read_inputs
+    from ldngraph.present.sof_tables import get_sof_tables
+    from ldngraph.present.sof_text import render_tables
 
     kb, prof = read_inputs(data_dir, profile, exclude=exclude)
-    table = get_sof_table(kb, prof, get_condition(kb, condition))
+    tables = get_sof_tables(kb, prof, get_condition(kb, condition), data_dir=data_dir)
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
-    if chosen == "text":
-        click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)
-    else:
-        click.echo(render(table, chosen), nl=False)
+    width = shutil.get_terminal_size((120, 24)).columns
+    click.echo(render_tables(tables, chosen, width=width), nl=False)
 
 
 @click.command()
