@@ -137,7 +137,7 @@ def test_cli_sof_formats(fmt: str) -> None:
     elif fmt == "html":
         assert out.startswith("<!DOCTYPE html>") and out.count("<tr>") == 3 and "⊕⊕◯◯ Low" in out
     else:
-        assert "| pain (critical) | 3 (2 RCTs, 1 crossover RCT) | 120 |" in out and "⊕⊕◯◯ Low" in out
+        assert "| pain (critical) | 3 (2 RCTs, 1 crossover RCT) | 120 (3) |" in out and "⊕⊕◯◯ Low" in out
 
 
 @pytest.mark.parametrize("condition", ["fibromyalgia", "Crohn disease"])

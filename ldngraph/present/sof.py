@@ -427,6 +427,11 @@ def to_csv(table: SofTable) -> str:
     return buffer.getvalue()
 
 
+def _participants(row: SofRow) -> str:
+    """GRADEpro's "No of participants (studies)" cell."""
+    return f"{row.participants or 'not reported'} ({len(row.studies)})"
+
+
 def _sup(notes: Sequence[int]) -> str:
     return "".join(f"[{n}]" for n in notes)
 
@@ -439,19 +444,19 @@ def to_markdown(table: SofTable, *, heading: str = "###") -> str:
         f"{heading} {esc(table.title)}",
         "",
         *(pico_markdown(table.pico) if table.pico else []),
-        "| Outcome | Studies (designs) | Participants | Relative effect (95% CI) | Effect (95% CI) | "
-        "Certainty (GRADE) | What happens |",
+        "| Outcome | Studies (designs) | Participants (studies) | Relative effect (95% CI) | "
+        "Effect (95% CI) | Certainty (GRADE) | What happens |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in table.rows:
         name = esc(row.outcome_label) + (" (critical)" if row.critical else "")
         lines.append(
-            f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {row.participants or 'not reported'} | "
+            f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {_participants(row)} | "
             f"{esc(row.relative) if row.relative else '-'} | {esc(row.effect)} | "
             f"{row.certainty_text} {_sup(row.footnotes)} | {esc(row.statement)} |"
         )
     for label in table.missing_critical:
-        lines.append(f"| {esc(label)} (critical) | 0 (no studies) | - | - | {esc(NO_STUDIES)} | - | - |")
+        lines.append(f"| {esc(label)} (critical) | 0 (no studies) | - (0) | - | {esc(NO_STUDIES)} | - | - |")
     if not table.rows and not table.missing_critical:
         lines.append("| no outcome of LDN is recorded for this condition | | | | | | |")
     lines.append("")
@@ -469,15 +474,15 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
     out = [
         f'<section class="sof"{ident}><{heading}>{e(table.title)}</{heading}>',
         pico_html(table.pico) if table.pico else "",
-        '<table class="sof-table"><thead><tr><th>Outcome</th><th>Studies (designs)</th><th>Participants</th>'
-        "<th>Relative effect (95% CI)</th><th>Effect (95% CI)</th><th>Certainty (GRADE)</th>"
-        "<th>What happens</th></tr></thead><tbody>",
+        '<table class="sof-table"><thead><tr><th>Outcome</th><th>Studies (designs)</th>'
+        "<th>Participants (studies)</th><th>Relative effect (95% CI)</th><th>Effect (95% CI)</th>"
+        "<th>Certainty (GRADE)</th><th>What happens</th></tr></thead><tbody>",
     ]
     for row in table.rows:
         crit = " <em>(critical)</em>" if row.critical else ""
         out.append(
             f"<tr><td>{e(row.outcome_label)}{crit}</td><td>{len(row.studies)} ({e(row.designs)})</td>"
-            f"<td>{row.participants or 'not reported'}</td><td>{e(row.relative or '-')}</td>"
+            f"<td>{e(_participants(row))}</td><td>{e(row.relative or '-')}</td>"
             f"<td>{e(row.effect)}</td>"
             f'<td class="certainty {e(row.certainty)}">{e(row.certainty_text)} '
             f"<sup>{_sup(row.footnotes)}</sup></td>"
@@ -486,7 +491,7 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
     for label in table.missing_critical:
         out.append(
             f'<tr class="no-studies"><td>{e(label)} <em>(critical)</em></td><td>0 (no studies)</td>'
-            f"<td>-</td><td>-</td><td>{e(NO_STUDIES)}</td><td>-</td><td>-</td></tr>"
+            f"<td>- (0)</td><td>-</td><td>{e(NO_STUDIES)}</td><td>-</td><td>-</td></tr>"
         )
     if not table.rows and not table.missing_critical:
         out.append('<tr><td colspan="7">No outcome of LDN is recorded for this condition.</td></tr>')

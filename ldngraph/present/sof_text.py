@@ -27,7 +27,7 @@ from ldngraph.safetext import to_json
 HEADERS = (
     "Outcome",
     "Studies (designs)",
-    "Participants",
+    "Participants (studies)",
     "Relative effect (95% CI)",
     "Effect (95% CI)",
     "Certainty (GRADE)",
@@ -78,7 +78,7 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
         cells = [
             row.outcome_label + (" (critical)" if row.critical else ""),
             f"{len(row.studies)} ({row.designs})",
-            str(row.participants) if row.participants else "not reported",
+            f"{row.participants or 'not reported'} ({len(row.studies)})",
             row.relative or "-",
             row.effect,
             f"{row.certainty_text} {notes}".strip(),
@@ -86,7 +86,7 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
         ]
         lines += [*_grid_row(cells, widths), rule]
     for label in table.missing_critical:
-        cells = [f"{label} (critical)", "0 (no studies)", "-", "-", NO_STUDIES, "-", "-"]
+        cells = [f"{label} (critical)", "0 (no studies)", "- (0)", "-", NO_STUDIES, "-", "-"]
         lines += [*_grid_row(cells, widths), rule]
     if not table.rows and not table.missing_critical:
         lines += [
