@@ -39,7 +39,7 @@ from ldngraph.evidence.summary import statement  # the SoF says what the model s
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
-from ldngraph.present.sof_notes import domain_note, review_note, sign_test_note
+from ldngraph.present.sof_notes import domain_note, review_note, sign_test_note, study_name, words
 from ldngraph.present.sof_pico import (
     Explanations,
     Pico,
@@ -216,8 +216,11 @@ def _beside_notes(kb: KnowledgeBase, body: OutcomeBody) -> list[str]:
         if e.ci_lower is not None and e.ci_upper is not None:
             shown += f" (95% CI {_num(e.ci_lower)} to {_num(e.ci_upper)})"
         notes.append(review_note(kb, body, est, f"{shown} on {e.scale}"))
-    for why in body.exclusions:
-        notes.append(f"Not counted: {why}")
+    for why in body.exclusions:  # "study: why", the why a reason or an exclusion rule
+        sid, _, reason = why.partition(": ")
+        reason = words(reason).replace("comparator=none", "it has no concurrent control")
+        reason = reason.replace("comparator=", "its comparator is ").replace("rob=", "risk of bias ")
+        notes.append(f"Not counted: {study_name(kb, sid)}: {reason.replace('=', ' ')}")
     return notes
 
 
