@@ -7,6 +7,7 @@ tests/test_viz_browser.py when chromium or playwright is missing (LDNGRAPH_REQUI
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ def test_html_brief_with_findings_opens_offline(browser: Any, tmp_path: Path, da
         with_claims = [c for c in conditions if any(cl.object == c.id for cl in built.kb.claims)]
         assert page.locator("table.sof-table").count() == len(with_claims)
         fibro = get_sof_table(built.kb, profile, "MESH:D005356")
-        section = page.locator("section.sof", has_text="for fibromyalgia")
+        # the section whose heading is fibromyalgia's (other sections may cite fibromyalgia trials)
+        heading = page.locator("h4", has_text=re.compile("for fibromyalgia$"))
+        section = page.locator("section.sof", has=heading)
         assert section.locator("tbody tr").count() == len(fibro.rows)
         assert section.locator("tbody tr").first.inner_text().startswith(fibro.rows[0].outcome_label)
         plots = sum(1 for r in fibro.rows if r.summary.pooled is not None)
