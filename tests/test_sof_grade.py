@@ -242,3 +242,13 @@ def test_statements_agree_with_the_effect_and_the_conclusion(condition: str) -> 
         if pooled is not None and row.conclusion in ("benefit", "harm") and row.summary.status != "review":
             # a benefit or harm rests on a CI that excludes no effect
             assert not (pooled.ci_lower < pooled.null_value < pooled.ci_upper), row.effect
+
+
+def test_report_tables_carry_pico_and_the_search_date(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "brief.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    table = get_sof_table(KB, PROFILE, "MESH:D005356")
+    searched = _last_search({s for r in table.rows for s in r.studies})
+    assert f"<li>Last search: {searched}</li>" in page
+    assert '<dl class="sof-pico"><dt>Population</dt>' in page

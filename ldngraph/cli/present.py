@@ -166,5 +166,6 @@ def report(data_dir: Path | None, profile: Path | None, output: Path, exclude: t
     labels = {e.id: e.label for e in built.kb.entities}
     prisma = get_prisma_section(data_dir if data_dir is not None else get_data_dir(), labels)
     prof = get_profile(data_dir, profile, exclude=exclude)
-    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma)
+    directory = data_dir if data_dir is not None else get_data_dir()
+    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, data_dir=directory)
     click.echo(f"wrote {output}", err=True)

@@ -561,12 +561,14 @@ def write_report(
     *,
     profile: Profile | None = None,
     prisma: prisma_section.PrismaSection | None = None,
+    data_dir: Path | str | None = None,
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
     With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
     table and forest plots (:mod:`ldngraph.present.report_sof`) head the brief's sections; ``prisma``: the
-    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`)."""
+    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`);
+    ``data_dir``: where the screening log is, for each table's search date."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
@@ -580,5 +582,7 @@ def write_report(
     else:
         from ldngraph.present.report_sof import render_with_findings
 
-        text = render_with_findings(kb, profile, blocks, as_html=as_html, appendix=appendix)
+        text = render_with_findings(
+            kb, profile, blocks, as_html=as_html, appendix=appendix, data_dir=data_dir
+        )
     return write_text_atomic(path, text)

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.imprecision import PooledEffect as ImprecisionEffect
@@ -29,6 +30,7 @@ from ldngraph.present.forest import to_png_bytes
 from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
 from ldngraph.present.sof import to_html as sof_html
 from ldngraph.present.sof import to_markdown as sof_markdown
+from ldngraph.present.sof_pico import get_search_date
 
 FIGURE_CSS = (
     ".forest{margin:1rem 0}.forest img{max-width:100%;height:auto}.toc{font-size:14px}.built{color:#555}"
@@ -89,7 +91,13 @@ def _figures(table: SofTable, profile: Profile, *, as_html: bool) -> list[str]:
 
 
 def render_with_findings(
-    kb: KnowledgeBase, profile: Profile, blocks: Sequence[Block], *, as_html: bool, appendix: str = ""
+    kb: KnowledgeBase,
+    profile: Profile,
+    blocks: Sequence[Block],
+    *,
+    as_html: bool,
+    appendix: str = "",
+    data_dir: Path | str | None = None,
 ) -> str:
     """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots."""
     bodies = build_bodies(kb, profile)
@@ -107,6 +115,10 @@ def render_with_findings(
             before[i] = f'<a id="{anchor}"></a>'
         elif b.kind == "h3" and in_conditions and b.text in conditions:
             table = get_sof_table(kb, profile, conditions[b.text].id, bodies=bodies)
+            if data_dir is not None and table.explanations is not None:
+                date = get_search_date(data_dir, kb, [s for r in table.rows for s in r.studies])
+                update = {"explanations": table.explanations.model_copy(update={"search_date": date})}
+                table = table.model_copy(update=update)
             anchor = _anchor(b.text, used)
             toc.append((3, anchor, b.text))
             before[i] = f'<a id="{anchor}"></a>'
