@@ -177,10 +177,11 @@ def test_critical_outcome_without_studies_is_a_row() -> None:
     assert empty, "the shipped data have a condition whose critical outcome has no studies"
     for entity, table in empty:
         label = KB.entity_index[entity.critical_outcome or ""].label
-        assert table.missing_critical == (label,)
+        assert table.missing_critical == ((entity.critical_outcome, label),)
         doc = json.loads(_sof(entity.label, "json"))
         row = next(r for r in doc["rows"] if r["outcome"] == label)
         assert row["critical"] is True and row["studies"] == 0 and row["effect"].startswith("no studies")
+        assert row["outcome_id"] == entity.critical_outcome and set(row) == set(doc["rows"][0])
         assert f"| {label} (critical) | 0 (no studies) |" in _sof(entity.label, "md").replace("\\", "")
 
 

@@ -116,8 +116,8 @@ class SofTable(_Frozen):
     profile: str = Field(description="Evidence profile VERSION+HASH the certainties were judged under")
     pico: Pico | None = Field(default=None, description="The question: population, setting, LDN, comparison")
     comparison: str | None = Field(default=None, description="The one comparator kind the table keeps, if so")
-    missing_critical: tuple[str, ...] = Field(
-        default=(), description="Labels of the condition's critical outcomes with no studies"
+    missing_critical: tuple[tuple[str, str], ...] = Field(
+        default=(), description="(CURIE, label) of the condition's critical outcomes with no studies"
     )
     explanations: Explanations | None = None
 
@@ -347,7 +347,7 @@ def get_sof_table(
     studies = [s for r in rows for s in r.studies]
     critical = entities[condition].critical_outcome
     missing = (
-        (entities[critical].label,)
+        ((critical, entities[critical].label),)
         if critical is not None and critical in entities and all(r.outcome != critical for r in rows)
         else ()
     )
@@ -395,18 +395,24 @@ def to_records(table: SofTable) -> list[dict[str, Any]]:
                 "profile": table.profile,
             }
         )
-    for label in table.missing_critical:
+    for outcome_id, label in table.missing_critical:
         out.append(
             {
-                **dict.fromkeys(out[0] if out else (), None),
                 "condition": table.condition_label,
                 "outcome": label,
+                "outcome_id": outcome_id,
                 "critical": True,
                 "studies": 0,
                 "designs": "no studies",
+                "participants": None,
+                "relative_effect": None,
                 "effect": NO_STUDIES,
+                "conclusion": "no_evidence",
+                "certainty": None,
+                "certainty_symbols": None,
                 "statement": NO_STUDIES,
                 "footnotes": [],
+                "pooled": None,
                 "study_ids": [],
                 "profile": table.profile,
             }
@@ -458,7 +464,7 @@ def to_markdown(table: SofTable, *, heading: str = "###") -> str:
             f"{esc(row.relative) if row.relative else '-'} | {esc(row.effect)} | "
             f"{row.certainty_text} {_sup(row.footnotes)} | {esc(row.statement)} |"
         )
-    for label in table.missing_critical:
+    for _, label in table.missing_critical:
         lines.append(f"| {esc(label)} (critical) | 0 (no studies) | - (0) | - | {esc(NO_STUDIES)} | - | - |")
     if not table.rows and not table.missing_critical:
         lines.append("| no outcome of LDN is recorded for this condition | | | | | | |")
@@ -491,7 +497,7 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
             f"<sup>{_sup(row.footnotes)}</sup></td>"
             f"<td>{e(row.statement)}</td></tr>"
         )
-    for label in table.missing_critical:
+    for _, label in table.missing_critical:
         out.append(
             f'<tr class="no-studies"><td>{e(label)} <em>(critical)</em></td><td>0 (no studies)</td>'
             f"<td>- (0)</td><td>-</td><td>{e(NO_STUDIES)}</td><td>-</td><td>-</td></tr>"

@@ -85,7 +85,7 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
             row.statement,
         ]
         lines += [*_grid_row(cells, widths), rule]
-    for label in table.missing_critical:
+    for _, label in table.missing_critical:
         cells = [f"{label} (critical)", "0 (no studies)", "- (0)", "-", NO_STUDIES, "-", "-"]
         lines += [*_grid_row(cells, widths), rule]
     if not table.rows and not table.missing_critical:
