@@ -134,7 +134,7 @@ def _risk_of_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
         return text
     return (
         f"studies at serious risk of bias provide only {_pct(d.share)} of the information, "
-        f"below the {_pct(d.threshold)} at which GRADE's rating here is lowered ({listed})"
+        f"below the {_pct(d.threshold)} that would lower the rating ({listed})"
     )
 
 
