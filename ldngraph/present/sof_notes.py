@@ -138,8 +138,24 @@ def _risk_of_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
     )
 
 
-def _inconsistency(kb: KnowledgeBase, d: Downgrade) -> str:
+def _with_n(kb: KnowledgeBase, body: OutcomeBody, sids: Sequence[str]) -> str:
+    """'Younger 2009 (n 10) and Bruun 2024 (n 99)': each study with its participants as recorded."""
+    shown = []
+    for sid in sids:
+        unit = _unit(body, sid)
+        n = unit.participants if unit is not None and unit.participants else kb.study_index[sid].n
+        shown.append(f"{study_name(kb, sid)} (n {n})" if n else study_name(kb, sid))
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _inconsistency(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
     i2 = f"I² = {d.i2:.0f}%" if d.i2 is not None else "I² not recorded"
+    t = body.synthesis.sign_test
+    if d.reason == "both_ways" and t is not None:
+        return (
+            f"studies disagree: {_with_n(kb, body, t.favours_ldn)} favour LDN, "
+            f"{_with_n(kb, body, t.favours_comparator)} the comparator"
+        )
     if d.reason == "both_ways":
         return "some studies favour LDN and others favour the comparator"
     if d.reason == "review_i2_high":
@@ -229,7 +245,7 @@ def _imprecision(body: OutcomeBody, d: Downgrade) -> str:
     return "; ".join(parts) or "judged from the number of participants"
 
 
-def _publication_bias(kb: KnowledgeBase, d: Downgrade) -> str:
+def _publication_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
     parts = []
     if d.reason == "missing":
         who = _names(kb, d.studies) if d.studies else "some studies"
@@ -249,8 +265,10 @@ def _publication_bias(kb: KnowledgeBase, d: Downgrade) -> str:
         if code in named:
             parts.append(named[code])
     text = "; ".join(parts) or "suspected"
+    positive = [u.studies[0] for u in body.units if u.role == "study" and u.side == "benefit"]
     if d.studies and d.reason != "missing":
-        text += f" (studies finding no benefit: {_names(kb, d.studies)})"
+        text += f" (favouring LDN: {_with_n(kb, body, positive)}; " if positive else " ("
+        text += f"finding no benefit: {_with_n(kb, body, d.studies)})"
     if d.reason == "pattern_not_benefit":
         return f"{text}; this pattern matters only for a conclusion of benefit, which this is not"
     return text
@@ -265,13 +283,13 @@ def domain_note(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Pro
     if d.domain == "risk_of_bias":
         why = _risk_of_bias(kb, body, d)
     elif d.domain == "inconsistency":
-        why = _inconsistency(kb, d)
+        why = _inconsistency(kb, body, d)
     elif d.domain == "indirectness":
         why = _indirectness(kb, body, d, profile)
     elif d.domain == "imprecision":
         why = _imprecision(body, d)
     else:
-        why = _publication_bias(kb, d)
+        why = _publication_bias(kb, body, d)
     lead = f"Downgraded {LEVELS.get(d.levels, f'{d.levels} levels')} for {what}" if d.levels else (
         f"Not downgraded for {what}"
     )
