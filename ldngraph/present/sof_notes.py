@@ -290,8 +290,10 @@ def domain_note(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Pro
         why = _imprecision(body, d)
     else:
         why = _publication_bias(kb, body, d)
-    lead = f"Downgraded {LEVELS.get(d.levels, f'{d.levels} levels')} for {what}" if d.levels else (
-        f"Not downgraded for {what}"
+    lead = (
+        f"Downgraded {LEVELS.get(d.levels, f'{d.levels} levels')} for {what}"
+        if d.levels
+        else (f"Not downgraded for {what}")
     )
     return f"{lead}: {why}."
 
