@@ -142,7 +142,10 @@ def sof(
     from ldngraph.present.sof_text import render_tables
 
     kb, prof = read_inputs(data_dir, profile, exclude=exclude)
-    tables = get_sof_tables(kb, prof, get_condition(kb, condition), data_dir=data_dir)
+    from ldngraph.locations import get_data_dir
+
+    directory = data_dir if data_dir is not None else get_data_dir()
+    tables = get_sof_tables(kb, prof, get_condition(kb, condition), data_dir=directory)
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
     width = shutil.get_terminal_size((120, 24)).columns
     click.echo(render_tables(tables, chosen, width=width), nl=False)

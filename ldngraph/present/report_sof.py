@@ -27,10 +27,10 @@ from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.terms import RATIO_MEASURES
 from ldngraph.present.blocks import Block, to_html, to_markdown
 from ldngraph.present.forest import to_png_bytes
-from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
+from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable
 from ldngraph.present.sof import to_html as sof_html
 from ldngraph.present.sof import to_markdown as sof_markdown
-from ldngraph.present.sof_pico import get_search_date
+from ldngraph.present.sof_tables import get_sof_tables
 
 FIGURE_CSS = (
     ".forest{margin:1rem 0}.forest img{max-width:100%;height:auto}.toc{font-size:14px}.built{color:#555}"
@@ -114,16 +114,15 @@ def render_with_findings(
             toc.append((2, anchor, b.text))
             before[i] = f'<a id="{anchor}"></a>'
         elif b.kind == "h3" and in_conditions and b.text in conditions:
-            table = get_sof_table(kb, profile, conditions[b.text].id, bodies=bodies)
-            if data_dir is not None and table.explanations is not None:
-                date = get_search_date(data_dir, kb, [s for r in table.rows for s in r.studies])
-                update = {"explanations": table.explanations.model_copy(update={"search_date": date})}
-                table = table.model_copy(update=update)
+            # the condition's table, then one per comparison (issue 23); forest plots of the first
+            tables = get_sof_tables(kb, profile, conditions[b.text].id, data_dir=data_dir, bodies=bodies)
             anchor = _anchor(b.text, used)
             toc.append((3, anchor, b.text))
             before[i] = f'<a id="{anchor}"></a>'
-            parts = [sof_html(table, heading="h4") if as_html else sof_markdown(table, heading="####")]
-            parts += _figures(table, profile, as_html=as_html)
+            parts = [
+                sof_html(t, heading="h4") if as_html else sof_markdown(t, heading="####") for t in tables
+            ]
+            parts += _figures(tables[0], profile, as_html=as_html)
             after[i] = "\n".join(parts) if as_html else "\n\n".join(parts)
     built = get_build_time().strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Built {built}; evidence profile {profile.version} (content hash {profile.content_hash})."

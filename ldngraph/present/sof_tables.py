@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldngraph.evidence.bodies import build_bodies
+from ldngraph.evidence.bodies import OutcomeBody, build_bodies
 from ldngraph.evidence.exclusions import get_comparator
 from ldngraph.evidence.profile import Profile
 from ldngraph.model import KnowledgeBase
@@ -29,12 +29,20 @@ def get_comparisons(kb: KnowledgeBase, table: SofTable) -> list[ComparatorKind]:
 
 
 def get_sof_tables(
-    kb: KnowledgeBase, profile: Profile, condition: str, *, data_dir: Path | str | None = None
+    kb: KnowledgeBase,
+    profile: Profile,
+    condition: str,
+    *,
+    data_dir: Path | str | None = None,
+    bodies: dict[str, OutcomeBody] | None = None,
 ) -> list[SofTable]:
-    """The condition's table, then one per comparison when its studies have more than one."""
-    bodies = build_bodies(kb, profile)
+    """The condition's table, then one per comparison when its studies have more than one;
+    ``data_dir``: where data/screening.yaml is, for the search date (None: not recorded)."""
+    bodies = build_bodies(kb, profile) if bodies is None else bodies
     first = get_sof_table(kb, profile, condition, bodies=bodies)
-    date = get_search_date(data_dir, kb, [s for r in first.rows for s in r.studies])
+    date = "search date not recorded"
+    if data_dir is not None:
+        date = get_search_date(data_dir, kb, [s for r in first.rows for s in r.studies])
     tables = [get_sof_table(kb, profile, condition, bodies=bodies, search_date=date)]
     kinds = get_comparisons(kb, first)
     if len(kinds) < 2:
