@@ -202,6 +202,13 @@ def test_rule3_when_the_bodys_estimate_is_a_minority_of_a_reviews_the_profile_ch
     body = only_body(kb)
     assert body.synthesis.basis == "estimate" and body.synthesis.minority is not None
     assert "99 participants" in body.synthesis.minority and "222" in body.synthesis.minority
+    assert body.synthesis.minority_of == ("vatvani2024", 99, 222)
+    from ldngraph.present.sof import get_sof_table
+
+    notes = get_sof_table(kb, P, body.condition).footnotes
+    which = next(n for n in notes if n.startswith("Which estimate:"))  # in words (issue 23)
+    assert "holds 99 participants, fewer than 50% of the 222 that" in which
+    assert "the conclusion rests on the studies' own estimate" in which and "_" not in which
     rule = P.synthesis.model_copy(update={"minority_rule": "review"})
     review = only_body(kb, P.model_copy(update={"synthesis": rule}))
     pooled = review.synthesis.effect.pooled

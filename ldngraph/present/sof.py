@@ -39,7 +39,14 @@ from ldngraph.evidence.summary import statement  # the SoF says what the model s
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
-from ldngraph.present.sof_notes import domain_note, review_note, sign_test_note, study_name, words
+from ldngraph.present.sof_notes import (
+    domain_note,
+    minority_note,
+    review_note,
+    sign_test_note,
+    study_name,
+    words,
+)
 from ldngraph.present.sof_pico import (
     Explanations,
     Pico,
@@ -202,14 +209,15 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
     return not (entity is not None and entity.higher_is_better)
 
 
-def _beside_notes(kb: KnowledgeBase, body: OutcomeBody) -> list[str]:
+def _beside_notes(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> list[str]:
     """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
     syn = body.synthesis
     notes: list[str] = []
     if syn.basis == "swim" and syn.sign_test is not None:
         notes.append(sign_test_note(syn.sign_test))
-    if syn.minority:
-        notes.append(f"Which estimate: {syn.minority}")
+    minority = minority_note(kb, body, profile)
+    if minority:
+        notes.append(minority)
     for est in syn.reviews:
         e = est.effect
         shown = f"{MEASURE_LABELS[e.measure]} {_num(e.value)}"
@@ -309,7 +317,7 @@ def get_sof_table(
                 text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
             footnotes.append(text)
             notes.append(len(footnotes))
-        for text in _beside_notes(kb, body):
+        for text in _beside_notes(kb, body, profile):
             footnotes.append(text)
             notes.append(len(footnotes))
         label = entities[outcome].label + (

@@ -345,4 +345,22 @@ def review_note(kb: KnowledgeBase, body: OutcomeBody, est: ReviewEstimate, shown
     )
 
 
-__all__ = ["domain_note", "review_note", "sign_test_note", "study_name", "words"]
+def minority_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str | None:
+    """Which estimate the conclusion rests on when the studies' own estimate holds few of the
+    participants a review pooled (evidence model rule 3), in words."""
+    syn = body.synthesis
+    if syn.minority_of is None:
+        return None
+    review, own_n, pooled_n = syn.minority_of
+    label = next((r.label for r in body.reviews if r.review == review and r.label), study_name(kb, review))
+    rule = profile.synthesis.minority_rule
+    rests = "that review's pooled result" if rule == "review" else "the studies' own estimate"
+    return (
+        f"Which estimate: the studies' own estimate holds {own_n} participants, fewer than "
+        f"{profile.synthesis.minority_share:.0%} of the {pooled_n} that {label} pooled; the conclusion "
+        f"rests on {rests}, as the evidence profile's rule for this case says (ldngraph diff shows the "
+        "other choice)."
+    )
+
+
+__all__ = ["domain_note", "minority_note", "review_note", "sign_test_note", "study_name", "words"]
