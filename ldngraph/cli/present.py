@@ -131,9 +131,11 @@ for _figure in (figures.rob, figures.prisma, figures.graph):
 def sof(
     data_dir: Path | None, profile: Path | None, condition: str, fmt: str | None, exclude: tuple[str, ...]
 ) -> None:
-    """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
-    studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
-    statement. --exclude RULE: a sensitivity analysis (footnotes name what was left out)."""
+    """GRADE summary-of-findings table for a condition: the question (PICO), one row per outcome
+    (critical first, a critical outcome with no studies included) with studies, participants, effect
+    (95% CI), certainty, footnotes in GRADE's words and a plain-language statement; GRADE's
+    definitions, abbreviations, search date and references below; one more table per comparison
+    when the studies have several comparators. --exclude RULE: a sensitivity analysis."""
     import shutil
     import sys
 
