@@ -253,3 +253,24 @@ def test_report_tables_carry_pico_and_the_search_date(tmp_path: Path) -> None:
     searched = _last_search({s for r in table.rows for s in r.studies})
     assert f"<li>Last search: {searched}</li>" in page
     assert '<dl class="sof-pico"><dt>Population</dt>' in page
+
+
+def test_pico_and_references_are_escaped_in_html_and_markdown() -> None:
+    """Record text in the new parts of the table (PICO, references) is escaped like every cell."""
+    from ldngraph.present.sof import to_html_page, to_markdown
+
+    hostile = "<img src=x onerror=alert(1)> *women* | with fibromyalgia"
+    studies = tuple(
+        type(s).model_validate({**s.model_dump(), "population_description": hostile})
+        if s.id == "bruun2024"
+        else s
+        for s in KB.studies
+    )
+    kb = KB.model_copy(update={"studies": studies})
+    table = get_sof_table(kb, PROFILE, "MESH:D005356")
+    assert table.pico is not None and hostile in table.pico.population
+    page = to_html_page(table)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    md = to_markdown(table)
+    assert "\\<img" in md or "&lt;img" in md
+    assert "\\*women\\*" in md and "\\|" in md
