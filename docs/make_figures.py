@@ -94,7 +94,8 @@ def write_paper_figures(built: Any) -> None:
     from ldngraph.present.prisma import get_prisma_section
     from ldngraph.present.prisma_plot import to_prisma_figure
     from ldngraph.present.robplot import get_study_panels, to_rob_figure
-    from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
+    from ldngraph.present.sof import get_condition, read_inputs
+    from ldngraph.present.sof_inputs import get_forest_inputs
 
     kb, prof = read_inputs(REPO / "data", None)
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, FOCUS[0]), "pain")

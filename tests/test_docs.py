@@ -100,3 +100,13 @@ def test_tour_line_runs(line: str, tour_dir: Path, monkeypatch: pytest.MonkeyPat
     args = shlex.split(line, comments=True)[1:]
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 0, f"{line}\n{result.output}\n{result.exception!r}"
+
+
+def test_quick_start_ends_with_the_first_questions() -> None:
+    """Issue 23: after setting up, the quick start asks what a researcher asks first (sof, report,
+    explain); the tour test above runs each of those lines."""
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
+    last = [line.split()[1] for line in blocks[-1].splitlines() if line.startswith("ldngraph ")]
+    assert last == ["sof", "report", "explain"]
+    assert "ldngraph sof --condition fibromyalgia" in blocks[-1]

@@ -202,6 +202,13 @@ def test_rule3_when_the_bodys_estimate_is_a_minority_of_a_reviews_the_profile_ch
     body = only_body(kb)
     assert body.synthesis.basis == "estimate" and body.synthesis.minority is not None
     assert "99 participants" in body.synthesis.minority and "222" in body.synthesis.minority
+    assert body.synthesis.minority_of == ("vatvani2024", 99, 222)
+    from ldngraph.present.sof import get_sof_table
+
+    notes = get_sof_table(kb, P, body.condition).footnotes
+    which = next(n for n in notes if n.startswith("Which estimate:"))  # in words (issue 23)
+    assert "holds 99 participants, fewer than 50% of the 222 that" in which
+    assert "the conclusion rests on the studies' own estimate" in which and "_" not in which
     rule = P.synthesis.model_copy(update={"minority_rule": "review"})
     review = only_body(kb, P.model_copy(update={"synthesis": rule}))
     pooled = review.synthesis.effect.pooled
@@ -268,7 +275,11 @@ def test_rule5_considerable_unexplained_heterogeneity_costs_levels_with_the_numb
     from ldngraph.present.sof import get_sof_table
 
     table = get_sof_table(kb, P, "MESH:D005356")
-    assert any(f"I^2 {pooled.i2:.0f}%" in note for note in table.footnotes)
+    # the SoF footnote says it in GRADE's words, with the same I^2
+    assert any(
+        note.startswith("Downgraded") and "for inconsistency" in note and f"I² = {pooled.i2:.0f}%" in note
+        for note in table.footnotes
+    )
 
 
 def test_rule5_risk_of_bias_some_concerns_only_where_it_can_bias_the_outcome(tmp_path: Path) -> None:
@@ -372,7 +383,9 @@ def test_rule7_exclude_rob_high_removes_those_studies_everywhere_and_diff_shows_
     sof = CliRunner().invoke(
         cli, ["sof", "--data", str(data), "--condition", "fibromyalgia", "--exclude", "rob=high"]
     )
-    assert sof.exit_code == 0 and "trial-high: excluded (rob=high)" in sof.stdout.replace("\\", "")
+    # the SoF names it in words (issue 23: no rule syntax in a footnote)
+    assert sof.exit_code == 0
+    assert "Not counted: trial-high trial: excluded (risk of bias high)" in sof.stdout.replace("\\", "")
 
 
 # -- the profile hash follows every rule -----------------------------------------------------------

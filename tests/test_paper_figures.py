@@ -19,7 +19,8 @@ from ldngraph.model.terms import EffectMeasure
 from ldngraph.present import palette
 from ldngraph.present.figure import get_overflow, safe_text
 from ldngraph.present.forest import K2_WARNING, get_forest_extras, to_forest_figure
-from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
+from ldngraph.present.sof import get_condition, read_inputs
+from ldngraph.present.sof_inputs import get_forest_inputs
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -218,7 +219,7 @@ def test_rob_for_one_outcome_keeps_only_its_studies(tmp_path: Path) -> None:
     result = run(["plot", "rob", "--condition", "fibromyalgia", "--outcome", "pain", "-o", str(out)])
     labels = [line.split("\t")[1] for line in result.stdout.splitlines()]
     kb, prof = read_inputs(DATA, None)
-    from ldngraph.present.sof import get_outcome_studies
+    from ldngraph.present.sof_inputs import get_outcome_studies
 
     ids, _ = get_outcome_studies(kb, prof, get_condition(kb, "fibromyalgia"), "pain")
     expected = {kb.study_index[s].label for s in ids if kb.study_index[s].risk_of_bias is not None}

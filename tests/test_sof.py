@@ -23,6 +23,7 @@ from ldngraph.present.sof import (
     to_html,
     to_markdown,
 )
+from ldngraph.present.sof_notes import DOMAIN_WORDS, LEVELS
 
 EFFECTS = Path(__file__).parent / "resources" / "effects"
 FIBRO = "MESH:D005356"
@@ -62,9 +63,13 @@ def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  #
             row.certainty_text == f"{SYMBOLS[row.certainty]} {row.certainty.replace('_', ' ').capitalize()}"
         )
         texts = [table.footnotes[i - 1] for i in row.footnotes]
-        for domain, levels, why in row.downgrades:
-            assert any(t.endswith(why) and f"downgraded {levels} level" in t for t in texts), domain
-    assert any(t.startswith("Imprecision") and "MID 1" in t for t in table.footnotes)
+        for domain, levels, _ in row.downgrades:
+            lead = f"Downgraded {LEVELS[levels]} for {DOMAIN_WORDS[domain]}: "
+            assert any(t.startswith(lead) for t in texts), domain
+    assert any(
+        t.startswith("Downgraded") and "for imprecision" in t and "important effect" in t
+        for t in table.footnotes
+    )
     assert any(t.startswith("Pooled: inverse variance") for t in table.footnotes)
     # adverse events: RR CI 0.6-3.75 crosses both GRADE default thresholds (0.8, 1.25): the
     # conclusion is uncertain and imprecision extremely serious (GRADE guidance 34: three levels)
@@ -132,7 +137,7 @@ def test_cli_sof_formats(fmt: str) -> None:
     elif fmt == "html":
         assert out.startswith("<!DOCTYPE html>") and out.count("<tr>") == 3 and "⊕⊕◯◯ Low" in out
     else:
-        assert "| pain (critical) | 3 (2 RCTs, 1 crossover RCT) | 120 |" in out and "⊕⊕◯◯ Low" in out
+        assert "| pain (critical) | 3 (2 RCTs, 1 crossover RCT) | 120 (3) |" in out and "⊕⊕◯◯ Low" in out
 
 
 @pytest.mark.parametrize("condition", ["fibromyalgia", "Crohn disease"])

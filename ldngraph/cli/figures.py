@@ -65,7 +65,8 @@ def rob(
     """Risk of bias as robvis draws it: a traffic-light plot (studies x RoB 2 / ROBINS-I domains
     and overall) and a summary bar plot weighted by participants, one panel per tool."""
     from ldngraph.present.robplot import describe, get_study_panels, to_rob_figure
-    from ldngraph.present.sof import get_condition, get_outcome_studies, read_inputs
+    from ldngraph.present.sof import get_condition, read_inputs
+    from ldngraph.present.sof_inputs import get_outcome_studies
 
     if (condition is None) != (outcome is None):
         raise click.UsageError("give --condition and --outcome together (or neither, for every study)")

@@ -97,7 +97,8 @@ def forest(
     weight, risk-of-bias traffic lights, the pooled diamond, reviews' own pooled results apart,
     heterogeneity (tau², I²) and the minimal important difference band."""
     from ldngraph.present.forest import get_forest_extras, to_forest_figure
-    from ldngraph.present.sof import get_condition, get_forest_inputs, read_inputs
+    from ldngraph.present.sof import get_condition, read_inputs
+    from ldngraph.present.sof_inputs import get_forest_inputs
 
     targets = get_targets(output, formats, lambda p: guard_output(p, data_dir, profile))
     kb, prof = read_inputs(data_dir, profile, exclude=exclude)
@@ -130,30 +131,36 @@ for _figure in (figures.rob, figures.prisma, figures.graph):
 def sof(
     data_dir: Path | None, profile: Path | None, condition: str, fmt: str | None, exclude: tuple[str, ...]
 ) -> None:
-    """GRADE summary-of-findings table for a condition: one row per outcome (critical first) with
-    studies, participants, effect (95% CI), certainty, downgrade footnotes and a plain-language
-    statement. --exclude RULE: a sensitivity analysis (footnotes name what was left out)."""
+    """GRADE summary-of-findings table for a condition: the question (PICO), one row per outcome
+    (critical first, a critical outcome with no studies included) with studies, participants, effect
+    (95% CI), certainty, footnotes in GRADE's words and a plain-language statement; GRADE's
+    definitions, abbreviations, search date and references below; one more table per comparison
+    when the studies have several comparators. --exclude RULE: a sensitivity analysis."""
     import shutil
     import sys
 
     from ldngraph.locations import get_data_dir
     from ldngraph.pipeline import get_profile, load, read_registry
-    from ldngraph.present.sof import get_condition, get_sof_table, render
-    from ldngraph.present.sof_text import to_text
+    from ldngraph.present.sof import get_condition
+    from ldngraph.present.sof_tables import get_sof_tables
+    from ldngraph.present.sof_text import render_tables
 
     # the bodies the scores were computed from (registry included), from the build cache if current
     built = load(data_dir, profile, exclude=exclude)
     prof = get_profile(data_dir, profile, exclude=exclude)
-    bodies = dict(built.scores.bodies)
-    registry = read_registry(built.data_dir or get_data_dir(), built.kb)  # registered trials: footnotes
-    table = get_sof_table(
-        built.kb, prof, get_condition(built.kb, condition), bodies=bodies, registry=registry
+    directory = built.data_dir or get_data_dir()
+    registry = read_registry(directory, built.kb)  # registered trials: per-comparison tables' bodies
+    tables = get_sof_tables(
+        built.kb,
+        prof,
+        get_condition(built.kb, condition),
+        data_dir=directory,
+        bodies=dict(built.scores.bodies),
+        registry=registry,
     )
     chosen = fmt or ("text" if sys.stdout.isatty() else "md")
-    if chosen == "text":
-        click.echo(to_text(table, width=shutil.get_terminal_size((120, 24)).columns), nl=False)
-    else:
-        click.echo(render(table, chosen), nl=False)
+    width = shutil.get_terminal_size((120, 24)).columns
+    click.echo(render_tables(tables, chosen, width=width), nl=False)
 
 
 @click.command()
@@ -191,5 +198,14 @@ def report(
         changes=read_changes(since, data_dir, profile, built=built) if since else None,
     )
     registry = read_registry(built.data_dir or get_data_dir(), built.kb)  # publication bias in the SoF
-    write_report(built.kb, built.graph, output, profile=prof, prisma=prisma, living=living, registry=registry)
+    write_report(
+        built.kb,
+        built.graph,
+        output,
+        profile=prof,
+        prisma=prisma,
+        living=living,
+        registry=registry,
+        data_dir=directory,
+    )
     click.echo(f"wrote {output}", err=True)

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ldngraph.evidence.imprecision import judge_imprecision
+from ldngraph.evidence.imprecision import assess_imprecision
 from ldngraph.evidence.inconsistency import judge_inconsistency
 from ldngraph.evidence.indirectness import judge_indirectness
 from ldngraph.evidence.profile import Certainty, Profile
@@ -183,27 +183,33 @@ def judge(
 
     judgements: list[Downgrade] = []
     comparison = _risk_comparison(syn, units, profile, outcome)
+    facts: dict[str, Any]
     if info:
-        levels, text = judge_body(
+        levels, text, facts = judge_body(
             [(s, w, u.risk) for s, w, u in info], profile, basis=basis, comparison=comparison
         )
     else:
         levels, text = 0, "not judged: none of the review's included studies is in the graph"
-    judgements.append(Downgrade(domain="risk_of_bias", levels=levels, code="risk_of_bias", explanation=text))
-
-    levels, text = judge_inconsistency(syn, profile)
+        facts = {"reason": "not_in_graph"}
     judgements.append(
-        Downgrade(domain="inconsistency", levels=levels, code="inconsistency", explanation=text)
+        Downgrade(domain="risk_of_bias", levels=levels, code="risk_of_bias", explanation=text, **facts)
+    )
+
+    levels, text, facts = judge_inconsistency(syn, profile)
+    judgements.append(
+        Downgrade(domain="inconsistency", levels=levels, code="inconsistency", explanation=text, **facts)
     )
 
     review = None
     if syn.basis == "review":
         role = next(r for r in roles if r.review == syn.review)
         review = (role.review, role.indirect)
-    levels, text = judge_indirectness(
+    levels, text, facts = judge_indirectness(
         [(s, w, u.indirect) for s, w, u in info], profile, outcome=outcome, basis=basis, review=review
     )
-    judgements.append(Downgrade(domain="indirectness", levels=levels, code="indirectness", explanation=text))
+    judgements.append(
+        Downgrade(domain="indirectness", levels=levels, code="indirectness", explanation=text, **facts)
+    )
 
     interval = syn.interval
     rated_n = sum(w for _, w, _ in info) if syn.basis == "swim" else participants
@@ -212,8 +218,9 @@ def judge(
         if interval is not None
         else (round(rated_n) if rated_n is not None else None)
     )
-    levels, text = judge_imprecision(n_used, profile, pooled=interval, outcome=outcome)
+    levels, text, facts = assess_imprecision(n_used, profile, pooled=interval, outcome=outcome)
     if syn.basis == "swim":
+        facts["extra"] = (*facts.get("extra", ()), "swim")
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"
     if syn.conclusion == "uncertain":
         # GRADE guidance 34 (J Clin Epidemiol 2022;150:216-224, doi:10.1016/j.jclinepi.2022.07.014): two
@@ -221,11 +228,16 @@ def judge(
         # imprecision, when the evidence cannot tell an important benefit from harm or no effect
         why = "the CI allows opposite answers" if interval is not None else "the direction is not established"
         levels, text = 3, f"{text}; extremely serious: the conclusion is uncertain ({why})"
-    judgements.append(Downgrade(domain="imprecision", levels=levels, code="imprecision", explanation=text))
+        code = "uncertain_ci" if interval is not None else "uncertain_direction"
+        facts["extra"] = (*facts.get("extra", ()), code)
+    judgements.append(
+        Downgrade(domain="imprecision", levels=levels, code="imprecision", explanation=text, **facts)
+    )
 
     positive = [studies[u.studies[0]] for u in human if u.side == "benefit"]
     negative = [studies[u.studies[0]] for u in human if u.side != "benefit"]
     missing = None
+    left: list[str] = []
     if syn.basis == "estimate" and syn.estimate_participants is not None:
         # results missing from the estimate, among studies of its design level or better
         level = {u.studies[0]: u for u in human if u.start.rank >= start.rank}
@@ -237,11 +249,15 @@ def judge(
                 f"the estimate holds {syn.estimate_participants} of the {total} participants of the body's "
                 f"studies at its design level ({share:.0%}); no usable estimate from {', '.join(left)}"
             )
-    levels, text = judge_publication_bias(
+    levels, text, facts = judge_publication_bias(
         positive, negative, profile, conclusion=syn.conclusion, registry=registry, missing=missing
     )
+    if missing:
+        facts.update(studies=tuple(left), share=share)
     judgements.append(
-        Downgrade(domain="publication_bias", levels=levels, code="publication_bias", explanation=text)
+        Downgrade(
+            domain="publication_bias", levels=levels, code="publication_bias", explanation=text, **facts
+        )
     )
 
     drop = sum(d.levels for d in judgements)

@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ldngraph.evidence.profile import MinimalImportantDifference, Profile
 from ldngraph.model import Study
@@ -63,15 +64,28 @@ def get_mid(profile: Profile, outcome: str | None, effect: PooledEffect) -> Mini
     return mid
 
 
-def _size(participants: int | None, profile: Profile) -> tuple[int, str]:
+def _size(participants: int | None, profile: Profile) -> tuple[int, str, dict[str, Any]]:
     rules = profile.certainty.imprecision
+    facts: dict[str, Any] = {"participants": participants, "reason": "sample_size"}
     if participants is None:
-        return 0, "no human participants: the sample-size rule does not apply"
+        return 0, "no human participants: the sample-size rule does not apply", {"reason": "no_human"}
     if participants < rules.very_serious_below_n:
-        return 2, f"{participants} participants < {rules.very_serious_below_n} (very serious)"
+        return (
+            2,
+            f"{participants} participants < {rules.very_serious_below_n} (very serious)",
+            {**facts, "threshold": rules.very_serious_below_n, "extra": ("ois_far_below",)},
+        )
     if participants < rules.serious_below_n:
-        return 1, f"{participants} participants < {rules.serious_below_n} (optimal information size)"
-    return 0, f"{participants} participants >= {rules.serious_below_n}"
+        return (
+            1,
+            f"{participants} participants < {rules.serious_below_n} (optimal information size)",
+            {**facts, "threshold": rules.serious_below_n, "extra": ("ois_below",)},
+        )
+    return (
+        0,
+        f"{participants} participants >= {rules.serious_below_n}",
+        {**facts, "threshold": rules.serious_below_n, "extra": ("ois_met",)},
+    )
 
 
 def _log(effect: PooledEffect, value: float) -> float:
@@ -83,12 +97,28 @@ def judge_interval(
 ) -> tuple[int, str]:
     """(levels 0-2, one line) from the CI, the null and the MID (``mid``: absolute, measure units;
     for a ratio measure the ratio itself, e.g. 1.25 meaning 25% relative change)."""
+    levels, text, _ = assess_interval(effect, mid, participants, profile)
+    return levels, text
+
+
+def assess_interval(
+    effect: PooledEffect, mid: float | None, participants: int | None, profile: Profile
+) -> tuple[int, str, dict[str, Any]]:
+    """:func:`judge_interval` with its facts (the structured fields of a Downgrade): ``reason`` says
+    where the CI lies (both_mids, one_mid, within_mids, one_side, crosses_null, excludes_null),
+    ``extra`` whether the optimal information size is met (ois_met, ois_below, ois_far_below)."""
     null = _log(effect, effect.null)
     lo, hi = sorted((_log(effect, effect.ci_lower), _log(effect, effect.ci_upper)))
     crosses_null = lo < null < hi
     shown = f"95% CI {effect.ci_lower:.3g} to {effect.ci_upper:.3g}"
+    facts: dict[str, Any] = {
+        "ci": (effect.ci_lower, effect.ci_upper),
+        "mid": mid,
+        "participants": participants,
+    }
     if mid is None:
         levels = 1 if crosses_null else 0
+        facts["reason"] = "crosses_null" if crosses_null else "excludes_null"
         text = f"{shown} {'crosses' if crosses_null else 'excludes'} the null (no MID declared)"
     else:
         size = abs(_log(effect, mid)) if effect.measure in RATIO_MEASURES else abs(mid)
@@ -97,28 +127,33 @@ def judge_interval(
         crosses_benefit = min(lo, hi) < benefit_mid < max(lo, hi)
         crosses_harm = lo < harm_mid < hi
         if crosses_benefit and crosses_harm:
-            levels, why = 2, "includes both an important benefit and an important harm"
+            levels, why, code = 2, "includes both an important benefit and an important harm", "both_mids"
         elif crosses_benefit or crosses_harm:
-            levels, why = 1, "includes both an important effect and no important effect"
+            levels, why, code = 1, "includes both an important effect and no important effect", "one_mid"
         elif min(benefit_mid, harm_mid) < lo and hi < max(benefit_mid, harm_mid):
             levels, why = 0, "lies within the MIDs: it excludes an important effect either way"
+            code = "within_mids"
         else:
-            levels, why = 0, "lies on one side of the null and the MID"
+            levels, why, code = 0, "lies on one side of the null and the MID", "one_side"
+        facts["reason"] = code
         text = f"{shown} {why} (MID {mid:g})"
     # the optimal information size (GRADE guidelines 6): a CI from a small body is fragile, so not
     # meeting it costs one level even when the CI itself looks precise
     rules = profile.certainty.imprecision
     if participants is None:
-        return levels, text
+        return levels, text, facts
     if participants < rules.very_serious_below_n:
         # as the sample-size rule: far below the optimal information size is very serious
         ois = f"{participants} participants < {rules.very_serious_below_n}: far below the optimal information"
         ois += " size"
-        return max(levels, 2), f"{text}; {ois}"
+        facts.update(threshold=rules.very_serious_below_n, extra=("ois_far_below",))
+        return max(levels, 2), f"{text}; {ois}", facts
     if participants < rules.serious_below_n:
         ois = f"{participants} participants < {rules.serious_below_n}: optimal information size not met"
-        return max(levels, 1), f"{text}; {ois}"
-    return levels, f"{text}; {participants} participants >= {rules.serious_below_n}"
+        facts.update(threshold=rules.serious_below_n, extra=("ois_below",))
+        return max(levels, 1), f"{text}; {ois}", facts
+    facts.update(threshold=rules.serious_below_n, extra=("ois_met",))
+    return levels, f"{text}; {participants} participants >= {rules.serious_below_n}", facts
 
 
 def judge_imprecision(
@@ -135,12 +170,25 @@ def judge_imprecision(
     ``pooled``: the body's effect with its CI (then the interval decides, see the module doc);
     ``mid`` overrides the profile's MID for ``outcome``. Without ``pooled`` the sample-size rule
     applies; ``participants`` None means no human participants (preclinical or theoretical)."""
+    levels, text, _ = assess_imprecision(participants, profile, pooled=pooled, mid=mid, outcome=outcome)
+    return levels, text
+
+
+def assess_imprecision(
+    participants: int | None,
+    profile: Profile,
+    *,
+    pooled: PooledEffect | None = None,
+    mid: float | None = None,
+    outcome: str | None = None,
+) -> tuple[int, str, dict[str, Any]]:
+    """:func:`judge_imprecision` with its facts (the structured fields of a Downgrade)."""
     if pooled is None:
         return _size(participants, profile)
     if mid is None:
         found = get_mid(profile, outcome, pooled)
         mid = found.value if found is not None else None
-    return judge_interval(pooled, mid, participants, profile)
+    return assess_interval(pooled, mid, participants, profile)
 
 
 def get_body_effect(studies: Iterable[Study], outcome: str | None) -> PooledEffect | None:
@@ -164,4 +212,12 @@ def get_body_effect(studies: Iterable[Study], outcome: str | None) -> PooledEffe
     )
 
 
-__all__ = ["PooledEffect", "get_body_effect", "get_mid", "judge_imprecision", "judge_interval"]
+__all__ = [
+    "PooledEffect",
+    "assess_imprecision",
+    "assess_interval",
+    "get_body_effect",
+    "get_mid",
+    "judge_imprecision",
+    "judge_interval",
+]

@@ -20,6 +20,7 @@ studies point both ways.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ldngraph.evidence.effects import StudyEffect
 from ldngraph.evidence.profile import Profile
@@ -68,34 +69,49 @@ def _where(effects: tuple[StudyEffect, ...], mid: float | None) -> str:
     return f"point estimates all beyond the MID ({mid:g}) on one side"
 
 
-def _no_overlap(effects: tuple[StudyEffect, ...]) -> str | None:
+def _no_overlap(effects: tuple[StudyEffect, ...]) -> tuple[str, str] | None:
+    """The first two studies whose CIs do not overlap, or None."""
     bounded = [e for e in effects if e.ci_lower is not None and e.ci_upper is not None]
     for a in bounded:
         for b in bounded:
             if a.ci_upper is not None and b.ci_lower is not None and a.ci_upper < b.ci_lower:
-                return f"the CIs of {a.study} and {b.study} do not overlap"
+                return a.study, b.study
     return None
 
 
-def judge_inconsistency(syn: Synthesis, profile: Profile) -> tuple[int, str]:
-    """(levels 0-2, one line with the numbers) for a body's synthesis (module doc)."""
+def judge_inconsistency(syn: Synthesis, profile: Profile) -> tuple[int, str, dict[str, Any]]:
+    """(levels 0-2, one line with the numbers, facts) for a body's synthesis (module doc); ``facts``
+    are the structured fields of :class:`ldngraph.evidence.units.Downgrade`."""
     rules = profile.certainty.inconsistency
     if syn.basis == "swim" and syn.sign_test is not None:
         t = syn.sign_test
         if t.favours_ldn and t.favours_comparator:
-            return 1, f"studies point both ways: {t.text}"
-        return 0, f"no study points the other way: {t.text}"
+            return 1, f"studies point both ways: {t.text}", {"reason": "both_ways"}
+        return 0, f"no study points the other way: {t.text}", {"reason": "one_way"}
     pooled = syn.effect.pooled
     if pooled is None:
-        return 0, "no estimate and no direction to compare"
+        return 0, "no estimate and no direction to compare", {"reason": "nothing_to_compare"}
     if syn.basis == "review":
+        facts: dict[str, Any] = {"i2": pooled.i2, "threshold": rules.very_serious_i2}
         if pooled.i2 is None:
-            return 0, "the review's I^2 is not recorded; its studies' estimates are not in the graph"
+            return (
+                0,
+                "the review's I^2 is not recorded; its studies' estimates are not in the graph",
+                {"reason": "review_i2_missing"},
+            )
         if pooled.i2 >= rules.very_serious_i2:
-            return 1, f"the review reports I^2 {pooled.i2:g}% >= {rules.very_serious_i2:g}% (considerable)"
-        return 0, f"the review reports I^2 {pooled.i2:g}% < {rules.very_serious_i2:g}%"
+            return (
+                1,
+                f"the review reports I^2 {pooled.i2:g}% >= {rules.very_serious_i2:g}% (considerable)",
+                {**facts, "reason": "review_i2_high"},
+            )
+        return (
+            0,
+            f"the review reports I^2 {pooled.i2:g}% < {rules.very_serious_i2:g}%",
+            {**facts, "reason": "review_i2_low"},
+        )
     if pooled.k < 2 or pooled.i2 is None:
-        return 0, "one estimate: nothing to be inconsistent with"
+        return 0, "one estimate: nothing to be inconsistent with", {"reason": "single"}
     numbers = (
         f"I^2 {pooled.i2:.0f}%, tau^2 {pooled.tau2:.3g}"
         if pooled.tau2 is not None
@@ -105,17 +121,30 @@ def judge_inconsistency(syn: Synthesis, profile: Profile) -> tuple[int, str]:
         numbers += f", 95% prediction interval {pooled.pi_lower:.3g} to {pooled.pi_upper:.3g}"
     numbers += f" (k = {pooled.k})"
     sides = _sides(syn.effect.studies, syn.mid)
-    apart = _no_overlap(syn.effect.studies)
+    pair = _no_overlap(syn.effect.studies)
+    apart = f"the CIs of {pair[0]} and {pair[1]} do not overlap" if pair else None
     why = (
         "; ".join(x for x in (sides, apart) if x) or f"{_where(syn.effect.studies, syn.mid)}, CIs overlapping"
     )
+    extra = tuple(
+        code
+        for code, found in (
+            ("sides_of_mid" if sides and "MID" in sides else "sides_of_null", sides),
+            ("no_overlap", apart),
+        )
+        if found
+    )
+    facts = {"i2": pooled.i2, "mid": syn.mid, "extra": extra}
+    if pair:
+        facts["studies"] = pair
     if pooled.i2 >= rules.very_serious_i2 and sides:
-        return 2, f"very serious unexplained heterogeneity: {numbers}; {why}"
+        text = f"very serious unexplained heterogeneity: {numbers}; {why}"
+        return 2, text, {**facts, "reason": "very_serious"}
     if pooled.i2 >= rules.very_serious_i2:
-        return 1, f"considerable heterogeneity: {numbers}; {why}"
+        return 1, f"considerable heterogeneity: {numbers}; {why}", {**facts, "reason": "considerable"}
     if pooled.i2 >= rules.serious_i2 and (sides or apart):
-        return 1, f"substantial heterogeneity: {numbers}; {why}"
-    return 0, f"not serious: {numbers}; {why}"
+        return 1, f"substantial heterogeneity: {numbers}; {why}", {**facts, "reason": "substantial"}
+    return 0, f"not serious: {numbers}; {why}", {**facts, "reason": "not_serious"}
 
 
 __all__ = ["judge_inconsistency"]

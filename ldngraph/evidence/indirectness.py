@@ -15,6 +15,7 @@ result that is itself indirect, or when the outcome is a surrogate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ldngraph.evidence.profile import Profile
 
@@ -26,15 +27,19 @@ def judge_indirectness(
     outcome: str | None,
     basis: str = "information",
     review: tuple[str, tuple[str, ...]] | None = None,
-) -> tuple[int, str]:
-    """(levels, one line) from ``(study, information, indirect kinds)`` of the studies behind the
+) -> tuple[int, str, dict[str, Any]]:
+    """(levels, one line, facts: the structured fields of a Downgrade) from ``(study, information,
+    indirect kinds)`` of the studies behind the
     body's estimate or synthesis; ``review``: (id, indirect kinds) of a review the conclusion rests on."""
     reasons: list[str] = []
+    codes: list[str] = []
     surrogate = profile.surrogate_outcomes.get(outcome or "")
     if surrogate:
         reasons.append(f"surrogate outcome ({surrogate})")
+        codes.append("surrogate")
     if review is not None and review[1]:
         reasons.append(f"the pooled result of {review[0]} is indirect ({', '.join(review[1])})")
+        codes.append("review_indirect")
     total = sum(w for _, w, _ in entries)
     if entries:
         if total > 0:
@@ -47,9 +52,17 @@ def judge_indirectness(
     text = f"{share:.0%} of the {basis} is indirect" + (f" ({', '.join(kinds)})" if kinds else "")
     if share >= profile.certainty.share_threshold:
         reasons.append(text)
+        codes.append("indirect_share")
+    facts: dict[str, Any] = {
+        "reason": codes[0] if codes else ("minor_share" if kinds else "direct"),
+        "extra": (*codes[1:], *(f"kind:{k}" for k in kinds)),
+        "studies": tuple(s for s, _, k in entries if k),
+        "share": share,
+        "threshold": profile.certainty.share_threshold,
+    }
     if reasons:
-        return 1, "; ".join(reasons)
-    return 0, text
+        return 1, "; ".join(reasons), facts
+    return 0, text, facts
 
 
 __all__ = ["judge_indirectness"]

@@ -22,6 +22,7 @@ Reviews are not studies of a group and do not take part. At most one level in al
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -105,10 +106,13 @@ def judge_publication_bias(
     conclusion: str,
     registry: Sequence[RegistryEntry] = (),
     missing: str | None = None,
-) -> tuple[int, str]:
-    """(levels, explanation) from the benefit-side and null-or-harm-side primary studies, the
+) -> tuple[int, str, dict[str, Any]]:
+    """(levels, explanation, facts: the structured fields of a Downgrade) from the benefit-side and
+    null-or-harm-side primary studies, the
     registry entries of the body's condition and ``missing`` (why results are missing, if so)."""
     reasons: list[str] = []
+    codes: list[str] = []
+    concerned: list[str] = []
     small = profile.publication_bias.small_n
     if positive and negative:
         pos_n = [s.n for s in positive]
@@ -116,6 +120,8 @@ def judge_publication_bias(
             biggest = max(n for n in pos_n if n is not None)
             larger = [s for s in negative if s.n is not None and s.n > biggest]
             if larger:
+                codes.append("small_positive")
+                concerned += [s.id for s in larger]
                 reasons.append(
                     f"every positive study has n < {small} (largest {biggest}) while "
                     f"{', '.join(f'{s.id} (n={s.n})' for s in larger)} found no benefit"
@@ -125,6 +131,8 @@ def judge_publication_bias(
             group = next(iter(groups))
             others = [s for s in negative if s.research_group is not None and s.research_group != group]
             if others:
+                codes.append("one_group")
+                concerned += [s.id for s in others]
                 reasons.append(
                     f"every positive study is from research group '{group}' while independent "
                     f"{', '.join(s.id for s in others)} found no benefit"
@@ -133,6 +141,8 @@ def judge_publication_bias(
     verdicts = [(r, r.judge(months)) for r in registry]
     overdue = [r.describe(v) for r, v in verdicts if v == "overdue"]
     if overdue:
+        codes.append("overdue")
+        codes += [f"overdue_trial:{r.label}" for r, v in verdicts if v == "overdue"]
         reasons.append(
             f"{OVERDUE_TEXT} {months} months before the registry was checked, "
             f"with no results posted and no publication: {', '.join(overdue)}"
@@ -147,14 +157,21 @@ def judge_publication_bias(
     unjudged = [r.describe(v) for r, v in verdicts if v == "not_judged"]
     if unjudged:
         shown += f"; registered trials not judged: {', '.join(unjudged)}"
+    facts: dict[str, Any] = {"studies": tuple(dict.fromkeys(concerned)), "extra": tuple(codes)}
     if missing:
-        return 1, f"missing results: {missing}" + (f"; also {'; '.join(reasons)}" if reasons else "") + shown
+        text = f"missing results: {missing}" + (f"; also {'; '.join(reasons)}" if reasons else "") + shown
+        return 1, text, {**facts, "reason": "missing"}
     if not reasons:
-        return 0, "not suspected: positive studies are not all small or all from one group" + shown
+        text = "not suspected: positive studies are not all small or all from one group" + shown
+        return 0, text, {**facts, "reason": "not_suspected"}
     text = "; ".join(reasons)
     if conclusion != "benefit":
-        return 0, f"pattern noted, no downgrade (the conclusion is not benefit): {text}{shown}"
-    return 1, f"suspected: {text}{shown}"
+        return (
+            0,
+            f"pattern noted, no downgrade (the conclusion is not benefit): {text}{shown}",
+            {**facts, "reason": "pattern_not_benefit"},
+        )
+    return 1, f"suspected: {text}{shown}", {**facts, "reason": "suspected"}
 
 
 __all__ = ["OVERDUE_TEXT", "RegistryEntry", "get_overdue", "judge_publication_bias"]

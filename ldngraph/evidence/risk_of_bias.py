@@ -24,6 +24,7 @@ results (Core GRADE 4), from the caller's comparison.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -185,12 +186,13 @@ def judge_body(
     *,
     basis: str = "information",
     comparison: str | None = None,
-) -> tuple[int, str]:
-    """(levels, explanation) from ``(study, information, risk)`` of the studies behind the body's
-    estimate or synthesis; ``comparison``: whether studies at serious and low risk differ."""
+) -> tuple[int, str, dict[str, Any]]:
+    """(levels, explanation, facts) from ``(study, information, risk)`` of the studies behind the
+    body's estimate or synthesis; ``comparison``: whether studies at serious and low risk differ.
+    ``facts`` are the structured fields of :class:`ldngraph.evidence.units.Downgrade`."""
     rated = [(sid, w, r) for sid, w, r in weighted if r.rated]
     if not rated:
-        return 0, "no human study to judge"
+        return 0, "no human study to judge", {"reason": "no_human"}
     total = sum(w for _, w, _ in rated)
     if total > 0:
         share = sum(w for _, w, r in rated if r.serious) / total
@@ -204,9 +206,23 @@ def judge_body(
     if comparison:
         shown += f"; {comparison}"
     threshold = profile.certainty.share_threshold
+    facts: dict[str, Any] = {
+        "studies": tuple(sid for sid, _, r in rated if r.serious),
+        "share": share,
+        "threshold": threshold,
+        "extra": ("differ",) if comparison and comparison.endswith("(they differ)") else (),
+    }
     if share >= threshold:
-        return 1, f"{share:.0%} of the {basis} from studies at serious risk >= {threshold:.0%}: {shown}"
-    return 0, f"{share:.0%} of the {basis} from studies at serious risk < {threshold:.0%}: {shown}"
+        return (
+            1,
+            f"{share:.0%} of the {basis} from studies at serious risk >= {threshold:.0%}: {shown}",
+            {**facts, "reason": "serious_share"},
+        )
+    return (
+        0,
+        f"{share:.0%} of the {basis} from studies at serious risk < {threshold:.0%}: {shown}",
+        {**facts, "reason": "minor_share" if facts["studies"] else "none_serious"},
+    )
 
 
 __all__ = [

@@ -108,6 +108,11 @@ class Synthesis(_Frozen):
     minority: str | None = Field(
         default=None, description="The body's estimate against a review's, if a minority"
     )
+    minority_of: tuple[str, int, int] | None = Field(
+        default=None,
+        description="(review id, the body's own estimate's participants, the review's pooled participants) "
+        "behind minority, for the SoF's wording",
+    )
     reviews: tuple[ReviewEstimate, ...] = ()
     note: str = Field(description="One line: how the conclusion was reached")
 
@@ -346,6 +351,7 @@ def synthesise(
 
     chosen: tuple[ReviewRole, StudyEffect] | None = None
     minority = None
+    minority_of: tuple[str, int, int] | None = None
     own_n = _participants(own, studies)
     if own.pooled is not None:
         if (
@@ -355,6 +361,7 @@ def synthesise(
             and own_n < rules.minority_share * best[0].pooled_n
         ):
             share = f"{rules.minority_share:.0%}"
+            minority_of = (best[0].review, own_n, best[0].pooled_n)
             minority = (
                 f"the body's own estimate holds {own_n} participants, fewer than {share} of the "
                 f"{best[0].pooled_n} that {best[0].label or best[0].review} pooled; under "
@@ -388,7 +395,13 @@ def synthesise(
             )
         )
 
-    common = {"own": own, "participants": participants, "minority": minority, "reviews": tuple(estimates)}
+    common = {
+        "own": own,
+        "participants": participants,
+        "minority": minority,
+        "minority_of": minority_of,
+        "reviews": tuple(estimates),
+    }
     if chosen is not None:
         role, e = chosen
         why = (

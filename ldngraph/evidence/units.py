@@ -28,6 +28,19 @@ class Downgrade(_Frozen):
     )
     code: str = Field(description="Reason code (the domain, or e.g. preclinical_only)")
     explanation: str = Field(description="One line: why")
+    # the structured facts the judgement rests on (issue 23: the SoF footnotes are written from these,
+    # never from the explanation line); each judge sets those it has, the rest stay empty
+    reason: str = Field(default="", description="Code of the main finding, e.g. serious_share, one_mid")
+    extra: tuple[str, ...] = Field(default=(), description="Codes of further findings, e.g. ois_below")
+    studies: tuple[str, ...] = Field(default=(), description="Studies the finding is about")
+    share: float | None = Field(default=None, description="Share of the information concerned (0-1)")
+    threshold: float | None = Field(
+        default=None, description="The profile threshold it was judged against (share, or participants)"
+    )
+    participants: int | None = Field(default=None, description="Participants rated (imprecision)")
+    ci: tuple[float, float] | None = Field(default=None, description="The 95% CI judged (imprecision)")
+    mid: float | None = Field(default=None, description="The MID applied (imprecision, inconsistency)")
+    i2: float | None = Field(default=None, description="I^2 judged, percent (inconsistency)")
 
 
 class BodyUnit(_Frozen):

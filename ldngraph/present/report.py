@@ -566,13 +566,14 @@ def write_report(
     prisma: prisma_section.PrismaSection | None = None,
     living: Living | None = None,
     registry: Sequence[RegistryEntry] = (),
+    data_dir: Path | str | None = None,
 ) -> Path:
     """Write the brief as Markdown (.md) or HTML (.html/.htm), atomically.
 
-    With ``profile``: a build line, a table of contents and, per condition, its summary-of-findings
-    table and forest plots (:mod:`ldngraph.present.report_sof`) head the brief's sections; ``prisma``: the
-    screening counts and ongoing trials, appended as a section (:mod:`ldngraph.present.prisma`);
-    ``living``: "What would change this" per condition, "What changed since" (:mod:`.report_living`)."""
+    With ``profile``: a build line, contents and, per condition, its summary-of-findings tables (search
+    date from the screening log in ``data_dir``), forest plots and "What would change this" (``living``,
+    :mod:`.report_living`) head the brief's sections; ``prisma``: the screening counts and ongoing
+    trials, appended as a section (:mod:`ldngraph.present.prisma`)."""
     suffix = ".md" if str(path) == "-" else Path(path).suffix.lower()  # stdout: Markdown
     if suffix not in (".md", ".html", ".htm"):
         raise ExportError(f"{path}: unknown report suffix '{suffix}'; use .md or .html")
@@ -587,6 +588,13 @@ def write_report(
         from ldngraph.present.report_sof import render_with_findings
 
         text = render_with_findings(
-            kb, profile, blocks, as_html=as_html, appendix=appendix, living=living, registry=registry
+            kb,
+            profile,
+            blocks,
+            as_html=as_html,
+            appendix=appendix,
+            living=living,
+            registry=registry,
+            data_dir=data_dir,
         )
     return write_text_atomic(path, text)

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ldngraph.evidence.bodies import build_bodies
 from ldngraph.evidence.imprecision import PooledEffect as ImprecisionEffect
@@ -28,9 +29,10 @@ from ldngraph.model.terms import RATIO_MEASURES
 from ldngraph.present.blocks import Block, to_html, to_markdown
 from ldngraph.present.forest import to_png_bytes
 from ldngraph.present.report_living import Living, condition_text
-from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable, get_sof_table
+from ldngraph.present.sof import SOF_TABLE_CSS, SofRow, SofTable
 from ldngraph.present.sof import to_html as sof_html
 from ldngraph.present.sof import to_markdown as sof_markdown
+from ldngraph.present.sof_tables import get_sof_tables
 
 FIGURE_CSS = (
     ".forest{margin:1rem 0}.forest img{max-width:100%;height:auto}.toc{font-size:14px}.built{color:#555}"
@@ -99,6 +101,7 @@ def render_with_findings(
     appendix: str = "",
     living: Living | None = None,
     registry: Sequence[RegistryEntry] = (),
+    data_dir: Path | str | None = None,
 ) -> str:
     """The brief (HTML or Markdown) with the build line, contents, SoF tables and forest plots
     (``registry``: the registered trials publication bias reads)."""
@@ -116,12 +119,17 @@ def render_with_findings(
             toc.append((2, anchor, b.text))
             before[i] = f'<a id="{anchor}"></a>'
         elif b.kind == "h3" and in_conditions and b.text in conditions:
-            table = get_sof_table(kb, profile, conditions[b.text].id, bodies=bodies)
+            # the condition's table, then one per comparison (issue 23); forest plots of the first
+            tables = get_sof_tables(
+                kb, profile, conditions[b.text].id, data_dir=data_dir, bodies=bodies, registry=registry
+            )
             anchor = _anchor(b.text, used)
             toc.append((3, anchor, b.text))
             before[i] = f'<a id="{anchor}"></a>'
-            parts = [sof_html(table, heading="h4") if as_html else sof_markdown(table, heading="####")]
-            parts += _figures(table, profile, as_html=as_html)
+            parts = [
+                sof_html(t, heading="h4") if as_html else sof_markdown(t, heading="####") for t in tables
+            ]
+            parts += _figures(tables[0], profile, as_html=as_html)
             would = condition_text(living, conditions[b.text].id, as_html=as_html)
             parts += [would] if would else []
             after[i] = "\n".join(parts) if as_html else "\n\n".join(parts)

@@ -31,16 +31,33 @@ from ldngraph.evidence.effects import (
     MEASURE_LABELS,
     EffectSummary,
     get_control_risk,
-    get_effect_studies,
     summarise_body,
     why_not_pooled,
 )
 from ldngraph.evidence.profile import Profile
-from ldngraph.evidence.publication_bias import OVERDUE_TEXT, RegistryEntry
+from ldngraph.evidence.publication_bias import RegistryEntry
 from ldngraph.evidence.summary import statement  # the SoF says what the model says
 from ldngraph.model import EntityKind, KnowledgeBase
 from ldngraph.model.names import design_label, get_entity
 from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
+from ldngraph.present.sof_notes import (
+    domain_note,
+    minority_note,
+    review_note,
+    sign_test_note,
+    study_name,
+    words,
+)
+from ldngraph.present.sof_pico import (
+    Explanations,
+    Pico,
+    explanations_html,
+    explanations_markdown,
+    get_explanations,
+    get_pico,
+    pico_html,
+    pico_markdown,
+)
 from ldngraph.safetext import cell_text, to_json
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
@@ -104,6 +121,18 @@ class SofTable(_Frozen):
     rows: tuple[SofRow, ...]
     footnotes: tuple[str, ...] = Field(description="Footnote texts; row footnotes number into these")
     profile: str = Field(description="Evidence profile VERSION+HASH the certainties were judged under")
+    pico: Pico | None = Field(default=None, description="The question: population, setting, LDN, comparison")
+    comparison: str | None = Field(default=None, description="The one comparator kind the table keeps, if so")
+    missing_critical: tuple[tuple[str, str], ...] = Field(
+        default=(), description="(CURIE, label) of the condition's critical outcomes with no studies"
+    )
+    explanations: Explanations | None = None
+
+    @property
+    def title(self) -> str:
+        kinds = {"usual_care": "usual care", "none": "no concurrent control", "active": "an active drug"}
+        versus = f" compared with {kinds.get(self.comparison, self.comparison)}" if self.comparison else ""
+        return f"Summary of findings: {self.intervention}{versus} for {self.condition_label}"
 
 
 # -- wording -------------------------------------------------------------------------------------
@@ -180,38 +209,26 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
     return not (entity is not None and entity.higher_is_better)
 
 
-def _beside_notes(body: OutcomeBody) -> list[str]:
+def _beside_notes(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> list[str]:
     """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
     syn = body.synthesis
     notes: list[str] = []
     if syn.basis == "swim" and syn.sign_test is not None:
-        notes.append(
-            "Synthesis without meta-analysis (no estimate): vote counting by direction of effect, "
-            f"{syn.sign_test.text}; it says nothing about the size of the effect"
-        )
-    if syn.minority:
-        notes.append(f"Which estimate: {syn.minority}")
+        notes.append(sign_test_note(syn.sign_test))
+    minority = minority_note(kb, body, profile)
+    if minority:
+        notes.append(minority)
     for est in syn.reviews:
         e = est.effect
         shown = f"{MEASURE_LABELS[e.measure]} {_num(e.value)}"
         if e.ci_lower is not None and e.ci_upper is not None:
             shown += f" (95% CI {_num(e.ci_lower)} to {_num(e.ci_upper)})"
-        use = (
-            "the conclusion rests on it"
-            if est.used
-            else (f"not used: {est.flag}" if est.flag else "shown beside")
-        )
-        alone = est.conclusion.replace("_", " ")
-        if est.magnitude == "unknown":
-            alone += " (size not judged: no MID for its measure and scale)"
-        elif est.magnitude:
-            alone += f" ({est.magnitude.replace('_', ' ')})"
-        notes.append(
-            f"Pooled by {est.label} (a review's own result, never pooled again): {shown} on {e.scale}; "
-            f"alone it would conclude {alone}; {est.overlap}; {use}"
-        )
-    for why in body.exclusions:
-        notes.append(f"Not counted: {why}")
+        notes.append(review_note(kb, body, est, f"{shown} on {e.scale}"))
+    for why in body.exclusions:  # "study: why", the why a reason or an exclusion rule
+        sid, _, reason = why.partition(": ")
+        reason = words(reason).replace("comparator=none", "it has no concurrent control")
+        reason = reason.replace("comparator=", "its comparator is ").replace("rob=", "risk of bias ")
+        notes.append(f"Not counted: {study_name(kb, sid)}: {reason.replace('=', ' ')}")
     return notes
 
 
@@ -249,9 +266,13 @@ def get_sof_table(
     *,
     bodies: dict[str, OutcomeBody] | None = None,
     registry: Sequence[RegistryEntry] = (),
+    search_date: str = "search date not recorded",
+    comparison: str | None = None,
 ) -> SofTable:
-    """The summary-of-findings table of ``condition`` (a CURIE); ``registry``: the registered
-    trials publication bias reads (when ``bodies`` are built here)."""
+    """The summary-of-findings table of ``condition`` (a CURIE); ``registry``: the registered trials
+    publication bias reads (when ``bodies`` are built here); ``search_date`` from the screening log
+    (:func:`ldngraph.present.sof_pico.get_search_date`); ``comparison``: the comparator kind the
+    profile keeps (one table per comparison, :mod:`ldngraph.present.sof_tables`)."""
     bodies = build_bodies(kb, profile, registry=registry) if bodies is None else bodies
     entities = kb.entity_index
     chosen = get_condition_bodies(kb, bodies, condition)
@@ -280,13 +301,10 @@ def get_sof_table(
             )
             notes.append(len(footnotes))
         downgrades = tuple((d.domain, d.levels, d.explanation) for d in body.downgrades if d.levels > 0)
-        for domain, levels, why in downgrades:
-            plural = "s" if levels > 1 else ""
-            footnotes.append(f"{DOMAIN_LABELS.get(domain, domain)}: downgraded {levels} level{plural}: {why}")
-            notes.append(len(footnotes))
-        for d in body.judgements:  # overdue registered trials are listed even when they cost nothing
-            if d.domain == "publication_bias" and d.levels == 0 and OVERDUE_TEXT in d.explanation:
-                footnotes.append(f"{DOMAIN_LABELS[d.domain]}: not downgraded: {d.explanation}")
+        for judged in body.judgements:
+            note = domain_note(kb, body, judged, profile)
+            if note is not None:
+                footnotes.append(note)
                 notes.append(len(footnotes))
         for other in summary.others if summary.pooled is not None else ():
             shown = f"{MEASURE_LABELS[other.measure]} {_num(other.value)}"
@@ -301,7 +319,7 @@ def get_sof_table(
                 text += f"; 95% prediction interval {_num(pooled.pi_lower)} to {_num(pooled.pi_upper)}"
             footnotes.append(text)
             notes.append(len(footnotes))
-        for text in _beside_notes(body):
+        for text in _beside_notes(kb, body, profile):
             footnotes.append(text)
             notes.append(len(footnotes))
         label = entities[outcome].label + (
@@ -335,13 +353,27 @@ def get_sof_table(
             )
         )
     ldn = next((e.label for e in kb.entities if e.kind is EntityKind.intervention), "LDN")
+    label = entities[condition].label
+    studies = [s for r in rows for s in r.studies]
+    critical = entities[condition].critical_outcome
+    missing = (
+        ((critical, entities[critical].label),)
+        if critical is not None and critical in entities and all(r.outcome != critical for r in rows)
+        else ()
+    )
+    cells = [c for r in rows for c in (r.designs, r.relative or "", r.effect, r.statement)]
+    cited = [*studies, *(e.review for b in chosen for e in b.synthesis.reviews)]
     return SofTable(
         condition=condition,
-        condition_label=entities[condition].label,
+        condition_label=label,
         intervention=ldn,
         rows=tuple(rows),
         footnotes=tuple(footnotes),
         profile=profile.identity,
+        pico=get_pico(kb, label, ldn, studies, comparison),
+        comparison=comparison,
+        missing_critical=missing,
+        explanations=get_explanations(kb, [*cells, *footnotes, ldn], cited, search_date),
     )
 
 
@@ -373,7 +405,33 @@ def to_records(table: SofTable) -> list[dict[str, Any]]:
                 "profile": table.profile,
             }
         )
+    for outcome_id, label in table.missing_critical:
+        out.append(
+            {
+                "condition": table.condition_label,
+                "outcome": label,
+                "outcome_id": outcome_id,
+                "critical": True,
+                "studies": 0,
+                "designs": "no studies",
+                "participants": None,
+                "relative_effect": None,
+                "effect": NO_STUDIES,
+                "conclusion": "no_evidence",
+                "certainty": None,
+                "certainty_symbols": None,
+                "statement": NO_STUDIES,
+                "footnotes": [],
+                "pooled": None,
+                "study_ids": [],
+                "profile": table.profile,
+            }
+        )
     return out
+
+
+#: What a critical outcome with no studies says in every column that would hold a result.
+NO_STUDIES = "no studies: no study of LDN in this condition reports this critical outcome"
 
 
 def to_csv(table: SofTable) -> str:
@@ -388,6 +446,11 @@ def to_csv(table: SofTable) -> str:
     return buffer.getvalue()
 
 
+def _participants(row: SofRow) -> str:
+    """GRADEpro's "No of participants (studies)" cell."""
+    return f"{row.participants or 'not reported'} ({len(row.studies)})"
+
+
 def _sup(notes: Sequence[int]) -> str:
     return "".join(f"[{n}]" for n in notes)
 
@@ -397,25 +460,29 @@ def to_markdown(table: SofTable, *, heading: str = "###") -> str:
     from ldngraph.markup import escape_markdown as esc
 
     lines = [
-        f"{heading} Summary of findings: {esc(table.intervention)} for {esc(table.condition_label)}",
+        f"{heading} {esc(table.title)}",
         "",
-        "| Outcome | Studies (designs) | Participants | Relative effect (95% CI) | Effect (95% CI) | "
-        "Certainty (GRADE) | What happens |",
+        *(pico_markdown(table.pico) if table.pico else []),
+        "| Outcome | Studies (designs) | Participants (studies) | Relative effect (95% CI) | "
+        "Effect (95% CI) | Certainty (GRADE) | What happens |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in table.rows:
         name = esc(row.outcome_label) + (" (critical)" if row.critical else "")
         lines.append(
-            f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {row.participants or 'not reported'} | "
+            f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {_participants(row)} | "
             f"{esc(row.relative) if row.relative else '-'} | {esc(row.effect)} | "
             f"{row.certainty_text} {_sup(row.footnotes)} | {esc(row.statement)} |"
         )
-    if not table.rows:
+    for _, label in table.missing_critical:
+        lines.append(f"| {esc(label)} (critical) | 0 (no studies) | - (0) | - | {esc(NO_STUDIES)} | - | - |")
+    if not table.rows and not table.missing_critical:
         lines.append("| no outcome of LDN is recorded for this condition | | | | | | |")
     lines.append("")
     for i, note in enumerate(table.footnotes, 1):
         lines.append(f"{i}. {esc(note)}")
-    lines += ["", f"Certainty judged under evidence profile {esc(table.profile)}.", ""]
+    lines += ["", *(explanations_markdown(table.explanations) if table.explanations else [])]
+    lines += [f"Certainty judged under evidence profile {esc(table.profile)}.", ""]
     return "\n".join(lines)
 
 
@@ -424,27 +491,34 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
     e = html.escape
     ident = f' id="{e(anchor)}"' if anchor else ""
     out = [
-        f'<section class="sof"{ident}><{heading}>Summary of findings: {e(table.intervention)} for '
-        f"{e(table.condition_label)}</{heading}>",
-        '<table class="sof-table"><thead><tr><th>Outcome</th><th>Studies (designs)</th><th>Participants</th>'
-        "<th>Relative effect (95% CI)</th><th>Effect (95% CI)</th><th>Certainty (GRADE)</th>"
-        "<th>What happens</th></tr></thead><tbody>",
+        f'<section class="sof"{ident}><{heading}>{e(table.title)}</{heading}>',
+        pico_html(table.pico) if table.pico else "",
+        '<table class="sof-table"><thead><tr><th>Outcome</th><th>Studies (designs)</th>'
+        "<th>Participants (studies)</th><th>Relative effect (95% CI)</th><th>Effect (95% CI)</th>"
+        "<th>Certainty (GRADE)</th><th>What happens</th></tr></thead><tbody>",
     ]
     for row in table.rows:
         crit = " <em>(critical)</em>" if row.critical else ""
         out.append(
             f"<tr><td>{e(row.outcome_label)}{crit}</td><td>{len(row.studies)} ({e(row.designs)})</td>"
-            f"<td>{row.participants or 'not reported'}</td><td>{e(row.relative or '-')}</td>"
+            f"<td>{e(_participants(row))}</td><td>{e(row.relative or '-')}</td>"
             f"<td>{e(row.effect)}</td>"
             f'<td class="certainty {e(row.certainty)}">{e(row.certainty_text)} '
             f"<sup>{_sup(row.footnotes)}</sup></td>"
             f"<td>{e(row.statement)}</td></tr>"
         )
-    if not table.rows:
+    for _, label in table.missing_critical:
+        out.append(
+            f'<tr class="no-studies"><td>{e(label)} <em>(critical)</em></td><td>0 (no studies)</td>'
+            f"<td>- (0)</td><td>-</td><td>{e(NO_STUDIES)}</td><td>-</td><td>-</td></tr>"
+        )
+    if not table.rows and not table.missing_critical:
         out.append('<tr><td colspan="7">No outcome of LDN is recorded for this condition.</td></tr>')
     out.append("</tbody></table>")
     if table.footnotes:
         out.append('<ol class="sof-notes">' + "".join(f"<li>{e(n)}</li>" for n in table.footnotes) + "</ol>")
+    if table.explanations:
+        out.append(explanations_html(table.explanations))
     out.append(
         f'<p class="sof-profile">Certainty judged under evidence profile {e(table.profile)}.</p></section>'
     )
@@ -453,7 +527,7 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
 
 def to_html_page(table: SofTable) -> str:
     """A self-contained page holding one table (``ldngraph sof --format html``)."""
-    title = f"Summary of findings: {table.intervention} for {table.condition_label}"
+    title = table.title
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{SOF_CSS}</style></head><body>\n"
@@ -467,6 +541,8 @@ SOF_TABLE_CSS = (
     ".sof-table th,.sof-table td{border:1px solid #ccc;padding:.35rem .5rem;vertical-align:top;"
     "text-align:left}"
     ".sof-table th{background:#f3f3f3}.sof-notes{font-size:13px}.sof-profile{font-size:13px;color:#555}"
+    ".sof-pico{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;font-size:14px}"
+    ".sof-pico dt{font-weight:600}.sof-pico dd{margin:0}.sof-explanations{font-size:13px}"
 )
 SOF_CSS = (
     "body{font:15px/1.5 system-ui,sans-serif;max-width:75rem;margin:2rem auto;padding:0 1rem}" + SOF_TABLE_CSS
@@ -500,6 +576,19 @@ def get_condition(kb: KnowledgeBase, name: str) -> str:
     return entity.id
 
 
+def to_dict(table: SofTable) -> dict[str, Any]:
+    """The table as the JSON form's object."""
+    return {
+        "condition": table.condition,
+        "profile": table.profile,
+        "title": table.title,
+        "pico": table.pico.model_dump(mode="json") if table.pico else None,
+        "rows": to_records(table),
+        "footnotes": list(table.footnotes),
+        "explanations": table.explanations.model_dump(mode="json") if table.explanations else None,
+    }
+
+
 def render(table: SofTable, fmt: str) -> str:
     """The table as md, html (a whole page), json or csv text."""
     if fmt == "md":
@@ -507,69 +596,5 @@ def render(table: SofTable, fmt: str) -> str:
     if fmt == "html":
         return to_html_page(table)
     if fmt == "json":
-        return (
-            to_json(
-                {
-                    "condition": table.condition,
-                    "profile": table.profile,
-                    "rows": to_records(table),
-                    "footnotes": list(table.footnotes),
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        return to_json(to_dict(table), indent=2) + "\n"
     return to_csv(table)
-
-
-def get_outcome_bodies(
-    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
-) -> tuple[list[OutcomeBody], str, str]:
-    """(the unqualified bodies of one outcome of ``condition``, the outcome CURIE, its label)."""
-    outcome = get_entity(kb, outcome_name)
-    if outcome.kind is not EntityKind.outcome:
-        raise UnknownEntityError(
-            f"'{outcome_name}' is a {outcome.kind.value}, not an outcome; name an outcome"
-        )
-    every = get_condition_bodies(kb, build_bodies(kb, profile), condition)
-    bodies = [b for b in every if b.outcome == outcome.id and not b.qualifier]
-    if not bodies:
-        raise UnknownEntityError(
-            f"no evidence on {outcome.label} in {kb.entity_index[condition].label}; "
-            "`ldngraph sof --condition ...` lists the outcomes that have some"
-        )
-    return bodies, outcome.id, outcome.label
-
-
-def get_outcome_studies(
-    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
-) -> tuple[list[str], str]:
-    """(the study ids of one outcome body of ``condition``, the outcome's label)."""
-    bodies, _, label = get_outcome_bodies(kb, profile, condition, outcome_name)
-    return list(dict.fromkeys(s for b in bodies for s in b.studies)), label
-
-
-def get_forest_inputs(
-    kb: KnowledgeBase, profile: Profile, condition: str, outcome_name: str
-) -> tuple[EffectSummary, str, float | None]:
-    """(effect summary, plot title, MID or None) for one outcome body of a condition."""
-    bodies, outcome_id, outcome_label = get_outcome_bodies(kb, profile, condition, outcome_name)
-    studies = get_effect_studies(kb, [s for b in bodies for s in b.studies])
-    body = next((b for b in bodies if b.critical), bodies[0])
-    syn = body.synthesis
-    # the body's own pool (or the review's result its conclusion rests on), with every review's own
-    # pooled result beside it as an unpooled row (evidence model v3: never pooled again)
-    base = syn.own if syn.own.pooled is not None else syn.effect
-    beside = tuple(r.effect for r in syn.reviews if all(r.effect is not e for e in base.studies))
-    order = {s.id: i for i, s in enumerate(studies)}  # forest rows by year, then id
-    rows = tuple(sorted(base.studies, key=lambda e: (order.get(e.study, len(order)), e.study)))
-    summary = base.model_copy(update={"studies": rows, "others": (*base.others, *beside)})
-    mid = None
-    if summary.pooled is not None:
-        from ldngraph.evidence.imprecision import get_body_effect, get_mid
-
-        effect = get_body_effect(studies, outcome_id)
-        found = get_mid(profile, outcome_id, effect) if effect is not None else None
-        mid = found.value if found is not None and found.measure not in RATIO_MEASURES else None
-    title = f"LDN and {outcome_label} in {kb.entity_index[condition].label}"
-    return summary, title, mid

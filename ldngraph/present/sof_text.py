@@ -6,16 +6,28 @@ characters are printed as escapes so they cannot act on the terminal.
 
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Sequence
 
 from ldngraph.errors import printable
-from ldngraph.present.sof import SofTable
+from ldngraph.present.sof import (
+    NO_STUDIES,
+    SOF_CSS,
+    SofTable,
+    render,
+    to_dict,
+    to_html,
+    to_html_page,
+    to_markdown,
+)
+from ldngraph.present.sof_pico import explanation_pairs, pico_pairs
+from ldngraph.safetext import to_json
 
 HEADERS = (
     "Outcome",
     "Studies (designs)",
-    "Participants",
+    "Participants (studies)",
     "Relative effect (95% CI)",
     "Effect (95% CI)",
     "Certainty (GRADE)",
@@ -56,34 +68,44 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
     widths need it)."""
     widths = _widths(width)
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    title = f"Summary of findings: {table.intervention} for {table.condition_label}"
-    lines = [_clean(title), "", rule, *_grid_row(HEADERS, widths), rule.replace("-", "=")]
+    wrap = max(40, min(width, len(rule)))
+    lines = [_clean(table.title), ""]
+    for name, text in pico_pairs(table.pico) if table.pico else ():
+        lines += textwrap.wrap(_clean(f"{name}: {text}"), wrap, subsequent_indent="  ")
+    lines += ["", rule, *_grid_row(HEADERS, widths), rule.replace("-", "=")]
     for row in table.rows:
         notes = "".join(f"[{n}]" for n in row.footnotes)
         cells = [
             row.outcome_label + (" (critical)" if row.critical else ""),
             f"{len(row.studies)} ({row.designs})",
-            str(row.participants) if row.participants else "not reported",
+            f"{row.participants or 'not reported'} ({len(row.studies)})",
             row.relative or "-",
             row.effect,
             f"{row.certainty_text} {notes}".strip(),
             row.statement,
         ]
         lines += [*_grid_row(cells, widths), rule]
-    if not table.rows:
+    for _, label in table.missing_critical:
+        cells = [f"{label} (critical)", "0 (no studies)", "- (0)", "-", NO_STUDIES, "-", "-"]
+        lines += [*_grid_row(cells, widths), rule]
+    if not table.rows and not table.missing_critical:
         lines += [
             "| "
             + "No outcome of LDN is recorded for this condition.".ljust(sum(widths) + 3 * len(widths) - 3)
             + " |",
             rule,
         ]
-    wrap = max(40, min(width, len(rule)))
     if table.footnotes:
         lines.append("")
         for i, note in enumerate(table.footnotes, 1):
             lines += textwrap.wrap(
                 _clean(note), wrap, initial_indent=f"{i}. ", subsequent_indent=" " * (len(str(i)) + 2)
             )
+    for heading, items in explanation_pairs(table.explanations) if table.explanations else ():
+        lines += ["", _clean(heading)]
+        for i, item in enumerate(items, 1):
+            lead = f"{i}. " if heading == "References" else "- "
+            lines += textwrap.wrap(_clean(item), wrap, initial_indent=lead, subsequent_indent=" " * len(lead))
     lines += [
         "",
         *textwrap.wrap(f"Certainty judged under evidence profile {_clean(table.profile)}.", wrap),
@@ -92,4 +114,27 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["HEADERS", "to_text"]
+def render_tables(tables: Sequence[SofTable], fmt: str, *, width: int = DEFAULT_WIDTH) -> str:
+    """The tables of one condition (:func:`ldngraph.present.sof_tables.get_sof_tables`) in ``fmt``:
+    text, md, html (one page), json (the first table's object, the others under ``comparisons``) or
+    csv (the first table: every study)."""
+    first, rest = tables[0], tables[1:]
+    if fmt == "text":
+        return "\n".join(to_text(t, width=width) for t in tables)
+    if fmt == "md":
+        return "\n".join(to_markdown(t, heading="#" if i == 0 else "##") for i, t in enumerate(tables))
+    if fmt == "html":
+        if not rest:
+            return to_html_page(first)
+        body = "\n".join(to_html(t, heading="h1" if i == 0 else "h2") for i, t in enumerate(tables))
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(first.title)}</title><style>{SOF_CSS}</style></head><body>\n"
+            f"{body}\n</body></html>\n"
+        )
+    if fmt == "json":
+        return to_json({**to_dict(first), "comparisons": [to_dict(t) for t in rest]}, indent=2) + "\n"
+    return render(first, fmt)
+
+
+__all__ = ["HEADERS", "render_tables", "to_text"]
