@@ -146,8 +146,10 @@ def test_overdue_trials_are_listed_in_sof_and_watch_status(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     table = json.loads(result.stdout)
     notes = [n for row in table["rows"] for n in row["footnotes"]]
-    assert any(
-        n.startswith("Publication bias: downgraded 1 level: suspected: registered trials") for n in notes
+    assert (
+        "Downgraded one level for publication bias: registered trials completed more than 12 months "
+        "before their registry record was checked have posted no results and have no publication "
+        "(Fixture unpublished trial)." in notes
     )
     result = CliRunner().invoke(
         cli, ["watch", "--data", str(where), "--cache", str(tmp_path / "db.sqlite"), "status"]
@@ -183,11 +185,10 @@ def test_a_not_benefit_conclusion_lists_the_trial_in_a_footnote(tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     notes = [n for row in json.loads(result.stdout)["rows"] for n in row["footnotes"]]
-    head = (
-        "Publication bias: not downgraded: pattern noted, no downgrade (the conclusion is not benefit): "
-        "registered trials completed more than 12 months"
-    )
-    assert any(n.startswith(head) for n in notes)
+    head = "Not downgraded for publication bias: registered trials completed more than 12 months"
+    tail = "(Fixture unpublished trial); this pattern matters only for a conclusion of benefit, "
+    tail += "which this is not."
+    assert any(n.startswith(head) and n.endswith(tail) for n in notes), notes
 
 
 @pytest.mark.parametrize(

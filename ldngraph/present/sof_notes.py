@@ -176,9 +176,10 @@ def _inconsistency(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
     if parts:
         return f"{i2}; " + "; ".join(parts) + ", but not enough to lower the rating"
     where = "minimal important difference" if d.mid is not None else "null"
+    lead = f"although {i2}, " if d.i2 is not None and d.i2 >= 50 else f"{i2}, and "
     return (
-        f"although {i2}, the studies' confidence intervals overlap and their point estimates lie on one "
-        f"side of the {where}"
+        f"{lead}the studies' confidence intervals overlap and their point estimates lie on one side of the "
+        + where
     )
 
 
@@ -245,7 +246,7 @@ def _imprecision(body: OutcomeBody, d: Downgrade) -> str:
     return "; ".join(parts) or "judged from the number of participants"
 
 
-def _publication_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
+def _publication_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Profile) -> str:
     parts = []
     if d.reason == "missing":
         who = _names(kb, d.studies) if d.studies else "some studies"
@@ -266,10 +267,10 @@ def _publication_bias(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str
             parts.append(named[code])
     late = [code.split(":", 1)[1] for code in codes if code.startswith("overdue_trial:")]
     if late:
+        months = profile.publication_bias.registry_overdue_months
         parts.append(
-            "registered trials finished long ago have posted no results and have no publication ("
-            + ", ".join(late)
-            + ")"
+            f"registered trials completed more than {months} months before their registry record was "
+            f"checked have posted no results and have no publication ({', '.join(late)})"
         )
     text = "; ".join(parts) or "suspected"
     positive = [u.studies[0] for u in body.units if u.role == "study" and u.side == "benefit"]
@@ -296,7 +297,7 @@ def domain_note(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Pro
     elif d.domain == "imprecision":
         why = _imprecision(body, d)
     else:
-        why = _publication_bias(kb, body, d)
+        why = _publication_bias(kb, body, d, profile)
     lead = (
         f"Downgraded {LEVELS.get(d.levels, f'{d.levels} levels')} for {what}"
         if d.levels
