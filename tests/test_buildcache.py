@@ -259,3 +259,14 @@ def test_cold_commands_from_the_cache_import_no_heavy_library(tmp_path: Path) ->
         ["sof", "--data", data, "--condition", "fibromyalgia", "--format", "md"],
     ):
         assert heavy_imports(args, env) == [], args
+
+
+def test_a_draft_added_after_a_cached_build_is_still_refused(cache_dir: Path, mini_copy: Path) -> None:
+    """Drafts are YAML under data/, so they are part of the key: the cache cannot hide one."""
+    run("build", "--data", str(mini_copy))
+    run("build", "--data", str(mini_copy))  # from the cache
+    drafts = mini_copy / "drafts"
+    drafts.mkdir()
+    (drafts / "pmid-1.yaml").write_text("draft: {record: 'PMID:1'}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--data", str(mini_copy)])
+    assert result.exit_code != 0 and "drafts" in str(result.exception or result.output)
