@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,11 +55,22 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _spawn(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+def _spawn(
+    cmd: list[str], env: dict[str, str], timeout: float, *, memory_gb: float | None = None
+) -> dict[str, Any]:
     """Run ``cmd`` in a new process: wall and CPU seconds and peak RSS (MB) of that child alone (it is
     reaped with ``os.wait4``, whose accounting is the kernel's), and its exit status."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    limit = None
+    if memory_gb:  # address-space cap: a corpus too big for the machine fails cleanly, not by OOM
+        cap = int(memory_gb * 2**30)
+
+        def limit() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limit
+    )
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -135,15 +147,30 @@ def bench_commands(runs: int, names: list[str], timeout: float) -> dict[str, Any
     return out
 
 
-def bench_push(size: int, seed: int, timeout: float) -> dict[str, Any]:
+def write_corpus(size: int, seed: int, directory: Path) -> None:
+    """Generate and write the corpus (in a child process: the parent's memory stays small)."""
     from synthetic import generate, write_yaml
 
+    write_yaml(generate(size, seed=seed), directory)
+
+
+def bench_push(size: int, seed: int, timeout: float, memory_gb: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"studies": size, "load_before": load_average()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        data = write_yaml(generate(size, seed=seed), root / "data")
-        out["yaml_mb"] = round(sum(p.stat().st_size for p in data.iterdir()) / 1e6, 1)
+        data = root / "data"
         env = user_env(root / "cache")
+        made = _spawn(
+            [sys.executable, __file__, "--write-corpus", str(size), "--seed", str(seed), "--out", str(data)],
+            env,
+            timeout,
+            memory_gb=memory_gb,
+        )
+        out["write_yaml"] = made
+        if made.get("exit") or "timeout_s" in made:
+            out["load_after"] = load_average()
+            return out
+        out["yaml_mb"] = round(sum(p.stat().st_size for p in data.iterdir()) / 1e6, 1)
         push = _spawn(
             [*ldngraph(), "--no-cache", "push", "--data", str(data), "--store", f"oxigraph:{root / 'store'}"],
             env,
@@ -169,6 +196,32 @@ def bench_push(size: int, seed: int, timeout: float) -> dict[str, Any]:
         if "wall_s" in floor and floor.get("exit") == 0:
             out["x_floor_wall"] = round(push["wall_s"] / floor["wall_s"], 2)
             out["x_floor_cpu"] = round(push["cpu_s"] / floor["cpu_s"], 2)
+    out["load_after"] = load_average()
+    return out
+
+
+def bench_import(records: int, timeout: float) -> dict[str, Any]:
+    """``ldngraph import-pubmed`` of a generated baseline-sized file into a new SQLite database, in
+    a new process, beside a process that only parses the same file (the floor)."""
+    from bench_pubmed import generate
+
+    out: dict[str, Any] = {"records": records, "load_before": load_average()}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        xml = root / "pubmed_bench.xml"
+        generate(xml, records)
+        out["file_mb"] = round(xml.stat().st_size / 1e6, 1)
+        env = user_env(root / "cache")
+        parse = (
+            "import sys; from ldngraph.ingest.pubmed import iter_pubmed_xml; "
+            "print(sum(1 for _ in iter_pubmed_xml(sys.argv[1])))"
+        )
+        out["parse_only"] = _spawn([sys.executable, "-c", parse, str(xml)], env, timeout)
+        cmd = [*ldngraph(), "import-pubmed", str(xml), "--cache", str(root / "pubmed.sqlite")]
+        out["import"] = done = _spawn(cmd, env, timeout)
+        if done.get("exit") == 0 and out["parse_only"].get("exit") == 0:
+            out["records_per_s"] = round(records / done["wall_s"])
+            out["x_parse_wall"] = round(done["wall_s"] / out["parse_only"]["wall_s"], 2)
     out["load_after"] = load_average()
     return out
 
@@ -203,19 +256,45 @@ def to_markdown(doc: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for p in doc["push"]:
-        push, floor = p.get("push", {}), p.get("oxigraph_bulk_load", {})
-        wall = push.get("wall_s", f"> {push.get('timeout_s')} (killed)")
-        lines.append(
-            f"| {p['studies']:,} | {p.get('yaml_mb', '')} | {p.get('quads', ''):,} | {wall} | "
-            f"{push.get('cpu_s', '')} | {push.get('peak_mb', '')} | {floor.get('wall_s', '')} | "
-            f"{p.get('x_floor_wall', '')} | {p.get('x_floor_cpu', '')} | "
-            f"{p['load_before']} -> {p['load_after']} |"
-            if isinstance(p.get("quads"), int)
-            else f"| {p['studies']:,} | {p.get('yaml_mb', '')} | | {wall} | {push.get('cpu_s', '')} | "
-            f"{push.get('peak_mb', '')} | | | | {p['load_before']} -> {p['load_after']} |"
-        )
+        lines.append(_push_row(p))
+    imp = doc.get("import")
+    if imp:
+        done, floor = imp.get("import", {}), imp.get("parse_only", {})
+        lines += [
+            "",
+            f"`ldngraph import-pubmed` of a generated {imp['records']:,}-record PubMed XML file "
+            f"({imp['file_mb']} MB, `bench/bench_pubmed.py`'s generator) into a new SQLite database: "
+            f"{done.get('wall_s')} s wall, {done.get('cpu_s')} s CPU, peak {done.get('peak_mb')} MB, "
+            f"**{imp.get('records_per_s')} records/s**; a process that only parses the file: "
+            f"{floor.get('wall_s')} s, peak {floor.get('peak_mb')} MB; import / parse-only = "
+            f"**{imp.get('x_parse_wall')}x** (load {imp['load_before']} -> {imp['load_after']}).",
+        ]
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _failure(step: dict[str, Any]) -> str:
+    if "timeout_s" in step:
+        return f"killed at the {step['timeout_s']:.0f} s limit"
+    err = step.get("stderr", "").strip().splitlines()
+    return f"exit {step.get('exit')}: {err[-1][:120] if err else 'no message'}"
+
+
+def _push_row(p: dict[str, Any]) -> str:
+    head = f"| {p['studies']:,} | {p.get('yaml_mb', '')} |"
+    load = f"{p['load_before']} -> {p['load_after']}"
+    made = p.get("write_yaml", {})
+    if made.get("exit") or "timeout_s" in made:
+        why = f"corpus not written ({_failure(made)}; peak {made.get('peak_mb', '?')} MB)"
+        return f"{head} | {why} | | | | | | {load} |"
+    push, floor = p.get("push", {}), p.get("oxigraph_bulk_load", {})
+    if push.get("exit") or "timeout_s" in push:
+        why = f"push failed ({_failure(push)}; peak {push.get('peak_mb', '?')} MB)"
+        return f"{head} | {why} | | | | | | {load} |"
+    return (
+        f"{head} {p.get('quads', 0):,} | {push['wall_s']} | {push['cpu_s']} | {push['peak_mb']} | "
+        f"{floor.get('wall_s', '')} | {p.get('x_floor_wall', '')} | {p.get('x_floor_cpu', '')} | {load} |"
+    )
 
 
 def replace_section(path: Path, text: str) -> None:
@@ -241,7 +320,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     parser.add_argument("--markdown", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-markdown", action="store_true")
+    parser.add_argument(
+        "--pubmed-records", type=int, default=30_000, help="import-pubmed file size (0: skip)"
+    )
+    parser.add_argument("--memory-gb", type=float, default=None, help="address-space cap per child (GB)")
+    parser.add_argument("--skip-commands", action="store_true", help="only the YAML -> store part")
+    parser.add_argument("--write-corpus", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.write_corpus:
+        write_corpus(args.write_corpus, args.seed, args.out)
+        return 0
     import platform
 
     names = [n for n in args.commands.split(",") if n]
@@ -254,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
         "runs": args.runs,
     }
-    doc["commands"] = bench_commands(args.runs, names, args.timeout)
+    doc["commands"] = bench_commands(args.runs, [] if args.skip_commands else names, args.timeout)
     for row in doc["commands"]["rows"]:
         print(
             f"{row['command']}: cached {row['cached_cpu_s']} s CPU ({row['x_floor']}x floor), "
@@ -263,12 +352,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     doc["push"] = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        doc["push"].append(bench_push(size, args.seed, args.timeout))
+        doc["push"].append(bench_push(size, args.seed, args.timeout, args.memory_gb))
         p = doc["push"][-1]
         print(
             f"push {size:,} studies: {p.get('push')} vs bulk_load {p.get('oxigraph_bulk_load')}",
             file=sys.stderr,
         )
+    if args.pubmed_records:
+        doc["import"] = bench_import(args.pubmed_records, args.timeout)
+        print(f"import-pubmed: {doc['import'].get('records_per_s')} records/s", file=sys.stderr)
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"cold-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
     out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

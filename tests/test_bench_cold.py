@@ -17,6 +17,7 @@ def test_cold_bench_smoke_run(tmp_path: Path) -> None:
     markdown = tmp_path / "benchmarks.md"
     markdown.write_text("# Benchmarks\n\n## Other section\nkept\n", encoding="utf-8")
     args = ["--runs", "1", "--commands", "paths", "--sizes", "200", "--results", str(tmp_path)]
+    args += ["--pubmed-records", "300"]
     assert cold.main([*args, "--markdown", str(markdown)]) == 0
     (result,) = tmp_path.glob("cold-*.json")
     doc = json.loads(result.read_text(encoding="utf-8"))
@@ -30,5 +31,7 @@ def test_cold_bench_smoke_run(tmp_path: Path) -> None:
     (push,) = doc["push"]
     assert push["push"]["exit"] == 0 and push["oxigraph_bulk_load"]["exit"] == 0
     assert push["quads"] > 5000 and push["x_floor_wall"] > 0
+    imp = doc["import"]  # import-pubmed into SQLite, beside a parse-only process
+    assert imp["import"]["exit"] == 0 and imp["parse_only"]["exit"] == 0 and imp["records_per_s"] > 0
     text = markdown.read_text(encoding="utf-8")
     assert "## Other section\nkept" in text and text.count(cold.START) == 1 and "| 200 |" in text
