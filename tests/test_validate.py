@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
-from ldngraph import pipeline
 from ldngraph.cli import cli
 from ldngraph.errors import ValidationFailed
 from ldngraph.model import CitationStatus, Design, Direction, KnowledgeBase
@@ -226,12 +225,15 @@ def test_cli_validate_file_fails_grouped(mini_graph: Graph, tmp_path: Path) -> N
 
 
 def test_build_validates_its_output(mini_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = build_module.to_graph
+
     def broken(kb: KnowledgeBase) -> Graph:
-        graph = build_module.to_graph(kb)
+        graph = original(kb)
         graph.remove((None, LDN.hasEvidence, None))
         return graph
 
-    monkeypatch.setattr(pipeline, "to_graph", broken)
+    # the pipeline imports to_graph where it builds the graph (lazily): patch it at its home
+    monkeypatch.setattr(build_module, "to_graph", broken)
     out = tmp_path / "g.ttl"
     out.write_text("previous", encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "--data", str(mini_dir), "-o", str(out)])
