@@ -15,7 +15,7 @@ def test_query_shapes_smoke(tmp_path: Path) -> None:
 
     markdown = tmp_path / "benchmarks.md"
     markdown.write_text("# Benchmarks\n\n## Other section\nkept\n")
-    args = ["--sizes", "40", "--rdflib-timeout", "8", "--results", str(tmp_path), "--markdown", str(markdown)]
+    args = ["--sizes", "40", "--rdflib-timeout", "3", "--results", str(tmp_path), "--markdown", str(markdown)]
     assert query_shapes.main(args) == 0
     (result,) = tmp_path.glob("shapes-*.json")
     doc = json.loads(result.read_text())
@@ -29,7 +29,7 @@ def test_query_shapes_smoke(tmp_path: Path) -> None:
     assert rdf["shipped"]["shipped"]["rows_sha256"] == oxi["shipped"]["rows_sha256"]
     for shape in query_shapes.SHAPES:
         done = shape in rdf[shape]
-        assert done or rdf[shape].get("timeout_s") == 8
+        assert done or rdf[shape].get("timeout_s") == 3
         if done:
             assert rdf[shape][shape]["rows_sha256"] == oxi["shipped"]["rows_sha256"]
     rows = {row["shape"]: row for row in doc["rows"]}
