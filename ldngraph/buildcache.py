@@ -108,7 +108,7 @@ def get_key(
 ) -> str:
     """The cache key of a scored knowledge base (see the module docstring for what goes in it)."""
     from ldngraph.errors import LdnGraphError
-    from ldngraph.ingest.cache import get_cache_path, get_legacy_dir
+    from ldngraph.ingest.dbpath import get_cache_path, get_legacy_dir
     from ldngraph.locations import get_queries_dir
 
     digest = hashlib.sha256(f"ldngraph build cache {FORMAT} {sys.version}\0".encode())

@@ -28,48 +28,23 @@ from pydantic import ValidationError
 
 from ldngraph.errors import PubMedError
 from ldngraph.ingest.database import open_database, sqlite_errors, transaction
+from ldngraph.ingest.dbpath import CACHE_FILE as CACHE_FILE  # re-exported: the path rules live there
+from ldngraph.ingest.dbpath import get_cache_dir as get_cache_dir
+from ldngraph.ingest.dbpath import get_cache_path as get_cache_path
+from ldngraph.ingest.dbpath import get_legacy_dir
 from ldngraph.ingest.medline import iter_pubmed_file
 from ldngraph.ingest.pubmed import PubMedRecord
 from ldngraph.limits import RECORD_BYTES
-from ldngraph.locations import get_data_dir, get_user_cache_dir, is_packaged_data_dir
 from ldngraph.model import PMID_RE
 
 log = logging.getLogger(__name__)
 
 #: Bumped when the record layout changes; records of another format are refetched.
 CACHE_FORMAT = 1
-#: The database's file name in the data directory (or the user cache directory).
-CACHE_FILE = "pubmed.sqlite"
 #: Records per transaction when importing files.
 BATCH = 2000
 #: Nesting of one stored record's JSON (a PubMedRecord is 4 levels deep).
 MAX_DEPTH = 20
-
-
-def _cache_root(data_dir: Path | str | None) -> Path:
-    directory = Path(data_dir if data_dir is not None else get_data_dir())
-    # The copy of data/ inside an installed wheel is read-only (site-packages, lost on upgrade).
-    return get_user_cache_dir() if is_packaged_data_dir(directory) else directory
-
-
-def get_cache_path(data_dir: Path | str | None = None) -> Path:
-    """Default database file: ``<data>/pubmed.sqlite`` beside the curated YAML.
-
-    When the data directory is the copy packaged inside an installed wheel (no source checkout, no
-    ``LDNGRAPH_DATA``), the file is the per-user ``$XDG_CACHE_HOME/ldngraph/pubmed.sqlite``
-    (default ``~/.cache/ldngraph/pubmed.sqlite``) instead, for writes and for the build's reads alike.
-    """
-    return _cache_root(data_dir) / CACHE_FILE
-
-
-def get_cache_dir(data_dir: Path | str | None = None) -> Path:
-    """Where the old cache directory (one JSON file per PMID) lived: ``<data>/pubmed``."""
-    return _cache_root(data_dir) / "pubmed"
-
-
-def get_legacy_dir(path: Path) -> Path | None:
-    """The old cache directory that ``path`` replaces: ``X.sqlite`` replaces ``X/``."""
-    return path.with_suffix("") if path.suffix == ".sqlite" else None
 
 
 def check_pmid(pmid: str) -> str:
