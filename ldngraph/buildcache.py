@@ -153,9 +153,9 @@ def _why_untrusted(path: Path) -> str | None:
 
 
 class Entry:
-    """A scored knowledge base read from the cache, with its graph as N-Triples when it was built."""
+    """A scored knowledge base read from the cache, with its graph as N-Triples."""
 
-    def __init__(self, key: str, kb: KnowledgeBase, scores: ScoreReport, ntriples: str | None) -> None:
+    def __init__(self, key: str, kb: KnowledgeBase, scores: ScoreReport, ntriples: str) -> None:
         self.key, self.kb, self.scores, self.ntriples = key, kb, scores, ntriples
 
 
@@ -184,7 +184,7 @@ def load(key: str) -> Entry | None:
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
             raise ValueError("not an entry of this format and key")
         ntriples = raw.get("graph")
-        if ntriples is not None and not isinstance(ntriples, str):
+        if not isinstance(ntriples, str):
             raise ValueError("'graph' is not N-Triples text")
         entry = Entry(
             key, KnowledgeBase.model_validate(raw["kb"]), ScoreReport.model_validate(raw["scores"]), ntriples
@@ -197,10 +197,10 @@ def load(key: str) -> Entry | None:
     return entry
 
 
-def store(key: str, kb: KnowledgeBase, scores: ScoreReport, ntriples: str | None) -> Path | None:
-    """Write the entry of ``key`` atomically (mode 0600): the knowledge base, its scores and (when it
-    was built) its graph as N-Triples; returns its path, or None when the cache is off or its folder
-    cannot be used (logged, never an error: the cache only saves time)."""
+def store(key: str, kb: KnowledgeBase, scores: ScoreReport, ntriples: str) -> Path | None:
+    """Write the entry of ``key`` atomically (mode 0600): the knowledge base, its scores and its
+    graph as N-Triples; returns its path, or None when the cache is off or its folder cannot be
+    used (logged, never an error: the cache only saves time)."""
     if not is_enabled():
         return None
     directory = get_cache_dir()

@@ -54,22 +54,22 @@ def read_scored(
     ``exclude``: rules (``--exclude``) added to the profile's own ``exclude`` list. The result comes
     from the build cache (:mod:`ldngraph.buildcache`) when nothing it depends on has changed.
     """
-    kb, scores, _ = _read_scored(data_dir, profile, exclude)
+    kb, scores, _, _ = _read_scored(data_dir, profile, exclude)
     return kb, scores
 
 
 def _read_scored(
     data_dir: Path | str | None, profile: Path | str | None, exclude: Sequence[str]
-) -> tuple[KnowledgeBase, ScoreReport, buildcache.Entry | str | None]:
-    """The scored knowledge base, and the cache entry it came from, or the key to store it under
-    (None: the cache is off)."""
+) -> tuple[KnowledgeBase, ScoreReport, buildcache.Entry | str | None, Profile | None]:
+    """The scored knowledge base; the cache entry it came from, or the key to store it under (None:
+    the cache is off); and the profile it was scored with when it was scored here (None: cached)."""
     directory, profile_path = get_inputs(data_dir, profile)
     key = None
     if buildcache.is_enabled() and directory.is_dir() and profile_path.is_file():
         key = buildcache.get_key(directory, profile_path, exclude)
         entry = buildcache.load(key)
         if entry is not None:
-            return entry.kb, entry.scores, entry
+            return entry.kb, entry.scores, entry, None
     from ldngraph.evidence.claims import score_knowledge_base
     from ldngraph.ingest.citations import apply_cached_pubmed
     from ldngraph.ingest.curated import read_knowledge_base
@@ -78,7 +78,7 @@ def _read_scored(
     logger.info("scoring with profile %s", prof.identity)
     kb = read_knowledge_base(directory)
     kb = apply_cached_pubmed(kb, directory)  # PubMed checks and retractions, from the default cache
-    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory, kb)), key
+    return kb, score_knowledge_base(kb, prof, registry=read_registry(directory, kb)), key, prof
 
 
 def read_registry(directory: Path, kb: KnowledgeBase | None = None) -> tuple[RegistryEntry, ...]:
@@ -145,25 +145,10 @@ def load(
     The knowledge base and its scores come from the build cache (:mod:`ldngraph.buildcache`) when
     nothing they depend on has changed; the graph is then built only when a command reads it.
     """
-    kb, scores, cached = _read_scored(data_dir, profile, exclude)
+    kb, scores, cached, prof = _read_scored(data_dir, profile, exclude)
     directory, profile_path = get_inputs(data_dir, profile)
-
-    def make_graph() -> Graph:
-        from ldngraph.evidence.effects_rdf import add_effects
-        from ldngraph.evidence.rdf import materialise
-        from ldngraph.rdf.build import to_graph
-
-        graph = materialise(to_graph(kb), kb, scores)
-        # estimates and pooled results
-        add_effects(graph, kb, get_profile(data_dir, profile, exclude=exclude), bodies=scores.bodies)
-        return graph
-
     if isinstance(cached, buildcache.Entry):
         ntriples = cached.ntriples
-        if ntriples is None:  # written by read_scored: no graph yet
-            return Built(
-                kb, scores, None, directory, profile_path, make_graph=make_graph, cache_key=cached.key
-            )
 
         def read_graph() -> Graph:  # the cached triples: no statsmodels, no re-derivation
             from rdflib import Graph
@@ -182,10 +167,16 @@ def load(
             ntriples=ntriples,
             cache_key=cached.key,
         )
-    graph = make_graph()
+    from ldngraph.evidence.effects_rdf import add_effects
+    from ldngraph.evidence.rdf import materialise
+    from ldngraph.rdf.build import to_graph
+
+    assert prof is not None  # scored here, so its profile is known
+    graph = materialise(to_graph(kb), kb, scores)
+    add_effects(graph, kb, prof, bodies=scores.bodies)  # estimates and pooled results
     if cached is not None:
         buildcache.store(cached, kb, scores, graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
-    return Built(kb, scores, graph, directory, profile_path, make_graph=None, cache_key=cached)
+    return Built(kb, scores, graph, directory, profile_path, cache_key=cached)
 
 
 def get_profile(

@@ -50,6 +50,20 @@ class PooledEffect:
     measure: EffectMeasure = EffectMeasure.md
     scale: str = ""
 
+    @classmethod
+    def of(cls, pooled: Any) -> PooledEffect:
+        """The interval of a pooled result of :mod:`ldngraph.evidence.effects` (its ``value``,
+        ``ci_lower``, ``ci_upper``, ``null_value``, ``lower_is_better``, ``measure``, ``scale``)."""
+        return cls(
+            value=pooled.value,
+            ci_lower=pooled.ci_lower,
+            ci_upper=pooled.ci_upper,
+            null=pooled.null_value,
+            lower_is_better=pooled.lower_is_better,
+            measure=pooled.measure,
+            scale=pooled.scale,
+        )
+
 
 def get_mid(profile: Profile, outcome: str | None, effect: PooledEffect) -> MinimalImportantDifference | None:
     """The profile's MID for ``outcome`` if it applies to the effect's measure and scale."""
@@ -199,17 +213,7 @@ def get_body_effect(studies: Iterable[Study], outcome: str | None) -> PooledEffe
     from ldngraph.evidence.effects import summarise_effects
 
     pooled = summarise_effects(studies, outcome).pooled
-    if pooled is None:
-        return None
-    return PooledEffect(
-        value=pooled.value,
-        ci_lower=pooled.ci_lower,
-        ci_upper=pooled.ci_upper,
-        null=pooled.null_value,
-        lower_is_better=pooled.lower_is_better,
-        measure=pooled.measure,
-        scale=pooled.scale,
-    )
+    return None if pooled is None else PooledEffect.of(pooled)
 
 
 __all__ = [

@@ -120,17 +120,7 @@ class Synthesis(_Frozen):
     def interval(self) -> Interval | None:
         """The estimate used, as imprecision takes it."""
         p = self.effect.pooled
-        if p is None:
-            return None
-        return Interval(
-            value=p.value,
-            ci_lower=p.ci_lower,
-            ci_upper=p.ci_upper,
-            null=p.null_value,
-            lower_is_better=p.lower_is_better,
-            measure=p.measure,
-            scale=p.scale,
-        )
+        return None if p is None else Interval.of(p)
 
 
 # -- one estimate against the null and the MID ---------------------------------------------------

@@ -32,14 +32,12 @@ from pydantic import (
 
 from ldngraph.errors import DataError
 from ldngraph.ingest.curated import parse_yaml
+from ldngraph.ingest.screening import CURIE_RE, DATE_RE, URL_RE  # one spelling of each pattern
 from ldngraph.limits import read_input_bytes
 from ldngraph.model import NCT_RE, KnowledgeBase
 
 REGISTRATIONS_FILE = "registrations.yaml"
-_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?\Z")
-_URL_RE = re.compile(r"^https?://\S+\Z")
-_CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+\Z")
 
 
 class RegistryStatus(StrEnum):
@@ -82,7 +80,7 @@ class Registration(BaseModel):
     @field_validator("condition")
     @classmethod
     def _curie(cls, value: str | None) -> str | None:
-        if value is not None and not _CURIE_RE.match(value):
+        if value is not None and not CURIE_RE.match(value):
             raise ValueError(f"condition: '{value}' is not a CURIE like MESH:D003424")
         return value
 
@@ -96,7 +94,7 @@ class Registration(BaseModel):
     @field_validator("checked")
     @classmethod
     def _day(cls, value: str | None) -> str | None:
-        if value is not None and not _DAY_RE.match(value):
+        if value is not None and not DATE_RE.match(value):
             raise ValueError(f"checked: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
         return value
 
@@ -104,7 +102,7 @@ class Registration(BaseModel):
     @classmethod
     def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
-            if not _URL_RE.match(url):
+            if not URL_RE.match(url):
                 raise ValueError(f"sources: '{url}' is not an http(s) URL")
         return value
 

@@ -45,10 +45,10 @@ from ldngraph.limits import read_input_bytes
 
 SCREENING_FILE = "screening.yaml"
 # \Z, not $: "$" also matches before a final newline, so "2026-11-29\n" passed (issue 27 F18).
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
-_URL_RE = re.compile(r"^https?://\S+\Z")
-_CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+\Z")
+URL_RE = re.compile(r"^https?://\S+\Z")
+CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+\Z")
 
 
 class Decision(StrEnum):
@@ -106,7 +106,7 @@ class Search(_Frozen):
     @field_validator("date")
     @classmethod
     def _date(cls, value: str) -> str:
-        if not _DATE_RE.match(value):
+        if not DATE_RE.match(value):
             raise ValueError(f"date: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
         return value
 
@@ -144,7 +144,7 @@ class Record(_Frozen):
     @field_validator("condition")
     @classmethod
     def _condition(cls, value: str | None) -> str | None:
-        if value is not None and not _CURIE_RE.match(value):
+        if value is not None and not CURIE_RE.match(value):
             raise ValueError(f"condition: '{value}' is not a CURIE like MESH:D003424")
         return value
 
@@ -152,7 +152,7 @@ class Record(_Frozen):
     @classmethod
     def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
-            if not _URL_RE.match(url):
+            if not URL_RE.match(url):
                 raise ValueError(f"'{url}' is not an http(s) URL")
         return value
 
@@ -169,7 +169,7 @@ class Record(_Frozen):
             raise ValueError("reason: an excluded record needs a reason code")
         if self.decision is not Decision.excluded and self.reason is not None:
             raise ValueError("reason: only excluded records carry a reason code; say why in note instead")
-        if self.added is not None and not _DATE_RE.match(self.added):
+        if self.added is not None and not DATE_RE.match(self.added):
             raise ValueError(f"added: must be YYYY-MM-DD, not '{self.added}' (quote it in YAML)")
         if self.decision in (Decision.excluded, Decision.not_retrieved) and not self.note:
             raise ValueError(f"note: say in one line why the record is {self.decision.value}")
@@ -218,7 +218,7 @@ class SavedSearch(_Frozen):
     @field_validator("last_run")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
-        if value is not None and not _DATE_RE.match(value):
+        if value is not None and not DATE_RE.match(value):
             raise ValueError(f"last_run: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
         return value
 
