@@ -209,10 +209,11 @@ def push(
     from ldngraph.evidence.effects_rdf import add_effects
     from ldngraph.rdf.build import from_rdflib_term
 
-    kb, scores = read_scored(data_dir, profile)
+    kb, scores, _, prof = _read_scored(data_dir, profile, ())
+    prof = prof or get_profile(data_dir, profile)  # read once: scored here, or only when cached
     effects = [
         (from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
-        for s, p, o in add_effects(Graph(), kb, get_profile(data_dir, profile), bodies=scores.bodies)
+        for s, p, o in add_effects(Graph(), kb, prof, bodies=scores.bodies)
     ]
     return store.replace(chain(iter_scored_chunks(kb, scores), [effects]), append=append)  # type: ignore[list-item]
 

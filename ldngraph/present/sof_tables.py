@@ -48,7 +48,11 @@ def get_sof_tables(
     date = "search date not recorded"
     if data_dir is not None:
         date = get_search_date(data_dir, kb, [s for r in first.rows for s in r.studies])
-    tables = [get_sof_table(kb, profile, condition, bodies=bodies, search_date=date)]
+    # the date depends only on the rows' studies: set it on the table built above, not a second build
+    tables = [first]
+    if first.explanations is not None:
+        dated = first.explanations.model_copy(update={"search_date": date})
+        tables = [first.model_copy(update={"explanations": dated})]
     kinds = get_comparisons(kb, first)
     if len(kinds) < 2:
         return tables
