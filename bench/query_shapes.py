@@ -98,6 +98,8 @@ def summarise(
     for shape in SHAPES:
         o, r = oxi.get(shape), rdf.get(shape, {}).get(shape)
         timed_out = "timeout_s" in rdf.get(shape, {})
+        if timed_out or (r and "rows_sha256" not in r):
+            r = None  # a run killed after its timing but before its rows were read did not finish
         if o and r:
             ratio = _ratio(r["seconds"], o["seconds"])
         elif o and timed_out:
@@ -117,7 +119,7 @@ def summarise(
             }
         )
     fastest_o = min((s for s in SHAPES if s in oxi), key=lambda s: oxi[s]["seconds"], default=None)
-    done_r = [s for s in SHAPES if s in rdf.get(s, {})]
+    done_r = [s for s in SHAPES if "rows_sha256" in rdf.get(s, {}).get(s, {}) and "timeout_s" not in rdf[s]]
     fastest_r = min(done_r, key=lambda s: rdf[s][s]["seconds"], default=None)
     if fastest_o and fastest_r:
         o_best, r_best = oxi[fastest_o]["seconds"], rdf[fastest_r][fastest_r]["seconds"]
