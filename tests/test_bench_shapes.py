@@ -49,7 +49,8 @@ def test_a_run_killed_after_its_timing_counts_as_timed_out() -> None:
 
     digest = "d" * 64
     oxi = {shape: {"seconds": 0.01, "rows": 18, "rows_sha256": digest} for shape in query_shapes.SHAPES}
-    rdf = {shape: {shape: {"seconds": 0.2, "rows": 18, "rows_sha256": digest}} for shape in query_shapes.SHAPES}
+    done = {"seconds": 0.2, "rows": 18, "rows_sha256": digest}
+    rdf = {shape: {shape: dict(done)} for shape in query_shapes.SHAPES}
     rdf["flat"] = {"flat": {"seconds": 0.05, "peak_mb": 90}, "timeout_s": 3.0}
     rows = {row["shape"]: row for row in query_shapes.summarise(40, oxi, rdf, 3.0)}
     assert rows["flat"]["rdflib/oxigraph (same text)"] == "> 300x"

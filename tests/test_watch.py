@@ -195,7 +195,10 @@ def test_a_failed_search_leaves_the_log_as_it_was(
     registry.faults = [500] * 10
     args = ["watch", "--data", str(data), "--cache", str(data.parent / "db.sqlite")]
     args += ["--base-url", eutils.url, "--registry-url", registry.url]
-    env = {"NCBI_EMAIL": "t@example.org", "LDNGRAPH_CONFIG": str(data / "none")}
+    # The config file's retry policy governs the registry too (a short one keeps the test quick).
+    config = data.parent / "config.toml"
+    config.write_text("[entrez]\nmax_tries = 4\nbackoff = 0.05\n", encoding="utf-8")
+    env = {"NCBI_EMAIL": "t@example.org", "LDNGRAPH_CONFIG": str(config)}
     proc = subprocess.run(
         [sys.executable, "-c", "from ldngraph.cli import main; main()", *args],
         env=os.environ | env,
@@ -204,7 +207,7 @@ def test_a_failed_search_leaves_the_log_as_it_was(
         timeout=120,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("Error: ClinicalTrials.gov: gave up after 5 tries")
+    assert proc.stderr.strip().splitlines()[-1].startswith("Error: ClinicalTrials.gov: gave up after 4 tries")
     assert (data / "screening.yaml").read_bytes() == before
 
 

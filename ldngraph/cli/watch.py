@@ -56,8 +56,17 @@ def watch(
     directory = data_dir or get_data_dir()
     kb = read_knowledge_base(directory, drafts=False)  # the curation loop works while drafts wait
     cache = _pubmed_cache(directory, cache_file)
-    registry = RegistryClient(registry_url, timeout=timeout or 30.0)
-    report = run_watch(directory, kb, cache, entrez=_entrez_client(base_url, timeout), registry=registry)
+    entrez = _entrez_client(base_url, timeout)
+    # One retry policy for both services: the config file's [entrez] max_tries/backoff/max_backoff.
+    cfg = entrez.config
+    registry = RegistryClient(
+        registry_url,
+        timeout=timeout or 30.0,
+        max_tries=cfg.max_tries,
+        backoff=cfg.backoff,
+        max_backoff=cfg.max_backoff,
+    )
+    report = run_watch(directory, kb, cache, entrez=entrez, registry=registry)
     if fmt == "json":
         click.echo(_report_json(report))
     else:
