@@ -199,6 +199,10 @@ def test_a_not_benefit_conclusion_lists_the_trial_in_a_footnote(tmp_path: Path) 
         ({"completion_date": "2023"}, "completion_date: must be YYYY-MM or YYYY-MM-DD"),
         ({"condition": None}, "condition: a trial with no study in data/ names the condition"),
         ({"sources": []}, "sources: give the URL(s)"),
+        # The model's rules for a day, a CURIE and a URL hold here too (model/terms.py).
+        ({"checked": "2026-13-01"}, "checked: '2026-13-01' is not a day of the calendar"),
+        ({"condition": "MSH:D003424"}, "condition: 'MSH:D003424' has unknown prefix 'MSH'"),
+        ({"sources": ["https://example.org/a b"]}, "which no IRI may hold; percent-encode it (%20)"),
     ],
 )
 def test_bad_registrations_are_one_line_each(tmp_path: Path, bad: dict[str, object], message: str) -> None:

@@ -139,6 +139,12 @@ def _line_of(path: Path, needle: str) -> int:
             "search 's02': date: must be YYYY-MM-DD, not '30/11/2026'",
         ),
         (
+            'date: "2026-11-30"',
+            'date: "2026-02-30"',
+            "2026-02-30",
+            "search 's02': date: '2026-02-30' is not a day of the calendar",
+        ),
+        (
             "reason: design_not_eligible",
             "reason: boring",
             "boring",

@@ -32,9 +32,9 @@ from pydantic import (
 
 from ldngraph.errors import DataError
 from ldngraph.ingest.curated import parse_yaml
-from ldngraph.ingest.screening import CURIE_RE, DATE_RE, URL_RE  # one spelling of each pattern
 from ldngraph.limits import read_input_bytes
 from ldngraph.model import NCT_RE, KnowledgeBase
+from ldngraph.model.terms import Curie, Day, HttpUrl  # the model's day, URL and CURIE rules
 
 REGISTRATIONS_FILE = "registrations.yaml"
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?\Z")
@@ -61,13 +61,13 @@ class Registration(BaseModel):
 
     id: str = Field(description="Registry id, a ClinicalTrials.gov NCT number")
     label: str = Field(min_length=1, description="Short name: acronym or sponsor, condition")
-    condition: str | None = Field(default=None, description="Condition CURIE the trial addresses")
+    condition: Curie | None = Field(default=None, description="Condition CURIE the trial addresses")
     status: RegistryStatus | None = Field(default=None, description="overallStatus (None: not known)")
     completion_date: str | None = Field(default=None, description="YYYY-MM or YYYY-MM-DD, as registered")
     results_posted: StrictBool | None = Field(default=None, description="hasResults (None: not known)")
-    checked: str | None = Field(default=None, description="Day the registry record was seen, YYYY-MM-DD")
+    checked: Day | None = Field(default=None, description="Day the registry record was seen, YYYY-MM-DD")
     study: str | None = Field(default=None, description="Study id in data/studies.yaml once published")
-    sources: tuple[str, ...] = Field(default=(), description="URLs where the record was seen")
+    sources: tuple[HttpUrl, ...] = Field(default=(), description="URLs where the record was seen")
     note: str | None = None
 
     @field_validator("id")
@@ -77,33 +77,11 @@ class Registration(BaseModel):
             raise ValueError(f"id: '{value}' is not an NCT number like NCT00568555")
         return value
 
-    @field_validator("condition")
-    @classmethod
-    def _curie(cls, value: str | None) -> str | None:
-        if value is not None and not CURIE_RE.match(value):
-            raise ValueError(f"condition: '{value}' is not a CURIE like MESH:D003424")
-        return value
-
     @field_validator("completion_date")
     @classmethod
     def _month(cls, value: str | None) -> str | None:
         if value is not None and not _MONTH_RE.match(value):
             raise ValueError(f"completion_date: must be YYYY-MM or YYYY-MM-DD, not '{value}' (quote it)")
-        return value
-
-    @field_validator("checked")
-    @classmethod
-    def _day(cls, value: str | None) -> str | None:
-        if value is not None and not DATE_RE.match(value):
-            raise ValueError(f"checked: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
-        return value
-
-    @field_validator("sources")
-    @classmethod
-    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for url in value:
-            if not URL_RE.match(url):
-                raise ValueError(f"sources: '{url}' is not an http(s) URL")
         return value
 
     @model_validator(mode="after")

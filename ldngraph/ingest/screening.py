@@ -42,13 +42,11 @@ from pydantic import (
 from ldngraph.errors import DataError
 from ldngraph.ingest.curated import parse_yaml
 from ldngraph.limits import read_input_bytes
+from ldngraph.model.terms import Curie, Day, HttpUrl
 
 SCREENING_FILE = "screening.yaml"
 # \Z, not $: "$" also matches before a final newline, so "2026-11-29\n" passed (issue 27 F18).
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*\Z")
-URL_RE = re.compile(r"^https?://\S+\Z")
-CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[A-Za-z0-9_.\-]+\Z")
 
 
 class Decision(StrEnum):
@@ -92,7 +90,7 @@ class Search(_Frozen):
     """One search that was run, and the candidate records it identified."""
 
     id: str = Field(description="Local id, e.g. 's01'")
-    date: str = Field(description="Day the search was run, YYYY-MM-DD")
+    date: Day = Field(description="Day the search was run, YYYY-MM-DD")
     source: str = Field(min_length=1, description="Where it was run (tool and corpus, or a database)")
     query: str = Field(min_length=1, description="The query as sent")
     found: tuple[str, ...] = Field(default=(), description="Ids of the candidate records it identified")
@@ -102,13 +100,6 @@ class Search(_Frozen):
     @classmethod
     def _id(cls, value: str) -> str:
         return _check_id(value)
-
-    @field_validator("date")
-    @classmethod
-    def _date(cls, value: str) -> str:
-        if not DATE_RE.match(value):
-            raise ValueError(f"date: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
-        return value
 
 
 class Record(_Frozen):
@@ -121,11 +112,11 @@ class Record(_Frozen):
     study: str | None = Field(default=None, description="Study id in data/studies.yaml (included/in_graph)")
     reason: Reason | None = Field(default=None, description="Exclusion reason code (excluded)")
     note: str | None = Field(default=None, description="One line: why, in our words")
-    sources: tuple[str, ...] = Field(default=(), description="URLs where the record was seen")
+    sources: tuple[HttpUrl, ...] = Field(default=(), description="URLs where the record was seen")
     ongoing: StrictBool = Field(
         default=False, description="A registered trial with no results yet (protocol or registry entry)"
     )
-    condition: str | None = Field(
+    condition: Curie | None = Field(
         default=None, description="Condition CURIE an ongoing, withdrawn or unpublished trial addresses"
     )
     registry_status: Literal["withdrawn", "terminated", "completed"] | None = Field(
@@ -134,27 +125,12 @@ class Record(_Frozen):
         "enrolled), terminated or completed (results unpublished); publication bias reads it",
     )
     title: str | None = Field(default=None, description="Title as the source gives it (watch candidates)")
-    added: str | None = Field(default=None, description="Day `ldngraph watch` logged it, YYYY-MM-DD")
+    added: Day | None = Field(default=None, description="Day `ldngraph watch` logged it, YYYY-MM-DD")
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _check_id(value)
-
-    @field_validator("condition")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None and not CURIE_RE.match(value):
-            raise ValueError(f"condition: '{value}' is not a CURIE like MESH:D003424")
-        return value
-
-    @field_validator("sources")
-    @classmethod
-    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for url in value:
-            if not URL_RE.match(url):
-                raise ValueError(f"'{url}' is not an http(s) URL")
-        return value
 
     @model_validator(mode="after")
     def _decision_fields(self) -> Record:
@@ -169,8 +145,6 @@ class Record(_Frozen):
             raise ValueError("reason: an excluded record needs a reason code")
         if self.decision is not Decision.excluded and self.reason is not None:
             raise ValueError("reason: only excluded records carry a reason code; say why in note instead")
-        if self.added is not None and not DATE_RE.match(self.added):
-            raise ValueError(f"added: must be YYYY-MM-DD, not '{self.added}' (quote it in YAML)")
         if self.decision in (Decision.excluded, Decision.not_retrieved) and not self.note:
             raise ValueError(f"note: say in one line why the record is {self.decision.value}")
         if self.ongoing and self.condition is None:
@@ -207,20 +181,13 @@ class SavedSearch(_Frozen):
     source: SearchSource
     query: str = Field(min_length=1, description="PubMed: the term; ClinicalTrials.gov: query.intr")
     condition: str | None = Field(default=None, description="ClinicalTrials.gov query.cond (optional)")
-    last_run: str | None = Field(default=None, description="Day it last ran, YYYY-MM-DD (none: never)")
+    last_run: Day | None = Field(default=None, description="Day it last ran, YYYY-MM-DD (none: never)")
     max_hits: int = Field(default=1000, ge=1, le=10_000, description="Hits fetched at most per run")
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _check_id(value)
-
-    @field_validator("last_run")
-    @classmethod
-    def _date(cls, value: str | None) -> str | None:
-        if value is not None and not DATE_RE.match(value):
-            raise ValueError(f"last_run: must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
-        return value
 
     @model_validator(mode="after")
     def _condition_only_for_registry(self) -> SavedSearch:

@@ -8,9 +8,11 @@ live in :mod:`ldngraph.model` and :mod:`ldngraph.model.appraisal`; both re-expor
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 # -- enumerations --------------------------------------------------------------------------------
 
@@ -264,6 +266,27 @@ def check_url(url: str) -> str:
         code = "".join(f"%{b:02X}" for b in bad.group().encode("utf-8"))
         raise ValueError(f"'{url}' holds {bad.group()!r}, which no IRI may hold; percent-encode it ({code})")
     return url
+
+
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+
+
+def check_day(value: str) -> str:
+    """``value`` if it is a calendar day written YYYY-MM-DD, else ``ValueError``."""
+    if not DAY_RE.match(value):
+        raise ValueError(f"must be YYYY-MM-DD, not '{value}' (quote it in YAML)")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a day of the calendar") from None
+    return value
+
+
+#: Field types with the model's rules, for the curation files outside the model (screening log,
+#: registrations): one check of a day, a URL and a CURIE everywhere.
+Day = Annotated[str, AfterValidator(check_day)]
+HttpUrl = Annotated[str, AfterValidator(check_url)]
+Curie = Annotated[str, AfterValidator(check_curie)]
 
 
 def _check_urls(values: tuple[str, ...]) -> tuple[str, ...]:
