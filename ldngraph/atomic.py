@@ -192,6 +192,10 @@ class _WholeWrites(io.RawIOBase):
     def fileno(self) -> int:
         return self._fd
 
+    def isatty(self) -> bool:
+        # RawIOBase says False; a command that prints a table for a terminal (sof) asks this.
+        return os.isatty(self._fd)
+
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
         done = 0

@@ -408,18 +408,45 @@ def test_sof_text_has_no_markdown_escapes_and_md_stays_valid() -> None:
     assert "low-dose naltrexone" in rendered and "low\\-dose" not in rendered
 
 
-def test_sof_defaults_to_text_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
+def _on_a_terminal(args: list[str]) -> str:
+    """What a command prints with its stdout on a pseudo-terminal (a new process, the real stdout)."""
+    import os
+    import pty
+    import subprocess
     import sys
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
+    leader, follower = pty.openpty()
+    env = os.environ | {"COLUMNS": "160", "LINES": "50"}
+    cmd = [sys.executable, "-c", "from ldngraph.cli import main; main()", *args]
+    proc = subprocess.Popen(cmd, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    return out.decode("utf-8").replace("\r\n", "\n")
 
-    screen = Terminal()
-    monkeypatch.setattr(sys, "stdout", screen)
-    from ldngraph.cli import main
 
-    main(["sof", "--condition", "fibromyalgia"])
-    assert screen.getvalue().startswith("Summary of findings: ")
-    assert "+---" in screen.getvalue() and "\\" not in screen.getvalue()
+def test_sof_defaults_to_text_on_a_terminal() -> None:
+    # A real pty and the real stdout path (the CLI wraps stdout for whole writes; the wrapper must
+    # still say it is a terminal), not a stand-in stream.
+    screen = _on_a_terminal(["sof", "--condition", "fibromyalgia"])
+    assert screen.startswith("Summary of findings: "), screen[:200]
+    assert "+---" in screen and "\\" not in screen
+    piped = subprocess_output(["sof", "--condition", "fibromyalgia"])
+    assert piped.startswith("# Summary of findings: low\\-dose")  # Markdown when stdout is a pipe
+
+
+def subprocess_output(args: list[str]) -> str:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-c", "from ldngraph.cli import main; main()", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120).stdout
