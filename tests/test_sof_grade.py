@@ -84,7 +84,7 @@ def _footnotes(out: str, fmt: str) -> list[str]:
         after = block.split("\n\n", 2)[-1] if fmt == "md" else block
         current: list[str] = []
         for line in after.splitlines():
-            if re.match(r"^\d+\. ", line):
+            if re.match(r"^(- )?[a-z]{1,2}\. ", line):  # footnotes are lettered, references numbered
                 if current:
                     notes.append(" ".join(current))
                 current = [line]
@@ -274,3 +274,43 @@ def test_pico_and_references_are_escaped_in_html_and_markdown() -> None:
     md = to_markdown(table)
     assert "\\<img" in md or "&lt;img" in md
     assert "\\*women\\*" in md and "\\|" in md
+
+
+RANK = {"very_low": 0, "low": 1, "moderate": 2, "high": 3}
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_every_rating_that_starts_below_high_says_why(condition: str) -> None:
+    """GRADE explains every rating below high, the starting level included (a review whose designs
+    are not recorded, or non-randomised studies, start at low). The start is read back from the
+    row: certainty plus the levels taken off (where the floor, very low, did not cut it)."""
+    doc = json.loads(_sof(condition, "json"))
+    table = get_sof_table(KB, PROFILE, next(e.id for e in KB.entities if e.label == condition))
+    shown = {r["outcome"]: r for r in doc["rows"]}  # the JSON adds a row per critical outcome with none
+    for row in table.rows:
+        starts = [n for n in shown[row.outcome_label]["footnotes"] if n.startswith("Rated from ")]
+        assert len(starts) <= 1, starts
+        if row.certainty == "very_low":
+            continue  # the floor hides the start; the note, if any, is checked below
+        start = RANK[row.certainty] + sum(levels for _, levels, _ in row.downgrades)
+        if start >= RANK["high"]:
+            assert not starts, (condition, row.outcome_label, starts)
+        else:
+            level = next(k for k, v in RANK.items() if v == start).replace("_", " ")
+            assert starts and starts[0].startswith(f"Rated from {level}: "), (condition, row.outcome_label)
+
+
+def test_non_randomised_bodies_say_they_start_low() -> None:
+    doc = json.loads(_sof("Crohn's disease", "json"))
+    notes = {n for row in doc["rows"] if row["outcome"] == "disease activity" for n in row["footnotes"]}
+    assert "Rated from low: the strongest design among the studies is pre-post study" in notes
+
+
+def test_footnotes_are_lettered_so_they_never_share_a_mark_with_the_numbered_references() -> None:
+    text = _sof("fibromyalgia", "text")
+    marks = re.findall(r"\[([a-z]+(?:,[a-z]+)*)\]", text.split("GRADE certainty ratings")[0])
+    assert marks and not re.search(r"\[\d+\]", text)
+    notes = re.findall(r"^([a-z]{1,2})\. ", text, flags=re.M)
+    assert notes[:3] == ["a", "b", "c"] and len(set(notes)) == len(notes)
+    assert {m for group in marks for m in group.split(",")} <= set(notes)
+    assert re.search(r"^References\n1\. ", text, flags=re.M)

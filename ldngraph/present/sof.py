@@ -43,8 +43,11 @@ from ldngraph.model.terms import RATIO_MEASURES, EffectMeasure
 from ldngraph.present.sof_notes import (
     domain_note,
     minority_note,
+    note_mark,
+    note_marks,
     review_note,
     sign_test_note,
+    start_note,
     study_name,
     words,
 )
@@ -212,7 +215,7 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
 def _beside_notes(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> list[str]:
     """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
     syn = body.synthesis
-    notes: list[str] = []
+    notes: list[str] = [n for n in (start_note(kb, body, profile),) if n]
     if syn.basis == "swim" and syn.sign_test is not None:
         notes.append(sign_test_note(syn.sign_test))
     minority = minority_note(kb, body, profile)
@@ -451,12 +454,8 @@ def _participants(row: SofRow) -> str:
     return f"{row.participants or 'not reported'} ({len(row.studies)})"
 
 
-def _sup(notes: Sequence[int]) -> str:
-    return "".join(f"[{n}]" for n in notes)
-
-
 def to_markdown(table: SofTable, *, heading: str = "###") -> str:
-    """A Markdown table with numbered footnotes; record text escaped."""
+    """A Markdown table with lettered footnotes; record text escaped."""
     from ldngraph.markup import escape_markdown as esc
 
     lines = [
@@ -472,22 +471,21 @@ def to_markdown(table: SofTable, *, heading: str = "###") -> str:
         lines.append(
             f"| {name} | {len(row.studies)} ({esc(row.designs)}) | {_participants(row)} | "
             f"{esc(row.relative) if row.relative else '-'} | {esc(row.effect)} | "
-            f"{row.certainty_text} {_sup(row.footnotes)} | {esc(row.statement)} |"
+            f"{row.certainty_text} {note_marks(row.footnotes, '[]')} | {esc(row.statement)} |"
         )
     for _, label in table.missing_critical:
         lines.append(f"| {esc(label)} (critical) | 0 (no studies) | - (0) | - | {esc(NO_STUDIES)} | - | - |")
     if not table.rows and not table.missing_critical:
         lines.append("| no outcome of LDN is recorded for this condition | | | | | | |")
     lines.append("")
-    for i, note in enumerate(table.footnotes, 1):
-        lines.append(f"{i}. {esc(note)}")
+    lines += [f"- {note_mark(i)}. {esc(note)}" for i, note in enumerate(table.footnotes, 1)]
     lines += ["", *(explanations_markdown(table.explanations) if table.explanations else [])]
     lines += [f"Certainty judged under evidence profile {esc(table.profile)}.", ""]
     return "\n".join(lines)
 
 
 def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) -> str:
-    """An HTML table with numbered footnotes; all record text escaped."""
+    """An HTML table with lettered footnotes; all record text escaped."""
     e = html.escape
     ident = f' id="{e(anchor)}"' if anchor else ""
     out = [
@@ -504,7 +502,7 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
             f"<td>{e(_participants(row))}</td><td>{e(row.relative or '-')}</td>"
             f"<td>{e(row.effect)}</td>"
             f'<td class="certainty {e(row.certainty)}">{e(row.certainty_text)} '
-            f"<sup>{_sup(row.footnotes)}</sup></td>"
+            f"<sup>{note_marks(row.footnotes)}</sup></td>"
             f"<td>{e(row.statement)}</td></tr>"
         )
     for _, label in table.missing_critical:
@@ -516,7 +514,8 @@ def to_html(table: SofTable, *, heading: str = "h3", anchor: str | None = None) 
         out.append('<tr><td colspan="7">No outcome of LDN is recorded for this condition.</td></tr>')
     out.append("</tbody></table>")
     if table.footnotes:
-        out.append('<ol class="sof-notes">' + "".join(f"<li>{e(n)}</li>" for n in table.footnotes) + "</ol>")
+        items = "".join(f"<li>{e(n)}</li>" for n in table.footnotes)
+        out.append(f'<ol class="sof-notes" type="a">{items}</ol>')
     if table.explanations:
         out.append(explanations_html(table.explanations))
     out.append(

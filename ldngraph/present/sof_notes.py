@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ldngraph.evidence.bodies import OutcomeBody
-from ldngraph.evidence.profile import Profile
+from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.synthesis import ReviewEstimate, SignTest
 from ldngraph.evidence.units import BodyUnit, Downgrade
 from ldngraph.model import KnowledgeBase
@@ -175,12 +175,13 @@ def _inconsistency(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade) -> str:
         )
     if parts:
         return f"{i2}; " + "; ".join(parts) + ", but not enough to lower the rating"
-    where = "minimal important difference" if d.mid is not None else "null"
     lead = f"although {i2}, " if d.i2 is not None and d.i2 >= 50 else f"{i2}, and "
-    return (
-        f"{lead}the studies' confidence intervals overlap and their point estimates lie on one side of the "
-        + where
-    )
+    if d.mid is not None:
+        return (
+            f"{lead}the studies' confidence intervals overlap and no two point estimates fall on opposite "
+            "sides of the minimal important difference"
+        )
+    return f"{lead}the studies' confidence intervals overlap and every point estimate favours the same arm"
 
 
 def _indirectness(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Profile) -> str:
@@ -215,8 +216,10 @@ CI_WORDS = {
     "one_mid": "includes both an important effect and no important effect",
     "both_mids": "includes both an important benefit and an important harm",
     "one_side": "lies wholly on one side of the minimal important difference",
-    "crosses_null": "includes no effect (no minimal important difference is declared for this measure)",
-    "excludes_null": "excludes no effect (no minimal important difference is declared for this measure)",
+    "crosses_null": "crosses the line of no effect (no minimal important difference is declared for this "
+    "measure)",
+    "excludes_null": "does not cross the line of no effect (no minimal important difference is declared "
+    "for this measure)",
 }
 
 
@@ -233,7 +236,7 @@ def _imprecision(body: OutcomeBody, d: Downgrade) -> str:
     if "ois_below" in d.extra:
         ois_text = f"the {n} participants fall short of the optimal information size of {ois}"
     elif "ois_far_below" in d.extra:
-        ois_text = f"the {n} participants are far short of the optimal information size (under {ois})"
+        ois_text = f"the {n} participants, fewer than {ois}, are far short of the optimal information size"
     elif "ois_met" in d.extra and n is not None:
         ois_text = f"the {n} participants meet the optimal information size of {ois}"
     if ois_text:
@@ -371,4 +374,52 @@ def minority_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str
     )
 
 
-__all__ = ["domain_note", "minority_note", "review_note", "sign_test_note", "study_name", "words"]
+def start_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str | None:
+    """Why the rating starts below high, as GRADE asks of every rating below high (None: from high)."""
+    from ldngraph.model.names import design_label
+
+    if body.start.rank == Certainty.high.rank:
+        return None
+    level, syn = body.start.value.replace("_", " "), body.synthesis
+    rules = profile.certainty.start
+    if syn.basis == "review" and syn.review is not None and syn.review in kb.study_index:
+        review = kb.study_index[syn.review]
+        designs = list(review.review.included_designs) if review.review else []
+        designs = designs or [kb.study_index[s].design for s in review.summarises if s in kb.study_index]
+        lead = f"Rated from {level}: the conclusion rests on the pooled result of {study_name(kb, review.id)}"
+        if not designs:
+            return f"{lead}, which does not record the designs of the studies it pooled"
+        named = [design_label(d) for d in designs if rules[d] is body.start][:1] or ["its studies"]
+        return f"{lead}, whose best included design is {named[0]}"
+    counted = [kb.study_index[s].design for s in body.studies if s in kb.study_index]
+    shown = [design_label(d) for d in counted if rules[d] is body.start][:1]
+    return f"Rated from {level}: the strongest design among the studies is {shown[0]}" if shown else None
+
+
+def note_mark(number: int) -> str:
+    """A footnote's mark, lettered as GRADEpro letters them (a ... z, aa, ab ...), so that footnotes
+    never share a mark with the numbered references below the table."""
+    mark = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        mark = chr(ord("a") + rest) + mark
+    return mark
+
+
+def note_marks(numbers: Sequence[int], around: str = "") -> str:
+    """A row's footnote marks, as "a,c" (``around="[]"``: "[a,c]"; no footnotes: "")."""
+    marks = ",".join(note_mark(n) for n in numbers)
+    return f"{around[:1]}{marks}{around[1:]}" if marks else ""
+
+
+__all__ = [
+    "domain_note",
+    "minority_note",
+    "note_mark",
+    "note_marks",
+    "review_note",
+    "sign_test_note",
+    "start_note",
+    "study_name",
+    "words",
+]

@@ -21,6 +21,7 @@ from ldngraph.present.sof import (
     to_html_page,
     to_markdown,
 )
+from ldngraph.present.sof_notes import note_mark, note_marks
 from ldngraph.present.sof_pico import explanation_pairs, pico_pairs
 from ldngraph.safetext import to_json
 
@@ -74,7 +75,7 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
         lines += textwrap.wrap(_clean(f"{name}: {text}"), wrap, subsequent_indent="  ")
     lines += ["", rule, *_grid_row(HEADERS, widths), rule.replace("-", "=")]
     for row in table.rows:
-        notes = "".join(f"[{n}]" for n in row.footnotes)
+        notes = note_marks(row.footnotes, "[]")
         cells = [
             row.outcome_label + (" (critical)" if row.critical else ""),
             f"{len(row.studies)} ({row.designs})",
@@ -98,9 +99,8 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
     if table.footnotes:
         lines.append("")
         for i, note in enumerate(table.footnotes, 1):
-            lines += textwrap.wrap(
-                _clean(note), wrap, initial_indent=f"{i}. ", subsequent_indent=" " * (len(str(i)) + 2)
-            )
+            mark = f"{note_mark(i)}. "
+            lines += textwrap.wrap(_clean(note), wrap, initial_indent=mark, subsequent_indent=" " * len(mark))
     for heading, items in explanation_pairs(table.explanations) if table.explanations else ():
         lines += ["", _clean(heading)]
         for i, item in enumerate(items, 1):
