@@ -115,6 +115,13 @@ def test_shipped_fibromyalgia_pain_the_trial_named_changes_sof_at_n_and_not_at_n
     null = pain["searches"][0]
     assert f"a null result: a trial of {null['n_per_arm']} per arm" in text
     assert null["changes"] in text
+    # the text names the trial's assumed spread and the GRADE domain that moved
+    assert f"SD {null['trial']['sd']:.2f} per arm" in text
+    for found in pain["searches"][::2]:
+        before, after = found["before"]["downgrades"], found["after"]["downgrades"]
+        moved = {d for d in {*before, *after} if before.get(d, 0) != after.get(d, 0)}
+        assert moved, found  # the certainty moved, so some domain did
+        assert all(d.replace("_", " ") in found["changes"] for d in moved), found["changes"]
     assert not list(data.rglob("*hypothetical*"))  # nothing was written into data/
     assert HYPOTHETICAL_ID not in (data / "studies.yaml").read_text(encoding="utf-8")
 

@@ -82,9 +82,31 @@ class State(_Frozen):
 
     conclusion: str
     certainty: str
+    downgrades: dict[str, int] = Field(default_factory=dict, description="GRADE domain -> levels taken off")
 
     def __str__(self) -> str:
         return f"{self.conclusion.replace('_', ' ')}, {self.certainty.replace('_', ' ')}"
+
+    @property
+    def rating(self) -> tuple[str, str]:
+        """What a change is judged on: the conclusion and the certainty (not how it was reached)."""
+        return self.conclusion, self.certainty
+
+
+def _moves(before: State, after: State) -> str:
+    """The GRADE domains whose downgrade moved, e.g. 'imprecision no longer downgraded'."""
+    words = {1: "one level", 2: "two levels", 3: "three levels"}
+    parts = []
+    for domain in sorted(set(before.downgrades) | set(after.downgrades)):
+        was, now = before.downgrades.get(domain, 0), after.downgrades.get(domain, 0)
+        name = domain.replace("_", " ")
+        if was != now:
+            parts.append(
+                f"{name} no longer downgraded"
+                if not now
+                else f"{name} now downgraded {words.get(now, f'{now} levels')}"
+            )
+    return ", ".join(parts)
 
 
 class Search(_Frozen):
@@ -115,7 +137,8 @@ class Search(_Frozen):
             parts.append(f"conclusion {self.before.conclusion} -> {self.after.conclusion}")
         if self.after.certainty != self.before.certainty:
             parts.append(f"certainty {self.before.certainty} -> {self.after.certainty}")
-        return "; ".join(parts).replace("_", " ")
+        moved = _moves(self.before, self.after)
+        return "; ".join(parts).replace("_", " ") + (f" ({moved})" if moved else "")
 
 
 class CandidateRun(_Frozen):
@@ -131,7 +154,7 @@ class CandidateRun(_Frozen):
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        return self.before.rating != self.after.rating
 
 
 class Candidate(_Frozen):
@@ -163,6 +186,8 @@ class OutcomeImpact(_Frozen):
         """One line per answer, in words."""
         what = f"{self.condition_label} {self.outcome_label}"
         lines = [f"{what}: now {self.before}"]
+        trials = {(s.trial.sd, s.trial.control_risk, s.trial.spread_from): s.trial for s in self.searches}
+        lines += [f"  the trial added: {_describe_trial(trial)}" for trial in trials.values()]
         for s in self.searches:
             result = _describe_result(s.trial)
             if s.target == "conclusion":
@@ -189,11 +214,23 @@ class OutcomeImpact(_Frozen):
                     f"  if {c.registry} reports {reports} with n = {c.enrolment}, {what} stays {c.before}"
                 )
         lines += [f"  not run: {why}" for why in self.skipped]
+        if not self.candidates and not self.skipped:
+            lines.append("  registered trials: none of this condition in the screening log to run")
         return lines
 
 
 def _points(checked: Sequence[tuple[int, bool]]) -> str:
     return ", ".join(f"{n}: {'changed' if c else 'unchanged'}" for n, c in checked)
+
+
+def _describe_trial(trial: Trial) -> str:
+    """The hypothetical trial's design and the spread it assumes, in words."""
+    design = "parallel RCT, placebo-controlled, blinded, low risk of bias"
+    if trial.sd is not None:
+        return f"{design}; SD {trial.sd:.2f} per arm ({trial.spread_from})"
+    if trial.control_risk is not None:
+        return f"{design}; comparator risk {trial.control_risk:.0%} ({trial.spread_from})"
+    return design
 
 
 def _describe_result(trial: Trial) -> str:
@@ -203,7 +240,8 @@ def _describe_result(trial: Trial) -> str:
 
 
 def _state(body: OutcomeBody) -> State:
-    return State(conclusion=body.conclusion, certainty=body.certainty.value)
+    downgrades = {d.domain: d.levels for d in body.downgrades if d.levels}
+    return State(conclusion=body.conclusion, certainty=body.certainty.value, downgrades=downgrades)
 
 
 # -- running the engine ------------------------------------------------------------------------
@@ -286,7 +324,7 @@ def smallest_change(
 
     def changed(n: int) -> bool:
         now = run.state(n)
-        return now.conclusion != before.conclusion if target == "conclusion" else now != before
+        return now.conclusion != before.conclusion if target == "conclusion" else now.rating != before.rating
 
     if not changed(cap):
         checked = tuple((n, changed(n)) for n in sorted({1, max(1, cap // 10), cap // 2}))
