@@ -101,7 +101,7 @@ def write_paper_figures(built: Any) -> None:
     summary, title, mid = get_forest_inputs(kb, prof, get_condition(kb, FOCUS[0]), "pain")
     forest = to_forest_figure(summary, title=title, mid=mid, extras=get_forest_extras(kb, summary))
     save_figure(forest, DOCS / "forest.png")
-    rob = to_rob_figure(get_study_panels(kb), title="Risk of bias of the studies in data/")
+    rob = to_rob_figure(get_study_panels(kb), title="Risk of bias of the included studies")
     save_figure(rob, DOCS / "rob.png")
     section = get_prisma_section(REPO / "data")
     assert section is not None

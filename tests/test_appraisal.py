@@ -144,3 +144,23 @@ def test_publication_by_journal_citation(edit: Edit) -> None:
         "status: verified\n    sources: [https://example.org/abstract]",
     )
     assert any("cannot be 'verified'" in p for p in _problems(bad))
+
+
+@pytest.mark.parametrize(
+    ("levels", "overall"),
+    [
+        (["low"] * 5, "low"),
+        (["low"] * 4 + ["not_assessed"], "some_concerns"),  # RoB 2: low only when every domain is low
+        (["low"] * 3 + ["some_concerns", "not_assessed"], "some_concerns"),
+        (["low", "high", "not_assessed", "not_assessed", "low"], "high"),
+        (["not_assessed"] * 5, "not_assessed"),
+    ],
+)
+def test_risk_of_bias_overall_is_low_only_when_every_domain_is_low(levels: list[str], overall: str) -> None:
+    from ldngraph.model.appraisal import ROB_DOMAINS
+    from ldngraph.model.terms import RobTool
+
+    names = ROB_DOMAINS[RobTool.rob2]
+    domains = {n: {"judgement": lv, "support": "fixture"} for n, lv in zip(names, levels, strict=True)}
+    rob = RiskOfBias.model_validate({"tool": "rob2", "domains": domains, "source": "https://example.org/t"})
+    assert rob.overall.value == overall

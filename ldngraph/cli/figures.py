@@ -72,7 +72,7 @@ def rob(
         raise click.UsageError("give --condition and --outcome together (or neither, for every study)")
     targets = get_targets(output, formats, lambda p: guard_output(p, data_dir, profile))
     kb, prof = read_inputs(data_dir, profile)
-    title = "Risk of bias of the studies in data/"
+    title = "Risk of bias of the included studies"
     ids = None
     if condition is not None and outcome is not None:
         cond = get_condition(kb, condition)

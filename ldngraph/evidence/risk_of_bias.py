@@ -2,8 +2,9 @@
 
 Per study (:func:`judge_study`, :func:`judge_item_risk`): a study with curated domain judgements
 (:class:`ldngraph.model.RiskOfBias`) is judged by its overall judgement, the worst assessed domain
-(RoB 2's rule), and its weight is multiplied by the profile's ``risk_of_bias`` factor for that
-level. Where no domains were curated (or none was assessed), the fallback is the v1 yes/no flags:
+(RoB 2's rule; low only when every domain is low, so a domain not assessed makes an otherwise low
+study "some concerns"), and its weight is multiplied by the profile's ``risk_of_bias`` factor for
+that level. Where no domains were curated (or none was assessed), the fallback is the v1 yes/no flags:
 an open-label study with a patient-reported outcome, no control or no randomisation is at high
 risk; blinding not reported with a patient-reported outcome is "some concerns". Whatever the
 curation says, a comparison without a concurrent control (a before/after study, a case series, a
@@ -117,7 +118,10 @@ def judge_study(
         overall = rob.overall
         factor = profile.risk_of_bias.get(overall)
         if factor is not None:
-            worst = [name for name, d in rob.domains.items() if d.judgement is overall]
+            missing = Judgement.not_assessed
+            unassessed = [f"{n} not assessed" for n, d in rob.domains.items() if d.judgement is missing]
+            # low in every assessed domain, some not assessed: some concerns, and the unassessed say why
+            worst = [name for name, d in rob.domains.items() if d.judgement is overall] or unassessed
             detail = f"{rob.tool.value} overall {overall.value} ({', '.join(worst)})"
             domains = tuple((name, d.judgement.value, d.support) for name, d in rob.domains.items())
             mult = () if factor == 1.0 else ((f"risk_of_bias_{overall.value}", factor, detail),)

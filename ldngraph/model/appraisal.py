@@ -363,14 +363,18 @@ class RiskOfBias(_Frozen):
 
     @property
     def overall(self) -> Judgement:
-        """Worst assessed domain (RoB 2's rule); not_assessed only when no domain was assessed."""
-        assessed = [d.judgement for d in self.domains.values() if d.judgement is not Judgement.not_assessed]
+        """Worst assessed domain (RoB 2's rule), but low only when every domain was judged low: a
+        domain the source leaves unassessed (ROBINS-I "no information") makes a study otherwise at
+        low risk "some concerns" (RoB 2: low overall needs low in all domains). not_assessed only
+        when no domain was assessed."""
+        judged = [d.judgement for d in self.domains.values()]
+        assessed = [j for j in judged if j is not Judgement.not_assessed]
         if not assessed:
             return Judgement.not_assessed
         for level in (Judgement.high, Judgement.some_concerns):
             if level in assessed:
                 return level
-        return Judgement.low
+        return Judgement.some_concerns if len(assessed) < len(judged) else Judgement.low
 
 
 class PooledResult(_Frozen):
