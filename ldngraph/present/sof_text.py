@@ -75,7 +75,7 @@ def to_text(table: SofTable, *, width: int = DEFAULT_WIDTH) -> str:
         lines += textwrap.wrap(_clean(f"{name}: {text}"), wrap, subsequent_indent="  ")
     lines += ["", rule, *_grid_row(HEADERS, widths), rule.replace("-", "=")]
     for row in table.rows:
-        notes = note_marks(row.footnotes, "[]")
+        notes = note_marks(row.footnotes, "[]").replace(",", ", ")  # wraps between marks
         cells = [
             row.outcome_label + (" (critical)" if row.critical else ""),
             f"{len(row.studies)} ({row.designs})",
