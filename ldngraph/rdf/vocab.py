@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import curies
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from ldngraph.model import Claim, Design, EvidenceItem, Predicate, evidence_id
 from ldngraph.model.terms import check_url
+
+if TYPE_CHECKING:
+    import curies
 
 #: Prefix -> IRI prefix for every identifier scheme the graph uses. The spelling of each prefix is
 #: Biolink's (biolink_model/prefixmaps/biolink_model_prefix_map.json, Biolink 4.4.6), which
@@ -125,6 +128,8 @@ def get_category(curie: str, kind: str, explicit: str | None = None) -> str:
 @lru_cache(maxsize=1)
 def get_converter() -> curies.Converter:
     """The project's CURIE <-> IRI converter (input synonyms such as ``DOI`` expand too)."""
+    import curies  # for interchange (prefix maps, JSON-LD contexts); from_iri does not need it
+
     records = [
         curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=list(PREFIX_SYNONYMS.get(prefix, ())))
         for prefix, iri in PREFIX_MAP.items()
@@ -198,10 +203,20 @@ def to_iri(curie: str) -> URIRef:
     return URIRef(expand(curie))
 
 
+@lru_cache(maxsize=1)
+def _longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((iri, prefix) for prefix, iri in PREFIX_MAP.items()), key=lambda p: -len(p[0])))
+
+
 def from_iri(iri: str) -> str | None:
-    """Compress an IRI to a CURIE, or None if no prefix matches."""
-    curie = get_converter().compress(str(iri))
-    return decode_iri_part(curie) if curie is not None else None
+    """Compress an IRI to a CURIE by its longest matching prefix, or None if none matches: what
+    ``get_converter().compress`` answers (tests/test_vocab.py holds the two together), without
+    importing ``curies`` on a query's cold path."""
+    text = str(iri)
+    for base, prefix in _longest_first():
+        if text.startswith(base):
+            return decode_iri_part(f"{prefix}:{text[len(base) :]}")
+    return None
 
 
 def local(kind: str, identifier: str) -> URIRef:
