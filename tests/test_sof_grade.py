@@ -315,3 +315,23 @@ def test_footnotes_are_lettered_so_they_never_share_a_mark_with_the_numbered_ref
     assert notes[:3] == ["a", "b", "c"] and len(set(notes)) == len(notes)
     assert {m for group in marks for m in group.split(",")} <= set(notes)
     assert re.search(r"^References\n1\. ", text, flags=re.M)
+
+
+def test_a_review_that_does_not_state_its_participants_adds_none_to_the_information_size() -> None:
+    """Vivid dreams and dizziness rest on reviews' pooled RRs whose participants are not stated: the
+    optimal information size counts only the participants of the studies the review names."""
+    table = get_sof_table(KB, PROFILE, "MESH:D005356")
+    rows = {r.outcome_label: r for r in table.rows}
+
+    def imprecision(label: str) -> str:
+        notes = [table.footnotes[i - 1] for i in rows[label].footnotes]
+        return next(n for n in notes if "for imprecision" in n)
+
+    dreams = rows["vivid dreams"]
+    assert dreams.summary.status == "review" and dreams.participants
+    text = imprecision("vivid dreams")
+    assert text.startswith("Downgraded two levels for imprecision")
+    named = f"does not state how many participants it pooled, and the {dreams.participants} in the studies"
+    assert named in text
+    assert "names none of the studies in this table" in imprecision("dizziness")
+    assert dreams.certainty == rows["dizziness"].certainty == "very_low"

@@ -219,6 +219,9 @@ def judge(
         else (round(rated_n) if rated_n is not None else None)
     )
     levels, text, facts = assess_imprecision(n_used, profile, pooled=interval, outcome=outcome)
+    if syn.basis == "review" and next(r for r in roles if r.review == syn.review).pooled_n is None:
+        facts["extra"] = (*facts.get("extra", ()), "named_only")
+        text += "; the review does not state how many it pooled: only those of the studies it names count"
     if syn.basis == "swim":
         facts["extra"] = (*facts.get("extra", ()), "swim")
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"

@@ -411,7 +411,9 @@ def synthesise(
             review=role.review,
             mid=mid.value if mid else None,
             mid_source=mid.source if mid else None,
-            estimate_participants=role.pooled_n,
+            # a review never adds participants no one can name: when it does not state how many
+            # it pooled, the estimate holds those of the studies it names (a lower bound)
+            estimate_participants=role.pooled_n if role.pooled_n is not None else role.covered_n,
             note=f"estimate first, from a review's own pooled result: {text}",
             **common,
         )

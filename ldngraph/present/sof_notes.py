@@ -239,6 +239,17 @@ def _imprecision(body: OutcomeBody, d: Downgrade) -> str:
         ois_text = f"the {n} participants, fewer than {ois}, are far short of the optimal information size"
     elif "ois_met" in d.extra and n is not None:
         ois_text = f"the {n} participants meet the optimal information size of {ois}"
+    if ois_text and "named_only" in d.extra and not n:
+        ois_text = (
+            "the review does not state how many participants it pooled and names none of the studies "
+            "in this table, so the optimal information size cannot be shown to be met"
+        )
+    elif ois_text and "named_only" in d.extra:
+        ois_text = ois_text.replace(
+            f"the {n} participants",
+            f"the review does not state how many participants it pooled, and the {n} in the studies it names",
+            1,
+        )
     if ois_text:
         joiner = ", but " if reassuring and "ois_met" not in d.extra else "; "
         parts = [joiner.join([*parts, ois_text])] if parts else [ois_text]
