@@ -181,7 +181,7 @@ def effect_text(
     elif pooled.k == 1:
         source = "1 study"
     if body_size is not None and summary.status != "review" and body_size > pooled.k:
-        source += f" of the {body_size} in the body; the others report no usable estimate"
+        source += f" of the {body_size} for this outcome; the others report no usable estimate"
     derived = {e.variance_from for e in summary.studies} - {"ci", None}
     if derived:
         source += "; CI derived from the reported " + " and ".join(
