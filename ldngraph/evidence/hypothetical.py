@@ -82,7 +82,7 @@ def get_trial(kb: KnowledgeBase, body: OutcomeBody, profile: Profile, result: Re
         risk = get_control_risk(kb, body.synthesis.own)
         if risk is None or measure not in (EffectMeasure.rr, EffectMeasure.or_):
             what = measure.value.upper()
-            return f"{what}: the body's studies record no comparator-arm counts to take a risk from"
+            return f"{what}: the studies of this outcome record no comparator-arm counts to take a risk from"
         ratio = (
             1.0
             if result == "null"
@@ -91,7 +91,7 @@ def get_trial(kb: KnowledgeBase, body: OutcomeBody, profile: Profile, result: Re
         return Trial(
             value=ratio,
             control_risk=risk[0] / risk[1],
-            spread_from=f"the comparator arms' risk in the body's estimate: {risk[0]} of {risk[1]}",
+            spread_from=f"the comparator arms' risk in the estimate for this outcome: {risk[0]} of {risk[1]}",
             **common,
         )
     if measure is EffectMeasure.smd:
@@ -114,12 +114,13 @@ def get_trial(kb: KnowledgeBase, body: OutcomeBody, profile: Profile, result: Re
         total += sum(arms)
         used.append(f"{e.study} {sd:.3g}")
     if not total:
-        return "the body's studies give no standard error and arm sizes to take an SD from"
+        return "the studies of this outcome give no standard error and arm sizes to take an SD from"
     sd = math.sqrt(weighted / total)
     return Trial(
         value=0.0 if result == "null" else sign * abs(mid or 0.0),
         sd=sd,
-        spread_from=f"participant-weighted RMS of the SDs of the body's pooled studies ({', '.join(used)})",
+        spread_from="participant-weighted RMS of the SDs of the studies pooled for this outcome "
+        f"({', '.join(used)})",
         **common,
     )
 
