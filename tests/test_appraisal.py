@@ -164,3 +164,30 @@ def test_risk_of_bias_overall_is_low_only_when_every_domain_is_low(levels: list[
     domains = {n: {"judgement": lv, "support": "fixture"} for n, lv in zip(names, levels, strict=True)}
     rob = RiskOfBias.model_validate({"tool": "rob2", "domains": domains, "source": "https://example.org/t"})
     assert rob.overall.value == overall
+
+
+@pytest.mark.parametrize("measurement", ["some_concerns", "not_assessed"])
+def test_an_unassessed_domain_that_can_bias_the_outcome_is_as_serious_as_some_concerns(
+    measurement: str,
+) -> None:
+    """Bruun 2024 (RoB 2) with its measurement domain changed: for a patient-reported outcome, a
+    measurement domain judged "some concerns" makes the study serious, and one left unassessed must
+    not be rated more leniently."""
+    from ldngraph.evidence.profile import read_profile
+    from ldngraph.evidence.risk_of_bias import judge_item_risk
+    from ldngraph.locations import get_data_dir
+    from ldngraph.model import OutcomeKind
+    from ldngraph.pipeline import get_profile_path
+
+    kb = read_knowledge_base(get_data_dir())
+    study = kb.study_index["bruun2024"]
+    assert study.risk_of_bias is not None
+    domains = dict(study.risk_of_bias.domains)
+    domains["measurement"] = domains["measurement"].model_copy(update={"judgement": Judgement(measurement)})
+    changed = study.model_copy(
+        update={"risk_of_bias": study.risk_of_bias.model_copy(update={"domains": domains})}
+    )
+    profile = read_profile(get_profile_path())
+    risk = judge_item_risk(changed, changed.design, OutcomeKind.subjective, None, profile)
+    assert risk.level == "some_concerns" and risk.serious
+    assert not judge_item_risk(changed, changed.design, OutcomeKind.objective, None, profile).serious

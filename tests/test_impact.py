@@ -118,7 +118,7 @@ def test_shipped_fibromyalgia_pain_the_trial_named_changes_sof_at_n_and_not_at_n
     # the text names the trial's assumed spread and the GRADE domain that moved
     assert f"SD {null['trial']['sd']:.2f} per arm" in text
     for found in pain["searches"][::2]:
-        before, after = found["before"]["downgrades"], found["after"]["downgrades"]
+        before, after = dict(found["before"]["downgrades"]), dict(found["after"]["downgrades"])
         moved = {d for d in {*before, *after} if before.get(d, 0) != after.get(d, 0)}
         assert moved, found  # the certainty moved, so some domain did
         assert all(d.replace("_", " ") in found["changes"] for d in moved), found["changes"]
@@ -136,7 +136,8 @@ def test_fixture_search_checked_by_sof_on_a_copy(tmp_path: Path, result: str) ->
     n = search.n_per_arm
     assert n is not None and search.monotone
     assert search.below is not None and search.after is not None
-    assert search.below == search.before != search.after
+    assert search.below is not None and search.after is not None
+    assert search.below.rating == search.before.rating != search.after.rating
     # bisection: about log2(cap) engine runs, plus the monotonicity checks
     assert search.runs <= 11 + 1 + 4 + 2
     assert [p for p, _ in search.checked] and all(c == (p >= n) for p, c in search.checked)
@@ -263,3 +264,12 @@ def test_studies_without_a_year_give_a_trial_without_one(tmp_path: Path) -> None
     assert not isinstance(trial, str)
     assert "year" not in get_records(kb, body, trial, 10).study
     assert smallest_change(kb, body, profile, trial, cap=2000).n_per_arm is not None
+
+
+def test_no_registered_trial_is_said_even_when_a_result_was_not_run() -> None:
+    """Multiple sclerosis quality of life has no MID (so the MID result is not run) and no
+    registered trial in the screening log: both are said."""
+    code, text, _ = _run("impact", "--condition", "multiple sclerosis")
+    assert code == 0
+    assert "  not run: mid result:" in text
+    assert "  registered trials: none of this condition in the screening log to run" in text

@@ -414,25 +414,37 @@ def _on_a_terminal(args: list[str]) -> str:
     """What a command prints with its stdout on a pseudo-terminal (a new process, the real stdout)."""
     import os
     import pty
+    import select
     import subprocess
     import sys
+    import tempfile
+    import time
 
     leader, follower = pty.openpty()
     env = os.environ | {"COLUMNS": "160", "LINES": "50"}
     cmd = [sys.executable, "-c", "from ldngraph.cli import main; main()", *args]
-    proc = subprocess.Popen(cmd, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
-    os.close(follower)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=follower, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        os.close(follower)
+        out, deadline = b"", time.monotonic() + 120
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+        err.seek(0)
+        assert proc.wait(timeout=10) == 0, err.read().decode("utf-8", "replace")
     return out.decode("utf-8").replace("\r\n", "\n")
 
 

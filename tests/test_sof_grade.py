@@ -276,34 +276,40 @@ def test_pico_and_references_are_escaped_in_html_and_markdown() -> None:
     assert "\\*women\\*" in md and "\\|" in md
 
 
-RANK = {"very_low": 0, "low": 1, "moderate": 2, "high": 3}
-
-
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_every_rating_that_starts_below_high_says_why(condition: str) -> None:
-    """GRADE explains every rating below high, the starting level included (a review whose designs
-    are not recorded, or non-randomised studies, start at low). The start is read back from the
-    row: certainty plus the levels taken off (where the floor, very low, did not cut it)."""
-    doc = json.loads(_sof(condition, "json"))
-    table = get_sof_table(KB, PROFILE, next(e.id for e in KB.entities if e.label == condition))
-    shown = {r["outcome"]: r for r in doc["rows"]}  # the JSON adds a row per critical outcome with none
+    """GRADE explains every rating below high, the starting level included: each row's footnotes
+    hold a "Rated from ..." note exactly when the engine's body starts below high."""
+    from ldngraph.pipeline import load
+
+    bodies = load(None, None).scores.bodies
+    entity = next(e.id for e in KB.entities if e.label == condition)
+    table = get_sof_table(KB, PROFILE, entity)
     for row in table.rows:
-        starts = [n for n in shown[row.outcome_label]["footnotes"] if n.startswith("Rated from ")]
-        assert len(starts) <= 1, starts
-        if row.certainty == "very_low":
-            continue  # the floor hides the start; the note, if any, is checked below
-        start = RANK[row.certainty] + sum(levels for _, levels, _ in row.downgrades)
-        if start >= RANK["high"]:
+        shown = row.outcome_label.removeprefix(KB.entity_index[row.outcome].label)
+        (body,) = [
+            b
+            for b in bodies.values()
+            if b.condition == entity
+            and b.outcome == row.outcome
+            and set(b.studies) == set(row.studies)
+            and shown == (f" ({b.qualifier.replace('=', ': ')})" if b.qualifier else "")
+        ]
+        starts = [
+            table.footnotes[i - 1] for i in row.footnotes if table.footnotes[i - 1].startswith("Rated from ")
+        ]
+        if body.start.value == "high":
             assert not starts, (condition, row.outcome_label, starts)
         else:
-            level = next(k for k, v in RANK.items() if v == start).replace("_", " ")
-            assert starts and starts[0].startswith(f"Rated from {level}: "), (condition, row.outcome_label)
+            assert len(starts) == 1, (condition, row.outcome_label, starts)
+            assert starts[0].startswith(f"Rated from {body.start.value.replace('_', ' ')}: ")
+            assert starts[0].endswith(".") and "its studies" not in starts[0]
 
 
 def test_non_randomised_bodies_say_they_start_low() -> None:
     doc = json.loads(_sof("Crohn's disease", "json"))
     notes = {n for row in doc["rows"] if row["outcome"] == "disease activity" for n in row["footnotes"]}
-    assert "Rated from low: the strongest design among the studies is pre-post study" in notes
+    assert any(n.startswith("Rated from low: the strongest ") and "before/after" in n for n in notes), notes
 
 
 def test_footnotes_are_lettered_so_they_never_share_a_mark_with_the_numbered_references() -> None:
@@ -317,21 +323,17 @@ def test_footnotes_are_lettered_so_they_never_share_a_mark_with_the_numbered_ref
     assert re.search(r"^References\n1\. ", text, flags=re.M)
 
 
-def test_a_review_that_does_not_state_its_participants_adds_none_to_the_information_size() -> None:
-    """Vivid dreams and dizziness rest on reviews' pooled RRs whose participants are not stated: the
-    optimal information size counts only the participants of the studies the review names."""
+def test_a_review_that_does_not_state_its_participants_leaves_the_information_size_unchecked() -> None:
+    """Vivid dreams and dizziness rest on reviews' pooled RRs whose participants are not stated: no
+    number is made up for the optimal information size (no unnamed participants are added, and
+    none are taken away); the footnote says it could not be checked."""
     table = get_sof_table(KB, PROFILE, "MESH:D005356")
     rows = {r.outcome_label: r for r in table.rows}
-
-    def imprecision(label: str) -> str:
-        notes = [table.footnotes[i - 1] for i in rows[label].footnotes]
-        return next(n for n in notes if "for imprecision" in n)
-
-    dreams = rows["vivid dreams"]
-    assert dreams.summary.status == "review" and dreams.participants
-    text = imprecision("vivid dreams")
-    assert text.startswith("Downgraded two levels for imprecision")
-    named = f"does not state how many participants it pooled, and the {dreams.participants} in the studies"
-    assert named in text
-    assert "names none of the studies in this table" in imprecision("dizziness")
-    assert dreams.certainty == rows["dizziness"].certainty == "very_low"
+    for label in ("vivid dreams", "dizziness"):
+        row = rows[label]
+        assert row.summary.status == "review", label
+        notes = [table.footnotes[i - 1] for i in row.footnotes]
+        text = next(n for n in notes if "for imprecision" in n)
+        assert text.startswith("Not downgraded for imprecision"), text
+        assert "does not state how many participants it pooled, so whether the optimal information" in text
+        assert not re.search(r"\b\d+ participants\b", text), text  # no count stands in for the unknown one

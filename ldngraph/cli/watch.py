@@ -61,7 +61,7 @@ def watch(
     cfg = entrez.config
     registry = RegistryClient(
         registry_url,
-        timeout=timeout or 30.0,
+        timeout=cfg.timeout,  # --timeout, else the config file's, else 30 s
         max_tries=cfg.max_tries,
         backoff=cfg.backoff,
         max_backoff=cfg.max_backoff,

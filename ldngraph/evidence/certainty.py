@@ -219,9 +219,11 @@ def judge(
         else (round(rated_n) if rated_n is not None else None)
     )
     levels, text, facts = assess_imprecision(n_used, profile, pooled=interval, outcome=outcome)
-    if syn.basis == "review" and next(r for r in roles if r.review == syn.review).pooled_n is None:
-        facts["extra"] = (*facts.get("extra", ()), "named_only")
-        text += "; the review does not state how many it pooled: only those of the studies it names count"
+    if syn.basis == "review" and n_used is None:
+        # a review never adds participants no one can name: with its total not stated, the optimal
+        # information size cannot be checked (no number is made up either way)
+        facts["extra"] = (*facts.get("extra", ()), "ois_unknown")
+        text += "; the review does not state how many participants it pooled: information size not checked"
     if syn.basis == "swim":
         facts["extra"] = (*facts.get("extra", ()), "swim")
         text = f"no estimate (synthesis without meta-analysis): sample-size rule, {text}"

@@ -82,7 +82,9 @@ class State(_Frozen):
 
     conclusion: str
     certainty: str
-    downgrades: dict[str, int] = Field(default_factory=dict, description="GRADE domain -> levels taken off")
+    downgrades: tuple[tuple[str, int], ...] = Field(
+        default=(), description="(GRADE domain, levels taken off) for each domain that cost levels"
+    )
 
     def __str__(self) -> str:
         return f"{self.conclusion.replace('_', ' ')}, {self.certainty.replace('_', ' ')}"
@@ -96,9 +98,9 @@ class State(_Frozen):
 def _moves(before: State, after: State) -> str:
     """The GRADE domains whose downgrade moved, e.g. 'imprecision no longer downgraded'."""
     words = {1: "one level", 2: "two levels", 3: "three levels"}
-    parts = []
-    for domain in sorted(set(before.downgrades) | set(after.downgrades)):
-        was, now = before.downgrades.get(domain, 0), after.downgrades.get(domain, 0)
+    parts, was_by, now_by = [], dict(before.downgrades), dict(after.downgrades)
+    for domain in sorted(was_by.keys() | now_by.keys()):
+        was, now = was_by.get(domain, 0), now_by.get(domain, 0)
         name = domain.replace("_", " ")
         if was != now:
             parts.append(
@@ -181,6 +183,7 @@ class OutcomeImpact(_Frozen):
     searches: tuple[Search, ...] = ()
     candidates: tuple[CandidateRun, ...] = ()
     skipped: tuple[str, ...] = Field(default=(), description="Why a result or a candidate was not run")
+    registered: int = Field(default=0, description="Registered trials of the condition in the screening log")
 
     def to_lines(self) -> list[str]:
         """One line per answer, in words."""
@@ -214,7 +217,7 @@ class OutcomeImpact(_Frozen):
                     f"  if {c.registry} reports {reports} with n = {c.enrolment}, {what} stays {c.before}"
                 )
         lines += [f"  not run: {why}" for why in self.skipped]
-        if not self.candidates and not self.skipped:
+        if not self.registered:
             lines.append("  registered trials: none of this condition in the screening log to run")
         return lines
 
@@ -229,7 +232,7 @@ def _describe_trial(trial: Trial) -> str:
     if trial.sd is not None:
         return f"{design}; SD {trial.sd:.2f} per arm ({trial.spread_from})"
     if trial.control_risk is not None:
-        return f"{design}; comparator risk {trial.control_risk:.0%} ({trial.spread_from})"
+        return f"{design}; comparator risk {trial.control_risk:.1%} ({trial.spread_from})"
     return design
 
 
@@ -240,7 +243,7 @@ def _describe_result(trial: Trial) -> str:
 
 
 def _state(body: OutcomeBody) -> State:
-    downgrades = {d.domain: d.levels for d in body.downgrades if d.levels}
+    downgrades = tuple((d.domain, d.levels) for d in body.downgrades if d.levels)
     return State(conclusion=body.conclusion, certainty=body.certainty.value, downgrades=downgrades)
 
 
@@ -485,6 +488,7 @@ def get_impact(
                 searches=tuple(searches),
                 candidates=tuple(runs),
                 skipped=tuple(skipped),
+                registered=sum(1 for c in candidates if c.condition == condition),
             )
         )
     return out

@@ -172,9 +172,9 @@ def judge_item_risk(
         if base.basis == "flags":  # the flags' only "some concerns" is blinding not reported
             serious = "measurement" in relevant
         else:
-            serious = any(
-                name in relevant and j == Judgement.some_concerns.value for name, j, _ in base.domains
-            )
+            # a relevant domain left unassessed is no better than one judged "some concerns"
+            doubtful = (Judgement.some_concerns.value, Judgement.not_assessed.value)
+            serious = any(name in relevant and j in doubtful for name, j, _ in base.domains)
         if not serious:
             kind = (outcome_kind or OutcomeKind.subjective).value
             return base.model_copy(

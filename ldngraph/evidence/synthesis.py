@@ -411,9 +411,7 @@ def synthesise(
             review=role.review,
             mid=mid.value if mid else None,
             mid_source=mid.source if mid else None,
-            # a review never adds participants no one can name: when it does not state how many
-            # it pooled, the estimate holds those of the studies it names (a lower bound)
-            estimate_participants=role.pooled_n if role.pooled_n is not None else role.covered_n,
+            estimate_participants=role.pooled_n,  # None: not stated (imprecision says so)
             note=f"estimate first, from a review's own pooled result: {text}",
             **common,
         )

@@ -239,16 +239,10 @@ def _imprecision(body: OutcomeBody, d: Downgrade) -> str:
         ois_text = f"the {n} participants, fewer than {ois}, are far short of the optimal information size"
     elif "ois_met" in d.extra and n is not None:
         ois_text = f"the {n} participants meet the optimal information size of {ois}"
-    if ois_text and "named_only" in d.extra and not n:
+    if "ois_unknown" in d.extra:
         ois_text = (
-            "the review does not state how many participants it pooled and names none of the studies "
-            "in this table, so the optimal information size cannot be shown to be met"
-        )
-    elif ois_text and "named_only" in d.extra:
-        ois_text = ois_text.replace(
-            f"the {n} participants",
-            f"the review does not state how many participants it pooled, and the {n} in the studies it names",
-            1,
+            "the review does not state how many participants it pooled, so whether the optimal "
+            "information size is met could not be checked"
         )
     if ois_text:
         joiner = ", but " if reassuring and "ois_met" not in d.extra else "; "
@@ -386,25 +380,34 @@ def minority_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str
 
 
 def start_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str | None:
-    """Why the rating starts below high, as GRADE asks of every rating below high (None: from high)."""
+    """Why the rating starts below high, as GRADE asks of every rating below high (None: from high).
+    Read from what set the start in the engine: the review the conclusion rests on (its recorded
+    start and best design), else the body's units at the start level (a within-group change of a
+    trial is weighed as a before/after comparison)."""
+    from ldngraph.model import Design
     from ldngraph.model.names import design_label
 
     if body.start.rank == Certainty.high.rank:
         return None
     level, syn = body.start.value.replace("_", " "), body.synthesis
-    rules = profile.certainty.start
-    if syn.basis == "review" and syn.review is not None and syn.review in kb.study_index:
-        review = kb.study_index[syn.review]
-        designs = list(review.review.included_designs) if review.review else []
-        designs = designs or [kb.study_index[s].design for s in review.summarises if s in kb.study_index]
-        lead = f"Rated from {level}: the conclusion rests on the pooled result of {study_name(kb, review.id)}"
-        if not designs:
-            return f"{lead}, which does not record the designs of the studies it pooled"
-        named = [design_label(d) for d in designs if rules[d] is body.start][:1] or ["its studies"]
-        return f"{lead}, whose best included design is {named[0]}"
-    counted = [kb.study_index[s].design for s in body.studies if s in kb.study_index]
-    shown = [design_label(d) for d in counted if rules[d] is body.start][:1]
-    return f"Rated from {level}: the strongest design among the studies is {shown[0]}" if shown else None
+    role = next((r for r in body.reviews if r.review == syn.review), None) if syn.basis == "review" else None
+    if role is not None:
+        name = study_name(kb, role.review)
+        lead = f"Rated from {level}: the conclusion rests on the pooled result of {name}"
+        if role.design is None:
+            return f"{lead}, and the designs of the studies it pooled are not recorded here."
+        return f"{lead}, whose strongest included design is {design_label(role.design)}."
+    units = [u for u in body.units if u.role == "study" and u.start is body.start]
+    if not units:
+        return None
+    unit, sid = units[0], units[0].studies[0]
+    own = kb.study_index[sid].design if sid in kb.study_index else unit.design
+    if unit.design is Design.pre_post and own is not Design.pre_post:
+        return (
+            f"Rated from {level}: the strongest evidence for this outcome is a before/after change "
+            f"within a group of {study_name(kb, sid)}, with no concurrent control."
+        )
+    return f"Rated from {level}: the strongest design for this outcome is {design_label(unit.design)}."
 
 
 def note_mark(number: int) -> str:

@@ -210,7 +210,7 @@ def _longest_first() -> tuple[tuple[str, str], ...]:
 
 def from_iri(iri: str) -> str | None:
     """Compress an IRI to a CURIE by its longest matching prefix, or None if none matches: what
-    ``get_converter().compress`` answers (tests/test_vocab.py holds the two together), without
+    ``get_converter().compress`` answers (tests/test_rdf_vocab.py holds the two together), without
     importing ``curies`` on a query's cold path."""
     text = str(iri)
     for base, prefix in _longest_first():
