@@ -70,6 +70,7 @@ from ldngraph.evidence.hypothetical import (
 )
 from ldngraph.evidence.profile import Profile
 from ldngraph.evidence.publication_bias import RegistryEntry
+from ldngraph.evidence.units import levels_in_words
 from ldngraph.model import Claim, EntityKind, KnowledgeBase
 from ldngraph.model.terms import _Frozen
 
@@ -97,16 +98,13 @@ class State(_Frozen):
 
 def _moves(before: State, after: State) -> str:
     """The GRADE domains whose downgrade moved, e.g. 'imprecision no longer downgraded'."""
-    words = {1: "one level", 2: "two levels", 3: "three levels"}
     parts, was_by, now_by = [], dict(before.downgrades), dict(after.downgrades)
     for domain in sorted(was_by.keys() | now_by.keys()):
         was, now = was_by.get(domain, 0), now_by.get(domain, 0)
         name = domain.replace("_", " ")
         if was != now:
             parts.append(
-                f"{name} no longer downgraded"
-                if not now
-                else f"{name} now downgraded {words.get(now, f'{now} levels')}"
+                f"{name} no longer downgraded" if not now else f"{name} now downgraded {levels_in_words(now)}"
             )
     return ", ".join(parts)
 

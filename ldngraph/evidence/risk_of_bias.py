@@ -118,11 +118,7 @@ def judge_study(
         overall = rob.overall
         factor = profile.risk_of_bias.get(overall)
         if factor is not None:
-            missing = Judgement.not_assessed
-            unassessed = [f"{n} not assessed" for n, d in rob.domains.items() if d.judgement is missing]
-            # low in every assessed domain, some not assessed: some concerns, and the unassessed say why
-            worst = [name for name, d in rob.domains.items() if d.judgement is overall] or unassessed
-            detail = f"{rob.tool.value} overall {overall.value} ({', '.join(worst)})"
+            detail = f"{rob.tool.value} overall {overall.value} ({', '.join(rob.overall_domains)})"
             domains = tuple((name, d.judgement.value, d.support) for name, d in rob.domains.items())
             mult = () if factor == 1.0 else ((f"risk_of_bias_{overall.value}", factor, detail),)
             return RiskJudgement(

@@ -15,6 +15,12 @@ from ldngraph.model.terms import _Frozen
 
 #: GRADE's five downgrade domains, in the order they are shown.
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+_LEVEL_WORDS = {1: "one level", 2: "two levels", 3: "three levels"}
+
+
+def levels_in_words(levels: int) -> str:
+    """'one level', 'two levels', ... as GRADE writes a downgrade."""
+    return _LEVEL_WORDS.get(levels, f"{levels} levels")
 
 
 class Downgrade(_Frozen):

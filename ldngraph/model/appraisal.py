@@ -376,6 +376,15 @@ class RiskOfBias(_Frozen):
                 return level
         return Judgement.some_concerns if len(assessed) < len(judged) else Judgement.low
 
+    @property
+    def overall_domains(self) -> tuple[str, ...]:
+        """The domains behind :attr:`overall`: those judged at it, else (every assessed domain low,
+        some not assessed) the unassessed ones, as "NAME not assessed"."""
+        overall = self.overall
+        at = tuple(name for name, d in self.domains.items() if d.judgement is overall)
+        unassessed = (n for n, d in self.domains.items() if d.judgement is Judgement.not_assessed)
+        return at or tuple(f"{name} not assessed" for name in unassessed)
+
 
 class PooledResult(_Frozen):
     """A pooled result as a review reports it, for one outcome."""

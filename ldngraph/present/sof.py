@@ -215,7 +215,7 @@ def _lower_is_better(kb: KnowledgeBase, row_outcome: str, summary: EffectSummary
 def _beside_notes(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> list[str]:
     """Footnotes for what the conclusion rests on and every pooled result shown beside the body."""
     syn = body.synthesis
-    notes: list[str] = [n for n in (start_note(kb, body, profile),) if n]
+    notes: list[str] = [n for n in (start_note(kb, body),) if n]
     if syn.basis == "swim" and syn.sign_test is not None:
         notes.append(sign_test_note(syn.sign_test))
     minority = minority_note(kb, body, profile)

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from ldngraph.evidence.bodies import OutcomeBody
 from ldngraph.evidence.profile import Certainty, Profile
 from ldngraph.evidence.synthesis import ReviewEstimate, SignTest
-from ldngraph.evidence.units import BodyUnit, Downgrade
-from ldngraph.model import KnowledgeBase
+from ldngraph.evidence.units import BodyUnit, Downgrade, levels_in_words
+from ldngraph.model import Design, KnowledgeBase
+from ldngraph.model.names import design_label
 from ldngraph.model.terms import RATIO_MEASURES
 
-LEVELS = {1: "one level", 2: "two levels", 3: "three levels"}
 DOMAIN_WORDS = {
     "risk_of_bias": "risk of bias",
     "inconsistency": "inconsistency",
@@ -307,9 +307,7 @@ def domain_note(kb: KnowledgeBase, body: OutcomeBody, d: Downgrade, profile: Pro
     else:
         why = _publication_bias(kb, body, d, profile)
     lead = (
-        f"Downgraded {LEVELS.get(d.levels, f'{d.levels} levels')} for {what}"
-        if d.levels
-        else (f"Not downgraded for {what}")
+        f"Downgraded {levels_in_words(d.levels)} for {what}" if d.levels else (f"Not downgraded for {what}")
     )
     return f"{lead}: {why}."
 
@@ -379,15 +377,12 @@ def minority_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str
     )
 
 
-def start_note(kb: KnowledgeBase, body: OutcomeBody, profile: Profile) -> str | None:
+def start_note(kb: KnowledgeBase, body: OutcomeBody) -> str | None:
     """Why the rating starts below high, as GRADE asks of every rating below high (None: from high).
     Read from what set the start in the engine: the review the conclusion rests on (its recorded
     start and best design), else the body's units at the start level (a within-group change of a
     trial is weighed as a before/after comparison)."""
-    from ldngraph.model import Design
-    from ldngraph.model.names import design_label
-
-    if body.start.rank == Certainty.high.rank:
+    if body.start is Certainty.high:
         return None
     level, syn = body.start.value.replace("_", " "), body.synthesis
     role = next((r for r in body.reviews if r.review == syn.review), None) if syn.basis == "review" else None
