@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from ldngraph.cli import cli
 from ldngraph.evidence.effects import summarise_effects
+from ldngraph.evidence.units import levels_in_words
 from ldngraph.model.terms import EffectMeasure
 from ldngraph.present.sof import (
     SYMBOLS,
@@ -23,7 +24,7 @@ from ldngraph.present.sof import (
     to_html,
     to_markdown,
 )
-from ldngraph.present.sof_notes import DOMAIN_WORDS, LEVELS
+from ldngraph.present.sof_notes import DOMAIN_WORDS
 
 EFFECTS = Path(__file__).parent / "resources" / "effects"
 FIBRO = "MESH:D005356"
@@ -64,7 +65,7 @@ def test_rows_critical_first_with_pooled_effect_and_certainty(table) -> None:  #
         )
         texts = [table.footnotes[i - 1] for i in row.footnotes]
         for domain, levels, _ in row.downgrades:
-            lead = f"Downgraded {LEVELS[levels]} for {DOMAIN_WORDS[domain]}: "
+            lead = f"Downgraded {levels_in_words(levels)} for {DOMAIN_WORDS[domain]}: "
             assert any(t.startswith(lead) for t in texts), domain
     assert any(
         t.startswith("Downgraded") and "for imprecision" in t and "important effect" in t
