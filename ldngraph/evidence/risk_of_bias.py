@@ -64,6 +64,11 @@ class RiskJudgement(_Frozen):
         description="Serious for this outcome: high, or some concerns in a domain that can bias it",
     )
     rated: bool = Field(default=True, description="False for evidence no clinical rating applies to")
+    serious_domains: tuple[str, ...] = Field(
+        default=(),
+        description="Curated domains that make some concerns serious for this outcome (judged some "
+        "concerns, or not assessed)",
+    )
 
 
 def _from_flags(
@@ -170,7 +175,10 @@ def judge_item_risk(
         else:
             # a relevant domain left unassessed is no better than one judged "some concerns"
             doubtful = (Judgement.some_concerns.value, Judgement.not_assessed.value)
-            serious = any(name in relevant and j in doubtful for name, j, _ in base.domains)
+            why = tuple(name for name, j, _ in base.domains if name in relevant and j in doubtful)
+            serious = bool(why)
+            if serious:
+                return base.model_copy(update={"serious": True, "serious_domains": why})
         if not serious:
             kind = (outcome_kind or OutcomeKind.subjective).value
             return base.model_copy(

@@ -112,6 +112,18 @@ def _concern(body: OutcomeBody, sid: str) -> str:
     risk = unit.risk
     if risk.detail.startswith("no concurrent comparison"):
         return "no concurrent comparison group"
+    if risk.serious_domains:  # some concerns made serious by these domains (judged so, or not assessed)
+        judged = dict((d, j) for d, j, _ in risk.domains)
+        parts = [
+            f"{ROB_DOMAINS.get(d, words(d))} not assessed"
+            if judged.get(d) == "not_assessed"
+            else f"some concerns about {ROB_DOMAINS.get(d, words(d))}"
+            for d in risk.serious_domains
+        ]
+        other = [ROB_DOMAINS.get(d, words(d)) for d, j in judged.items() if j == "some_concerns"]
+        other = [o for o in other if o not in {ROB_DOMAINS.get(d, words(d)) for d in risk.serious_domains}]
+        also = f" (also some concerns about {' and '.join(other)}, not serious for this outcome alone)"
+        return " and ".join(parts) + (also if other else "")
     if risk.domains:
         worst = [ROB_DOMAINS.get(d, words(d)) for d, j, _ in risk.domains if j == risk.level]
         lead = ROB_LEVELS.get(risk.level, words(risk.level))
